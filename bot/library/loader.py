@@ -1,0 +1,223 @@
+"""Read the knowledge files into an immutable `Library`, or fail with every problem named.
+
+A broken data file must fail loudly at load time with file, entry and field, and all problems
+are reported at once (like spaCy's `validate()`), so an editor fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.library.schema import (
+    FaqEntry,
+    FaqFile,
+    LibrarySettings,
+    NormaliseFile,
+    RegionsFile,
+    ScamType,
+    SignalsFile,
+)
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_LIBRARY = PACKAGE_ROOT / "scripts_library"
+DEFAULT_FAQ = PACKAGE_ROOT / "faq"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = " ".join(part for part in (self.entry, f"field '{self.field}'" if self.field else "") if part)
+        return f"{self.file}: {where}: {self.message}" if where else f"{self.file}: {self.message}"
+
+
+class LibraryError(Exception):
+    """The knowledge files are broken; `problems` lists every one found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the knowledge files:\n{lines}")
+
+
+@dataclass(frozen=True)
+class Library:
+    """Everything the engine and the dialogue know; built once, shared read-only by all threads."""
+
+    root: Path
+    settings: LibrarySettings
+    categories: frozenset[str]
+    types: tuple[ScamType, ...]
+    signals: SignalsFile
+    normalise: NormaliseFile
+    faq: tuple[FaqEntry, ...]
+    faq_topics: tuple[tuple[str, FaqFile], ...]
+    regions: RegionsFile
+
+    def scam_type(self, type_id: str) -> ScamType:
+        for scam_type in self.types:
+            if scam_type.id == type_id:
+                return scam_type
+        raise KeyError(type_id)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(language.id for language in self.settings.languages)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two duplicate keys silently; a knowledge file must not."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file, rejecting duplicate keys; raises LibraryError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LibraryError([Problem(str(path), "", "", f"cannot read: {exc}")]) from exc
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise LibraryError([Problem(str(path), "", "", f"invalid YAML: {exc}")]) from exc
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _entry_label(data: Any, loc: tuple[int | str, ...]) -> tuple[str, str]:
+    """Turn a pydantic error location into ('rules[3] (id=safe_account)', 'points')."""
+    entry_parts: list[str] = []
+    node = data
+    index = 0
+    while index < len(loc):
+        key = loc[index]
+        nxt = loc[index + 1] if index + 1 < len(loc) else None
+        if isinstance(nxt, int) and isinstance(node, dict) and isinstance(node.get(key), list):
+            items = node[key]
+            item = items[nxt] if nxt < len(items) else None
+            label = f"{key}[{nxt}]"
+            if isinstance(item, dict) and "id" in item:
+                label += f" (id={item['id']})"
+            entry_parts.append(label)
+            node = item
+            index += 2
+            continue
+        break
+    field = ".".join(str(part) for part in loc[index:])
+    return " > ".join(entry_parts), field
+
+
+def parse_model(model: type[M], data: Any, file: str, problems: list[Problem]) -> M | None:
+    """Validate `data` against `model`; on failure record one Problem per error and return None."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            entry, field = _entry_label(data, tuple(error["loc"]))
+            message = error["msg"]
+            if error["type"] == "extra_forbidden":
+                message = "unknown field"
+            problems.append(Problem(file, entry, field, message))
+        return None
+
+
+def _yaml_files(folder: Path) -> Iterable[Path]:
+    return sorted(p for p in folder.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
+
+
+def load_library(root: Path | None = None, faq_root: Path | None = None) -> Library:
+    """Load and check the whole library; raises LibraryError listing every problem found."""
+    from bot.library.lint import lint_library  # lint needs the loaded models
+
+    root = Path(root) if root else DEFAULT_LIBRARY
+    faq_root = Path(faq_root) if faq_root else (DEFAULT_FAQ if root == DEFAULT_LIBRARY else root.parent / "faq")
+    problems: list[Problem] = []
+
+    def load(path: Path, model: type[M]) -> M | None:
+        try:
+            data = read_yaml(path)
+        except LibraryError as exc:
+            display = _display(path, root)
+            problems.extend(Problem(display, p.entry, p.field, p.message) for p in exc.problems)
+            return None
+        return parse_model(model, data, _display(path, root), problems)
+
+    settings = load(root / "library.yaml", LibrarySettings)
+    signals = load(root / "signals.yaml", SignalsFile)
+    normalise = load(root / "normalise.yaml", NormaliseFile)
+    regions = load(root / "regions.yaml", RegionsFile)
+
+    types: list[ScamType] = []
+    type_files: dict[str, str] = {}
+    for path in _yaml_files(root / "types"):
+        scam_type = load(path, ScamType)
+        if scam_type is None:
+            continue
+        display = _display(path, root)
+        if scam_type.id in type_files:
+            problems.append(Problem(display, f"type {scam_type.id}", "id", f"duplicate type id (also in {type_files[scam_type.id]})"))
+            continue
+        type_files[scam_type.id] = display
+        types.append(scam_type)
+    if not types and not problems:
+        problems.append(Problem(_display(root / "types", root), "", "", "no scam types found"))
+
+    faq_topics: list[tuple[str, FaqFile]] = []
+    for path in _yaml_files(faq_root):
+        faq_file = load(path, FaqFile)
+        if faq_file is not None:
+            faq_topics.append((path.stem, faq_file))
+
+    if problems or settings is None or signals is None or normalise is None or regions is None:
+        raise LibraryError(problems)
+
+    library = Library(
+        root=root,
+        settings=settings,
+        categories=frozenset(settings.categories),
+        types=tuple(types),
+        signals=signals,
+        normalise=normalise,
+        faq=tuple(entry for _, faq_file in faq_topics for entry in faq_file.entries),
+        faq_topics=tuple(faq_topics),
+        regions=regions,
+    )
+    problems.extend(lint_library(library, type_files))
+    if problems:
+        raise LibraryError(problems)
+    return library
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,240 @@
+"""Schemas of the knowledge files: what a scam type, a signal, an FAQ entry and a region may hold.
+
+Every model forbids unknown fields and is frozen, so a typo in a data file is a load error
+rather than a silently ignored key, and a loaded library cannot be changed by accident.
+Cross-file checks (categories, references between entries, languages) live in `lint.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+# Text keyed by language code ("zh", "en", ...). Which languages are required is a library
+# setting (library.yaml), checked by lint, so adding a language needs no code change.
+Localised = dict[Identifier, NonEmpty]
+LocalisedList = dict[Identifier, list[NonEmpty]]
+
+Stage = Literal["hook", "isolation", "authority", "tool", "payment", "aftermath"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Examples(Model):
+    """Messages a rule must and must not fire on; the test suite runs every one."""
+
+    match: list[NonEmpty] = Field(default_factory=list)
+    no_match: list[NonEmpty] = Field(default_factory=list)
+
+
+class Rule(Model):
+    """A keyword or regex rule with its points and a one-line reason shown to the citizen."""
+
+    id: Identifier
+    points: float = Field(ge=0, le=20)
+    keywords: LocalisedList = Field(default_factory=dict)
+    regex: LocalisedList = Field(default_factory=dict)
+    stage: Stage | None = None
+    explain: Localised
+    examples: Examples = Field(default_factory=Examples)
+
+    @field_validator("regex")
+    @classmethod
+    def _regexes_compile_and_are_safe(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for lang, patterns in value.items():
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"regex {pattern!r} ({lang}) does not compile: {exc}") from exc
+                if _NESTED_QUANTIFIER.search(pattern):
+                    raise ValueError(
+                        f"regex {pattern!r} ({lang}) nests quantifiers (catastrophic backtracking risk)"
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _has_something_to_match(self) -> Rule:
+        if not any(self.keywords.values()) and not any(self.regex.values()):
+            raise ValueError("a rule needs at least one keyword or regex")
+        return self
+
+
+# A group that is itself quantified and contains a quantifier: (a+)+, (\w*)*, (x+){2,}
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+
+
+class Combo(Model):
+    """A SpamAssassin-style meta rule: fires when all the named rules or signals fired."""
+
+    id: Identifier
+    all: list[NonEmpty] = Field(min_length=2)
+    points: float = Field(ge=0, le=20)
+    explain: Localised
+
+
+class ScriptLine(Model):
+    """Something the scammer says at one stage of the script; matched fuzzily."""
+
+    id: Identifier
+    stage: Stage
+    text: LocalisedList
+
+
+class Rebuttal(Model):
+    """A victim's doubt, the fraud centre's canned answer to it, and what is really true."""
+
+    id: Identifier
+    stage: Stage
+    doubt: Localised
+    answer: LocalisedList
+    truth: Localised
+
+
+class StageStep(Model):
+    id: Stage
+    next: Localised  # what the script usually asks for once it has reached this stage
+
+
+class Advice(Model):
+    before: LocalisedList  # nothing has been paid or shared yet
+    after: LocalisedList  # money moved, or a code / card number / remote access was given
+
+
+class ScamType(Model):
+    """One scam script, one file under scripts_library/types/."""
+
+    id: Identifier
+    category: Identifier
+    status: Literal["draft", "reviewed"]
+    name: Localised
+    summary: Localised
+    references: list[NonEmpty] = Field(default_factory=list)
+    legal_warning: Localised | None = None  # for scripts that recruit the citizen as an accomplice
+    stages: list[StageStep] = Field(min_length=1)
+    lines: list[ScriptLine] = Field(default_factory=list)
+    rebuttals: list[Rebuttal] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+    combos: list[Combo] = Field(default_factory=list)
+    warning_signs: LocalisedList
+    advice: Advice
+
+
+class Signal(Rule):
+    """A cross-type warning sign (asks for money, secrecy, remote control...)."""
+
+    kind: Literal["signal", "indicator"] = "signal"
+
+
+class ContextCues(Model):
+    """Words that turn a hit around: "police will NEVER ask...", "anti-fraud reminder"."""
+
+    negations: LocalisedList
+    awareness: LocalisedList
+    citizen_report: LocalisedList = Field(default_factory=dict)
+
+
+class SignalsFile(Model):
+    signals: list[Signal]
+    context: ContextCues
+
+
+class NormaliseFile(Model):
+    """Evasion spellings and character variants, applied after NFKC and traditional -> simplified."""
+
+    evasions: dict[NonEmpty, NonEmpty]  # "v信" -> "微信" (keys are matched case-insensitively)
+    variants: dict[NonEmpty, NonEmpty]  # single characters: "帐" -> "账"
+    separators: NonEmpty  # characters dropped between two CJK characters ("安 全-账*户")
+
+    @field_validator("variants")
+    @classmethod
+    def _single_characters(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, target in value.items():
+            if len(key) != 1 or len(target) != 1:
+                raise ValueError(f"variant {key!r} -> {target!r} must map one character to one")
+        return value
+
+
+class RiskThresholds(Model):
+    high: float = Field(gt=0, lt=1)
+    medium: float = Field(gt=0, lt=1)
+    low: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RiskThresholds:
+        if not self.high > self.medium > self.low:
+            raise ValueError("thresholds must satisfy high > medium > low")
+        return self
+
+
+class FuzzySettings(Model):
+    min_score: float = Field(ge=50, le=100)  # rapidfuzz partial_ratio, 0-100
+    line_points: float = Field(ge=0)
+    rebuttal_points: float = Field(ge=0)
+    min_chars: dict[Identifier, int]  # shorter library lines are rejected: they match anything
+    max_candidates: int = Field(ge=1, le=50)
+    min_shared_grams: int = Field(ge=1)
+
+
+class Language(Model):
+    id: Identifier
+    name: NonEmpty
+    script: Literal["han", "latin"]
+
+
+class LibrarySettings(Model):
+    """library.yaml: languages, scoring thresholds and weights (the reasons are comments there)."""
+
+    languages: list[Language] = Field(min_length=1)
+    default_language: Identifier
+    categories: dict[Identifier, Localised]  # the shared TAXONOMY ids every scam type maps to
+    saturation: float = Field(gt=0)  # score = 1 - exp(-points / saturation)
+    thresholds: RiskThresholds
+    signal_cap: float = Field(ge=0)  # cross-type signals alone cannot exceed this many points
+    type_needs: float = Field(ge=0)  # a type is named only with this many own points
+    runner_up_ratio: float = Field(gt=0, le=1)
+    awareness_factor: float = Field(ge=0, le=1)
+    negation_window: dict[Identifier, int]
+    fuzzy: FuzzySettings
+
+
+class FaqEntry(Model):
+    id: Identifier
+    types: list[Identifier] = Field(default_factory=list)
+    question: Localised
+    wordings: LocalisedList
+    answer: Localised
+
+
+class FaqFile(Model):
+    topic: Localised
+    entries: list[FaqEntry] = Field(min_length=1)
+
+
+class Hotline(Model):
+    id: Identifier
+    number: NonEmpty
+    name: Localised
+
+
+class Region(Model):
+    id: Identifier
+    name: Localised
+    # A number, or text per language where there is no single number ("your local emergency number").
+    police: NonEmpty | Localised
+    antifraud: NonEmpty | Localised
+    sms_report: NonEmpty | Localised | None = None
+    default_language: Identifier
+    hotlines: list[Hotline] = Field(default_factory=list)
+
+
+class RegionsFile(Model):
+    default: Identifier
+    regions: list[Region] = Field(min_length=1)
