@@ -96,6 +96,9 @@ class Rebuttal(Model):
     doubt: Localised
     answer: LocalisedList
     truth: Localised
+    # Short phrases only this answer uses ("终端序列号", "telecom legal department"): a citizen
+    # retelling the answer in their own words still quotes these.
+    markers: LocalisedList = Field(default_factory=dict)
 
 
 class StageStep(Model):
@@ -144,6 +147,8 @@ class ContextCues(Model):
 class SignalsFile(Model):
     signals: list[Signal]
     context: ContextCues
+    general_advice: Advice  # when no scam type can be named
+    general_signs: LocalisedList
 
 
 class NormaliseFile(Model):
@@ -189,6 +194,18 @@ class Language(Model):
     script: Literal["han", "latin"]
 
 
+class Templates(Model):
+    """Sentences the engine fills in; placeholders are named in each field's comment."""
+
+    line_why: Localised  # {type} {stage}: a scammer line was matched
+    rebuttal_why: Localised  # {type} {doubt} {truth}: a manual rebuttal was matched
+    stage_names: dict[Stage, Localised]
+    combo_prefix: Localised  # put before a combo's explanation
+    awareness_note: Localised  # the message reads like an official reminder
+    no_type_note: Localised  # warning signs found, but no script recognised
+    nothing_found_note: Localised  # nothing recognised: never "safe"
+
+
 class LibrarySettings(Model):
     """library.yaml: languages, scoring thresholds and weights (the reasons are comments there)."""
 
@@ -203,6 +220,7 @@ class LibrarySettings(Model):
     awareness_factor: float = Field(ge=0, le=1)
     negation_window: dict[Identifier, int]
     fuzzy: FuzzySettings
+    templates: Templates
 
 
 class FaqEntry(Model):

@@ -1,0 +1,53 @@
+"""The recogniser: normalise -> rules -> fuzzy -> score -> verdict, as one pure function.
+
+`Engine` is built once from an immutable `Library` and holds only read-only indexes, so
+`analyse` is deterministic and safe to call from many threads at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.fuzzy import FuzzyMatcher
+from bot.library.loader import Library, load_library
+from bot.library.schema import Combo, Region
+from bot.normalise import NormalisedText, Normaliser
+from bot.rules import RuleMatcher
+from bot.scoring import score_message
+from bot.types import Verdict
+from bot.verdict import build_verdict
+
+
+class Engine:
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.normaliser = Normaliser(library.normalise)
+        self.rules = RuleMatcher(library, self.normaliser)
+        self.fuzzy = FuzzyMatcher(library, self.normaliser)
+        self._type_order = tuple(scam_type.id for scam_type in library.types)
+        self._combos: dict[str, tuple[Combo, ...]] = {t.id: tuple(t.combos) for t in library.types if t.combos}
+        self._regions = {region.id: region for region in library.regions.regions}
+        languages = library.settings.languages
+        self._han_language = next((lang.id for lang in languages if lang.script == "han"), library.settings.default_language)
+        self._latin_language = next((lang.id for lang in languages if lang.script == "latin"), library.settings.default_language)
+
+    @classmethod
+    def from_path(cls, root: Path | None = None) -> Engine:
+        return cls(load_library(root))
+
+    def region(self, region_id: str | None) -> Region:
+        """The deployment region, falling back to the library default for an unknown id."""
+        return self._regions.get(region_id or "", self._regions[self.library.regions.default])
+
+    def detect_language(self, normalised: NormalisedText) -> str:
+        """Chinese when a fifth of the visible characters are Han, otherwise the Latin-script language."""
+        return self._han_language if normalised.cjk_share >= 0.2 else self._latin_language
+
+    def analyse(self, text: str, lang: str | None = None, region: str | None = None) -> Verdict:
+        normalised = self.normaliser.normalise(text)
+        if lang not in self.library.languages:
+            lang = self.detect_language(normalised)
+        rule_matches = self.rules.match(normalised, lang)
+        line_matches = self.fuzzy.match(normalised)
+        scores = score_message(self.library.settings, self._type_order, self._combos, rule_matches, line_matches)
+        return build_verdict(self.library, normalised, scores, lang, self.region(region))

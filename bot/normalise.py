@@ -1,0 +1,250 @@
+"""Fold what a citizen wrote into one canonical view, keeping a map back to their own characters.
+
+Rules and fuzzy lines match on the folded view (NFKC, lower case, simplified Chinese, no
+decoration or separators inside Chinese words, evasion spellings mapped), while every piece of
+evidence is reported as a span of the original text, as spaCy's matchers do.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import ahocorasick
+import opencc
+
+from bot.library.schema import NormaliseFile
+
+# Sentence ends: when one is removed between two Chinese characters, the clause break is kept.
+_SENTENCE_ENDS = frozenset("。！？；!?;\n")
+# Blocks folded by table at start-up; anything else is folded one character at a time.
+_TABLE_RANGES = (
+    (0x00, 0x250),  # ASCII, Latin-1, Latin Extended
+    (0x2000, 0x2070),  # general punctuation, zero-width characters
+    (0x2460, 0x2500),  # circled digits and letters
+    (0x3000, 0x3040),  # CJK punctuation
+    (0x3200, 0x3400),  # enclosed CJK
+    (0x3400, 0x4DC0),  # CJK extension A
+    (0x4E00, 0xA000),  # CJK unified ideographs
+    (0xFE30, 0xFE70),  # CJK compatibility forms, small forms
+    (0xFF00, 0xFFF0),  # full-width forms
+)
+
+
+def is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedText:
+    """The folded `text`, and for each of its characters the span it came from in `original`."""
+
+    original: str
+    text: str
+    starts: list[int]
+    ends: list[int]
+    clause_breaks: frozenset[int]  # folded positions where a removed sentence end stood
+    cjk_share: float
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the folded text to the citizen's own characters."""
+        if not self.text or end <= start:
+            return (0, 0)
+        start = min(max(start, 0), len(self.text) - 1)
+        end = min(max(end, start + 1), len(self.text))
+        return (self.starts[start], self.ends[end - 1])
+
+    def clause_bounds(self, position: int) -> tuple[int, int]:
+        """The clause (between sentence ends) that holds a folded position."""
+        text = self.text
+        begin = position
+        while begin > 0 and text[begin - 1] not in _SENTENCE_ENDS and begin not in self.clause_breaks:
+            begin -= 1
+        end = position
+        while end < len(text) and text[end] not in _SENTENCE_ENDS and end not in self.clause_breaks:
+            end += 1
+        return begin, end
+
+
+class Normaliser:
+    """Built once from the library's normalise.yaml; `normalise` is then a pure function.
+
+    The common case costs a `str.translate` and two regex scans: characters are folded through a
+    table built at start-up, and only a message holding a character that folds to more or fewer
+    than one character (a ligature, a zero-width space) takes the slower per-character path.
+    """
+
+    def __init__(self, config: NormaliseFile) -> None:
+        self._converter = opencc.OpenCC("t2s")
+        self._variants: Mapping[str, str] = dict(config.variants)
+        self._table = self._build_table()
+        self._translate = {ord(char): folded for char, folded in self._table.items()}
+        irregular = sorted(char for char, folded in self._table.items() if len(folded) != 1)
+        self._irregular_re = re.compile("[" + "".join(re.escape(c) for c in irregular) + r"\U00010000-\U0010FFFF]")
+        separators = set(config.separators)
+        for char, folded in self._table.items():
+            if folded and unicodedata.category(folded[0])[0] in "PS":
+                separators.add(folded)
+        separator_class = "".join(re.escape(c) for c in sorted(separators) if len(c) == 1 and c != "\n")
+        cjk = r"\u3400-\u4dbf\u4e00-\u9fff"
+        self._fold_re = re.compile(
+            rf"(?<=[{cjk}])[{separator_class}\s\u2600-\u27bf\U0001F000-\U0001FAFF]+(?=[{cjk}])"  # inside a Chinese word
+            r"|[^\S\n]{2,}|[^\S \n]"  # whitespace runs, tabs
+        )
+        self._cjk_re = re.compile(f"[{cjk}]")
+        self._space_re = re.compile(r"\s")
+        evasions = {self._fold_plain(key): self._fold_plain(value) for key, value in config.evasions.items()}
+        self._evasions = {key: value for key, value in evasions.items() if key}
+        self._evasion_automaton = ahocorasick.Automaton()
+        for key in self._evasions:
+            self._evasion_automaton.add_word(key, key)
+        self._evasion_automaton.make_automaton()
+
+    def _build_table(self) -> dict[str, str]:
+        chars = [chr(code) for low, high in _TABLE_RANGES for code in range(low, high)]
+        folded = [_fold_unicode(char) for char in chars]
+        # One opencc call for all characters; the newline keeps each conversion on its own.
+        converted = self._converter.convert("\n".join(folded)).split("\n")
+        if len(converted) != len(folded):  # the converter merged lines: fall back to one by one
+            converted = [self._converter.convert(item) for item in folded]
+        table = {char: "".join(self._variants.get(part, part) for part in item) for char, item in zip(chars, converted, strict=True)}
+        table["\r"] = "\n"
+        table["\n"] = "\n"
+        table["\t"] = " "
+        return table
+
+    def _fold_char(self, char: str) -> str:
+        folded = self._table.get(char)
+        if folded is not None:
+            return folded
+        folded = _fold_unicode(char)
+        if any(is_cjk(c) for c in folded):
+            folded = self._converter.convert(folded)
+        return "".join(self._variants.get(part, part) for part in folded)
+
+    def _fold_plain(self, text: str) -> str:
+        return "".join(self._fold_char(char) for char in text)
+
+    def normalise(self, original: str) -> NormalisedText:
+        # 1. Character folding (NFKC, case, traditional -> simplified, variants, zero-width dropped).
+        starts: list[int] | None = None  # None: folded character i came from original character i
+        if self._irregular_re.search(original):
+            pieces: list[str] = []
+            starts = []
+            for index, char in enumerate(original):
+                folded = self._fold_char(char)
+                pieces.append(folded)
+                starts.extend([index] * len(folded))
+            text = "".join(pieces)
+        else:
+            text = original.translate(self._translate)
+
+        # 2. Separators inside Chinese words go ("安 全-账*户"); whitespace runs become one space.
+        breaks: set[int] = set()
+        if self._fold_re.search(text):
+            out: list[str] = []
+            kept: list[int] = []
+            last = 0
+            for match in self._fold_re.finditer(text):
+                out.append(text[last : match.start()])
+                kept.extend(range(last, match.start()))
+                run = match.group(0)
+                if is_cjk(text[match.start() - 1]) if match.start() else False:
+                    if is_cjk(text[match.end()] if match.end() < len(text) else ""):
+                        if any(piece in _SENTENCE_ENDS for piece in run):
+                            breaks.add(len(kept))
+                        last = match.end()
+                        continue
+                out.append(" ")
+                kept.append(match.start())
+                last = match.end()
+            out.append(text[last:])
+            kept.extend(range(last, len(text)))
+            text = "".join(out)
+            starts = [starts[i] for i in kept] if starts is not None else kept
+        if starts is None:
+            starts = list(range(len(text)))
+        ends = [position + 1 for position in starts]
+
+        # 3. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
+        evasions = self._find_evasions(text)
+        if evasions:
+            text, starts, ends, breaks = self._replace_evasions(text, evasions, starts, ends, breaks)
+        visible = len(original) - len(self._space_re.findall(original))
+        share = len(self._cjk_re.findall(original)) / visible if visible else 0.0
+        return NormalisedText(original, text, starts, ends, frozenset(breaks), share)
+
+    def _find_evasions(self, text: str) -> list[tuple[int, int]]:
+        """Leftmost-longest evasion spellings; Latin edges need a non-letter neighbour ("tg", not "tight")."""
+        if not self._evasions:
+            return []
+        found: list[tuple[int, int]] = []
+        for end_index, key in self._evasion_automaton.iter(text):
+            start = end_index - len(key) + 1
+            if _latin_edge_inside_word(text, start, end_index + 1):
+                continue
+            found.append((start, end_index + 1))
+        found.sort(key=lambda span: (span[0], -span[1]))
+        chosen: list[tuple[int, int]] = []
+        for start, end in found:
+            if not chosen or start >= chosen[-1][1]:
+                chosen.append((start, end))
+        return chosen
+
+    def _replace_evasions(
+        self, text: str, spans: list[tuple[int, int]], starts: list[int], ends: list[int], breaks: set[int]
+    ) -> tuple[str, list[int], list[int], set[int]]:
+        out: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        shift: dict[int, int] = {}
+        last = 0
+        for match_start, match_end in spans:
+            for position in range(last, match_start):
+                shift[position] = len(out)
+                out.append(text[position])
+                new_starts.append(starts[position])
+                new_ends.append(ends[position])
+            replacement = self._evasions[text[match_start:match_end]]
+            span_start, span_end = starts[match_start], ends[match_end - 1]
+            shift[match_start] = len(out)
+            for piece in replacement:
+                out.append(piece)
+                new_starts.append(span_start)
+                new_ends.append(span_end)
+            last = match_end
+        for position in range(last, len(text)):
+            shift[position] = len(out)
+            out.append(text[position])
+            new_starts.append(starts[position])
+            new_ends.append(ends[position])
+        shift[len(text)] = len(out)
+        new_breaks = {shift[b] for b in breaks if b in shift}
+        return "".join(out), new_starts, new_ends, new_breaks
+
+    def fold_pattern(self, text: str) -> str:
+        """Fold a library keyword or line exactly as a message would be folded."""
+        return self.normalise(text).text
+
+
+_DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"})
+
+
+def _fold_unicode(char: str) -> str:
+    """NFKC and lower case; zero-width, control and combining characters vanish."""
+    if unicodedata.category(char) in _DROPPED_CATEGORIES and char not in "\n\t\r":
+        return ""
+    return "".join(c for c in unicodedata.normalize("NFKC", char).lower() if unicodedata.category(c) not in _DROPPED_CATEGORIES)
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def _latin_edge_inside_word(text: str, start: int, end: int) -> bool:
+    """True when a match's Latin first or last letter continues a longer Latin word ("vx123" still maps)."""
+    if _is_latin(text[start]) and start > 0 and _is_latin(text[start - 1]):
+        return True
+    return _is_latin(text[end - 1]) and end < len(text) and _is_latin(text[end])

@@ -1,0 +1,180 @@
+"""Keyword and regex rules, cross-type signals and context cues, matched on the folded text.
+
+All keywords of the whole library go into one Aho-Corasick automaton (pyahocorasick matches
+Chinese character by character, unlike flashtext), so the cost of a message does not grow with
+the number of keywords. Regexes run only for the scripts the message is written in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import ahocorasick
+
+from bot.library.loader import Library
+from bot.library.schema import Rebuttal, Rule, Signal
+from bot.normalise import NormalisedText, Normaliser
+
+CueKind = Literal["negation", "awareness", "citizen_report"]
+_CUE_KINDS: tuple[CueKind, ...] = ("negation", "awareness", "citizen_report")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """One rule or signal of the library, as the matcher knows it."""
+
+    index: int
+    owner: str  # a scam type id, or "signal"
+    rule: Rule
+    entry: str  # "fake_authority.rules.safe_account" or "signal.asks_code"
+    rebuttal: Rebuttal | None = None  # set for a rebuttal's markers
+
+    @property
+    def kind(self) -> str:
+        if self.rebuttal is not None:
+            return "rebuttal"
+        return self.rule.kind if isinstance(self.rule, Signal) else "rule"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    ref: RuleRef
+    start: int  # folded-text span
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatches:
+    fired: dict[int, Hit]  # first hit of each rule that fired, by RuleRef.index
+    negated: tuple[Hit, ...]  # hits cancelled by a negation ("will never ask...")
+    awareness: bool  # reads like an official reminder
+    citizen_report: bool  # reads like a citizen telling what happened to them
+    indicators: tuple[Hit, ...]  # every indicator occurrence (URLs, numbers...)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+class RuleMatcher:
+    def __init__(self, library: Library, normaliser: Normaliser) -> None:
+        self.refs: list[RuleRef] = []
+        for signal in library.signals.signals:
+            self.refs.append(RuleRef(len(self.refs), "signal", signal, f"signal.{signal.id}"))
+        for scam_type in library.types:
+            for rule in scam_type.rules:
+                self.refs.append(RuleRef(len(self.refs), scam_type.id, rule, f"{scam_type.id}.rules.{rule.id}"))
+            for rebuttal in scam_type.rebuttals:
+                if rebuttal.markers:
+                    marker_rule = Rule(
+                        id=rebuttal.id,
+                        points=library.settings.fuzzy.rebuttal_points,
+                        keywords=rebuttal.markers,
+                        stage=rebuttal.stage,
+                        explain=rebuttal.truth,
+                    )
+                    entry = f"{scam_type.id}.rebuttals.{rebuttal.id}"
+                    self.refs.append(RuleRef(len(self.refs), scam_type.id, marker_rule, entry, rebuttal))
+        self.by_entry = {ref.entry: ref for ref in self.refs}
+        self._windows = dict(library.settings.negation_window)
+        self._han_languages = {lang.id for lang in library.settings.languages if lang.script == "han"}
+
+        entries: dict[str, list[tuple[str, int]]] = {}
+        for ref in self.refs:
+            for keywords in ref.rule.keywords.values():
+                for keyword in keywords:
+                    folded = normaliser.fold_pattern(keyword)
+                    if folded:
+                        entries.setdefault(folded, []).append(("rule", ref.index))
+        cues = library.signals.context
+        cue_words = {"negation": cues.negations, "awareness": cues.awareness, "citizen_report": cues.citizen_report}
+        for kind in _CUE_KINDS:
+            for words in cue_words[kind].values():
+                for word in words:
+                    folded = normaliser.fold_pattern(word)
+                    if folded:
+                        entries.setdefault(folded, []).append((kind, 0))
+        self._automaton = ahocorasick.Automaton()
+        for folded, values in entries.items():
+            self._automaton.add_word(folded, (folded, tuple(values)))
+        self._automaton.make_automaton()
+
+        self._regexes: dict[str, list[tuple[RuleRef, re.Pattern[str]]]] = {"han": [], "latin": []}
+        for ref in self.refs:
+            for lang, patterns in ref.rule.regex.items():
+                script = "han" if lang in self._han_languages else "latin"
+                for pattern in patterns:
+                    self._regexes[script].append((ref, re.compile(pattern)))
+
+    def _keyword_hits(self, text: str) -> Iterable[tuple[str, int, int, int]]:
+        """(kind, ref index, start, end) for every keyword and cue occurrence at word boundaries."""
+        for end_index, (folded, values) in self._automaton.iter(text):
+            start = end_index - len(folded) + 1
+            end = end_index + 1
+            if _is_word_char(folded[0]) and start > 0 and _is_word_char(text[start - 1]):
+                continue
+            if _is_word_char(folded[-1]) and end < len(text) and _is_word_char(text[end]):
+                continue
+            for kind, index in values:
+                yield kind, index, start, end
+
+    def match(self, normalised: NormalisedText, lang: str) -> RuleMatches:
+        text = normalised.text
+        hits: list[Hit] = []
+        negations: list[tuple[int, int]] = []
+        awareness = citizen_report = False
+        for kind, index, start, end in self._keyword_hits(text):
+            if kind == "rule":
+                hits.append(Hit(self.refs[index], start, end))
+            elif kind == "negation":
+                negations.append((start, end))
+            elif kind == "awareness":
+                awareness = True
+            else:
+                citizen_report = True
+        scripts = []
+        if normalised.cjk_share > 0:
+            scripts.append("han")
+        if any("a" <= char <= "z" for char in text):
+            scripts.append("latin")
+        for script in scripts:
+            for ref, pattern in self._regexes[script]:
+                found = pattern.search(text)
+                if found and found.end() > found.start():
+                    if ref.kind == "indicator":
+                        hits.extend(Hit(ref, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
+                    else:
+                        hits.append(Hit(ref, found.start(), found.end()))
+
+        window = self._windows.get(lang, 8)
+        fired: dict[int, Hit] = {}
+        negated: list[Hit] = []
+        indicators: list[Hit] = []
+        for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+            if hit.ref.kind == "indicator":
+                indicators.append(hit)
+            if self._is_negated(normalised, hit, negations, window):
+                negated.append(hit)
+                continue
+            current = fired.get(hit.ref.index)
+            if current is None:
+                fired[hit.ref.index] = hit
+        return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators))
+
+    @staticmethod
+    def _is_negated(normalised: NormalisedText, hit: Hit, negations: list[tuple[int, int]], window: int) -> bool:
+        if not negations or hit.ref.kind == "indicator":
+            return False
+        clause_start, _ = normalised.clause_bounds(hit.start)
+        for start, end in negations:
+            if clause_start <= start < hit.start and hit.start - end <= window:
+                return True
+        return False
+
+    def fires(self, entry: str, normalised: NormalisedText, lang: str) -> bool:
+        """Whether one rule fires on a message: used to run each rule's own examples."""
+        ref = self.by_entry[entry]
+        return ref.index in self.match(normalised, lang).fired

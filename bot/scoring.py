@@ -1,0 +1,127 @@
+"""Points -> per-type scores -> risk, SpamAssassin style: each rule counts once, combos add
+points when signs co-occur, cross-type signals are capped, and the thresholds live in data."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bot.fuzzy import LineMatch
+from bot.library.schema import Combo, LibrarySettings, Stage
+from bot.rules import Hit, RuleMatches
+from bot.types import EvidenceKind, Risk
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One piece of evidence before it is rendered: folded span, what fired, how many points."""
+
+    kind: EvidenceKind
+    start: int
+    end: int
+    entry: str
+    type_id: str | None
+    points: float
+    stage: Stage | None
+    hit: Hit | None = None
+    line: LineMatch | None = None
+    combo: Combo | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    by_type: dict[str, float]  # a type's own points (rules, combos, lines, rebuttals)
+    signal_points: float  # capped cross-type points
+    contributions: tuple[Contribution, ...]
+    top_type: str | None
+    total: float  # points behind the risk, after the awareness discount
+    score: float
+    risk: Risk
+    awareness: bool  # discounted as an official reminder
+    indicator_hits: tuple[Hit, ...]
+
+
+def to_score(points: float, settings: LibrarySettings) -> float:
+    return 1.0 - math.exp(-max(points, 0.0) / settings.saturation)
+
+
+def to_risk(score: float, settings: LibrarySettings) -> Risk:
+    thresholds = settings.thresholds
+    if score >= thresholds.high:
+        return Risk.HIGH
+    if score >= thresholds.medium:
+        return Risk.MEDIUM
+    if score >= thresholds.low:
+        return Risk.LOW
+    return Risk.NONE
+
+
+def score_message(
+    settings: LibrarySettings,
+    type_order: tuple[str, ...],
+    combos: dict[str, tuple[Combo, ...]],
+    rules: RuleMatches,
+    lines: list[LineMatch],
+) -> Scores:
+    contributions: list[Contribution] = []
+    by_type = dict.fromkeys(type_order, 0.0)
+    signal_points = 0.0
+    fired_entries: dict[str, Hit] = {}
+    for hit in rules.fired.values():
+        fired_entries[hit.ref.entry] = hit
+        rule = hit.ref.rule
+        if hit.ref.owner == "signal":
+            kind: EvidenceKind = "indicator" if hit.ref.kind == "indicator" else "signal"
+            signal_points += rule.points
+            if rule.points > 0:
+                contributions.append(Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit))
+        else:
+            by_type[hit.ref.owner] += rule.points
+            kind = "rebuttal" if hit.ref.rebuttal is not None else "rule"
+            contributions.append(Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, rule.points, rule.stage, hit=hit))
+
+    for type_id, type_combos in combos.items():
+        for combo in type_combos:
+            members = [fired_entries.get(_member_entry(type_id, name)) for name in combo.all]
+            if all(members):
+                last = max((m for m in members if m is not None), key=lambda m: m.start)
+                by_type[type_id] += combo.points
+                contributions.append(
+                    Contribution("rule", last.start, last.end, f"{type_id}.combos.{combo.id}", type_id, combo.points, None, combo=combo)
+                )
+
+    fuzzy = settings.fuzzy
+    counted: dict[tuple[str, str], int] = {}
+    for match in lines:  # best first
+        line = match.line
+        if line.entry in fired_entries:  # the same rebuttal already counted through its markers
+            continue
+        key = (line.type_id, line.kind)
+        rank = counted.get(key, 0)
+        counted[key] = rank + 1
+        strength = 0.5 + 0.5 * (match.score - fuzzy.min_score) / max(100.0 - fuzzy.min_score, 1.0)
+        if line.kind == "rebuttal":
+            points = fuzzy.rebuttal_points * strength * (1.0 if rank == 0 else 0.25)
+        else:
+            points = fuzzy.line_points * strength * (1.0 if rank == 0 else 0.5 if rank == 1 else 0.0)
+        if points <= 0:
+            continue
+        by_type[line.type_id] += points
+        contributions.append(Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match))
+
+    signal_points = min(signal_points, settings.signal_cap)
+    top_type = max(type_order, key=lambda type_id: by_type[type_id]) if type_order else None
+    if top_type is not None and by_type[top_type] < settings.type_needs:
+        top_type = None
+    total = signal_points + (by_type[top_type] if top_type else max(by_type.values(), default=0.0))
+    awareness = rules.awareness and not rules.citizen_report
+    if awareness:
+        total *= settings.awareness_factor
+    score = to_score(total, settings)
+    return Scores(
+        by_type, signal_points, tuple(contributions), top_type, total, score, to_risk(score, settings), awareness, rules.indicators
+    )
+
+
+def _member_entry(type_id: str, name: str) -> str:
+    return name if name.startswith("signal.") else f"{type_id}.rules.{name}"

@@ -1,0 +1,85 @@
+"""What the engine returns: a verdict whose every piece of evidence points at the citizen's words."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+EvidenceKind = Literal["rule", "script_line", "rebuttal", "indicator", "signal"]
+
+
+class Risk(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NONE = "none"
+
+    @property
+    def flagged(self) -> bool:
+        return self in (Risk.HIGH, Risk.MEDIUM)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    kind: EvidenceKind
+    span: tuple[int, int]  # [start, end) in the ORIGINAL text
+    text: str  # the citizen's own characters at that span
+    entry: str  # library id: "fake_authority.rules.safe_account", "signal.asks_code"...
+    why: str  # one sentence, in the message's language
+    weight: float  # points this piece contributed
+    scam_type: str | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    kind: str  # url | foreign_phone | virtual_carrier | phone | bank_card | amount
+    text: str
+    span: tuple[int, int]
+    defanged: str  # safe to show: never clickable
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    scam_type: str
+    subtype: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    risk: Risk
+    score: float
+    scam_type: str | None
+    subtype: str | None
+    candidates: tuple[Candidate, ...]
+    lang: str
+    evidence: tuple[Evidence, ...]
+    warning_signs: tuple[str, ...]
+    advice: Advice
+    next_step: str | None
+    indicators: tuple[Indicator, ...]
+    stage: str | None = None  # furthest script stage the evidence reached
+    awareness: bool = False  # the message reads like an official reminder, not a report
+    notes: tuple[str, ...] = field(default_factory=tuple)  # what could not be told
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["risk"] = str(self.risk)
+        data["score"] = round(self.score, 3)
+        for evidence in data["evidence"]:
+            evidence["span"] = list(evidence["span"])
+            evidence["weight"] = round(evidence["weight"], 2)
+        for indicator in data["indicators"]:
+            indicator["span"] = list(indicator["span"])
+        for candidate in data["candidates"]:
+            candidate["score"] = round(candidate["score"], 3)
+        data["advice"] = {"before": list(self.advice.before), "after": list(self.advice.after)}
+        return data

@@ -1,0 +1,168 @@
+"""Scores -> the verdict a citizen reads: evidence as spans of their own words with a reason each,
+the scam's warning signs, advice by stage with the region's hotlines, and what comes next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.library.loader import Library
+from bot.library.schema import Region, ScamType
+from bot.normalise import NormalisedText
+from bot.scoring import Contribution, Scores, to_score
+from bot.types import Advice, Candidate, Evidence, Indicator, Risk, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Localiser:
+    """Picks a language from text keyed by language, falling back to the library default."""
+
+    lang: str
+    default: str
+
+    def __call__(self, value: dict[str, str]) -> str:
+        return value.get(self.lang) or value.get(self.default) or next(iter(value.values()), "")
+
+    def many(self, value: dict[str, list[str]]) -> tuple[str, ...]:
+        return tuple(value.get(self.lang) or value.get(self.default) or next(iter(value.values()), []))
+
+
+def region_values(region: Region, local: Localiser) -> dict[str, str]:
+    def pick(value: str | dict[str, str] | None, fallback: str) -> str:
+        if value is None:
+            return fallback
+        return value if isinstance(value, str) else local(value)
+
+    police = pick(region.police, "")
+    antifraud = pick(region.antifraud, police)
+    return {"police": police, "antifraud": antifraud, "sms_report": pick(region.sms_report, antifraud)}
+
+
+def _fill(texts: tuple[str, ...], values: dict[str, str]) -> tuple[str, ...]:
+    return tuple(text.format(**values) for text in texts)
+
+
+def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
+    templates = library.settings.templates
+    if contribution.hit is not None and contribution.hit.ref.rebuttal is not None:
+        rebuttal = contribution.hit.ref.rebuttal
+        return local(templates.rebuttal_why).format(doubt=local(rebuttal.doubt), truth=local(rebuttal.truth))
+    if contribution.hit is not None:
+        return local(contribution.hit.ref.rule.explain)
+    if contribution.combo is not None:
+        return local(templates.combo_prefix) + local(contribution.combo.explain)
+    assert contribution.line is not None
+    line = contribution.line.line
+    type_name = local(library.scam_type(line.type_id).name)
+    if line.rebuttal is not None:
+        return local(templates.rebuttal_why).format(doubt=local(line.rebuttal.doubt), truth=local(line.rebuttal.truth))
+    return local(templates.line_why).format(type=type_name, stage=local(templates.stage_names.get(line.stage, {})) or line.stage)
+
+
+def _defang(kind: str, text: str) -> str:
+    """Links are shown so they cannot be opened by a tap: hxxp://example[.]com."""
+    if kind != "url":
+        return text
+    return text.replace("http", "hxxp").replace("HTTP", "hxxp").replace(".", "[.]")
+
+
+def build_verdict(
+    library: Library,
+    normalised: NormalisedText,
+    scores: Scores,
+    lang: str,
+    region: Region,
+) -> Verdict:
+    local = Localiser(lang, library.settings.default_language)
+    values = region_values(region, local)
+    settings = library.settings
+    top = scores.top_type
+    top_points = scores.by_type.get(top, 0.0) if top else 0.0
+    runner_ups = sorted(
+        (
+            type_id
+            for type_id, points in scores.by_type.items()
+            if type_id != top and points >= settings.type_needs and points >= top_points * settings.runner_up_ratio
+        ),
+        key=lambda type_id: scores.by_type[type_id],
+        reverse=True,
+    )
+    best = max(scores.by_type, key=lambda type_id: scores.by_type[type_id], default=None)
+    shown_types = {top or best, *runner_ups}
+
+    evidence: list[Evidence] = []
+    for contribution in sorted(scores.contributions, key=lambda c: c.points, reverse=True):
+        if contribution.type_id is not None and contribution.type_id not in shown_types:
+            continue
+        span = normalised.original_span(contribution.start, contribution.end)
+        evidence.append(
+            Evidence(
+                kind=contribution.kind,
+                span=span,
+                text=normalised.original[span[0] : span[1]],
+                entry=contribution.entry,
+                why=_why(contribution, library, local),
+                weight=contribution.points,
+                scam_type=library.scam_type(contribution.type_id).category if contribution.type_id else None,
+                stage=contribution.stage,
+            )
+        )
+
+    indicators: list[Indicator] = []
+    seen_spans: set[tuple[int, int]] = set()
+    for hit in scores.indicator_hits:
+        span = normalised.original_span(hit.start, hit.end)
+        if span in seen_spans:
+            continue
+        seen_spans.add(span)
+        text = normalised.original[span[0] : span[1]]
+        indicators.append(Indicator(hit.ref.rule.id, text, span, _defang(hit.ref.rule.id, text)))
+
+    scam_type: ScamType | None = library.scam_type(top) if top else None
+    notes: list[str] = []
+    if scores.risk is Risk.NONE or (scam_type is None and not evidence):
+        notes.append(local(settings.templates.nothing_found_note))
+    elif scam_type is None:
+        notes.append(local(settings.templates.no_type_note))
+    if scores.awareness:
+        notes.append(local(settings.templates.awareness_note))
+
+    stage = _furthest_stage(scam_type, scores.contributions) if scam_type else None
+    if scam_type is not None:
+        warning_signs = local.many(scam_type.warning_signs)
+        advice = Advice(_fill(local.many(scam_type.advice.before), values), _fill(local.many(scam_type.advice.after), values))
+        step = next((s for s in scam_type.stages if s.id == stage), scam_type.stages[0])
+        next_step: str | None = local(step.next)
+        if scam_type.legal_warning is not None:
+            notes.append(local(scam_type.legal_warning))
+    else:
+        general = library.signals
+        warning_signs = local.many(general.general_signs)
+        advice = Advice(_fill(local.many(general.general_advice.before), values), _fill(local.many(general.general_advice.after), values))
+        next_step = None
+
+    candidates = tuple(
+        Candidate(library.scam_type(type_id).category, type_id, to_score(scores.by_type[type_id] + scores.signal_points, settings))
+        for type_id in runner_ups
+    )
+    return Verdict(
+        risk=scores.risk,
+        score=scores.score,
+        scam_type=scam_type.category if scam_type else None,
+        subtype=scam_type.id if scam_type else None,
+        candidates=candidates,
+        lang=lang,
+        evidence=tuple(evidence),
+        warning_signs=warning_signs,
+        advice=advice,
+        next_step=next_step,
+        indicators=tuple(indicators),
+        stage=stage,
+        awareness=scores.awareness,
+        notes=tuple(notes),
+    )
+
+
+def _furthest_stage(scam_type: ScamType, contributions: tuple[Contribution, ...]) -> str | None:
+    order = [step.id for step in scam_type.stages]
+    reached = [c.stage for c in contributions if c.stage in order and (c.type_id in (None, scam_type.id))]
+    return max(reached, key=order.index) if reached else None
