@@ -3,40 +3,199 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.engine import Engine
+from bot.evaluate import EvalFileError, format_table, read_rows, report, run
 from bot.library.lint import library_warnings
-from bot.library.loader import LibraryError, load_library
+from bot.library.loader import Library, LibraryError, load_library
+from bot.types import Verdict
+
+MAX_CHECK_CHARS = 100_000  # longer input is cut (and said so) rather than refused
+
+RISK_LABELS = {
+    "zh": {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现已知骗局"},
+    "en": {"high": "HIGH RISK", "medium": "MEDIUM RISK", "low": "LOW RISK", "none": "no known scam found"},
+}
+
+
+def _load(path: str | None) -> Library:
+    return load_library(Path(path) if path else None)
+
+
+def _read_text(argument: str) -> str:
+    if argument != "-":
+        return argument
+    data = sys.stdin.buffer.read()
+    return data.decode("utf-8", errors="replace")
+
+
+def render_marked(text: str, verdict: Verdict) -> str:
+    """The message with each piece of evidence wrapped in [[ ]] and numbered."""
+    spans = sorted({e.span for e in verdict.evidence if e.span[1] > e.span[0]})
+    chosen: list[tuple[int, int]] = []
+    for span in spans:  # keep non-overlapping spans, earliest first
+        if not chosen or span[0] >= chosen[-1][1]:
+            chosen.append(span)
+    out, last = [], 0
+    for number, (start, end) in enumerate(chosen, start=1):
+        out.append(text[last:start])
+        out.append(f"[[{text[start:end]}]]{_superscript(number)}")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _superscript(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def format_verdict(text: str, verdict: Verdict, library: Library) -> str:
+    zh = verdict.lang == "zh"
+    labels = RISK_LABELS["zh" if zh else "en"]
+    lines = [f"{labels[str(verdict.risk)]} ({verdict.score:.2f})"]
+    if verdict.subtype:
+        name = library.scam_type(verdict.subtype).name
+        lines[0] += f" — {name.get(verdict.lang) or next(iter(name.values()))} [{verdict.scam_type}]"
+    lines += ["", render_marked(text, verdict), ""]
+    lines += verdict.notes
+    if verdict.evidence:
+        lines.append("证据：" if zh else "Evidence:")
+        for item in verdict.evidence:
+            lines.append(f"  - «{item.text}» ({item.kind}): {item.why}")
+    if verdict.indicators:
+        lines.append("消息里的链接和号码（不要点开或回拨）：" if zh else "Links and numbers (do not open or call):")
+        lines += [f"  - {i.kind}: {i.defanged}" for i in verdict.indicators]
+    if verdict.warning_signs:
+        lines.append("警示信号：" if zh else "Warning signs:")
+        lines += [f"  - {sign}" for sign in verdict.warning_signs]
+    if verdict.next_step:
+        lines.append(("接下来他们通常会：" if zh else "What they usually ask next: ") + verdict.next_step)
+    lines.append("现在该做的：" if zh else "What to do now:")
+    lines += [f"  - {step}" for step in verdict.advice.before]
+    lines.append("如果已经付钱或给了验证码：" if zh else "If you already paid or gave a code:")
+    lines += [f"  - {step}" for step in verdict.advice.after]
+    return "\n".join(lines)
+
+
+def _check(args: argparse.Namespace) -> int:
+    text = _read_text(args.text)
+    truncated = len(text) > MAX_CHECK_CHARS
+    text = text[:MAX_CHECK_CHARS]
+    if not text.strip():
+        print("error: the message is empty; pass the text, or - to read it from standard input", file=sys.stderr)
+        return 2
+    engine = Engine(_load(args.library))
+    verdict = engine.analyse(text, lang=args.lang, region=args.region)
+    if args.json:
+        data = verdict.to_dict()
+        data["truncated"] = truncated
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        if truncated:
+            print(f"note: only the first {MAX_CHECK_CHARS} characters were checked", file=sys.stderr)
+        print(format_verdict(text, verdict, engine.library))
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
     try:
-        library = load_library(Path(args.path) if args.path else None)
+        library = _load(args.path)
     except LibraryError as exc:
         print(exc, file=sys.stderr)
         return 1
+    engine = Engine(library)
+    failures = example_failures(engine)
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
     warnings = library_warnings(library)
     for warning in warnings:
         print(f"warning: {warning}")
-    print(f"ok: {len(library.types)} scam types, {len(library.faq)} FAQ entries, {len(warnings)} warning(s)")
-    return 1 if warnings and args.strict else 0
+    status = "FAILED" if failures else "ok"
+    print(
+        f"{status}: {len(library.types)} scam types, {len(library.faq)} FAQ entries, "
+        f"{len(failures)} example failure(s), {len(warnings)} warning(s)"
+    )
+    return 1 if failures or (warnings and args.strict) else 0
+
+
+def example_failures(engine: Engine) -> list[str]:
+    """Every rule's own match / no-match examples, run through the real matcher."""
+    failures = []
+    for ref in engine.rules.refs:
+        for kind, texts, expected in (("match", ref.rule.examples.match, True), ("no_match", ref.rule.examples.no_match, False)):
+            for text in texts:
+                normalised = engine.normaliser.normalise(text)
+                if engine.rules.fires(ref.entry, normalised, engine.detect_language(normalised)) != expected:
+                    failures.append(f"{ref.entry}: {kind} example {text!r} {'does not fire' if expected else 'fires'}")
+    return failures
+
+
+def _eval(args: argparse.Namespace) -> int:
+    engine = Engine(_load(args.library))
+    try:
+        outcomes = run(engine, read_rows(Path(args.file)))
+    except (OSError, EvalFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = report(outcomes)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_table(result))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.api.settings import Settings
+
+    settings = Settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"Anti-fraud chatbot on http://{host}:{port}/  (API docs: /docs)", flush=True)
+    uvicorn.run("bot.api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="antifraud", description=__doc__)
+    parser = argparse.ArgumentParser(prog="antifraud", description="Recognise scam scripts and say what to do.")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="check one message (TEXT, or - for standard input)")
+    check.add_argument("text")
+    check.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    check.add_argument("--lang", help="reply language (default: the message's)")
+    check.add_argument("--region", help="region for hotlines (default: the library's)")
+    check.add_argument("--library", help="library folder (default: the bundled one)")
+    check.set_defaults(handler=_check)
+
     validate = commands.add_parser("validate", help="check the knowledge files and list every problem")
     validate.add_argument("path", nargs="?", help="library folder (default: the bundled scripts_library)")
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
     validate.set_defaults(handler=_validate)
+
+    evaluate = commands.add_parser("eval", help="measure recall, false positives and type accuracy on a JSONL file")
+    evaluate.add_argument("file")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--library", help="library folder (default: the bundled one)")
+    evaluate.set_defaults(handler=_eval)
+
+    serve = commands.add_parser("serve", help="run the chat service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=_serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except LibraryError as exc:
+        print(exc, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

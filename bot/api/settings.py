@@ -1,0 +1,25 @@
+"""Service settings from the environment (prefix ANTIFRAUD_), with defaults that work as is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANTIFRAUD_", env_file=None, extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    region: str = "cn"  # hotlines and official channels: cn, hk, tw, sg, intl (scripts_library/regions.yaml)
+    library_path: Path | None = None  # default: the bundled scripts_library/
+    faq_path: Path | None = None  # default: the bundled faq/
+    max_message_chars: int = Field(default=5000, ge=100, le=100_000)
+    session_ttl_seconds: int = Field(default=1800, ge=60)
+    session_max: int = Field(default=10_000, ge=10)
+    # Sites allowed to embed the chat widget (CSP frame-ancestors of the embedded page), e.g.
+    # "https://police.example https://bank.example". "*" allows any site.
+    frame_ancestors: str = "'self'"
+    public_url: str = ""  # e.g. https://antifraud.example; used for widget links and SMS signatures
