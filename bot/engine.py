@@ -10,12 +10,12 @@ from pathlib import Path
 
 from bot.fuzzy import FuzzyMatcher
 from bot.library.loader import Library, load_library
-from bot.library.schema import Combo, Region
+from bot.library.schema import Region
 from bot.normalise import NormalisedText, Normaliser
 from bot.rules import RuleMatcher
-from bot.scoring import score_message
+from bot.scoring import ComboRef, member_entry, score_message
 from bot.types import Verdict
-from bot.verdict import build_verdict
+from bot.verdict import VerdictBuilder
 
 
 class Engine:
@@ -24,8 +24,13 @@ class Engine:
         self.normaliser = Normaliser(library.normalise)
         self.rules = RuleMatcher(library, self.normaliser)
         self.fuzzy = FuzzyMatcher(library, self.normaliser)
+        self.verdicts = VerdictBuilder(library)
         self._type_order = tuple(scam_type.id for scam_type in library.types)
-        self._combos: dict[str, tuple[Combo, ...]] = {t.id: tuple(t.combos) for t in library.types if t.combos}
+        self._combos = tuple(
+            ComboRef(scam_type.id, combo, tuple(member_entry(scam_type.id, name) for name in combo.all))
+            for scam_type in library.types
+            for combo in scam_type.combos
+        )
         self._regions = {region.id: region for region in library.regions.regions}
         languages = library.settings.languages
         self._han_language = next((lang.id for lang in languages if lang.script == "han"), library.settings.default_language)
@@ -50,4 +55,4 @@ class Engine:
         rule_matches = self.rules.match(normalised, lang)
         line_matches = self.fuzzy.match(normalised)
         scores = score_message(self.library.settings, self._type_order, self._combos, rule_matches, line_matches)
-        return build_verdict(self.library, normalised, scores, lang, self.region(region))
+        return self.verdicts.build(normalised, scores, lang, self.region(region))

@@ -55,6 +55,9 @@ class RuleMatches:
     indicators: tuple[Hit, ...]  # every indicator occurrence (URLs, numbers...)
 
 
+_LATIN_LETTER = re.compile("[a-z]")
+
+
 def _is_word_char(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
@@ -138,7 +141,7 @@ class RuleMatcher:
         scripts = []
         if normalised.cjk_share > 0:
             scripts.append("han")
-        if any("a" <= char <= "z" for char in text):
+        if _LATIN_LETTER.search(text):
             scripts.append("latin")
         for script in scripts:
             for ref, pattern in self._regexes[script]:

@@ -29,6 +29,13 @@ class Contribution:
 
 
 @dataclass(frozen=True, slots=True)
+class ComboRef:
+    type_id: str
+    combo: Combo
+    members: tuple[str, ...]  # rule entries ("type.rules.id") or "signal.id"
+
+
+@dataclass(frozen=True, slots=True)
 class Scores:
     by_type: dict[str, float]  # a type's own points (rules, combos, lines, rebuttals)
     signal_points: float  # capped cross-type points
@@ -59,7 +66,7 @@ def to_risk(score: float, settings: LibrarySettings) -> Risk:
 def score_message(
     settings: LibrarySettings,
     type_order: tuple[str, ...],
-    combos: dict[str, tuple[Combo, ...]],
+    combos: tuple[ComboRef, ...],
     rules: RuleMatches,
     lines: list[LineMatch],
 ) -> Scores:
@@ -80,15 +87,15 @@ def score_message(
             kind = "rebuttal" if hit.ref.rebuttal is not None else "rule"
             contributions.append(Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, rule.points, rule.stage, hit=hit))
 
-    for type_id, type_combos in combos.items():
-        for combo in type_combos:
-            members = [fired_entries.get(_member_entry(type_id, name)) for name in combo.all]
-            if all(members):
-                last = max((m for m in members if m is not None), key=lambda m: m.start)
-                by_type[type_id] += combo.points
-                contributions.append(
-                    Contribution("rule", last.start, last.end, f"{type_id}.combos.{combo.id}", type_id, combo.points, None, combo=combo)
-                )
+    for ref in combos:
+        members = [fired_entries.get(entry) for entry in ref.members]
+        if all(members):
+            last = max((m for m in members if m is not None), key=lambda m: m.start)
+            combo = ref.combo
+            by_type[ref.type_id] += combo.points
+            contributions.append(
+                Contribution("rule", last.start, last.end, f"{ref.type_id}.combos.{combo.id}", ref.type_id, combo.points, None, combo=combo)
+            )
 
     fuzzy = settings.fuzzy
     counted: dict[tuple[str, str], int] = {}
@@ -123,5 +130,6 @@ def score_message(
     )
 
 
-def _member_entry(type_id: str, name: str) -> str:
+def member_entry(type_id: str, name: str) -> str:
+    """A combo names its own type's rules by id and cross-type signals as "signal.<id>"."""
     return name if name.startswith("signal.") else f"{type_id}.rules.{name}"

@@ -65,101 +65,127 @@ def _defang(kind: str, text: str) -> str:
     return text.replace("http", "hxxp").replace("HTTP", "hxxp").replace(".", "[.]")
 
 
-def build_verdict(
-    library: Library,
-    normalised: NormalisedText,
-    scores: Scores,
-    lang: str,
-    region: Region,
-) -> Verdict:
-    local = Localiser(lang, library.settings.default_language)
-    values = region_values(region, local)
-    settings = library.settings
-    top = scores.top_type
-    top_points = scores.by_type.get(top, 0.0) if top else 0.0
-    runner_ups = sorted(
-        (
-            type_id
-            for type_id, points in scores.by_type.items()
-            if type_id != top and points >= settings.type_needs and points >= top_points * settings.runner_up_ratio
-        ),
-        key=lambda type_id: scores.by_type[type_id],
-        reverse=True,
-    )
-    best = max(scores.by_type, key=lambda type_id: scores.by_type[type_id], default=None)
-    shown_types = {top or best, *runner_ups}
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    """A type's (or the general) warning signs, advice and next steps in one language and region."""
 
-    evidence: list[Evidence] = []
-    for contribution in sorted(scores.contributions, key=lambda c: c.points, reverse=True):
-        if contribution.type_id is not None and contribution.type_id not in shown_types:
-            continue
-        span = normalised.original_span(contribution.start, contribution.end)
-        evidence.append(
-            Evidence(
-                kind=contribution.kind,
-                span=span,
-                text=normalised.original[span[0] : span[1]],
-                entry=contribution.entry,
-                why=_why(contribution, library, local),
-                weight=contribution.points,
-                scam_type=library.scam_type(contribution.type_id).category if contribution.type_id else None,
-                stage=contribution.stage,
-            )
+    name: str
+    warning_signs: tuple[str, ...]
+    advice: Advice
+    next_steps: dict[str, str]
+    legal_warning: str | None
+
+
+class VerdictBuilder:
+    """Renders verdicts; every text that does not depend on the message is prepared once here."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self._types = {scam_type.id: scam_type for scam_type in library.types}
+        self._rendered: dict[tuple[str | None, str, str], _Rendered] = {}
+        for lang in library.languages:
+            local = Localiser(lang, library.settings.default_language)
+            for region in library.regions.regions:
+                values = region_values(region, local)
+                general = library.signals
+                self._rendered[(None, lang, region.id)] = _Rendered(
+                    "",
+                    local.many(general.general_signs),
+                    Advice(_fill(local.many(general.general_advice.before), values), _fill(local.many(general.general_advice.after), values)),
+                    {},
+                    None,
+                )
+                for scam_type in library.types:
+                    self._rendered[(scam_type.id, lang, region.id)] = _Rendered(
+                        local(scam_type.name),
+                        local.many(scam_type.warning_signs),
+                        Advice(_fill(local.many(scam_type.advice.before), values), _fill(local.many(scam_type.advice.after), values)),
+                        {step.id: local(step.next) for step in scam_type.stages},
+                        local(scam_type.legal_warning) if scam_type.legal_warning else None,
+                    )
+
+    def build(self, normalised: NormalisedText, scores: Scores, lang: str, region: Region) -> Verdict:
+        library = self.library
+        local = Localiser(lang, library.settings.default_language)
+        settings = library.settings
+        top = scores.top_type
+        top_points = scores.by_type.get(top, 0.0) if top else 0.0
+        runner_ups = sorted(
+            (
+                type_id
+                for type_id, points in scores.by_type.items()
+                if type_id != top and points >= settings.type_needs and points >= top_points * settings.runner_up_ratio
+            ),
+            key=lambda type_id: scores.by_type[type_id],
+            reverse=True,
         )
+        best = max(scores.by_type, key=lambda type_id: scores.by_type[type_id], default=None)
+        shown_types = {top or best, *runner_ups}
 
-    indicators: list[Indicator] = []
-    seen_spans: set[tuple[int, int]] = set()
-    for hit in scores.indicator_hits:
-        span = normalised.original_span(hit.start, hit.end)
-        if span in seen_spans:
-            continue
-        seen_spans.add(span)
-        text = normalised.original[span[0] : span[1]]
-        indicators.append(Indicator(hit.ref.rule.id, text, span, _defang(hit.ref.rule.id, text)))
+        evidence: list[Evidence] = []
+        for contribution in sorted(scores.contributions, key=lambda c: c.points, reverse=True):
+            if contribution.type_id is not None and contribution.type_id not in shown_types:
+                continue
+            span = normalised.original_span(contribution.start, contribution.end)
+            evidence.append(
+                Evidence(
+                    kind=contribution.kind,
+                    span=span,
+                    text=normalised.original[span[0] : span[1]],
+                    entry=contribution.entry,
+                    why=_why(contribution, library, local),
+                    weight=contribution.points,
+                    scam_type=self._types[contribution.type_id].category if contribution.type_id else None,
+                    stage=contribution.stage,
+                )
+            )
 
-    scam_type: ScamType | None = library.scam_type(top) if top else None
-    notes: list[str] = []
-    if scores.risk is Risk.NONE or (scam_type is None and not evidence):
-        notes.append(local(settings.templates.nothing_found_note))
-    elif scam_type is None:
-        notes.append(local(settings.templates.no_type_note))
-    if scores.awareness:
-        notes.append(local(settings.templates.awareness_note))
+        indicators: list[Indicator] = []
+        seen_spans: set[tuple[int, int]] = set()
+        for hit in scores.indicator_hits:
+            span = normalised.original_span(hit.start, hit.end)
+            if span in seen_spans:
+                continue
+            seen_spans.add(span)
+            text = normalised.original[span[0] : span[1]]
+            indicators.append(Indicator(hit.ref.rule.id, text, span, _defang(hit.ref.rule.id, text)))
 
-    stage = _furthest_stage(scam_type, scores.contributions) if scam_type else None
-    if scam_type is not None:
-        warning_signs = local.many(scam_type.warning_signs)
-        advice = Advice(_fill(local.many(scam_type.advice.before), values), _fill(local.many(scam_type.advice.after), values))
-        step = next((s for s in scam_type.stages if s.id == stage), scam_type.stages[0])
-        next_step: str | None = local(step.next)
-        if scam_type.legal_warning is not None:
-            notes.append(local(scam_type.legal_warning))
-    else:
-        general = library.signals
-        warning_signs = local.many(general.general_signs)
-        advice = Advice(_fill(local.many(general.general_advice.before), values), _fill(local.many(general.general_advice.after), values))
+        scam_type = self._types[top] if top else None
+        rendered = self._rendered[(top, lang, region.id)]
+        notes: list[str] = []
+        if scores.risk is Risk.NONE or (scam_type is None and not evidence):
+            notes.append(local(settings.templates.nothing_found_note))
+        elif scam_type is None:
+            notes.append(local(settings.templates.no_type_note))
+        if scores.awareness:
+            notes.append(local(settings.templates.awareness_note))
+        if rendered.legal_warning:
+            notes.append(rendered.legal_warning)
+
+        stage = _furthest_stage(scam_type, scores.contributions) if scam_type else None
         next_step = None
-
-    candidates = tuple(
-        Candidate(library.scam_type(type_id).category, type_id, to_score(scores.by_type[type_id] + scores.signal_points, settings))
-        for type_id in runner_ups
-    )
-    return Verdict(
-        risk=scores.risk,
-        score=scores.score,
-        scam_type=scam_type.category if scam_type else None,
-        subtype=scam_type.id if scam_type else None,
-        candidates=candidates,
-        lang=lang,
-        evidence=tuple(evidence),
-        warning_signs=warning_signs,
-        advice=advice,
-        next_step=next_step,
-        indicators=tuple(indicators),
-        stage=stage,
-        awareness=scores.awareness,
-        notes=tuple(notes),
-    )
+        if scam_type is not None:
+            next_step = rendered.next_steps.get(stage or "") or rendered.next_steps[scam_type.stages[0].id]
+        candidates = tuple(
+            Candidate(self._types[type_id].category, type_id, to_score(scores.by_type[type_id] + scores.signal_points, settings))
+            for type_id in runner_ups
+        )
+        return Verdict(
+            risk=scores.risk,
+            score=scores.score,
+            scam_type=scam_type.category if scam_type else None,
+            subtype=scam_type.id if scam_type else None,
+            candidates=candidates,
+            lang=lang,
+            evidence=tuple(evidence),
+            warning_signs=rendered.warning_signs,
+            advice=rendered.advice,
+            next_step=next_step,
+            indicators=tuple(indicators),
+            stage=stage,
+            awareness=scores.awareness,
+            notes=tuple(notes),
+        )
 
 
 def _furthest_stage(scam_type: ScamType, contributions: tuple[Contribution, ...]) -> str | None:

@@ -6,6 +6,7 @@ are reported at once (like spaCy's `validate()`), so an editor fixes a file in o
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,8 +158,11 @@ def load_library(root: Path | None = None, faq_root: Path | None = None) -> Libr
     """Load and check the whole library; raises LibraryError listing every problem found."""
     from bot.library.lint import lint_library  # lint needs the loaded models
 
-    root = Path(root) if root else DEFAULT_LIBRARY
-    faq_root = Path(faq_root) if faq_root else (DEFAULT_FAQ if root == DEFAULT_LIBRARY else root.parent / "faq")
+    # The same variables as the service settings, so the CLI and a container see the same data.
+    root = Path(root or os.environ.get("ANTIFRAUD_LIBRARY_PATH") or DEFAULT_LIBRARY)
+    faq_root = Path(
+        faq_root or os.environ.get("ANTIFRAUD_FAQ_PATH") or (DEFAULT_FAQ if root == DEFAULT_LIBRARY else root.parent / "faq")
+    )
     problems: list[Problem] = []
 
     def load(path: Path, model: type[M]) -> M | None:

@@ -1,0 +1,28 @@
+# One command to set up and run the service, one to run every check. See README.md.
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+
+.PHONY: setup run test bench
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: setup
+	$(BIN)/antifraud serve
+
+test: setup
+	bash scripts/ensure-chromium.sh
+	$(BIN)/ruff check bot tests bench scripts
+	$(BIN)/ruff format --check bot tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/antifraud validate --strict
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python bench/bench_engine.py

@@ -1,0 +1,167 @@
+"""The recogniser from the outside: what a citizen gives it and what they must get back."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.engine import Engine
+from bot.types import Risk, Verdict
+
+# The seed's two manual rebuttals, as citizens retell them.
+SEED_REBUTTALS = [
+    "他说来电显示是境外号码，是因为电脑上显示的是终端序列号，不是电话号码",
+    "我说要打114核实，对方说不用打114，转接公安是电信法律部担保的",
+    "He said the number looks foreign because the computer shows its terminal serial number, not a phone number",
+    "When I said I would call 114 to check, he said don't call 114, the transfer to the police is "
+    "guaranteed by the telecom legal department",
+]
+
+
+def assert_spans_point_at_the_words(text: str, verdict: Verdict) -> None:
+    for item in verdict.evidence:
+        start, end = item.span
+        assert 0 <= start < end <= len(text)
+        assert text[start:end] == item.text
+        assert item.why.strip()
+
+
+@pytest.mark.parametrize("text", SEED_REBUTTALS)
+def test_a_quoted_manual_rebuttal_is_high_risk_fake_authority(engine: Engine, text: str) -> None:
+    verdict = engine.analyse(text)
+    assert verdict.scam_type == "fake_authority"
+    assert verdict.risk is Risk.HIGH
+    assert any(item.kind == "rebuttal" for item in verdict.evidence)
+    assert_spans_point_at_the_words(text, verdict)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("今天有个自称上海公安的人打电话，说我的身份证涉嫌洗钱，让我把存款转到安全账户配合资金清查", "zh"),
+        (
+            "Someone who said he was from the Shanghai police told me my ID card is involved in money laundering "
+            "and I must move my savings to a safe account",
+            "en",
+        ),
+    ],
+)
+def test_a_fake_police_story_is_recognised_in_both_languages(engine: Engine, text: str, lang: str) -> None:
+    verdict = engine.analyse(text)
+    assert verdict.risk is Risk.HIGH
+    assert verdict.scam_type == "fake_authority"
+    assert verdict.lang == lang
+    assert verdict.warning_signs and verdict.advice.before and verdict.advice.after
+    assert verdict.next_step
+    assert_spans_point_at_the_words(text, verdict)
+    assert any(item.text.lower() in ("安全账户", "safe account") for item in verdict.evidence)
+
+
+def test_evidence_spans_cover_the_characters_the_citizen_typed(engine: Engine) -> None:
+    text = "對方讓我把錢轉到 安 全 帳 戶，說是資金清查"
+    verdict = engine.analyse(text)
+    assert verdict.risk.flagged
+    assert "安 全 帳 戶" in [item.text for item in verdict.evidence]
+    assert_spans_point_at_the_words(text, verdict)
+
+
+def test_obfuscated_spellings_are_still_recognised(engine: Engine) -> None:
+    verdict = engine.analyse("他说我涉嫌洗 钱，要把钱转到安＊全＊账＊户")
+    assert verdict.scam_type == "fake_authority"
+    assert verdict.risk.flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "【某市公安局】反诈提醒：公检法机关不会通过电话办案，不存在所谓安全账户，切勿向陌生账户转账。",
+        "Police reminder: the police will never ask you to transfer money to a safe account. Report scam calls.",
+        "【某银行】验证码 482913，您正在进行转账操作，切勿告知他人。",
+        "Your bank will never ask for this code. Do not share this code with anyone: 482913",
+        "【顺丰速运】您的快件已到达小区驿站，取件码 5-2-1108，请及时领取。",
+        "昨天吃饭的钱我转给你了，记得查收哈",
+        "Thanks for dinner last night, I sent you my share",
+        "您好，这里是社区派出所，提醒您本周六上午在社区广场有防诈骗讲座，欢迎参加。",
+    ],
+)
+def test_awareness_and_ordinary_messages_are_not_flagged(engine: Engine, text: str) -> None:
+    verdict = engine.analyse(text)
+    assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+
+
+def test_a_negated_sign_is_not_evidence(engine: Engine) -> None:
+    verdict = engine.analyse("Remember: real police will never ask you to move money to a safe account.")
+    assert not any(item.text.lower() == "safe account" for item in verdict.evidence)
+
+
+def test_nothing_found_never_says_safe(engine: Engine) -> None:
+    verdict = engine.analyse("明天下午三点开会，记得带电脑")
+    assert verdict.risk is Risk.NONE
+    assert verdict.scam_type is None
+    assert verdict.notes, "the citizen must be told what could not be checked"
+    text = " ".join(verdict.notes).lower()
+    assert "不代表" in text
+    assert verdict.advice.before, "general advice is always given"
+
+
+def test_the_reply_language_follows_the_message(engine: Engine) -> None:
+    assert engine.analyse("他说我的银行卡涉嫌洗钱").lang == "zh"
+    assert engine.analyse("He said my bank account was used for money laundering").lang == "en"
+    assert engine.analyse("他说我的银行卡涉嫌洗钱", lang="en").lang == "en"
+
+
+def test_advice_uses_the_deployment_regions_hotlines(engine: Engine) -> None:
+    text = "他说我的身份证涉嫌洗钱，让我转到安全账户"
+    mainland = " ".join(engine.analyse(text).advice.after)
+    hong_kong = " ".join(engine.analyse(text, region="hk").advice.after)
+    assert "110" in mainland
+    assert "999" in hong_kong and "110" not in hong_kong
+    assert "{" not in mainland + hong_kong
+
+
+def test_links_are_extracted_and_defanged(engine: Engine) -> None:
+    verdict = engine.analyse("您的ETC已失效，请登录 http://etc-renew.example.top/x 重新认证")
+    urls = [i for i in verdict.indicators if i.kind == "url"]
+    assert urls and urls[0].defanged.startswith("hxxp://") and "[.]" in urls[0].defanged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "\x00\x01\x02\xff\ufffd" * 50,
+        "<img src=x onerror=alert(1)><script>alert(1)</script>",
+        "安全账户" * 25_000,  # 100 000 characters
+        "a" * 100_000,
+        "🙂" * 1000 + "转到安全账户",
+    ],
+)
+def test_nasty_input_gets_a_verdict_not_a_crash(engine: Engine, text: str) -> None:
+    verdict = engine.analyse(text)
+    assert isinstance(verdict.risk, Risk)
+    json.dumps(verdict.to_dict(), ensure_ascii=False)
+    assert_spans_point_at_the_words(text, verdict)
+
+
+def test_verdict_json_has_the_documented_fields(engine: Engine) -> None:
+    data = engine.analyse("他说我的身份证涉嫌洗钱，让我转到安全账户").to_dict()
+    for key in ("risk", "score", "scam_type", "subtype", "candidates", "lang", "evidence", "warning_signs"):
+        assert key in data
+    for key in ("advice", "next_step", "indicators"):
+        assert key in data
+    assert set(data["advice"]) == {"before", "after"}
+    assert 0.0 <= data["score"] <= 1.0
+    item = data["evidence"][0]
+    assert set(item) >= {"kind", "span", "text", "entry", "why"}
+    assert item["kind"] in {"rule", "script_line", "rebuttal", "indicator", "signal"}
+
+
+def test_analyse_is_deterministic_and_thread_safe(engine: Engine) -> None:
+    texts = SEED_REBUTTALS + ["明天见", "Your parcel is waiting", "转到安全账户"] * 5
+    serial = [engine.analyse(text).to_dict() for text in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(lambda text: engine.analyse(text).to_dict(), texts * 4))
+    assert parallel == serial * 4

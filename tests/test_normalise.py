@@ -1,0 +1,87 @@
+"""Normalisation: every way citizens and scammers write a word folds to one form, and every
+folded character still points at the citizen's own characters."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.engine import Engine
+from bot.normalise import NormalisedText
+
+
+def fold(engine: Engine, text: str) -> NormalisedText:
+    return engine.normaliser.normalise(text)
+
+
+@pytest.mark.parametrize(
+    ("written", "folded"),
+    [
+        ("ＶＸ１２３", "微信123"),  # full-width letters and digits
+        ("請轉賬到安全帳戶", "请转账到安全账户"),  # traditional characters and the 帳 variant
+        ("安 全 账 户", "安全账户"),  # spaces inside a Chinese word
+        ("安-全*账.户", "安全账户"),  # decoration inside a Chinese word
+        ("安\u200b全\u200d账户", "安全账户"),  # zero-width characters
+        ("加V信聊", "加微信聊"),  # evasion spelling
+        ("加薇信", "加微信"),
+        ("加q详谈", "加qq详谈"),
+        ("玩菠菜", "玩博彩"),
+        ("SAFE  Account", "safe account"),  # case and repeated spaces
+        ("𝐒𝐚𝐟𝐞 account", "safe account"),  # mathematical bold letters
+    ],
+)
+def test_spellings_fold_to_one_form(engine: Engine, written: str, folded: str) -> None:
+    assert fold(engine, written).text == folded
+
+
+def test_latin_evasions_need_a_word_boundary(engine: Engine) -> None:
+    assert fold(engine, "tight budget").text == "tight budget"
+    assert fold(engine, "add me on tg").text == "add me on telegram"
+
+
+def test_a_removed_sentence_end_still_splits_clauses(engine: Engine) -> None:
+    normalised = fold(engine, "警察不会打电话。请转到安全账户")
+    assert "。" not in normalised.text
+    position = normalised.text.index("安全账户")
+    start, _ = normalised.clause_bounds(position)
+    assert normalised.text[start:].startswith("请转")
+
+
+def test_spans_map_back_to_the_original_characters(engine: Engine) -> None:
+    original = "他让我把钱转到 安 全 帳 戶 里"
+    normalised = fold(engine, original)
+    start = normalised.text.index("安全账户")
+    span = normalised.original_span(start, start + 4)
+    assert original[span[0] : span[1]] == "安 全 帳 戶"
+
+
+def test_an_evasion_maps_back_to_what_was_written(engine: Engine) -> None:
+    original = "请加ｖ信 abc"
+    normalised = fold(engine, original)
+    start = normalised.text.index("微信")
+    span = normalised.original_span(start, start + 2)
+    assert original[span[0] : span[1]] == "ｖ信"
+
+
+def test_empty_and_control_only_text(engine: Engine) -> None:
+    assert fold(engine, "").text == ""
+    assert fold(engine, "\x00\x01\x02").text == ""
+    assert fold(engine, "").original_span(0, 0) == (0, 0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_offsets_stay_in_bounds_and_ordered(engine: Engine, text: str) -> None:
+    normalised = fold(engine, text)
+    assert len(normalised.starts) == len(normalised.text) == len(normalised.ends)
+    for start, end in zip(normalised.starts, normalised.ends, strict=True):
+        assert 0 <= start < end <= len(text)
+    assert normalised.starts == sorted(normalised.starts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("安全账户帳戶轉賬 VvＶ信x-*。abc\u200b1２")), max_size=40))
+def test_normalising_twice_changes_nothing(engine: Engine, text: str) -> None:
+    once = fold(engine, text).text
+    assert fold(engine, once).text == once
