@@ -8,9 +8,11 @@ with `processor=None` (NFKC and case folding are already done, see DESIGN.md).
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,7 +39,7 @@ def grams(text: str) -> set[str]:
     """Chinese character bigrams and English content words of a folded text."""
     found: set[str] = set()
     for run in _CJK_RUN.findall(text):
-        found.update(run[i : i + 2] for i in range(len(run) - 1))
+        found.update(map(operator.add, run, run[1:]))
     found.update(word for word in _WORD.findall(text) if word not in _STOPWORDS)
     return found
 
@@ -115,10 +117,8 @@ class FuzzyMatcher:
         settings = self.settings
         best: dict[str, LineMatch] = {}
         for offset, window in self._windows(normalised.text):
-            shared: Counter[int] = Counter()
-            for gram in grams(window):
-                for index in self._postings.get(gram, ()):
-                    shared[index] += 1
+            postings = self._postings
+            shared = Counter(chain.from_iterable(postings.get(gram, ()) for gram in grams(window)))
             candidates = [
                 index
                 for index, count in shared.items()

@@ -19,17 +19,17 @@ from bot.library.schema import NormaliseFile
 
 # Sentence ends: when one is removed between two Chinese characters, the clause break is kept.
 _SENTENCE_ENDS = frozenset("。！？；!?;\n")
+# Ordinary punctuation of Chinese prose is not decoration: leaving it in place keeps clauses
+# apart and keeps the common case free of edits.
+_PROSE_PUNCTUATION = frozenset(",。!?;:、\n")
+_SPACES = (" ", "\n", "\t", "\r", "\u3000")
 # Blocks folded by table at start-up; anything else is folded one character at a time.
 _TABLE_RANGES = (
-    (0x00, 0x250),  # ASCII, Latin-1, Latin Extended
-    (0x2000, 0x2070),  # general punctuation, zero-width characters
-    (0x2460, 0x2500),  # circled digits and letters
-    (0x3000, 0x3040),  # CJK punctuation
-    (0x3200, 0x3400),  # enclosed CJK
-    (0x3400, 0x4DC0),  # CJK extension A
-    (0x4E00, 0xA000),  # CJK unified ideographs
-    (0xFE30, 0xFE70),  # CJK compatibility forms, small forms
-    (0xFF00, 0xFFF0),  # full-width forms
+    (0x00, 0x530),  # ASCII, Latin, IPA, Greek, Cyrillic
+    (0x2000, 0x2C00),  # punctuation, zero-width characters, letter-like and enclosed forms, symbols
+    (0x3000, 0xA000),  # CJK punctuation, enclosed CJK, extension A, unified ideographs
+    (0xF900, 0xFB00),  # CJK compatibility ideographs
+    (0xFE00, 0xFFF0),  # variation selectors, small and full-width forms
 )
 
 
@@ -39,14 +39,24 @@ def is_cjk(char: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class NormalisedText:
-    """The folded `text`, and for each of its characters the span it came from in `original`."""
+    """The folded `text`, and for each of its characters the span it came from in `original`.
+
+    `starts`/`ends` are None when folding changed no character's position (the common case), so
+    building the map costs nothing until a piece of evidence needs it.
+    """
 
     original: str
     text: str
-    starts: list[int]
-    ends: list[int]
+    starts: list[int] | None
+    ends: list[int] | None
     clause_breaks: frozenset[int]  # folded positions where a removed sentence end stood
-    cjk_share: float
+    cjk_share: float  # share of the visible characters that are Chinese (or other wide script)
+
+    def origin(self, position: int) -> tuple[int, int]:
+        """The span of the original text that folded character `position` came from."""
+        start = self.starts[position] if self.starts is not None else position
+        end = self.ends[position] if self.ends is not None else start + 1
+        return start, end
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the folded text to the citizen's own characters."""
@@ -54,7 +64,7 @@ class NormalisedText:
             return (0, 0)
         start = min(max(start, 0), len(self.text) - 1)
         end = min(max(end, start + 1), len(self.text))
-        return (self.starts[start], self.ends[end - 1])
+        return (self.origin(start)[0], self.origin(end - 1)[1])
 
     def clause_bounds(self, position: int) -> tuple[int, int]:
         """The clause (between sentence ends) that holds a folded position."""
@@ -87,14 +97,12 @@ class Normaliser:
         for char, folded in self._table.items():
             if folded and unicodedata.category(folded[0])[0] in "PS":
                 separators.add(folded)
-        separator_class = "".join(re.escape(c) for c in sorted(separators) if len(c) == 1 and c != "\n")
+        separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
         cjk = r"\u3400-\u4dbf\u4e00-\u9fff"
         self._fold_re = re.compile(
             rf"(?<=[{cjk}])[{separator_class}\s\u2600-\u27bf\U0001F000-\U0001FAFF]+(?=[{cjk}])"  # inside a Chinese word
             r"|[^\S\n]{2,}|[^\S \n]"  # whitespace runs, tabs
         )
-        self._cjk_re = re.compile(f"[{cjk}]")
-        self._space_re = re.compile(r"\s")
         evasions = {self._fold_plain(key): self._fold_plain(value) for key, value in config.evasions.items()}
         self._evasions = {key: value for key, value in evasions.items() if key}
         self._evasion_automaton = ahocorasick.Automaton()
@@ -130,50 +138,61 @@ class Normaliser:
     def normalise(self, original: str) -> NormalisedText:
         # 1. Character folding (NFKC, case, traditional -> simplified, variants, zero-width dropped).
         starts: list[int] | None = None  # None: folded character i came from original character i
+        ends: list[int] | None = None  # None: ends[i] == starts[i] + 1
         if self._irregular_re.search(original):
+            # Only the few characters that fold to more or fewer than one character are handled
+            # one by one; the stretches between them are still translated in one call.
             pieces: list[str] = []
             starts = []
-            for index, char in enumerate(original):
-                folded = self._fold_char(char)
+            last = 0
+            for match in self._irregular_re.finditer(original):
+                position = match.start()
+                pieces.append(original[last:position].translate(self._translate))
+                starts.extend(range(last, position))
+                folded = self._fold_char(match.group(0))
                 pieces.append(folded)
-                starts.extend([index] * len(folded))
+                starts.extend([position] * len(folded))
+                last = position + 1
+            pieces.append(original[last:].translate(self._translate))
+            starts.extend(range(last, len(original)))
             text = "".join(pieces)
         else:
             text = original.translate(self._translate)
 
-        # 2. Separators inside Chinese words go ("安 全-账*户"); whitespace runs become one space.
+        # 2. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
+        evasions = self._find_evasions(text)
+        if evasions:
+            starts = starts if starts is not None else list(range(len(text)))
+            text, starts, ends = self._replace_evasions(text, evasions, starts)
+
+        # 3. Separators inside Chinese words go ("安 全-账*户"); whitespace runs become one space.
         breaks: set[int] = set()
         if self._fold_re.search(text):
             out: list[str] = []
             kept: list[int] = []
             last = 0
             for match in self._fold_re.finditer(text):
-                out.append(text[last : match.start()])
-                kept.extend(range(last, match.start()))
-                run = match.group(0)
-                if is_cjk(text[match.start() - 1]) if match.start() else False:
-                    if is_cjk(text[match.end()] if match.end() < len(text) else ""):
-                        if any(piece in _SENTENCE_ENDS for piece in run):
-                            breaks.add(len(kept))
-                        last = match.end()
-                        continue
+                start, end = match.span()
+                out.append(text[last:start])
+                kept.extend(range(last, start))
+                last = end
+                if start and is_cjk(text[start - 1]) and end < len(text) and is_cjk(text[end]):
+                    if any(piece in _SENTENCE_ENDS for piece in match.group(0)):
+                        breaks.add(len(kept))
+                    continue
                 out.append(" ")
-                kept.append(match.start())
-                last = match.end()
+                kept.append(start)
             out.append(text[last:])
             kept.extend(range(last, len(text)))
             text = "".join(out)
             starts = [starts[i] for i in kept] if starts is not None else kept
-        if starts is None:
-            starts = list(range(len(text)))
-        ends = [position + 1 for position in starts]
+            ends = [ends[i] for i in kept] if ends is not None else None
 
-        # 3. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
-        evasions = self._find_evasions(text)
-        if evasions:
-            text, starts, ends, breaks = self._replace_evasions(text, evasions, starts, ends, breaks)
-        visible = len(original) - len(self._space_re.findall(original))
-        share = len(self._cjk_re.findall(original)) / visible if visible else 0.0
+        # Wide characters take three bytes in UTF-8 (four for emoji): a cheap measure of the
+        # share of Chinese without looking at each character in Python.
+        visible = len(original) - sum(original.count(space) for space in _SPACES)
+        wide = (len(original.encode("utf-8", "surrogatepass")) - len(original)) / 2
+        share = min(wide / visible, 1.0) if visible > 0 else 0.0
         return NormalisedText(original, text, starts, ends, frozenset(breaks), share)
 
     def _find_evasions(self, text: str) -> list[tuple[int, int]]:
@@ -194,35 +213,25 @@ class Normaliser:
         return chosen
 
     def _replace_evasions(
-        self, text: str, spans: list[tuple[int, int]], starts: list[int], ends: list[int], breaks: set[int]
-    ) -> tuple[str, list[int], list[int], set[int]]:
+        self, text: str, spans: list[tuple[int, int]], starts: list[int]
+    ) -> tuple[str, list[int], list[int]]:
         out: list[str] = []
         new_starts: list[int] = []
         new_ends: list[int] = []
-        shift: dict[int, int] = {}
         last = 0
         for match_start, match_end in spans:
-            for position in range(last, match_start):
-                shift[position] = len(out)
-                out.append(text[position])
-                new_starts.append(starts[position])
-                new_ends.append(ends[position])
+            out.append(text[last:match_start])
+            new_starts.extend(starts[last:match_start])
+            new_ends.extend(position + 1 for position in starts[last:match_start])
             replacement = self._evasions[text[match_start:match_end]]
-            span_start, span_end = starts[match_start], ends[match_end - 1]
-            shift[match_start] = len(out)
-            for piece in replacement:
-                out.append(piece)
-                new_starts.append(span_start)
-                new_ends.append(span_end)
+            out.append(replacement)
+            new_starts.extend([starts[match_start]] * len(replacement))
+            new_ends.extend([starts[match_end - 1] + 1] * len(replacement))
             last = match_end
-        for position in range(last, len(text)):
-            shift[position] = len(out)
-            out.append(text[position])
-            new_starts.append(starts[position])
-            new_ends.append(ends[position])
-        shift[len(text)] = len(out)
-        new_breaks = {shift[b] for b in breaks if b in shift}
-        return "".join(out), new_starts, new_ends, new_breaks
+        out.append(text[last:])
+        new_starts.extend(starts[last:])
+        new_ends.extend(position + 1 for position in starts[last:])
+        return "".join(out), new_starts, new_ends
 
     def fold_pattern(self, text: str) -> str:
         """Fold a library keyword or line exactly as a message would be folded."""

@@ -56,6 +56,28 @@ class RuleMatches:
 
 
 _LATIN_LETTER = re.compile("[a-z]")
+_LINK_HINT = re.compile(r"\.[a-z]{2}|://|www")
+_NUMBER_RUN = re.compile(r"[+(]?\d[\d \-()]{3,}\d")
+
+
+def _windows(hint: re.Pattern[str], text: str, margin: int) -> list[tuple[int, int]]:
+    """Stretches around each hint (a run of digits, a dot before letters), merged: scoped
+    patterns only look inside these, so a message with no number costs no number pattern."""
+    windows: list[tuple[int, int]] = []
+    for match in hint.finditer(text):
+        start, end = max(0, match.start() - margin), min(len(text), match.end() + margin)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _scoped_hits(ref: RuleRef, pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> Iterable[Hit]:
+    for start, end in windows:
+        for match in pattern.finditer(text, start, end):
+            if match.end() > match.start():
+                yield Hit(ref, match.start(), match.end())
 
 
 def _is_word_char(char: str) -> bool:
@@ -143,14 +165,19 @@ class RuleMatcher:
             scripts.append("han")
         if _LATIN_LETTER.search(text):
             scripts.append("latin")
+        windows = {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
         for script in scripts:
             for ref, pattern in self._regexes[script]:
+                scope = ref.rule.scope if isinstance(ref.rule, Signal) else "text"
+                if scope != "text":
+                    hits.extend(_scoped_hits(ref, pattern, text, windows[scope]))
+                    continue
+                if ref.kind == "indicator":
+                    hits.extend(Hit(ref, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
+                    continue
                 found = pattern.search(text)
                 if found and found.end() > found.start():
-                    if ref.kind == "indicator":
-                        hits.extend(Hit(ref, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
-                    else:
-                        hits.append(Hit(ref, found.start(), found.end()))
+                    hits.append(Hit(ref, found.start(), found.end()))
 
         window = self._windows.get(lang, 8)
         fired: dict[int, Hit] = {}

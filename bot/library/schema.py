@@ -134,6 +134,10 @@ class Signal(Rule):
     """A cross-type warning sign (asks for money, secrecy, remote control...)."""
 
     kind: Literal["signal", "indicator"] = "signal"
+    # Where the regexes look: the whole text, only around runs of digits (phone and card
+    # numbers, amounts), or only when the text has something link-like. Scoping keeps
+    # digit-scanning patterns from costing every message.
+    scope: Literal["text", "numbers", "links"] = "text"
 
 
 class ContextCues(Model):

@@ -1,0 +1,91 @@
+"""Engine speed: mean and p99 per message with the bundled library and with one ten times larger.
+
+Run `make bench` (or `python bench/bench_engine.py`). Results go in docs/benchmarks.md; there are
+no timing assertions in the tests because shared machines are noisy. Messages come from our own
+corpus (tests/corpus) and, when present beside the checkout, the shared evaluation set's texts
+(used only as input to time, never as knowledge).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+
+from bot.engine import Engine
+from bot.library.loader import Library, load_library
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def messages(limit: int) -> list[str]:
+    texts = []
+    paths = sorted((REPO / "tests" / "corpus").glob("*.jsonl"))
+    shared = REPO.parent / "shared" / "eval" / "dev.jsonl"
+    if shared.exists():
+        paths.append(shared)
+    for path in paths:
+        with path.open(encoding="utf-8") as handle:
+            texts.extend(json.loads(line)["text"] for line in handle if line.strip())
+    return texts[:limit]
+
+
+def enlarged(library: Library, factor: int) -> Library:
+    """The same library with every scam type repeated `factor` times under new ids."""
+    copies = [
+        scam_type.model_copy(update={"id": f"{scam_type.id}_copy{n}" if n else scam_type.id})
+        for n in range(factor)
+        for scam_type in library.types
+    ]
+    return dataclasses.replace(library, types=tuple(copies))
+
+
+def measure(engine: Engine, texts: list[str], rounds: int) -> dict[str, float]:
+    for text in texts[:200]:  # warm up
+        engine.analyse(text)
+    timings = []
+    for _ in range(rounds):
+        for text in texts:
+            start = time.perf_counter_ns()
+            engine.analyse(text)
+            timings.append(time.perf_counter_ns() - start)
+    timings.sort()
+    return {
+        "messages": len(timings),
+        "mean_us": statistics.fmean(timings) / 1000,
+        "p50_us": timings[len(timings) // 2] / 1000,
+        "p99_us": timings[int(len(timings) * 0.99)] / 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, default=5000, help="messages per round")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    texts = messages(args.limit)
+    library = load_library()
+    tracemalloc.start()
+    engine = Engine(library)
+    engine_bytes = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    rows = [("bundled library", len(library.types), measure(engine, texts, args.rounds))]
+    big = enlarged(library, 10)
+    rows.append(("10x library", len(big.types), measure(Engine(big), texts, args.rounds)))
+    print(f"engine indexes: {engine_bytes / 1e6:.1f} MB; mean message length {statistics.fmean(map(len, texts)):.0f} chars")
+    print(f"{'library':<18}{'types':>6}{'messages':>10}{'mean µs':>10}{'p50 µs':>9}{'p99 µs':>9}")
+    for name, types, result in rows:
+        print(
+            f"{name:<18}{types:>6}{result['messages']:>10}{result['mean_us']:>10.1f}"
+            f"{result['p50_us']:>9.1f}{result['p99_us']:>9.1f}"
+        )
+    ratio = rows[1][2]["mean_us"] / rows[0][2]["mean_us"]
+    print(f"10x library / bundled mean: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

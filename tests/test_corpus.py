@@ -1,0 +1,43 @@
+"""Floors on our own labelled corpus (tests/corpus/): scam messages of every type in both
+languages, in citizens' wording, and harmless look-alikes. The floors only ever go up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.evaluate import Outcome, metrics, read_rows, run
+
+CORPUS = Path(__file__).parent / "corpus"
+
+# Raise these when the engine improves; never lower them to make a change pass.
+FLOORS = {"scam_recall": 0.95, "type_accuracy": 0.90}
+CEILINGS = {"false_positive_rate": 0.01}
+
+
+@pytest.fixture(scope="module")
+def outcomes(engine: Engine) -> list[Outcome]:
+    rows = [row for path in sorted(CORPUS.glob("*.jsonl")) for row in read_rows(path)]
+    return run(engine, rows)
+
+
+def test_the_corpus_covers_every_type_in_both_languages(outcomes: list[Outcome], engine: Engine) -> None:
+    for category in engine.library.settings.categories:
+        for lang in engine.library.languages:
+            count = sum(1 for o in outcomes if category in o.row.types and o.row.lang == lang)
+            assert count >= 10, f"{category} ({lang}): {count} messages"
+    assert sum(1 for o in outcomes if o.row.label == "benign") >= 150
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", None])
+def test_floors_hold(outcomes: list[Outcome], lang: str | None) -> None:
+    selected = [o for o in outcomes if lang is None or o.row.lang == lang]
+    result = metrics(selected)
+    misses = [f"{o.row.id}: {o.row.text[:60]} -> {o.top_type}" for o in selected if o.row.label == "scam" and not o.flagged]
+    false_alarms = [f"{o.row.id}: {o.row.text[:60]}" for o in selected if o.row.label == "benign" and o.flagged]
+    for key, floor in FLOORS.items():
+        assert result[key] >= floor, f"{key} {result[key]} < {floor}; missed:\n" + "\n".join(misses)
+    for key, ceiling in CEILINGS.items():
+        assert result[key] <= ceiling, f"{key} {result[key]} > {ceiling}; false alarms:\n" + "\n".join(false_alarms)
