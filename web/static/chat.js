@@ -1,0 +1,597 @@
+// The chat page and the page the widget frames: sends the citizen's message to /api/chat and draws
+// the verdict. Every piece of text, the citizen's and the server's, is inserted with createElement /
+// textContent and never as HTML, so a message containing markup is only ever shown as text, and
+// nothing from a suspicious message (a link, a phone number) is ever made clickable.
+(function () {
+  "use strict";
+
+  const LANGS = ["zh", "en"];
+  const LANG_TAGS = { zh: "zh-Hans", en: "en" };
+  const RISKS = ["high", "medium", "low", "none"];
+  const RISK_ICONS = { high: "!", medium: "!", low: "?", none: "i" };
+  const STORAGE_TEXT = "antifraud.textSize";
+  const STORAGE_LANG = "antifraud.lang";
+  const REQUEST_TIMEOUT_MS = 30000;
+  const MAX_REASONS_PER_MARK = 3; // enough to explain a highlight without burying it
+
+  const body = document.body;
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("message");
+  const sendButton = document.getElementById("send");
+  const statusLine = document.getElementById("status");
+  const announcer = document.getElementById("announcer");
+  const langButton = document.getElementById("lang-switch");
+  const textButton = document.getElementById("text-size");
+
+  const config = {
+    api: body.dataset.api || "/api/chat",
+    strings: parseJson(body.dataset.strings),
+    scamNames: parseJson(body.dataset.scamNames),
+    police: parseJson(body.dataset.police),
+    parentOrigin: body.dataset.parentOrigin || "",
+  };
+  // Inside the widget's iframe we talk to the parent page, and only to the exact origin it named.
+  const framed = body.dataset.embed === "true" && config.parentOrigin !== "" && window.parent !== window;
+
+  let lang = LANGS.includes(body.dataset.lang) ? body.dataset.lang : "zh";
+  let sessionId = null;
+  let pending = false;
+  let replyCount = 0;
+
+  // --- small helpers ------------------------------------------------------------------------
+
+  function parseJson(text) {
+    try {
+      const value = JSON.parse(text || "{}");
+      return value && typeof value === "object" ? value : {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function t(key, language, vars) {
+    const table = config.strings[language || lang] || {};
+    let text = typeof table[key] === "string" ? table[key] : key;
+    for (const [name, value] of Object.entries(vars || {})) {
+      text = text.split("{" + name + "}").join(value);
+    }
+    return text;
+  }
+
+  function policeNumber(language) {
+    const value = config.police[language || lang];
+    return typeof value === "string" ? value : "110";
+  }
+
+  // Build an element; children are strings (inserted as text nodes, never parsed) or nodes.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") node.className = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined && child !== false) node.append(child);
+    }
+    return node;
+  }
+
+  function strings(list) {
+    return Array.isArray(list) ? list.filter((item) => typeof item === "string" && item.trim() !== "") : [];
+  }
+
+  function setStatus(text) {
+    statusLine.textContent = text;
+  }
+
+  // Clearing first makes screen readers announce a reply even when it repeats the last one.
+  function announce(text) {
+    announcer.textContent = "";
+    window.setTimeout(() => {
+      announcer.textContent = text;
+    }, 50);
+  }
+
+  function reducedMotion() {
+    return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  // Scroll our own document only: scrollIntoView inside the widget's iframe could scroll the host page.
+  function scrollToShow(node) {
+    const top = node.getBoundingClientRect().top + window.scrollY - 12;
+    window.scrollTo({ top: Math.max(0, top), behavior: reducedMotion() ? "auto" : "smooth" });
+  }
+
+  function postToParent(message) {
+    if (framed) window.parent.postMessage(message, config.parentOrigin);
+  }
+
+  // --- language and text size ---------------------------------------------------------------
+
+  function applyLang(next) {
+    lang = next;
+    body.dataset.lang = next;
+    document.documentElement.lang = LANG_TAGS[next];
+    document.title = t("title");
+    for (const node of document.querySelectorAll("[data-i18n]")) {
+      node.textContent = t(node.dataset.i18n);
+    }
+    for (const node of document.querySelectorAll("[data-i18n-aria-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    }
+    const key = next === "zh" ? "textZh" : "textEn";
+    for (const node of document.querySelectorAll("[data-text-zh]")) {
+      if (typeof node.dataset[key] === "string") node.textContent = node.dataset[key];
+    }
+    langButton.lang = LANG_TAGS[next === "zh" ? "en" : "zh"];
+  }
+
+  function switchLang() {
+    const next = lang === "zh" ? "en" : "zh";
+    applyLang(next);
+    try {
+      window.localStorage.setItem(STORAGE_LANG, next);
+    } catch (error) {
+      // Storage blocked: the choice lasts until the page is closed.
+    }
+    // Keep the choice in the address too, so reloading or sharing the link keeps the language.
+    const url = new URL(window.location.href);
+    url.searchParams.set("lang", next);
+    window.history.replaceState(null, "", url);
+  }
+
+  function setLargeText(on) {
+    document.documentElement.classList.toggle("text-large", on);
+    textButton.setAttribute("aria-pressed", on ? "true" : "false");
+    try {
+      if (on) window.localStorage.setItem(STORAGE_TEXT, "large");
+      else window.localStorage.removeItem(STORAGE_TEXT);
+    } catch (error) {
+      // Storage blocked: the size still changes for this visit.
+    }
+  }
+
+  // --- the citizen's message, with evidence marked -------------------------------------------
+
+  // Server spans count Unicode code points (Python); JS strings count UTF-16 units, which differ
+  // for emoji. Working on Array.from(text), one entry per code point, uses the server's numbers as is.
+  function locate(span, expected, points, text) {
+    if (Array.isArray(span) && span.length === 2) {
+      const [start, end] = span;
+      if (Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= points.length) {
+        const slice = points.slice(start, end).join("");
+        if (typeof expected !== "string" || expected === "" || slice === expected) return [start, end];
+      }
+    }
+    // The span does not fit the text we sent (should not happen): fall back to finding the words.
+    if (typeof expected === "string" && expected !== "") {
+      const at = text.indexOf(expected);
+      if (at >= 0) {
+        const start = Array.from(text.slice(0, at)).length;
+        return [start, start + Array.from(expected).length];
+      }
+    }
+    return null;
+  }
+
+  function locateIndicators(indicators, points, text) {
+    const found = [];
+    for (const item of Array.isArray(indicators) ? indicators : []) {
+      if (!item || typeof item !== "object") continue;
+      const span = locate(item.span, item.text, points, text);
+      const shown = typeof item.defanged === "string" && item.defanged ? item.defanged : item.text;
+      if (span && typeof shown === "string") found.push({ start: span[0], end: span[1], shown });
+    }
+    found.sort((a, b) => a.start - b.start);
+    // Overlapping indicators cannot both replace the same characters: keep the first.
+    return found.filter((item, index) => index === 0 || item.start >= found[index - 1].end);
+  }
+
+  function mergeOverlapping(groups) {
+    groups.sort((a, b) => a.start - b.start || b.end - a.end);
+    const merged = [];
+    for (const group of groups) {
+      const last = merged[merged.length - 1];
+      if (last && group.start < last.end) {
+        last.end = Math.max(last.end, group.end);
+        last.reasons.push(...group.reasons);
+      } else {
+        merged.push(group);
+      }
+    }
+    return merged;
+  }
+
+  // Evidence often overlaps ("转到安全账户" and "安全账户"): overlapping pieces become one numbered
+  // mark that lists every distinct reason, strongest first (the server sends evidence by weight).
+  function groupEvidence(evidence, points, text, indicators) {
+    let groups = [];
+    const unplaced = [];
+    (Array.isArray(evidence) ? evidence : []).forEach((item, order) => {
+      if (!item || typeof item.why !== "string" || item.why.trim() === "") return;
+      const span = locate(item.span, item.text, points, text);
+      const reason = { why: item.why, order };
+      if (span) groups.push({ start: span[0], end: span[1], reasons: [reason] });
+      else unplaced.push(reason);
+    });
+    groups = mergeOverlapping(groups);
+    // A mark never cuts through a link or number, which is shown defanged as one piece.
+    for (const group of groups) {
+      for (const indicator of indicators) {
+        if (indicator.start < group.end && group.start < indicator.end) {
+          group.start = Math.min(group.start, indicator.start);
+          group.end = Math.max(group.end, indicator.end);
+        }
+      }
+    }
+    groups = mergeOverlapping(groups);
+    const seen = new Set();
+    for (const group of groups) {
+      group.reasons.sort((a, b) => a.order - b.order);
+      group.whys = [];
+      for (const reason of group.reasons) {
+        if (!seen.has(reason.why) && group.whys.length < MAX_REASONS_PER_MARK) group.whys.push(reason.why);
+        seen.add(reason.why);
+      }
+    }
+    const others = [];
+    for (const reason of unplaced) {
+      if (!seen.has(reason.why)) others.push(reason.why);
+      seen.add(reason.why);
+    }
+    return { groups: groups.filter((group) => group.whys.length > 0), others };
+  }
+
+  // Text between two offsets, with every link or number replaced by its defanged, plain-text form.
+  function appendPlain(parent, points, from, to, indicators) {
+    let position = from;
+    for (const indicator of indicators) {
+      if (indicator.start < from || indicator.end > to) continue;
+      if (indicator.start > position) parent.append(points.slice(position, indicator.start).join(""));
+      parent.append(el("span", { class: "defanged" }, indicator.shown));
+      position = indicator.end;
+    }
+    if (position < to) parent.append(points.slice(position, to).join(""));
+  }
+
+  function renderMarked(parent, points, groups, indicators) {
+    parent.replaceChildren();
+    let position = 0;
+    groups.forEach((group, index) => {
+      appendPlain(parent, points, position, group.start, indicators);
+      const mark = el("mark", { class: "evidence-mark" });
+      appendPlain(mark, points, group.start, group.end, indicators);
+      mark.append(el("span", { class: "mark-number" }, String(index + 1)));
+      parent.append(mark);
+      position = group.end;
+    });
+    appendPlain(parent, points, position, points.length, indicators);
+  }
+
+  // --- conversation -------------------------------------------------------------------------
+
+  function addUserMessage(text) {
+    const textNode = el("p", { class: "user-text" }, text);
+    const article = el("article", { class: "msg msg-user" }, el("p", { class: "visually-hidden" }, t("you")), textNode);
+    log.append(article);
+    return { article, textNode };
+  }
+
+  function addTyping() {
+    const node = el(
+      "div",
+      { class: "msg msg-bot typing", "aria-hidden": "true" },
+      el("span", { class: "dot" }),
+      el("span", { class: "dot" }),
+      el("span", { class: "dot" }),
+    );
+    log.append(node);
+    return node;
+  }
+
+  function section(className, heading, ...content) {
+    return el("section", { class: "card-section " + className }, el("h3", null, heading), ...content);
+  }
+
+  function list(tag, items, className) {
+    return el(tag, { class: className || null }, ...items.map((item) => el("li", null, item)));
+  }
+
+  function renderReply(reply, user, text) {
+    const language = LANGS.includes(reply.lang) ? reply.lang : lang;
+    const risk = RISKS.includes(reply.risk) ? reply.risk : "none";
+    const evidence = Array.isArray(reply.evidence) ? reply.evidence : [];
+    const warningSigns = strings(reply.warning_signs);
+    const advice = reply.advice && typeof reply.advice === "object" ? reply.advice : {};
+    const before = strings(advice.before);
+    const after = strings(advice.after);
+    const replyText = typeof reply.text === "string" ? reply.text.trim() : "";
+    const faq = reply.faq && typeof reply.faq === "object" && typeof reply.faq.answer === "string" ? reply.faq : null;
+    const question = typeof reply.question === "string" && reply.question.trim() ? reply.question.trim() : null;
+    const nextStep = typeof reply.next_step === "string" && reply.next_step.trim() ? reply.next_step.trim() : null;
+    const scamType = typeof reply.scam_type === "string" && reply.scam_type ? reply.scam_type : null;
+    const urgent = reply.urgent === true;
+    const flagged = risk !== "none" || evidence.length > 0;
+
+    const points = Array.from(text);
+    const indicators = locateIndicators(reply.indicators, points, text);
+    const { groups, others } = groupEvidence(evidence, points, text, indicators);
+    // Re-draw the citizen's own bubble: the telling words marked and numbered, links defanged.
+    renderMarked(user.textNode, points, groups, indicators);
+
+    replyCount += 1;
+    const headingId = "reply-" + replyCount;
+    const card = el("article", {
+      class: "msg msg-bot reply risk-" + risk + (urgent ? " is-urgent" : ""),
+      lang: LANG_TAGS[language],
+      tabindex: "-1",
+      "aria-labelledby": headingId,
+    });
+    const say = (key, vars) => t(key, language, vars);
+    const police = policeNumber(language);
+
+    if (urgent) {
+      const box = el("div", { class: "urgent" }, el("h3", { class: "urgent-title" }, say("urgent_title")));
+      if (/^\+?[0-9][0-9 -]{1,20}$/.test(police)) {
+        box.append(el("a", { class: "urgent-call", href: "tel:" + police.replace(/[ -]/g, "") }, say("urgent_call", { police })));
+      } else {
+        box.append(el("p", { class: "urgent-call-text" }, say("urgent_call", { police })));
+      }
+      if (after.length) box.append(list("ol", after, "urgent-steps"));
+      card.append(box);
+    }
+
+    const showBanner = flagged || !faq;
+    if (showBanner) {
+      card.append(
+        el(
+          "h2",
+          { class: "risk-banner", id: headingId },
+          el("span", { class: "risk-icon", "aria-hidden": "true" }, RISK_ICONS[risk]),
+          el("span", { class: "risk-label" }, say("risk_" + risk)),
+        ),
+      );
+    } else {
+      card.append(el("h2", { class: "visually-hidden", id: headingId }, say("bot")));
+    }
+    if (scamType) {
+      const names = config.scamNames[scamType] || {};
+      const name = typeof names[language] === "string" ? names[language] : scamType.replace(/_/g, " ");
+      card.append(el("p", { class: "scam-type" }, el("span", { class: "scam-type-label" }, say("scam_type") + ": "), el("strong", null, name)));
+    }
+
+    // reply.text is the conversational answer. A verdict is drawn from its structured fields instead,
+    // so the text is shown when there is no verdict to draw (greetings, FAQ, "nothing found").
+    const hasStructure = evidence.length > 0 || warningSigns.length > 0 || before.length > 0;
+    const faqAnswer = faq ? faq.answer.trim() : "";
+    if (replyText && (!flagged || !hasStructure) && replyText !== faqAnswer && replyText !== question) {
+      card.append(el("p", { class: "reply-text" }, replyText));
+    }
+    if (!flagged && showBanner) card.append(el("p", { class: "none-note" }, say("none_note")));
+
+    if (groups.length || others.length) {
+      const items = groups.map((group, index) => {
+        const quote = el("q", { class: "reason-quote" });
+        appendPlain(quote, points, group.start, group.end, indicators);
+        return el(
+          "li",
+          null,
+          el("span", { class: "reason-number", "aria-hidden": "true" }, String(index + 1)),
+          el("div", { class: "reason-body" }, quote, ...group.whys.map((why) => el("p", { class: "reason-why" }, why))),
+        );
+      });
+      const parts = [];
+      if (items.length) parts.push(el("ol", { class: "reasons" }, ...items));
+      if (others.length) parts.push(el("p", { class: "reasons-other-label" }, say("evidence_other")), list("ul", others));
+      card.append(section("evidence", say("evidence_heading"), ...parts));
+    }
+
+    if (indicators.length) {
+      const items = indicators.map((indicator) => el("span", { class: "defanged" }, indicator.shown));
+      card.append(section("indicators", say("indicators_heading"), list("ul", items, "indicator-list")));
+    }
+
+    if (faq) {
+      const faqQuestion = typeof faq.question === "string" ? faq.question : "";
+      card.append(
+        section("faq", say("faq_heading"), faqQuestion ? el("p", { class: "faq-question" }, faqQuestion) : null, el("p", { class: "faq-answer" }, faqAnswer)),
+      );
+    }
+
+    if (flagged) {
+      if (nextStep) card.append(section("next-step", say("next_heading"), el("p", null, nextStep)));
+      if (warningSigns.length) card.append(section("warning-signs", say("warning_heading"), list("ul", warningSigns)));
+      if (before.length) card.append(section("advice-before", say("before_heading"), list("ol", before)));
+      if (after.length && !urgent) {
+        card.append(el("details", { class: "card-section advice-after" }, el("summary", null, say("after_heading")), list("ul", after)));
+      }
+    } else if (warningSigns.length || before.length) {
+      // Nothing recognised: how to check is still worth a tap, but need not fill the screen.
+      card.append(
+        el(
+          "details",
+          { class: "card-section check-yourself" },
+          el("summary", null, say("check_yourself")),
+          warningSigns.length ? list("ul", warningSigns) : null,
+          before.length ? list("ol", before) : null,
+        ),
+      );
+    }
+
+    if (question) {
+      const yes = el("button", { type: "button", class: "quick-reply" }, say("yes"));
+      const no = el("button", { type: "button", class: "quick-reply" }, say("no"));
+      yes.addEventListener("click", () => quickReply(say("yes")));
+      no.addEventListener("click", () => quickReply(say("no")));
+      card.append(
+        el(
+          "section",
+          { class: "card-section followup" },
+          el("p", { class: "question" }, question),
+          el("div", { class: "quick-replies", role: "group", "aria-label": say("quick_replies") }, yes, no),
+        ),
+      );
+    }
+
+    log.append(card);
+
+    const summary = [say("bot") + ":"];
+    if (urgent) summary.push(say("urgent_title") + ".");
+    if (showBanner) summary.push(say("risk_" + risk) + ".");
+    if (scamType && config.scamNames[scamType]) summary.push((config.scamNames[scamType][language] || "") + ".");
+    if (!flagged) summary.push((faqAnswer || replyText).slice(0, 300));
+    if (question) summary.push(question);
+    announce(summary.join(" "));
+
+    // The host page learns only the type and the risk, never anything the citizen wrote.
+    postToParent({ type: "antifraud:verdict", scam_type: scamType, risk });
+    return card;
+  }
+
+  function errorKey(error) {
+    if (error && error.status === 413) return "error_too_long";
+    const code = error && typeof error.code === "string" ? error.code : "";
+    if (/too_long|too_large|length/.test(code)) return "error_too_long";
+    if (error && (error.status === 429 || error.status === 503)) return "error_busy";
+    if (error && error.status) return "error_generic";
+    return "error_network";
+  }
+
+  function addError(error) {
+    const message = t(errorKey(error), lang, { police: policeNumber() });
+    log.append(el("article", { class: "msg msg-bot msg-error", role: "alert" }, el("p", null, message)));
+  }
+
+  async function postMessageToApi(text) {
+    const controller = new AbortController();
+    const timer = window.setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    try {
+      const payload = { message: text, lang };
+      if (sessionId) payload.session_id = sessionId;
+      const response = await fetch(config.api, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(payload),
+        credentials: "same-origin",
+        signal: controller.signal,
+      });
+      let data = null;
+      try {
+        data = await response.json();
+      } catch (error) {
+        data = null;
+      }
+      if (!response.ok || !data || !data.reply || typeof data.reply !== "object") {
+        const problem = data && data.error && typeof data.error === "object" ? data.error : {};
+        throw { status: response.status || 500, code: problem.code };
+      }
+      return data;
+    } finally {
+      window.clearTimeout(timer);
+    }
+  }
+
+  async function send(text) {
+    pending = true;
+    form.classList.add("is-busy");
+    sendButton.setAttribute("aria-disabled", "true");
+    for (const button of log.querySelectorAll(".quick-reply")) button.disabled = true;
+    const focusWasInInput = document.activeElement === input;
+
+    const user = addUserMessage(text);
+    input.value = "";
+    const typing = addTyping();
+    setStatus(t("sending"));
+    scrollToShow(user.article);
+    try {
+      const data = await postMessageToApi(text);
+      if (typeof data.session_id === "string" && data.session_id) sessionId = data.session_id;
+      typing.remove();
+      const card = renderReply(data.reply, user, text);
+      setStatus("");
+      scrollToShow(user.article.offsetHeight < window.innerHeight / 3 ? user.article : card);
+      // Keep typing where the citizen typed; after a button (now gone) move to the answer itself.
+      if (!focusWasInInput) card.focus({ preventScroll: true });
+    } catch (error) {
+      typing.remove();
+      setStatus("");
+      addError(error);
+    } finally {
+      pending = false;
+      form.classList.remove("is-busy");
+      sendButton.removeAttribute("aria-disabled");
+    }
+  }
+
+  function submit() {
+    if (pending) return;
+    const text = input.value.trim();
+    if (!text) {
+      setStatus(t("empty"));
+      input.focus();
+      return;
+    }
+    send(text);
+  }
+
+  function quickReply(text) {
+    if (!pending) send(text);
+  }
+
+  // --- wiring -------------------------------------------------------------------------------
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.shiftKey || event.ctrlKey || event.altKey || event.metaKey) return;
+    // Enter also confirms a candidate in a Chinese input method: that must not send the message.
+    if (event.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    submit();
+  });
+
+  input.addEventListener("input", () => {
+    if (statusLine.textContent === t("empty")) setStatus("");
+  });
+
+  for (const button of document.querySelectorAll(".example")) {
+    button.addEventListener("click", () => {
+      input.value = t(button.dataset.example);
+      input.focus();
+    });
+  }
+
+  langButton.addEventListener("click", switchLang);
+  textButton.addEventListener("click", () => {
+    setLargeText(textButton.getAttribute("aria-pressed") !== "true");
+  });
+
+  textButton.setAttribute("aria-pressed", document.documentElement.classList.contains("text-large") ? "true" : "false");
+  // A language saved on an earlier visit wins over the browser's, unless the link names one (?lang=).
+  if (!new URLSearchParams(window.location.search).has("lang")) {
+    let saved = null;
+    try {
+      saved = window.localStorage.getItem(STORAGE_LANG);
+    } catch (error) {
+      saved = null;
+    }
+    if (LANGS.includes(saved) && saved !== lang) applyLang(saved);
+  }
+
+  if (framed) {
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") postToParent({ type: "antifraud:close" });
+    });
+    window.addEventListener("message", (event) => {
+      // Only the page that framed us, from the origin it announced, may ask for anything.
+      if (event.source !== window.parent || event.origin !== config.parentOrigin) return;
+      if (event.data && event.data.type === "antifraud:focus") input.focus();
+    });
+    postToParent({ type: "antifraud:ready" });
+  }
+})();
