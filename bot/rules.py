@@ -57,7 +57,7 @@ class RuleMatches:
 
 _LATIN_LETTER = re.compile("[a-z]")
 _LINK_HINT = re.compile(r"\.[a-z]{2}|://|www")
-_NUMBER_RUN = re.compile(r"[+(]?\d[\d \-()]{3,}\d")
+_NUMBER_RUN = re.compile(r"[+(]?\d[\d ,.\-()]*")
 
 
 def _windows(hint: re.Pattern[str], text: str, margin: int) -> list[tuple[int, int]]:

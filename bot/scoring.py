@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 
 from bot.fuzzy import LineMatch
-from bot.library.schema import Combo, LibrarySettings, Stage
+from bot.library.schema import Combo, LibrarySettings, Signal, Stage
 from bot.rules import Hit, RuleMatches
 from bot.types import EvidenceKind, Risk
 
@@ -74,12 +74,20 @@ def score_message(
     by_type = dict.fromkeys(type_order, 0.0)
     signal_points = 0.0
     fired_entries: dict[str, Hit] = {}
+    naming = dict.fromkeys(type_order, 0.0)  # points used only to name the type
+    type_spans = [(hit.start, hit.end) for hit in rules.fired.values() if hit.ref.owner != "signal"]
     for hit in rules.fired.values():
         fired_entries[hit.ref.entry] = hit
         rule = hit.ref.rule
         if hit.ref.owner == "signal":
             kind: EvidenceKind = "indicator" if hit.ref.kind == "indicator" else "signal"
+            if kind == "signal" and any(start <= hit.start and hit.end <= end for start, end in type_spans):
+                continue  # the same words already count through a type's own rule
             signal_points += rule.points
+            if isinstance(rule, Signal):
+                for type_id, share in rule.suggests.items():
+                    if type_id in naming:
+                        naming[type_id] += rule.points * share
             if rule.points > 0:
                 contributions.append(Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit))
         else:
@@ -117,8 +125,10 @@ def score_message(
         contributions.append(Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match))
 
     signal_points = min(signal_points, settings.signal_cap)
-    top_type = max(type_order, key=lambda type_id: by_type[type_id]) if type_order else None
-    if top_type is not None and by_type[top_type] < settings.type_needs:
+    for type_id, points in by_type.items():
+        naming[type_id] += points
+    top_type = max(type_order, key=lambda type_id: naming[type_id]) if type_order else None
+    if top_type is not None and naming[top_type] < settings.type_needs:
         top_type = None
     total = signal_points + (by_type[top_type] if top_type else max(by_type.values(), default=0.0))
     awareness = rules.awareness and not rules.citizen_report

@@ -71,6 +71,10 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
             problems.append(Problem("scripts_library/signals.yaml", f"signals (id={signal.id})", "id", "duplicate id"))
         signal_ids.add(signal.id)
         problems.extend(_check_languages("scripts_library/signals.yaml", f"signals (id={signal.id})", "explain", signal.explain, languages))
+        type_ids = {scam_type.id for scam_type in library.types}
+        for suggested in signal.suggests:
+            if suggested not in type_ids:
+                problems.append(Problem("scripts_library/signals.yaml", f"signals (id={signal.id})", "suggests", f"{suggested!r} is not a scam type"))
 
     for scam_type in library.types:
         file = type_files.get(scam_type.id, scam_type.id)

@@ -138,6 +138,10 @@ class Signal(Rule):
     # numbers, amounts), or only when the text has something link-like. Scoping keeps
     # digit-scanning patterns from costing every message.
     scope: Literal["text", "numbers", "links"] = "text"
+    # Which scam types this sign is typical of, and how much: used only to NAME the type when
+    # no type has enough points of its own ("account anomaly" + "give me your card number"
+    # reads as fake customer service). It adds nothing to the risk.
+    suggests: dict[Identifier, float] = Field(default_factory=dict)
 
 
 class ContextCues(Model):

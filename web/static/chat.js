@@ -332,17 +332,6 @@
     const say = (key, vars) => t(key, language, vars);
     const police = policeNumber(language);
 
-    if (urgent) {
-      const box = el("div", { class: "urgent" }, el("h3", { class: "urgent-title" }, say("urgent_title")));
-      if (/^\+?[0-9][0-9 -]{1,20}$/.test(police)) {
-        box.append(el("a", { class: "urgent-call", href: "tel:" + police.replace(/[ -]/g, "") }, say("urgent_call", { police })));
-      } else {
-        box.append(el("p", { class: "urgent-call-text" }, say("urgent_call", { police })));
-      }
-      if (after.length) box.append(list("ol", after, "urgent-steps"));
-      card.append(box);
-    }
-
     const showBanner = flagged || !faq;
     if (showBanner) {
       card.append(
@@ -360,6 +349,18 @@
       const names = config.scamNames[scamType] || {};
       const name = typeof names[language] === "string" ? names[language] : scamType.replace(/_/g, " ");
       card.append(el("p", { class: "scam-type" }, el("span", { class: "scam-type-label" }, say("scam_type") + ": "), el("strong", null, name)));
+    }
+
+    // Already paid or gave a code: the one thing to do, big, before anything else to read.
+    if (urgent) {
+      const box = el("div", { class: "urgent" }, el("h3", { class: "urgent-title" }, say("urgent_title")));
+      if (/^\+?[0-9][0-9 -]{1,20}$/.test(police)) {
+        box.append(el("a", { class: "urgent-call", href: "tel:" + police.replace(/[ -]/g, "") }, say("urgent_call", { police })));
+      } else {
+        box.append(el("p", { class: "urgent-call-text" }, say("urgent_call", { police })));
+      }
+      if (after.length) box.append(list("ol", after, "urgent-steps"));
+      card.append(box);
     }
 
     // reply.text is the conversational answer. A verdict is drawn from its structured fields instead,
