@@ -22,6 +22,7 @@ _SENTENCE_ENDS = frozenset("。！？；!?;\n")
 # Ordinary punctuation of Chinese prose is not decoration: leaving it in place keeps clauses
 # apart and keeps the common case free of edits.
 _PROSE_PUNCTUATION = frozenset(",。!?;:、\n")
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s"}
 _SPACES = (" ", "\n", "\t", "\r", "\u3000")
 # Blocks folded by table at start-up; anything else is folded one character at a time.
 _TABLE_RANGES = (
@@ -92,6 +93,7 @@ class Normaliser:
         self._table = self._build_table()
         self._translate = {ord(char): folded for char, folded in self._table.items()}
         irregular = sorted(char for char, folded in self._table.items() if len(folded) != 1)
+        self._leet_re = re.compile(r"(?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9])[0@](?=[a-z]{2})")
         self._irregular_re = re.compile("[" + "".join(re.escape(c) for c in irregular) + r"\U00010000-\U0010FFFF]")
         separators = set(config.separators)
         for char, folded in self._table.items():
@@ -164,6 +166,11 @@ class Normaliser:
         if evasions:
             starts = starts if starts is not None else list(range(len(text)))
             text, starts, ends = self._replace_evasions(text, evasions, starts)
+
+        # Look-alike digits and symbols inside Latin words ("acc0unt", "wh@tsapp", "w1n") become
+        # letters; one character for one, so no offset moves.
+        if self._leet_re.search(text):
+            text = self._leet_re.sub(lambda match: _LEET[match.group(0)], text)
 
         # 3. Separators inside Chinese words go ("安 全-账*户"); whitespace runs become one space.
         breaks: set[int] = set()

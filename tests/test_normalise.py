@@ -29,6 +29,8 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("玩菠菜", "玩博彩"),
         ("SAFE  Account", "safe account"),  # case and repeated spaces
         ("𝐒𝐚𝐟𝐞 account", "safe account"),  # mathematical bold letters
+        ("safe acc0unt, m0ney, wh@tsapp", "safe account, money, whatsapp"),  # look-alike digits
+        ("call 110 or 96110", "call 110 or 96110"),  # real numbers stay numbers
     ],
 )
 def test_spellings_fold_to_one_form(engine: Engine, written: str, folded: str) -> None:
