@@ -17,6 +17,7 @@ import ahocorasick
 from bot.library.loader import Library
 from bot.library.schema import Rebuttal, Rule, Signal
 from bot.normalise import NormalisedText, Normaliser
+from bot.prefilter import required_literals
 
 CueKind = Literal["negation", "awareness", "citizen_report"]
 _CUE_KINDS: tuple[CueKind, ...] = ("negation", "awareness", "citizen_report")
@@ -30,13 +31,26 @@ class RuleRef:
     owner: str  # a scam type id, or "signal"
     rule: Rule
     entry: str  # "fake_authority.rules.safe_account" or "signal.asks_code"
+    kind: str  # rule | rebuttal | signal | indicator
+    scope: str  # where its regexes look: text | numbers | links
     rebuttal: Rebuttal | None = None  # set for a rebuttal's markers
 
-    @property
-    def kind(self) -> str:
-        if self.rebuttal is not None:
-            return "rebuttal"
-        return self.rule.kind if isinstance(self.rule, Signal) else "rule"
+
+def _ref(index: int, owner: str, rule: Rule, entry: str, rebuttal: Rebuttal | None = None) -> RuleRef:
+    if rebuttal is not None:
+        kind, scope = "rebuttal", "text"
+    elif isinstance(rule, Signal):
+        kind, scope = rule.kind, rule.scope
+    else:
+        kind, scope = "rule", "text"
+    return RuleRef(index, owner, rule, entry, kind, scope, rebuttal)
+
+
+@dataclass(frozen=True, slots=True)
+class _Regex:
+    ref: RuleRef
+    pattern: re.Pattern[str]
+    script: str  # han | latin: run only when the message has characters of that script
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +102,10 @@ class RuleMatcher:
     def __init__(self, library: Library, normaliser: Normaliser) -> None:
         self.refs: list[RuleRef] = []
         for signal in library.signals.signals:
-            self.refs.append(RuleRef(len(self.refs), "signal", signal, f"signal.{signal.id}"))
+            self.refs.append(_ref(len(self.refs), "signal", signal, f"signal.{signal.id}"))
         for scam_type in library.types:
             for rule in scam_type.rules:
-                self.refs.append(RuleRef(len(self.refs), scam_type.id, rule, f"{scam_type.id}.rules.{rule.id}"))
+                self.refs.append(_ref(len(self.refs), scam_type.id, rule, f"{scam_type.id}.rules.{rule.id}"))
             for rebuttal in scam_type.rebuttals:
                 if rebuttal.markers:
                     marker_rule = Rule(
@@ -102,7 +116,7 @@ class RuleMatcher:
                         explain=rebuttal.truth,
                     )
                     entry = f"{scam_type.id}.rebuttals.{rebuttal.id}"
-                    self.refs.append(RuleRef(len(self.refs), scam_type.id, marker_rule, entry, rebuttal))
+                    self.refs.append(_ref(len(self.refs), scam_type.id, marker_rule, entry, rebuttal))
         self.by_entry = {ref.entry: ref for ref in self.refs}
         self._windows = dict(library.settings.negation_window)
         self._han_languages = {lang.id for lang in library.settings.languages if lang.script == "han"}
@@ -122,59 +136,76 @@ class RuleMatcher:
                     folded = normaliser.fold_pattern(word)
                     if folded:
                         entries.setdefault(folded, []).append((kind, 0))
+        # Regexes with a literal prefilter are run only when one of their literals is present;
+        # the literals ride in the same automaton as the keywords (kind "trigger").
+        self._regexes: list[_Regex] = []
+        self._always: list[int] = []  # regexes with no usable literal
+        for ref in self.refs:
+            for lang, patterns in ref.rule.regex.items():
+                script = "han" if lang in self._han_languages else "latin"
+                for pattern in patterns:
+                    index = len(self._regexes)
+                    self._regexes.append(_Regex(ref, re.compile(pattern), script))
+                    literals = required_literals(pattern) if ref.scope == "text" else None
+                    if literals is None:
+                        self._always.append(index)
+                        continue
+                    for literal in literals:
+                        entries.setdefault(literal, []).append(("trigger", index))
+
         self._automaton = ahocorasick.Automaton()
         for folded, values in entries.items():
             self._automaton.add_word(folded, (folded, tuple(values)))
         self._automaton.make_automaton()
 
-        self._regexes: dict[str, list[tuple[RuleRef, re.Pattern[str]]]] = {"han": [], "latin": []}
-        for ref in self.refs:
-            for lang, patterns in ref.rule.regex.items():
-                script = "han" if lang in self._han_languages else "latin"
-                for pattern in patterns:
-                    self._regexes[script].append((ref, re.compile(pattern)))
-
     def _keyword_hits(self, text: str) -> Iterable[tuple[str, int, int, int]]:
-        """(kind, ref index, start, end) for every keyword and cue occurrence at word boundaries."""
+        """(kind, index, start, end) for every keyword, cue and regex trigger in the text.
+
+        Keywords and cues must stand at word boundaries; triggers are only substrings."""
         for end_index, (folded, values) in self._automaton.iter(text):
             start = end_index - len(folded) + 1
             end = end_index + 1
-            if _is_word_char(folded[0]) and start > 0 and _is_word_char(text[start - 1]):
-                continue
-            if _is_word_char(folded[-1]) and end < len(text) and _is_word_char(text[end]):
-                continue
+            inside_word = (_is_word_char(folded[0]) and start > 0 and _is_word_char(text[start - 1])) or (
+                _is_word_char(folded[-1]) and end < len(text) and _is_word_char(text[end])
+            )
             for kind, index in values:
-                yield kind, index, start, end
+                if kind == "trigger" or not inside_word:
+                    yield kind, index, start, end
 
     def match(self, normalised: NormalisedText, lang: str) -> RuleMatches:
         text = normalised.text
         hits: list[Hit] = []
         negations: list[tuple[int, int]] = []
         awareness = citizen_report = False
+        triggered: set[int] = set()
+        refs = self.refs
         for kind, index, start, end in self._keyword_hits(text):
             if kind == "rule":
-                hits.append(Hit(self.refs[index], start, end))
+                hits.append(Hit(refs[index], start, end))
+            elif kind == "trigger":
+                triggered.add(index)
             elif kind == "negation":
                 negations.append((start, end))
             elif kind == "awareness":
                 awareness = True
             else:
                 citizen_report = True
-        scripts = []
+        scripts = set()
         if normalised.cjk_share > 0:
-            scripts.append("han")
+            scripts.add("han")
         if _LATIN_LETTER.search(text):
-            scripts.append("latin")
+            scripts.add("latin")
         windows = {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
-        for script in scripts:
-            for ref, pattern in self._regexes[script]:
-                scope = ref.rule.scope if isinstance(ref.rule, Signal) else "text"
-                if scope != "text":
-                    hits.extend(_scoped_hits(ref, pattern, text, windows[scope]))
-                    continue
-                if ref.kind == "indicator":
-                    hits.extend(Hit(ref, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
-                    continue
+        for index in sorted(triggered.union(self._always)):
+            regex = self._regexes[index]
+            if regex.script not in scripts:
+                continue
+            ref, pattern = regex.ref, regex.pattern
+            if ref.scope != "text":
+                hits.extend(_scoped_hits(ref, pattern, text, windows[ref.scope]))
+            elif ref.kind == "indicator":
+                hits.extend(Hit(ref, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
+            else:
                 found = pattern.search(text)
                 if found and found.end() > found.start():
                     hits.append(Hit(ref, found.start(), found.end()))

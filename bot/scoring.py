@@ -96,6 +96,8 @@ def score_message(
             contributions.append(Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, rule.points, rule.stage, hit=hit))
 
     for ref in combos:
+        if ref.members[0] not in fired_entries:
+            continue
         members = [fired_entries.get(entry) for entry in ref.members]
         if all(members):
             last = max((m for m in members if m is not None), key=lambda m: m.start)

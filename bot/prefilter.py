@@ -1,0 +1,56 @@
+"""Literal prefilters for regexes, so a message only pays for the regexes that could match it.
+
+From a pattern's parse tree we derive a set of literal strings at least one of which must occur
+in any match (the idea behind RE2's prefilter). All of them go into the same Aho-Corasick pass
+as the keywords; a regex whose literals are absent from the message is never run. A pattern
+with no usable literal (e.g. only digit classes) is simply always run.
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as sre_constants
+import re._parser as sre_parser
+from typing import Any
+
+_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Literals one of which every match contains, or None when no such set can be derived."""
+    try:
+        parsed = sre_parser.parse(pattern)
+    except re.error:
+        return None
+    found = _sequence(list(parsed))
+    return frozenset(found) if found else None
+
+
+def _sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
+    candidates: list[set[str]] = []
+    run: list[str] = []
+    for op, value in items:
+        if op is sre_constants.LITERAL:
+            run.append(chr(value))
+            continue
+        if run:
+            candidates.append({"".join(run)})
+            run = []
+        if op is sre_constants.SUBPATTERN:
+            inner = _sequence(list(value[-1]))
+            if inner:
+                candidates.append(inner)
+        elif op is sre_constants.BRANCH:
+            alternatives = [_sequence(list(branch)) for branch in value[1]]
+            if alternatives and all(alternatives):
+                candidates.append(set().union(*(alt for alt in alternatives if alt)))
+        elif op in _REPEATS and value[0] >= 1:
+            inner = _sequence(list(value[2]))
+            if inner:
+                candidates.append(inner)
+    if run:
+        candidates.append({"".join(run)})
+    if not candidates:
+        return None
+    # The most selective choice: the set whose shortest literal is longest, then the smallest set.
+    return max(candidates, key=lambda literals: (min(map(len, literals)), -len(literals)))
