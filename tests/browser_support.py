@@ -1,27 +1,18 @@
-"""Helpers for the page and browser tests: the app under test, a stand-in /api/chat, live servers.
-
-Until `bot.api.app.create_app` exists, `make_app()` builds a small app that mounts the pages router
-and a stand-in POST /api/chat answering in the API contract's shape from the real engine, so the
-page is tested against real verdicts. Once the real app exists, it is used instead.
-"""
+"""Helpers for the browser tests: the real app and a third-party host page on live local servers."""
 
 from __future__ import annotations
 
-import importlib
 import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from fastapi.responses import HTMLResponse, Response
 
-from bot.api import pages
-from bot.engine import Engine
+from bot.api.app import create_app
+from bot.api.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,12 +26,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-_QUESTION = {
-    "zh": "对方有没有让您转账，或者问您要验证码？",
-    "en": "Did they ask you to send money or give them a code?",
-}
-_YES = {"是", "是的", "对", "yes", "y"}
-
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -49,69 +34,9 @@ def free_port() -> int:
         return port
 
 
-def real_create_app() -> Callable[[], FastAPI] | None:
-    """The API engineer's `create_app`, when it exists."""
-    try:
-        module = importlib.import_module("bot.api.app")
-    except ImportError:
-        return None
-    factory = getattr(module, "create_app", None)
-    return factory if callable(factory) else None
-
-
-class _ChatRequest(BaseModel):
-    message: str = Field(min_length=1, max_length=5000)
-    session_id: str | None = None
-    lang: str | None = None
-
-
-def fake_app(engine: Engine | None = None) -> FastAPI:
-    """Pages router + a stand-in /api/chat with the contract's reply shape, backed by the real engine.
-
-    Answering "yes" to the follow-up question marks the reply urgent, so the urgent path can be seen."""
-    engine = engine or Engine.from_path()
-    app = FastAPI()
-    app.include_router(pages.router)
-    last_verdict: dict[str, dict[str, Any]] = {}
-
-    @app.post("/api/chat", response_model=None)
-    def chat(body: _ChatRequest) -> dict[str, Any] | JSONResponse:
-        if not body.message.strip():
-            return JSONResponse({"error": {"code": "empty", "message": "empty message"}}, status_code=400)
-        session_id = body.session_id or uuid.uuid4().hex
-        lang = body.lang if body.lang in ("zh", "en") else None
-        if body.message.strip().lower() in _YES and session_id in last_verdict:
-            reply = dict(last_verdict[session_id], evidence=[], indicators=[], urgent=True, question=None)
-            reply["text"] = reply["advice"]["after"][0] if reply["advice"]["after"] else ""
-            return {"session_id": session_id, "reply": reply}
-        verdict = engine.analyse(body.message, lang).to_dict()
-        flagged = verdict["risk"] in ("high", "medium")
-        reply = {
-            "text": " ".join(verdict["notes"]) or verdict["risk"],
-            "risk": verdict["risk"],
-            "scam_type": verdict["scam_type"],
-            "evidence": [
-                {key: item[key] for key in ("kind", "span", "text", "entry", "why")} for item in verdict["evidence"]
-            ],
-            "warning_signs": verdict["warning_signs"],
-            "advice": verdict["advice"],
-            "next_step": verdict["next_step"],
-            "question": _QUESTION[verdict["lang"]] if flagged else None,
-            "faq": None,
-            "indicators": verdict["indicators"],
-            "urgent": False,
-            "lang": verdict["lang"],
-        }
-        if flagged:
-            last_verdict[session_id] = reply
-        return {"session_id": session_id, "reply": reply}
-
-    return app
-
-
-def make_app() -> FastAPI:
-    factory = real_create_app()
-    return factory() if factory is not None else fake_app()
+def make_app(settings: Settings | None = None) -> FastAPI:
+    """The real service, as `antifraud serve` runs it."""
+    return create_app(settings or Settings())
 
 
 class LiveServer:
@@ -187,6 +112,10 @@ def host_page_app(chat_origin: str, lang: str = "zh", position: str = "right") -
     @app.get("/")
     def index() -> HTMLResponse:
         return HTMLResponse(page, headers={"Content-Security-Policy": csp})
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/host.css")
     def host_css() -> Response:

@@ -73,7 +73,14 @@ def test_eval_reports_the_metrics_by_source_and_language(tmp_path: Path, capsys:
         {"id": "a:1", "text": SEED, "label": "scam", "types": ["fake_authority"], "source": "a", "lang": "zh"},
         {"id": "a:2", "text": "明天下午开会", "label": "benign", "types": [], "source": "a", "lang": "zh"},
         {"id": "b:1", "text": "See you at 5", "label": "benign", "types": [], "source": "b", "lang": "en"},
-        {"id": "b:2", "text": "WIN a free ringtone, text YES now", "label": "spam", "types": [], "source": "b", "lang": "en"},
+        {
+            "id": "b:2",
+            "text": "WIN a free ringtone, text YES now",
+            "label": "spam",
+            "types": [],
+            "source": "b",
+            "lang": "en",
+        },
     ]
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n", encoding="utf-8")

@@ -35,7 +35,9 @@ def test_the_corpus_covers_every_type_in_both_languages(outcomes: list[Outcome],
 def test_floors_hold(outcomes: list[Outcome], lang: str | None) -> None:
     selected = [o for o in outcomes if lang is None or o.row.lang == lang]
     result = metrics(selected)
-    misses = [f"{o.row.id}: {o.row.text[:60]} -> {o.top_type}" for o in selected if o.row.label == "scam" and not o.flagged]
+    misses = [
+        f"{o.row.id}: {o.row.text[:60]} -> {o.top_type}" for o in selected if o.row.label == "scam" and not o.flagged
+    ]
     false_alarms = [f"{o.row.id}: {o.row.text[:60]}" for o in selected if o.row.label == "benign" and o.flagged]
     for key, floor in FLOORS.items():
         assert result[key] >= floor, f"{key} {result[key]} < {floor}; missed:\n" + "\n".join(misses)

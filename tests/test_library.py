@@ -62,7 +62,10 @@ def test_a_wrong_type_is_named(library_copy: Path) -> None:
 
 def test_a_duplicate_yaml_key_is_rejected_with_its_line(library_copy: Path) -> None:
     path = library_copy / TYPE_FILE
-    path.write_text(path.read_text(encoding="utf-8").replace("status: reviewed", "status: reviewed\nstatus: draft"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: reviewed", "status: reviewed\nstatus: draft"),
+        encoding="utf-8",
+    )
     errors = load_errors(library_copy)
     assert "duplicate key 'status'" in errors and "fake_authority.yaml" in errors
 
@@ -150,7 +153,7 @@ def test_every_scammer_line_and_rebuttal_is_recognised_as_its_own_type(engine: E
             verdict = engine.analyse(text)
             if verdict.subtype != scam_type.id:
                 misses.append(f"{scam_type.id}: {text!r} -> {verdict.subtype}")
-    total = sum(
-        len(t) for s in engine.library.types for line in [*s.lines] for t in line.text.values()
-    ) + sum(len(t) for s in engine.library.types for r in s.rebuttals for t in r.answer.values())
+    total = sum(len(t) for s in engine.library.types for line in [*s.lines] for t in line.text.values()) + sum(
+        len(t) for s in engine.library.types for r in s.rebuttals for t in r.answer.values()
+    )
     assert len(misses) <= total * 0.02, "\n".join(misses)

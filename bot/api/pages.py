@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from bot.api.settings import Settings
-from bot.library.loader import Library, load_library
+from bot.library.loader import Library, LibraryError, load_library
 from bot.library.schema import Region
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "larger_text_label": "放大文字",
         "switch_lang": "English",
         "switch_lang_label": "Switch to English",
-        "welcome": "您好！把可疑的短信、聊天内容，或者电话里对方说的话发给我。我会告诉您风险有多大、是哪种骗局、哪些话露出了破绽，以及现在该怎么做。",
+        "welcome": "您好！把可疑的短信、聊天内容，或者电话里对方说的话发给我。"
+        "我会告诉您风险有多大、是哪种骗局、哪些话露出了破绽，以及现在该怎么做。",
         "examples_label": "不知道怎么说？试试这些例子：",
         "example_1": "我是公安局的民警，你的银行卡涉嫌洗钱，请把钱转到安全账户，不要告诉家人。",
         "example_2": "您好，我是快递客服，您的包裹丢了，我们给您退款理赔，请加一下QQ。",
@@ -78,6 +79,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "urgent_call": "立即拨打 {police} 报警",
         "faq_heading": "您问的问题",
         "quick_replies": "快速回答",
+        "related_heading": "您可能还想问",
         "yes": "是",
         "no": "不是",
         "error_network": "暂时连不上服务器，请稍后再试。如果情况紧急，请直接拨打 {police}。",
@@ -85,11 +87,13 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "error_too_long": "内容太长了，请只粘贴最可疑的那一段。",
         "error_busy": "现在使用的人太多，请过一会儿再试。",
         "hotlines": "求助电话",
-        "disclaimer": "本工具只能帮您识别常见的骗局，不能保证任何消息是安全的。拿不准时，请挂断电话，自己拨打官方电话核实。",
+        "disclaimer": "本工具只能帮您识别常见的骗局，不能保证任何消息是安全的。"
+        "拿不准时，请挂断电话，自己拨打官方电话核实。",
     },
     "en": {
         "title": "Scam Check",
-        "tagline": "Got a suspicious message or call? Show it to me and I will tell you what gives it away and what to do.",
+        "tagline": "Got a suspicious message or call? Show it to me and I will tell you what gives it away "
+        "and what to do.",
         "skip": "Skip to the message box",
         "larger_text": "Larger text",
         "larger_text_label": "Larger text",
@@ -129,6 +133,7 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "urgent_call": "Call {police} now",
         "faq_heading": "Your question",
         "quick_replies": "Quick answers",
+        "related_heading": "You may also want to ask",
         "yes": "Yes",
         "no": "No",
         "error_network": "Cannot reach the service right now. Please try again later. In an emergency, call {police}.",
@@ -186,13 +191,21 @@ def page_settings(request: Request) -> Settings:
     return found if isinstance(found, Settings) else Settings()
 
 
-def page_library(request: Request, settings: Settings) -> Library:
-    """The app's loaded Library (app.state.library or app.state.engine.library), else load it once."""
+def page_library(request: Request, settings: Settings) -> Library | None:
+    """The app's loaded Library (app.state.library or app.state.engine.library); loaded here once when
+    the app keeps none. None when the knowledge files are broken: the page still renders, without
+    hotlines, and the API explains itself with its own 503."""
     state = request.app.state
     for candidate in (getattr(state, "library", None), getattr(getattr(state, "engine", None), "library", None)):
         if isinstance(candidate, Library):
             return candidate
-    return _load_library(settings.library_path, settings.faq_path)
+    if hasattr(state, "library"):  # the app tried to load it and failed: do not retry on every page view
+        return None
+    try:
+        return _load_library(settings.library_path, settings.faq_path)
+    except LibraryError as exc:
+        log.error("pages: the knowledge files could not be loaded:\n%s", exc)
+        return None
 
 
 @lru_cache(maxsize=4)
@@ -249,6 +262,10 @@ def frame_ancestors(value: str) -> str:
     if len(kept) > 1:  # 'none' only means something alone
         kept = [token for token in kept if token.lower() != "'none'"]
     return " ".join(kept) or "'self'"
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def content_security_policy(ancestors: str) -> str:
@@ -344,13 +361,13 @@ def static_file(request: Request, name: str) -> Response:
 
 @router.api_route("/widget.js", methods=["GET", "HEAD"], include_in_schema=False)
 def widget_js(request: Request) -> Response:
-    # Other sites link this URL without a version, so it is cached briefly and revalidated by ETag;
-    # CORP lets pages that require it (COEP) load it from our origin.
+    # Other sites link this URL without a version, so it is cached briefly and revalidated by ETag.
+    # CORP lets pages that require it (COEP) load it; CORS lets a site pin it with integrity= (SRI).
     return _file_response(
         request,
         "widget.js",
         "public, max-age=3600, must-revalidate",
-        {"Cross-Origin-Resource-Policy": "cross-origin"},
+        {"Cross-Origin-Resource-Policy": "cross-origin", "Access-Control-Allow-Origin": "*"},
     )
 
 
@@ -369,27 +386,30 @@ def _page(request: Request, *, embed: bool) -> Response:
     settings = page_settings(request)
     library = page_library(request, settings)
     query = request.query_params
-    region = choose_region(library, settings, query.get("region"))
-    lang = choose_lang(query.get("lang"), request.headers.get("accept-language"), region.default_language)
+    region = choose_region(library, settings, query.get("region")) if library else None
+    fallback_lang = region.default_language if region else LANGUAGES[0]
+    lang = choose_lang(query.get("lang"), request.headers.get("accept-language"), fallback_lang)
+    other_lang = next(code for code in LANGUAGES if code != lang)
     base = request.scope.get("root_path", "").rstrip("/")
     parent_origin = query.get("origin", "") if embed else ""
     if not _ORIGIN.match(parent_origin):
         parent_origin = ""  # the embed page then never posts to its parent
 
-    scam_names = {t.id: {code: _localised(t.name, code) for code in LANGUAGES} for t in library.types}
-    police = {code: _localised(region.police, code) for code in LANGUAGES}
+    types = library.types if library else ()
+    scam_names = {t.id: {code: _localised(t.name, code) for code in LANGUAGES} for t in types}
+    police = {code: _localised(region.police, code) for code in LANGUAGES} if region else {}
     context: dict[str, Any] = {
         "lang": lang,
         "lang_tag": LANG_TAGS[lang],
-        "other_lang": next(code for code in LANGUAGES if code != lang),
-        "other_lang_tag": LANG_TAGS[next(code for code in LANGUAGES if code != lang)],
+        "other_lang": other_lang,
+        "other_lang_tag": LANG_TAGS[other_lang],
         "t": UI_STRINGS[lang],
-        "i18n_json": json.dumps(UI_STRINGS, ensure_ascii=False, separators=(",", ":")),
-        "scam_names_json": json.dumps(scam_names, ensure_ascii=False, separators=(",", ":")),
-        "police_json": json.dumps(police, ensure_ascii=False, separators=(",", ":")),
-        "region_id": region.id,
-        "region_names": {code: _localised(region.name, code) for code in LANGUAGES},
-        "hotlines": _hotlines(region),
+        "i18n_json": _json(UI_STRINGS),
+        "scam_names_json": _json(scam_names),
+        "police_json": _json(police),
+        "region_id": region.id if region else "",
+        "region_names": {code: _localised(region.name, code) for code in LANGUAGES} if region else None,
+        "hotlines": _hotlines(region) if region else [],
         "embed": embed,
         "parent_origin": parent_origin,
         "api_url": f"{base}/api/chat",
@@ -398,7 +418,6 @@ def _page(request: Request, *, embed: bool) -> Response:
         "js_url": static_url(base, "chat.js"),
         "prefs_url": static_url(base, "prefs.js"),
         "icon_url": static_url(base, "icon.svg"),
-        "home_url": f"{base}/",
     }
     ancestors = frame_ancestors(settings.frame_ancestors) if embed else "'self'"
     headers = {
@@ -409,7 +428,9 @@ def _page(request: Request, *, embed: bool) -> Response:
         "Cache-Control": "no-cache",
         "Vary": "Accept-Language",
     }
-    if not embed:
+    if embed:
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin"  # framable by sites that set COEP
+    else:
         headers["X-Frame-Options"] = "SAMEORIGIN"  # for browsers older than CSP frame-ancestors
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
     return templates.TemplateResponse(request, "index.html", context, headers=headers)

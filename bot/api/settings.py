@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     library_path: Path | None = None  # default: the bundled scripts_library/
     faq_path: Path | None = None  # default: the bundled faq/
     max_message_chars: int = Field(default=5000, ge=100, le=100_000)
+    # Request bodies above this many bytes are refused (413) before they are parsed.
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=1_048_576)
     session_ttl_seconds: int = Field(default=1800, ge=60)
     session_max: int = Field(default=10_000, ge=10)
     # Sites allowed to embed the chat widget (CSP frame-ancestors of the embedded page), e.g.

@@ -8,11 +8,11 @@
   const LANGS = ["zh", "en"];
   const LANG_TAGS = { zh: "zh-Hans", en: "en" };
   const RISKS = ["high", "medium", "low", "none"];
-  const RISK_ICONS = { high: "!", medium: "!", low: "?", none: "i" };
+  const RISK_ICONS = { high: "!", medium: "!", low: "?", none: "i" }; // a shape as well as a colour
   const STORAGE_TEXT = "antifraud.textSize";
   const STORAGE_LANG = "antifraud.lang";
   const REQUEST_TIMEOUT_MS = 30000;
-  const MAX_REASONS_PER_MARK = 3; // enough to explain a highlight without burying it
+  const MAX_REASONS_PER_MARK = 2; // enough to explain a highlight without burying it
 
   const body = document.body;
   const log = document.getElementById("log");
@@ -98,10 +98,23 @@
     return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   }
 
-  // Scroll our own document only: scrollIntoView inside the widget's iframe could scroll the host page.
-  function scrollToShow(node) {
-    const top = node.getBoundingClientRect().top + window.scrollY - 12;
-    window.scrollTo({ top: Math.max(0, top), behavior: reducedMotion() ? "auto" : "smooth" });
+  // Scroll by hand rather than with scrollIntoView, which inside the widget's iframe could also
+  // scroll the host page. In the frame the conversation scrolls by itself; on the page, the window.
+  // `above` pixels of what precedes the node stay in view (the citizen's marked message over its verdict).
+  function scrollToShow(node, above) {
+    const behavior = reducedMotion() ? "auto" : "smooth";
+    const margin = (above || 0) + 8;
+    if (log.scrollHeight > log.clientHeight && getComputedStyle(log).overflowY === "auto") {
+      const top = log.scrollTop + node.getBoundingClientRect().top - log.getBoundingClientRect().top - margin;
+      log.scrollTo({ top: Math.max(0, top), behavior });
+    } else {
+      const top = node.getBoundingClientRect().top + window.scrollY - margin;
+      window.scrollTo({ top: Math.max(0, top), behavior });
+    }
+  }
+
+  function viewHeight() {
+    return getComputedStyle(log).overflowY === "auto" ? log.clientHeight : window.innerHeight;
   }
 
   function postToParent(message) {
@@ -295,13 +308,35 @@
     return el("section", { class: "card-section " + className }, el("h3", null, heading), ...content);
   }
 
+  function disclosure(className, summary, ...content) {
+    return el("details", { class: "card-section " + className }, el("summary", null, summary), ...content);
+  }
+
   function list(tag, items, className) {
     return el(tag, { class: className || null }, ...items.map((item) => el("li", null, item)));
   }
 
+  // Which kind of answer this is. The API says so (reply.kind); an older server that does not is
+  // read from the fields it fills.
+  function replyKind(reply, risk, evidence, faq, urgent) {
+    if (typeof reply.kind === "string" && reply.kind) return reply.kind;
+    if (urgent) return "urgent";
+    if (faq) return "faq";
+    if ((risk && risk !== "none") || evidence.length > 0) return "verdict";
+    return risk ? "cant_tell" : "intro";
+  }
+
+  function callLink(language, className) {
+    const police = policeNumber(language);
+    const label = t("urgent_call", language, { police });
+    if (!/^\+?[0-9][0-9 -]{1,20}$/.test(police)) return el("p", { class: "urgent-call-text" }, label);
+    return el("a", { class: className, href: "tel:" + police.replace(/[ -]/g, "") }, label);
+  }
+
   function renderReply(reply, user, text) {
     const language = LANGS.includes(reply.lang) ? reply.lang : lang;
-    const risk = RISKS.includes(reply.risk) ? reply.risk : "none";
+    const say = (key, vars) => t(key, language, vars);
+    const risk = RISKS.includes(reply.risk) ? reply.risk : null; // null: nothing was assessed
     const evidence = Array.isArray(reply.evidence) ? reply.evidence : [];
     const warningSigns = strings(reply.warning_signs);
     const advice = reply.advice && typeof reply.advice === "object" ? reply.advice : {};
@@ -312,28 +347,31 @@
     const question = typeof reply.question === "string" && reply.question.trim() ? reply.question.trim() : null;
     const nextStep = typeof reply.next_step === "string" && reply.next_step.trim() ? reply.next_step.trim() : null;
     const scamType = typeof reply.scam_type === "string" && reply.scam_type ? reply.scam_type : null;
+    const related = (Array.isArray(reply.related) ? reply.related : []).filter(
+      (topic) => topic && typeof topic.question === "string" && topic.question.trim(),
+    );
     const urgent = reply.urgent === true;
-    const flagged = risk !== "none" || evidence.length > 0;
+    const kind = replyKind(reply, risk, evidence, faq, urgent);
+    const assessed = kind === "verdict" || kind === "urgent" || kind === "cant_tell";
 
+    // Re-draw the citizen's own bubble: links and numbers defanged and, when the message was
+    // assessed, the telling words marked and numbered.
     const points = Array.from(text);
     const indicators = locateIndicators(reply.indicators, points, text);
-    const { groups, others } = groupEvidence(evidence, points, text, indicators);
-    // Re-draw the citizen's own bubble: the telling words marked and numbered, links defanged.
+    const { groups, others } = groupEvidence(assessed ? evidence : [], points, text, indicators);
     renderMarked(user.textNode, points, groups, indicators);
 
     replyCount += 1;
     const headingId = "reply-" + replyCount;
+    const shownRisk = risk || "none";
     const card = el("article", {
-      class: "msg msg-bot reply risk-" + risk + (urgent ? " is-urgent" : ""),
+      class: "msg msg-bot reply kind-" + kind.replace(/[^a-z_]/g, "") + (assessed ? " risk-" + shownRisk : ""),
       lang: LANG_TAGS[language],
       tabindex: "-1",
       "aria-labelledby": headingId,
     });
-    const say = (key, vars) => t(key, language, vars);
-    const police = policeNumber(language);
 
-    const showBanner = flagged || !faq;
-    if (showBanner) {
+    if (assessed && risk) {
       card.append(
         el(
           "h2",
@@ -345,32 +383,39 @@
     } else {
       card.append(el("h2", { class: "visually-hidden", id: headingId }, say("bot")));
     }
-    if (scamType) {
+
+    let scamName = typeof reply.scam_type_name === "string" && reply.scam_type_name ? reply.scam_type_name : null;
+    if (!scamName && scamType) {
       const names = config.scamNames[scamType] || {};
-      const name = typeof names[language] === "string" ? names[language] : scamType.replace(/_/g, " ");
-      card.append(el("p", { class: "scam-type" }, el("span", { class: "scam-type-label" }, say("scam_type") + ": "), el("strong", null, name)));
+      scamName = typeof names[language] === "string" ? names[language] : scamType.replace(/_/g, " ");
+    }
+    if (scamName && (kind === "verdict" || kind === "urgent")) {
+      card.append(
+        el(
+          "p",
+          { class: "scam-type" },
+          el("span", { class: "scam-type-label" }, say("scam_type") + ": "),
+          el("strong", null, scamName),
+        ),
+      );
     }
 
-    // Already paid or gave a code: the one thing to do, big, before anything else to read.
-    if (urgent) {
+    // Money or a code has gone: the one thing to do, big, before anything else to read.
+    if (kind === "urgent") {
       const box = el("div", { class: "urgent" }, el("h3", { class: "urgent-title" }, say("urgent_title")));
-      if (/^\+?[0-9][0-9 -]{1,20}$/.test(police)) {
-        box.append(el("a", { class: "urgent-call", href: "tel:" + police.replace(/[ -]/g, "") }, say("urgent_call", { police })));
-      } else {
-        box.append(el("p", { class: "urgent-call-text" }, say("urgent_call", { police })));
-      }
+      box.append(callLink(language, "urgent-call"));
       if (after.length) box.append(list("ol", after, "urgent-steps"));
       card.append(box);
+    } else if (urgent) {
+      card.append(el("p", { class: "urgent-reminder" }, callLink(language, "urgent-call urgent-call-small")));
     }
 
-    // reply.text is the conversational answer. A verdict is drawn from its structured fields instead,
-    // so the text is shown when there is no verdict to draw (greetings, FAQ, "nothing found").
-    const hasStructure = evidence.length > 0 || warningSigns.length > 0 || before.length > 0;
-    const faqAnswer = faq ? faq.answer.trim() : "";
-    if (replyText && (!flagged || !hasStructure) && replyText !== faqAnswer && replyText !== question) {
+    // reply.text is the whole answer as plain text (for SMS and the like). A verdict is laid out from
+    // its structured fields instead; the text is shown for the conversational kinds.
+    if (replyText && kind !== "verdict" && kind !== "urgent" && kind !== "faq") {
       card.append(el("p", { class: "reply-text" }, replyText));
     }
-    if (!flagged && showBanner) card.append(el("p", { class: "none-note" }, say("none_note")));
+    if (kind === "cant_tell" && !replyText) card.append(el("p", { class: "none-note" }, say("none_note")));
 
     if (groups.length || others.length) {
       const items = groups.map((group, index) => {
@@ -395,26 +440,32 @@
     }
 
     if (faq) {
-      const faqQuestion = typeof faq.question === "string" ? faq.question : "";
+      const faqQuestion = typeof faq.question === "string" ? faq.question.trim() : "";
       card.append(
-        section("faq", say("faq_heading"), faqQuestion ? el("p", { class: "faq-question" }, faqQuestion) : null, el("p", { class: "faq-answer" }, faqAnswer)),
+        section(
+          "faq",
+          say("faq_heading"),
+          faqQuestion ? el("p", { class: "faq-question" }, faqQuestion) : null,
+          el("p", { class: "faq-answer" }, faq.answer.trim()),
+        ),
       );
     }
 
-    if (flagged) {
+    if (kind === "verdict") {
+      // What to do comes straight after why: it is what a worried reader most needs.
+      if (before.length) card.append(section("advice-before", say("before_heading"), list("ol", before)));
       if (nextStep) card.append(section("next-step", say("next_heading"), el("p", null, nextStep)));
       if (warningSigns.length) card.append(section("warning-signs", say("warning_heading"), list("ul", warningSigns)));
-      if (before.length) card.append(section("advice-before", say("before_heading"), list("ol", before)));
-      if (after.length && !urgent) {
-        card.append(el("details", { class: "card-section advice-after" }, el("summary", null, say("after_heading")), list("ul", after)));
-      }
+      if (after.length && !urgent) card.append(disclosure("advice-after", say("after_heading"), list("ul", after)));
+    } else if (kind === "urgent") {
+      if (nextStep) card.append(section("next-step", say("next_heading"), el("p", null, nextStep)));
+      if (warningSigns.length) card.append(disclosure("warning-signs", say("warning_heading"), list("ul", warningSigns)));
     } else if (warningSigns.length || before.length) {
       // Nothing recognised: how to check is still worth a tap, but need not fill the screen.
       card.append(
-        el(
-          "details",
-          { class: "card-section check-yourself" },
-          el("summary", null, say("check_yourself")),
+        disclosure(
+          "check-yourself",
+          say("check_yourself"),
           warningSigns.length ? list("ul", warningSigns) : null,
           before.length ? list("ol", before) : null,
         ),
@@ -422,32 +473,45 @@
     }
 
     if (question) {
-      const yes = el("button", { type: "button", class: "quick-reply" }, say("yes"));
-      const no = el("button", { type: "button", class: "quick-reply" }, say("no"));
-      yes.addEventListener("click", () => quickReply(say("yes")));
-      no.addEventListener("click", () => quickReply(say("no")));
+      const answers = [say("yes"), say("no")].map((answer) => {
+        const button = el("button", { type: "button", class: "quick-reply" }, answer);
+        button.addEventListener("click", () => {
+          if (!pending) button.classList.add("is-chosen"); // stays visible once the buttons are disabled
+          quickReply(answer);
+        });
+        return button;
+      });
       card.append(
         el(
           "section",
           { class: "card-section followup" },
           el("p", { class: "question" }, question),
-          el("div", { class: "quick-replies", role: "group", "aria-label": say("quick_replies") }, yes, no),
+          el("div", { class: "quick-replies", role: "group", "aria-label": say("quick_replies") }, ...answers),
         ),
       );
+    }
+
+    if (related.length) {
+      const buttons = related.slice(0, 4).map((topic) => {
+        const button = el("button", { type: "button", class: "related-topic" }, topic.question.trim());
+        button.addEventListener("click", () => quickReply(topic.question.trim()));
+        return el("li", null, button);
+      });
+      card.append(section("related", say("related_heading"), el("ul", { class: "related-list" }, ...buttons)));
     }
 
     log.append(card);
 
     const summary = [say("bot") + ":"];
-    if (urgent) summary.push(say("urgent_title") + ".");
-    if (showBanner) summary.push(say("risk_" + risk) + ".");
-    if (scamType && config.scamNames[scamType]) summary.push((config.scamNames[scamType][language] || "") + ".");
-    if (!flagged) summary.push((faqAnswer || replyText).slice(0, 300));
+    if (kind === "urgent") summary.push(say("urgent_title") + ".");
+    if (assessed && risk) summary.push(say("risk_" + risk) + ".");
+    if (scamName && (kind === "verdict" || kind === "urgent")) summary.push(scamName + ".");
+    if (!assessed || kind === "cant_tell") summary.push((faq ? faq.answer : replyText).slice(0, 300));
     if (question) summary.push(question);
     announce(summary.join(" "));
 
     // The host page learns only the type and the risk, never anything the citizen wrote.
-    postToParent({ type: "antifraud:verdict", scam_type: scamType, risk });
+    if (assessed && risk) postToParent({ type: "antifraud:verdict", scam_type: scamType, risk });
     return card;
   }
 
@@ -455,7 +519,11 @@
     if (error && error.status === 413) return "error_too_long";
     const code = error && typeof error.code === "string" ? error.code : "";
     if (/too_long|too_large|length/.test(code)) return "error_too_long";
-    if (error && (error.status === 429 || error.status === 503)) return "error_busy";
+    const fields = error && Array.isArray(error.fields) ? error.fields : [];
+    const tooLong = (item) => item && item.field === "message" && /at most|too long/i.test(String(item.message));
+    if (error && error.status === 422 && fields.some(tooLong)) return "error_too_long";
+    if (error && error.status === 429) return "error_busy";
+    if (error && error.status === 503) return "error_network"; // the service is up but cannot answer yet
     if (error && error.status) return "error_generic";
     return "error_network";
   }
@@ -486,7 +554,7 @@
       }
       if (!response.ok || !data || !data.reply || typeof data.reply !== "object") {
         const problem = data && data.error && typeof data.error === "object" ? data.error : {};
-        throw { status: response.status || 500, code: problem.code };
+        throw { status: response.status || 500, code: problem.code, fields: problem.fields };
       }
       return data;
     } finally {
@@ -498,7 +566,7 @@
     pending = true;
     form.classList.add("is-busy");
     sendButton.setAttribute("aria-disabled", "true");
-    for (const button of log.querySelectorAll(".quick-reply")) button.disabled = true;
+    for (const button of log.querySelectorAll(".quick-reply, .related-topic")) button.disabled = true;
     const focusWasInInput = document.activeElement === input;
 
     const user = addUserMessage(text);
@@ -512,7 +580,8 @@
       typing.remove();
       const card = renderReply(data.reply, user, text);
       setStatus("");
-      scrollToShow(user.article.offsetHeight < window.innerHeight / 3 ? user.article : card);
+      // The verdict's top in view, with as much of the marked message above it as fits in a third.
+      scrollToShow(card, Math.min(user.article.offsetHeight + 16, viewHeight() * 0.35));
       // Keep typing where the citizen typed; after a button (now gone) move to the answer itself.
       if (!focusWasInInput) card.focus({ preventScroll: true });
     } catch (error) {

@@ -1,0 +1,80 @@
+"""What the routers share: everything loaded once at start-up, and the checks every route makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import Message
+
+from fastapi import Request
+
+from bot.api.errors import ApiError, invalid
+from bot.api.settings import Settings
+from bot.dialogue import Dialogue, SessionState
+from bot.engine import Engine
+from bot.faq import FaqIndex
+from bot.library.loader import Library, load_library
+from bot.phrases import load_phrases
+from bot.sessions import InMemorySessionStore, SessionStore
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    library: Library
+    engine: Engine
+    faq: FaqIndex
+    dialogue: Dialogue
+    sessions: SessionStore[SessionState]
+
+
+def build_services(settings: Settings, library: Library | None = None) -> Services:
+    """Load the library (unless given), build the indexes once; raises LibraryError on broken files."""
+    library = library or load_library(settings.library_path, settings.faq_path)
+    engine = Engine(library)
+    faq = FaqIndex(library, engine.normaliser)
+    dialogue = Dialogue(engine, faq, settings.region, load_phrases(library))
+    sessions: InMemorySessionStore[SessionState] = InMemorySessionStore(
+        settings.session_ttl_seconds, settings.session_max
+    )
+    return Services(settings, library, engine, faq, dialogue, sessions)
+
+
+def get_services(request: Request) -> Services:
+    """The loaded services, or 503 while the knowledge files could not be loaded."""
+    services = getattr(request.app.state, "services", None)
+    if not isinstance(services, Services):
+        raise ApiError(503, "not_ready", "The knowledge files are not loaded; see the service log.")
+    return services
+
+
+def require_json(request: Request) -> None:
+    """415 unless the body is declared as JSON (application/json, or a +json type), in UTF-8."""
+    header = request.headers.get("content-type", "")
+    parsed = Message()
+    parsed["content-type"] = header
+    media_type = parsed.get_content_type()
+    charset = (parsed.get_param("charset") or "utf-8") if header else ""
+    is_json = media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+    if not header or not is_json or str(charset).lower() not in ("utf-8", "utf8"):
+        raise ApiError(415, "unsupported_media_type", "Send the request body as JSON (Content-Type: application/json).")
+
+
+def check_text(value: str, field: str, limit: int) -> None:
+    """The service's own limit, which can be lower than the schema's hard ceiling."""
+    if len(value) > limit:
+        raise invalid(field, f"String should have at most {limit} characters")
+
+
+def check_lang(value: str | None, library: Library) -> str | None:
+    if value is not None and value not in library.languages:
+        raise invalid("lang", f"Unknown language; use one of: {', '.join(library.languages)}")
+    return value
+
+
+def check_region(value: str | None, library: Library) -> str | None:
+    regions = [region.id for region in library.regions.regions]
+    if value is not None and value not in regions:
+        raise invalid("region", f"Unknown region; use one of: {', '.join(regions)}")
+    return value

@@ -1,0 +1,146 @@
+"""What the chat sends back: a structured `Reply`, and its plain-text form for any channel.
+
+The text is short on purpose (a chat bubble, an SMS): the risk in words, the scam's name, two or
+three of the citizen's own words with why each is a warning sign, the single most important thing
+to do, and the hotline. Everything longer (all warning signs, advice before and after paying) is in
+the structured fields for a page to lay out. Every sentence comes from dialogue.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.faq import FaqAnswer
+from bot.library.loader import Library
+from bot.library.schema import Region
+from bot.phrases import Phrases
+from bot.types import Advice, Evidence, Indicator, Risk, Verdict
+from bot.verdict import Localiser, region_values
+
+MAX_EVIDENCE_LINES = 3
+
+
+class ReplyKind(StrEnum):
+    INTRO = "intro"  # a greeting or "help": what the bot can do
+    THANKS = "thanks"
+    VERDICT = "verdict"  # warning signs were found in the story
+    FAQ = "faq"  # a question answered from the FAQ
+    CANT_TELL = "cant_tell"  # nothing recognised: never "safe"
+    URGENT = "urgent"  # money, a code or access has gone: what to do in the next minutes
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    kind: ReplyKind
+    text: str
+    lang: str
+    risk: Risk | None  # None: nothing was assessed (a greeting, an FAQ answer)
+    scam_type: str | None  # TAXONOMY id
+    scam_type_name: str | None
+    evidence: tuple[Evidence, ...]  # spans of the CURRENT message
+    warning_signs: tuple[str, ...]
+    advice: Advice
+    next_step: str | None
+    indicators: tuple[Indicator, ...]  # spans of the CURRENT message
+    urgent: bool
+    question: str | None = None  # the follow-up question asked, if any
+    faq: FaqAnswer | None = None
+    related: tuple[Topic, ...] = ()
+
+
+NO_ADVICE = Advice((), ())
+
+
+class ReplyWriter:
+    """Turns verdicts into reply texts in one region; built once, then read-only."""
+
+    def __init__(self, library: Library, phrases: Phrases, region: Region) -> None:
+        self._library = library
+        self._texts = phrases.dialogue.texts
+        self._region = region
+        self._default_language = library.settings.default_language
+
+    def local(self, lang: str) -> Localiser:
+        return Localiser(lang, self._default_language)
+
+    def say(self, value: dict[str, str], lang: str, **extra: str) -> str:
+        """A text from dialogue.yaml in `lang`, with the region's numbers filled in."""
+        local = self.local(lang)
+        return local(value).format(**region_values(self._region, local), **extra)
+
+    def type_name(self, verdict: Verdict, lang: str) -> str | None:
+        if verdict.subtype is None:
+            return None
+        return self.local(lang)(self._library.scam_type(verdict.subtype).name)
+
+    def intro(self, lang: str) -> str:
+        return self.say(self._texts.intro, lang)
+
+    def thanks(self, lang: str) -> str:
+        return self.say(self._texts.thanks, lang)
+
+    def verdict(self, verdict: Verdict, quoted: Sequence[Evidence], lang: str) -> str:
+        """Risk in words, the type, the citizen's words that gave it away, one action, the hotline."""
+        lines = [self.say(getattr(self._texts.risk, str(verdict.risk)), lang)]
+        name = self.type_name(verdict, lang)
+        if name:
+            lines.append(self.say(self._texts.type_line, lang, name=name))
+        lines += self._evidence_lines(quoted, lang)
+        if verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        lines.append(self.say(self._texts.hotline, lang))
+        return "\n".join(lines)
+
+    def cant_tell(self, verdict: Verdict, lang: str, related: Sequence[Topic]) -> str:
+        """Honest about not knowing, with the general safe steps, the hotline and topics to try."""
+        lines = [self.say(self._texts.cant_tell, lang)]
+        if verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        lines.append(self.say(self._texts.hotline, lang))
+        if related:
+            lines.append(self.say(self._texts.related, lang))
+            lines += [f"- {topic.question}" for topic in related]
+        return "\n".join(lines)
+
+    def urgent(self, verdict: Verdict, lang: str) -> str:
+        """The first minutes after paying: report, freeze, keep evidence, and what not to do next."""
+        local = self.local(lang)
+        values = region_values(self._region, local)
+        lines = [self.say(self._texts.urgent_header, lang)]
+        lines += [
+            f"{number}. {step.format(**values)}" for number, step in enumerate(local.many(self._texts.urgent_steps), 1)
+        ]
+        lines.append(self.say(self._texts.urgent_do_not_header, lang))
+        lines += [f"- {item.format(**values)}" for item in local.many(self._texts.urgent_do_not)]
+        name = self.type_name(verdict, lang)
+        if name:
+            lines.append(self.say(self._texts.type_line, lang, name=name))
+        return "\n".join(lines)
+
+    def _evidence_lines(self, evidence: Sequence[Evidence], lang: str) -> list[str]:
+        """«the citizen's words» — why, for the few strongest distinct pieces."""
+        seen: set[str] = set()
+        lines: list[str] = []
+        for item in evidence:
+            text = item.text.strip()
+            if text and text not in seen and len(lines) < MAX_EVIDENCE_LINES:
+                seen.add(text)
+                lines.append(f"- «{text}» — {item.why}")
+        return [self.say(self._texts.evidence_header, lang), *lines] if lines else []
+
+    def urgent_reminder(self, lang: str) -> str:
+        return self.say(self._texts.urgent_reminder, lang)
+
+    def related(self, lang: str) -> str:
+        return self.say(self._texts.related, lang)
+
+    def acknowledged(self, lang: str) -> str:
+        return self.say(self._texts.acknowledged, lang)

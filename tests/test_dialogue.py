@@ -1,0 +1,330 @@
+"""The conversation, as a citizen lives it: a story told in pieces, one follow-up question answered
+with a word, the switch to urgent help the moment money has gone, FAQ answers, and an honest
+"I can't tell" that never calls anything safe."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from bot.dialogue import Dialogue, Phase, SessionState
+from bot.engine import Engine
+from bot.faq import FaqIndex
+from bot.library.loader import Library, LibraryError, load_library
+from bot.phrases import load_phrases
+from bot.reply import Reply, ReplyKind
+from bot.types import Candidate, Risk
+
+_LIBRARY = load_library()
+_PHRASES = load_phrases(_LIBRARY)
+_CATEGORIES = {scam_type.category for scam_type in _LIBRARY.types}
+
+# Never said to a citizen: the bot only knows common scams.
+CLAIMS_OF_SAFETY = re.compile(r"(it|this|that) (is|'s|looks) (safe|fine|legit)|you are safe|没有风险|是安全的|可以放心|(?<!是)不是诈骗")
+
+
+@pytest.fixture(scope="module")
+def faq(library: Library, engine: Engine) -> FaqIndex:
+    return FaqIndex(library, engine.normaliser)
+
+
+@pytest.fixture(scope="module")
+def dialogue(engine: Engine, faq: FaqIndex) -> Dialogue:
+    return Dialogue(engine, faq, "cn")
+
+
+def talk(dialogue: Dialogue, *messages: str, lang: str | None = None) -> tuple[SessionState, list[Reply]]:
+    state: SessionState | None = None
+    replies = []
+    for message in messages:
+        state, reply = dialogue.handle(state, message, lang)
+        replies.append(reply)
+    assert state is not None
+    return state, replies
+
+
+def assert_spans_point_into(message: str, reply: Reply) -> None:
+    for item in (*reply.evidence, *reply.indicators):
+        start, end = item.span
+        assert message[start:end] == item.text
+
+
+# --- greetings, help, thanks ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("message", "lang"), [("你好", "zh"), ("您好！", "zh"), ("帮助", "zh"), ("hello", "en"), ("Help", "en"), ("hi there!", "en")])
+def test_a_greeting_or_help_explains_what_the_bot_does(dialogue: Dialogue, message: str, lang: str) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.INTRO
+    assert reply.lang == lang
+    assert reply.risk is None and not reply.evidence
+    assert "110" in reply.text  # what to do if money has already gone
+    assert state.phase is Phase.IDLE
+
+
+def test_a_greeting_inside_a_message_does_not_hide_the_story(dialogue: Dialogue) -> None:
+    _, (reply,) = talk(dialogue, "你好，有人打电话说我的身份证涉嫌洗钱，让我把钱转到安全账户")
+    assert reply.kind is ReplyKind.VERDICT
+    assert reply.risk is Risk.HIGH
+
+
+@pytest.mark.parametrize("message", ["谢谢", "thank you!"])
+def test_thanks_gets_a_polite_close_with_the_one_rule(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.THANKS
+    assert "96110" in reply.text
+
+
+# --- a story told in pieces ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("有个自称警察的人打电话给我", "他说我的身份证涉嫌洗钱"),
+        ("I got a call from someone saying he is from the police", "he said my bank account is involved in a case"),
+    ],
+)
+def test_a_story_told_in_two_messages_reaches_the_verdict_of_the_whole(
+    dialogue: Dialogue, engine: Engine, first: str, second: str
+) -> None:
+    assert engine.analyse(second).risk is not Risk.HIGH  # the second message alone is not enough
+    state, replies = talk(dialogue, first, second)
+    reply = replies[-1]
+    assert reply.kind is ReplyKind.VERDICT
+    assert reply.risk is Risk.HIGH
+    assert reply.scam_type == "fake_authority"
+    assert reply.scam_type_name and reply.scam_type_name in reply.text
+    assert reply.evidence, "the new message's own warning signs are shown"
+    assert_spans_point_into(second, reply)
+    assert state.turns == (first, second)
+
+
+def test_the_story_kept_is_bounded(dialogue: Dialogue) -> None:
+    messages = [f"第{number}条：对方又打来电话，说的还是那些话。" + "啊" * 900 for number in range(10)]
+    state, _ = talk(dialogue, *messages)
+    assert 1 <= len(state.turns) <= 6
+    assert sum(len(turn) for turn in state.turns) <= 4000
+    assert state.turns[-1] == messages[-1]
+
+
+# --- one follow-up question, answered in a word --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("opening", "words"),
+    [("有个自称警察的人打电话给我", "转账"), ("I got a call from someone saying he is from the police", "move money")],
+)
+def test_an_unclear_story_gets_one_follow_up_question(dialogue: Dialogue, opening: str, words: str) -> None:
+    state, (reply,) = talk(dialogue, opening)
+    assert reply.risk in (Risk.LOW, Risk.MEDIUM)
+    assert reply.question is not None and words in reply.question
+    assert reply.text.endswith(reply.question)
+    assert state.phase is Phase.AWAITING_ANSWER and state.pending == "money_or_app"
+
+
+@pytest.mark.parametrize("answer", ["是", "是的", "对", "有", "嗯", "对，他让我转账", "yes", "Yeah", "yes they did"])
+def test_yes_raises_the_risk_and_asks_whether_money_has_gone(dialogue: Dialogue, answer: str) -> None:
+    opening = "I got a call from someone saying he is from the police" if answer.isascii() else "有个自称警察的人打电话给我"
+    state, (first, reply) = talk(dialogue, opening, answer)
+    assert first.risk is not Risk.HIGH
+    assert reply.kind is ReplyKind.VERDICT
+    assert reply.risk is Risk.HIGH
+    assert reply.scam_type == "fake_authority"
+    assert state.pending == "already_paid" and reply.question is not None
+    assert len(state.confirmed) == 1
+
+
+@pytest.mark.parametrize("answer", ["没有", "没", "不是", "还没有", "没有，他只说我涉嫌洗钱", "no", "Nope", "not yet"])
+def test_no_is_acknowledged_and_never_raises_the_alarm(dialogue: Dialogue, answer: str) -> None:
+    opening = "I got a call from someone saying he is from the police" if answer.isascii() else "有个自称警察的人打电话给我"
+    state, (_, reply) = talk(dialogue, opening, answer)
+    assert reply.kind is not ReplyKind.URGENT and not reply.urgent
+    assert state.confirmed == ()
+    assert state.phase is Phase.ASSESSING and state.pending is None
+    no_reply = _PHRASES.question("money_or_app")
+    assert no_reply is not None and no_reply.no_reply is not None
+    assert reply.text.startswith(no_reply.no_reply[reply.lang])
+
+
+def test_a_word_that_only_starts_like_an_answer_is_a_new_message(dialogue: Dialogue) -> None:
+    state, _ = talk(dialogue, "有个自称警察的人打电话给我", "对方让我找个没人的地方接电话")
+    assert state.confirmed == ()  # "对方" is not "对"
+    assert len(state.turns) == 2
+
+
+def test_a_question_is_never_asked_twice(dialogue: Dialogue) -> None:
+    state, replies = talk(dialogue, "有个自称警察的人打电话给我", "没有", "他又打来了", "还是那个警察")
+    asked = [reply.question for reply in replies if reply.question]
+    assert len(asked) == len(set(asked))
+    assert len(state.asked) <= _PHRASES.dialogue.max_questions
+
+
+def test_when_two_scam_types_score_close_the_question_tells_them_apart(dialogue: Dialogue, engine: Engine) -> None:
+    story = engine.analyse("有个自称警察的人打电话给我")
+    close = replace(story, candidates=(Candidate("fake_customer_service", "fake_customer_service", 0.5),))
+    question = dialogue.choose_question(close, asked=())
+    assert question is not None and question.purpose == "separate"
+    assert "fake_customer_service" in question.types
+
+
+def test_a_high_risk_story_asks_whether_money_has_already_gone(dialogue: Dialogue) -> None:
+    _, (reply,) = talk(dialogue, "他说我的身份证涉嫌洗钱，让我把存款转到安全账户配合调查")
+    assert reply.risk is Risk.HIGH
+    assert reply.question is not None and "转账" in reply.question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [pytest.param(q, id=q.id) for q in _PHRASES.questions if q.yes_means is not None and (not q.types or set(q.types) & _CATEGORIES)],
+)
+def test_every_yes_means_what_the_question_asks(engine: Engine, question: object) -> None:
+    """A "yes" is added to the story as words the recogniser reads: they must fire the question's own type."""
+    from bot.phrases import Question
+
+    assert isinstance(question, Question) and question.yes_means is not None
+    for lang, statement in question.yes_means.items():
+        verdict = engine.analyse(statement, lang=lang)
+        assert verdict.evidence, f"{question.id} ({lang}): {statement!r} fires nothing"
+        if question.types:
+            found = {item.scam_type for item in verdict.evidence}
+            assert found & set(question.types), f"{question.id} ({lang}): {statement!r} gives {found}"
+
+
+# --- money has gone: the urgent path -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ("我已经转了5000", ("110", "冻结", "不要")),
+        ("刚刚给了验证码", ("110", "冻结", "追回")),
+        ("转了", ("110", "冻结")),
+        ("I already sent the money", ("110", "freeze", "NOT")),
+        ("I gave them the code from my bank text", ("110", "freeze", "recover")),
+    ],
+)
+def test_saying_money_or_a_code_has_gone_switches_to_the_urgent_path_at_once(
+    dialogue: Dialogue, message: str, words: tuple[str, ...]
+) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.URGENT and reply.urgent
+    assert all(word in reply.text for word in words)
+    assert state.phase is Phase.URGENT
+
+
+def test_after_a_story_i_already_paid_is_urgent_and_names_the_scam(dialogue: Dialogue) -> None:
+    _, replies = talk(dialogue, "有个自称警察的人打电话给我", "他说我的身份证涉嫌洗钱", "我已经转了5000")
+    reply = replies[-1]
+    assert reply.kind is ReplyKind.URGENT
+    assert reply.scam_type == "fake_authority"
+    assert reply.advice.after  # what to do after paying, for a page to show in full
+    assert "不要相信" in reply.text  # no paying "recovery" people
+
+
+def test_yes_to_have_you_already_paid_is_urgent(dialogue: Dialogue) -> None:
+    state, replies = talk(dialogue, "他说我的身份证涉嫌洗钱，让我把存款转到安全账户配合调查", "是")
+    assert replies[0].question is not None
+    assert replies[-1].kind is ReplyKind.URGENT
+    assert state.phase is Phase.URGENT
+
+
+@pytest.mark.parametrize("message", ["我还没转账", "我没有给验证码", "I haven't sent any money", "I did not transfer the money yet"])
+def test_saying_nothing_has_gone_is_not_urgent(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is not ReplyKind.URGENT and not reply.urgent
+
+
+def test_the_urgent_path_stays_in_view_for_the_rest_of_the_conversation(dialogue: Dialogue) -> None:
+    state, replies = talk(dialogue, "我已经转了5000", "钱能追回来吗？")
+    reply = replies[-1]
+    assert reply.kind is ReplyKind.FAQ and reply.urgent
+    assert reply.text.startswith("如果还没报警")
+    assert state.phase is Phase.URGENT
+
+
+# --- questions answered from the FAQ -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("message", "entry_id"), [("什么是安全账户？", "scam_safe_account"), ("What is a safe account?", "scam_safe_account")])
+def test_a_question_gets_its_faq_answer_with_the_regions_numbers(dialogue: Dialogue, message: str, entry_id: str) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.FAQ
+    assert reply.faq is not None and reply.faq.id == entry_id
+    assert reply.faq.answer in reply.text
+    assert "{" not in reply.text and "110" in reply.text
+    assert state.turns == ()  # a question about the world is not part of a story
+
+
+# --- what it cannot judge ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("message", ["今天天气不错，晚上一起吃饭吧", "See you at 7 tonight at the usual place", "5000"])
+def test_what_it_cannot_judge_gets_an_honest_i_cannot_tell(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.CANT_TELL
+    assert reply.risk is Risk.NONE
+    assert not CLAIMS_OF_SAFETY.search(reply.text.lower())
+    assert "96110" in reply.text and reply.advice.before
+
+
+def test_an_unknown_question_offers_the_nearest_topics(dialogue: Dialogue) -> None:
+    _, (reply,) = talk(dialogue, "我的猫生病了怎么办？")
+    assert reply.kind is ReplyKind.CANT_TELL
+    assert 1 <= len(reply.related) <= 3
+    assert all(topic.question in reply.text for topic in reply.related)
+
+
+def test_no_reply_text_in_the_data_claims_anything_is_safe() -> None:
+    texts = _PHRASES.dialogue.texts
+    for _, value in texts:
+        items = value.values() if isinstance(value, dict) else []
+        for item in items:
+            for text in [item] if isinstance(item, str) else item:
+                assert not CLAIMS_OF_SAFETY.search(text.lower()), text
+
+
+# --- language and region -------------------------------------------------------------------------
+
+
+def test_the_reply_follows_the_language_of_each_message(dialogue: Dialogue) -> None:
+    state, replies = talk(dialogue, "你好", "hello", "5000")
+    assert [reply.lang for reply in replies] == ["zh", "en", "en"]
+    assert state.lang == "en"
+
+
+def test_an_explicit_language_wins(dialogue: Dialogue) -> None:
+    _, (reply,) = talk(dialogue, "他让我把钱转到安全账户", lang="en")
+    assert reply.lang == "en"
+    assert "risk" in reply.text.lower()
+
+
+def test_hotlines_come_from_the_region(engine: Engine, faq: FaqIndex) -> None:
+    hong_kong = Dialogue(engine, faq, "hk")
+    _, reply = hong_kong.handle(None, "I already sent the money")
+    assert "999" in reply.text and "110" not in reply.text
+
+
+# --- the data files ------------------------------------------------------------------------------
+
+
+def test_a_broken_dialogue_file_is_reported_with_file_and_field(library_copy: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(library_copy, Path)
+    questions = library_copy / "questions.yaml"
+    questions.write_text(
+        questions.read_text(encoding="utf-8").replace("      en: Have you already sent money", "      fr: Avez-vous"),
+        encoding="utf-8",
+    )
+    dialogue_file = library_copy / "dialogue.yaml"
+    dialogue_file.write_text(
+        dialogue_file.read_text(encoding="utf-8").replace("拨打{police}报警。", "拨打{polise}报警。", 1), encoding="utf-8"
+    )
+    with pytest.raises(LibraryError) as caught:
+        load_phrases(load_library(library_copy))
+    message = str(caught.value)
+    assert "questions.yaml" in message and "already_paid" in message and "missing language(s) ['en']" in message
+    assert "dialogue.yaml" in message and "polise" in message
