@@ -76,7 +76,8 @@ def main() -> None:
     rows = [("bundled library", len(library.types), measure(engine, texts, args.rounds))]
     big = enlarged(library, 10)
     rows.append(("10x library", len(big.types), measure(Engine(big), texts, args.rounds)))
-    print(f"engine indexes: {engine_bytes / 1e6:.1f} MB; mean message length {statistics.fmean(map(len, texts)):.0f} chars")
+    mean_length = statistics.fmean(map(len, texts))
+    print(f"engine indexes: {engine_bytes / 1e6:.1f} MB; mean message length {mean_length:.0f} chars")
     print(f"{'library':<18}{'types':>6}{'messages':>10}{'mean µs':>10}{'p50 µs':>9}{'p99 µs':>9}")
     for name, types, result in rows:
         print(

@@ -126,7 +126,10 @@ def example_failures(engine: Engine) -> list[str]:
     """Every rule's own match / no-match examples, run through the real matcher."""
     failures = []
     for ref in engine.rules.refs:
-        for kind, texts, expected in (("match", ref.rule.examples.match, True), ("no_match", ref.rule.examples.no_match, False)):
+        for kind, texts, expected in (
+            ("match", ref.rule.examples.match, True),
+            ("no_match", ref.rule.examples.no_match, False),
+        ):
             for text in texts:
                 normalised = engine.normaliser.normalise(text)
                 if engine.rules.fires(ref.entry, normalised, engine.detect_language(normalised)) != expected:

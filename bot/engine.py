@@ -33,8 +33,12 @@ class Engine:
         )
         self._regions = {region.id: region for region in library.regions.regions}
         languages = library.settings.languages
-        self._han_language = next((lang.id for lang in languages if lang.script == "han"), library.settings.default_language)
-        self._latin_language = next((lang.id for lang in languages if lang.script == "latin"), library.settings.default_language)
+        self._han_language = next(
+            (lang.id for lang in languages if lang.script == "han"), library.settings.default_language
+        )
+        self._latin_language = next(
+            (lang.id for lang in languages if lang.script == "latin"), library.settings.default_language
+        )
 
     @classmethod
     def from_path(cls, root: Path | None = None) -> Engine:

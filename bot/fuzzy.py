@@ -12,8 +12,8 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Iterable
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -26,9 +26,7 @@ _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 _WORD = re.compile(r"[a-z][a-z']{2,}")
 # Words too common to tell lines apart; they are not indexed.
 _STOPWORDS = frozenset(
-    "the and you your for are this that with have has will can not from our was were been they them "
-    "their there what when which who would could should about into just only also then than its it's "
-    "please we'll you're i'm don't let".split()
+    ["the", "and", "you", "your", "for", "are", "this", "that", "with", "have", "has", "will", "can", "not", "from", "our", "was", "were", "been", "they", "them", "their", "there", "what", "when", "which", "who", "would", "could", "should", "about", "into", "just", "only", "also", "then", "than", "its", "it's", "please", "we'll", "you're", "i'm", "don't", "let"]
 )
 # Long messages are scored window by window so rapidfuzz never aligns against megabytes.
 _WINDOW = 400
@@ -69,16 +67,34 @@ class FuzzyMatcher:
         self.settings: FuzzySettings = library.settings.fuzzy
         lines: list[LibraryLine] = []
         for scam_type in library.types:
-            for line in scam_type.lines:
-                for lang, texts in line.text.items():
+            for script_line in scam_type.lines:
+                for lang, texts in script_line.text.items():
                     lines.extend(
-                        self._line(scam_type.id, "script_line", f"{scam_type.id}.lines.{line.id}", lang, text, line.stage, None, normaliser)
+                        self._line(
+                            scam_type.id,
+                            "script_line",
+                            f"{scam_type.id}.lines.{script_line.id}",
+                            lang,
+                            text,
+                            script_line.stage,
+                            None,
+                            normaliser,
+                        )
                         for text in texts
                     )
             for rebuttal in scam_type.rebuttals:
                 for lang, texts in rebuttal.answer.items():
                     lines.extend(
-                        self._line(scam_type.id, "rebuttal", f"{scam_type.id}.rebuttals.{rebuttal.id}", lang, text, rebuttal.stage, rebuttal, normaliser)
+                        self._line(
+                            scam_type.id,
+                            "rebuttal",
+                            f"{scam_type.id}.rebuttals.{rebuttal.id}",
+                            lang,
+                            text,
+                            rebuttal.stage,
+                            rebuttal,
+                            normaliser,
+                        )
                         for text in texts
                     )
         self.lines = tuple(line for line in lines if len(line.grams) >= self.settings.min_shared_grams)
@@ -86,8 +102,8 @@ class FuzzyMatcher:
         # A gram in more than 5% of lines (and in more than a handful) tells nothing: leave it out.
         limit = max(8, len(self.lines) // 20)
         self._postings: dict[str, list[int]] = {}
-        for index, line in enumerate(self.lines):
-            for gram in line.grams:
+        for index, library_line in enumerate(self.lines):
+            for gram in library_line.grams:
                 if document_frequency[gram] <= limit:
                     self._postings.setdefault(gram, []).append(index)
 

@@ -96,7 +96,7 @@ class Normaliser:
         self._leet_re = re.compile(r"(?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9])[0@](?=[a-z]{2})")
         self._irregular_re = re.compile("[" + "".join(re.escape(c) for c in irregular) + r"\U00010000-\U0010FFFF]")
         separators = set(config.separators)
-        for char, folded in self._table.items():
+        for folded in self._table.values():
             if folded and unicodedata.category(folded[0])[0] in "PS":
                 separators.add(folded)
         separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
@@ -119,7 +119,10 @@ class Normaliser:
         converted = self._converter.convert("\n".join(folded)).split("\n")
         if len(converted) != len(folded):  # the converter merged lines: fall back to one by one
             converted = [self._converter.convert(item) for item in folded]
-        table = {char: "".join(self._variants.get(part, part) for part in item) for char, item in zip(chars, converted, strict=True)}
+        table = {
+            char: "".join(self._variants.get(part, part) for part in item)
+            for char, item in zip(chars, converted, strict=True)
+        }
         table["\r"] = "\n"
         table["\n"] = "\n"
         table["\t"] = " "
@@ -252,7 +255,9 @@ def _fold_unicode(char: str) -> str:
     """NFKC and lower case; zero-width, control and combining characters vanish."""
     if unicodedata.category(char) in _DROPPED_CATEGORIES and char not in "\n\t\r":
         return ""
-    return "".join(c for c in unicodedata.normalize("NFKC", char).lower() if unicodedata.category(c) not in _DROPPED_CATEGORIES)
+    return "".join(
+        c for c in unicodedata.normalize("NFKC", char).lower() if unicodedata.category(c) not in _DROPPED_CATEGORIES
+    )
 
 
 def _is_latin(char: str) -> bool:

@@ -230,10 +230,7 @@ class RuleMatcher:
         if not negations or hit.ref.kind == "indicator":
             return False
         clause_start, _ = normalised.clause_bounds(hit.start)
-        for start, end in negations:
-            if clause_start <= start < hit.start and hit.start - end <= window:
-                return True
-        return False
+        return any(clause_start <= start < hit.start and hit.start - end <= window for start, end in negations)
 
     def fires(self, entry: str, normalised: NormalisedText, lang: str) -> bool:
         """Whether one rule fires on a message: used to run each rule's own examples."""

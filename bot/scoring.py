@@ -89,11 +89,15 @@ def score_message(
                     if type_id in naming:
                         naming[type_id] += rule.points * share
             if rule.points > 0:
-                contributions.append(Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit))
+                contributions.append(
+                    Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit)
+                )
         else:
             by_type[hit.ref.owner] += rule.points
             kind = "rebuttal" if hit.ref.rebuttal is not None else "rule"
-            contributions.append(Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, rule.points, rule.stage, hit=hit))
+            contributions.append(
+                Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, rule.points, rule.stage, hit=hit)
+            )
 
     for ref in combos:
         if ref.members[0] not in fired_entries:
@@ -104,7 +108,16 @@ def score_message(
             combo = ref.combo
             by_type[ref.type_id] += combo.points
             contributions.append(
-                Contribution("rule", last.start, last.end, f"{ref.type_id}.combos.{combo.id}", ref.type_id, combo.points, None, combo=combo)
+                Contribution(
+                    "rule",
+                    last.start,
+                    last.end,
+                    f"{ref.type_id}.combos.{combo.id}",
+                    ref.type_id,
+                    combo.points,
+                    None,
+                    combo=combo,
+                )
             )
 
     fuzzy = settings.fuzzy
@@ -124,7 +137,9 @@ def score_message(
         if points <= 0:
             continue
         by_type[line.type_id] += points
-        contributions.append(Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match))
+        contributions.append(
+            Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match)
+        )
 
     signal_points = min(signal_points, settings.signal_cap)
     for type_id, points in by_type.items():
@@ -138,7 +153,15 @@ def score_message(
         total *= settings.awareness_factor
     score = to_score(total, settings)
     return Scores(
-        by_type, signal_points, tuple(contributions), top_type, total, score, to_risk(score, settings), awareness, rules.indicators
+        by_type,
+        signal_points,
+        tuple(contributions),
+        top_type,
+        total,
+        score,
+        to_risk(score, settings),
+        awareness,
+        rules.indicators,
     )
 
 

@@ -55,7 +55,9 @@ def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
     type_name = local(library.scam_type(line.type_id).name)
     if line.rebuttal is not None:
         return local(templates.rebuttal_why).format(doubt=local(line.rebuttal.doubt), truth=local(line.rebuttal.truth))
-    return local(templates.line_why).format(type=type_name, stage=local(templates.stage_names.get(line.stage, {})) or line.stage)
+    return local(templates.line_why).format(
+        type=type_name, stage=local(templates.stage_names.get(line.stage, {})) or line.stage
+    )
 
 
 def _defang(kind: str, text: str) -> str:
@@ -91,7 +93,10 @@ class VerdictBuilder:
                 self._rendered[(None, lang, region.id)] = _Rendered(
                     "",
                     local.many(general.general_signs),
-                    Advice(_fill(local.many(general.general_advice.before), values), _fill(local.many(general.general_advice.after), values)),
+                    Advice(
+                        _fill(local.many(general.general_advice.before), values),
+                        _fill(local.many(general.general_advice.after), values),
+                    ),
                     {},
                     None,
                 )
@@ -99,7 +104,10 @@ class VerdictBuilder:
                     self._rendered[(scam_type.id, lang, region.id)] = _Rendered(
                         local(scam_type.name),
                         local.many(scam_type.warning_signs),
-                        Advice(_fill(local.many(scam_type.advice.before), values), _fill(local.many(scam_type.advice.after), values)),
+                        Advice(
+                            _fill(local.many(scam_type.advice.before), values),
+                            _fill(local.many(scam_type.advice.after), values),
+                        ),
                         {step.id: local(step.next) for step in scam_type.stages},
                         local(scam_type.legal_warning) if scam_type.legal_warning else None,
                     )
@@ -167,7 +175,11 @@ class VerdictBuilder:
         if scam_type is not None:
             next_step = rendered.next_steps.get(stage or "") or rendered.next_steps[scam_type.stages[0].id]
         candidates = tuple(
-            Candidate(self._types[type_id].category, type_id, to_score(scores.by_type[type_id] + scores.signal_points, settings))
+            Candidate(
+                self._types[type_id].category,
+                type_id,
+                to_score(scores.by_type[type_id] + scores.signal_points, settings),
+            )
             for type_id in runner_ups
         )
         return Verdict(

@@ -70,11 +70,22 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
         if signal.id in signal_ids:
             problems.append(Problem("scripts_library/signals.yaml", f"signals (id={signal.id})", "id", "duplicate id"))
         signal_ids.add(signal.id)
-        problems.extend(_check_languages("scripts_library/signals.yaml", f"signals (id={signal.id})", "explain", signal.explain, languages))
+        problems.extend(
+            _check_languages(
+                "scripts_library/signals.yaml", f"signals (id={signal.id})", "explain", signal.explain, languages
+            )
+        )
         type_ids = {scam_type.id for scam_type in library.types}
         for suggested in signal.suggests:
             if suggested not in type_ids:
-                problems.append(Problem("scripts_library/signals.yaml", f"signals (id={signal.id})", "suggests", f"{suggested!r} is not a scam type"))
+                problems.append(
+                    Problem(
+                        "scripts_library/signals.yaml",
+                        f"signals (id={signal.id})",
+                        "suggests",
+                        f"{suggested!r} is not a scam type",
+                    )
+                )
 
     for scam_type in library.types:
         file = type_files.get(scam_type.id, scam_type.id)
@@ -86,23 +97,40 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
         for kind, items in (("lines", scam_type.lines), ("rebuttals", scam_type.rebuttals)):
             for item in items:
                 if item.stage not in stage_ids:
-                    problems.append(Problem(file, f"{kind} (id={item.id})", "stage", f"{item.stage!r} is not in the type's stages"))
+                    problems.append(
+                        Problem(file, f"{kind} (id={item.id})", "stage", f"{item.stage!r} is not in the type's stages")
+                    )
         rule_ids = {rule.id for rule in scam_type.rules}
         for combo in scam_type.combos:
             for ref in combo.all:
                 known = ref in rule_ids or (ref.startswith("signal.") and ref[7:] in signal_ids)
                 if not known:
-                    problems.append(Problem(file, f"combos (id={combo.id})", "all", f"{ref!r} is neither a rule of this type nor signal.<id>"))
+                    problems.append(
+                        Problem(
+                            file,
+                            f"combos (id={combo.id})",
+                            "all",
+                            f"{ref!r} is neither a rule of this type nor signal.<id>",
+                        )
+                    )
         for field, value in _localised_fields(scam_type):
             problems.extend(_check_languages(file, entry, field, value, languages))
             for text in _texts(value):
                 unknown = _placeholders(text) - PLACEHOLDERS
                 if unknown:
-                    problems.append(Problem(file, entry, field, f"unknown placeholder(s) {sorted(unknown)} in {text!r}"))
+                    problems.append(
+                        Problem(file, entry, field, f"unknown placeholder(s) {sorted(unknown)} in {text!r}")
+                    )
         for line in scam_type.lines:
-            problems.extend(_check_line_length(file, f"lines (id={line.id})", "text", line.text, settings.fuzzy.min_chars))
+            problems.extend(
+                _check_line_length(file, f"lines (id={line.id})", "text", line.text, settings.fuzzy.min_chars)
+            )
         for rebuttal in scam_type.rebuttals:
-            problems.extend(_check_line_length(file, f"rebuttals (id={rebuttal.id})", "answer", rebuttal.answer, settings.fuzzy.min_chars))
+            problems.extend(
+                _check_line_length(
+                    file, f"rebuttals (id={rebuttal.id})", "answer", rebuttal.answer, settings.fuzzy.min_chars
+                )
+            )
 
     faq_ids: set[str] = set()
     for topic, faq_file in library.faq_topics:
@@ -124,12 +152,23 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
 
     region_ids = [region.id for region in library.regions.regions]
     if library.regions.default not in region_ids:
-        problems.append(Problem("scripts_library/regions.yaml", "", "default", f"{library.regions.default!r} is not a region"))
+        problems.append(
+            Problem("scripts_library/regions.yaml", "", "default", f"{library.regions.default!r} is not a region")
+        )
     for region in library.regions.regions:
         if region.default_language not in languages:
-            problems.append(Problem("scripts_library/regions.yaml", f"regions (id={region.id})", "default_language", "not a library language"))
+            problems.append(
+                Problem(
+                    "scripts_library/regions.yaml",
+                    f"regions (id={region.id})",
+                    "default_language",
+                    "not a library language",
+                )
+            )
         if region_ids.count(region.id) > 1:
-            problems.append(Problem("scripts_library/regions.yaml", f"regions (id={region.id})", "id", "duplicate region id"))
+            problems.append(
+                Problem("scripts_library/regions.yaml", f"regions (id={region.id})", "id", "duplicate region id")
+            )
     return problems
 
 
@@ -150,7 +189,9 @@ def _check_ids(file: str, scam_type: ScamType) -> list[Problem]:
     return problems
 
 
-def _check_languages(file: str, entry: str, field: str, value: dict[str, str] | dict[str, list[str]], languages: set[str]) -> list[Problem]:
+def _check_languages(
+    file: str, entry: str, field: str, value: dict[str, str] | dict[str, list[str]], languages: set[str]
+) -> list[Problem]:
     problems = []
     missing = languages - set(value)
     if missing:
@@ -164,12 +205,21 @@ def _check_languages(file: str, entry: str, field: str, value: dict[str, str] | 
     return problems
 
 
-def _check_line_length(file: str, entry: str, field: str, value: dict[str, list[str]], min_chars: dict[str, int]) -> list[Problem]:
+def _check_line_length(
+    file: str, entry: str, field: str, value: dict[str, list[str]], min_chars: dict[str, int]
+) -> list[Problem]:
     problems = []
     for lang, texts in value.items():
         for text in texts:
             if len(text) < min_chars.get(lang, 1):
-                problems.append(Problem(file, entry, f"{field}.{lang}", f"{text!r} is shorter than {min_chars[lang]} characters: make it a keyword rule"))
+                problems.append(
+                    Problem(
+                        file,
+                        entry,
+                        f"{field}.{lang}",
+                        f"{text!r} is shorter than {min_chars[lang]} characters: make it a keyword rule",
+                    )
+                )
     return problems
 
 

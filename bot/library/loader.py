@@ -83,7 +83,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -105,7 +105,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise LibraryError([Problem(str(path), "", "", f"cannot read: {exc}")]) from exc
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise LibraryError([Problem(str(path), "", "", f"invalid YAML: {exc}")]) from exc
 
@@ -161,7 +161,9 @@ def load_library(root: Path | None = None, faq_root: Path | None = None) -> Libr
     # The same variables as the service settings, so the CLI and a container see the same data.
     root = Path(root or os.environ.get("ANTIFRAUD_LIBRARY_PATH") or DEFAULT_LIBRARY)
     faq_root = Path(
-        faq_root or os.environ.get("ANTIFRAUD_FAQ_PATH") or (DEFAULT_FAQ if root == DEFAULT_LIBRARY else root.parent / "faq")
+        faq_root
+        or os.environ.get("ANTIFRAUD_FAQ_PATH")
+        or (DEFAULT_FAQ if root == DEFAULT_LIBRARY else root.parent / "faq")
     )
     problems: list[Problem] = []
 
@@ -187,7 +189,11 @@ def load_library(root: Path | None = None, faq_root: Path | None = None) -> Libr
             continue
         display = _display(path, root)
         if scam_type.id in type_files:
-            problems.append(Problem(display, f"type {scam_type.id}", "id", f"duplicate type id (also in {type_files[scam_type.id]})"))
+            problems.append(
+                Problem(
+                    display, f"type {scam_type.id}", "id", f"duplicate type id (also in {type_files[scam_type.id]})"
+                )
+            )
             continue
         type_files[scam_type.id] = display
         types.append(scam_type)

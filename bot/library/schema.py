@@ -55,9 +55,7 @@ class Rule(Model):
                 except re.error as exc:
                     raise ValueError(f"regex {pattern!r} ({lang}) does not compile: {exc}") from exc
                 if _NESTED_QUANTIFIER.search(pattern):
-                    raise ValueError(
-                        f"regex {pattern!r} ({lang}) nests quantifiers (catastrophic backtracking risk)"
-                    )
+                    raise ValueError(f"regex {pattern!r} ({lang}) nests quantifiers (catastrophic backtracking risk)")
         return value
 
     @model_validator(mode="after")
