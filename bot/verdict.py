@@ -49,7 +49,7 @@ def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
     if contribution.hit is not None:
         return local(contribution.hit.ref.rule.explain)
     if contribution.combo is not None:
-        return local(templates.combo_prefix) + local(contribution.combo.explain)
+        return local(templates.combo_why).format(explain=local(contribution.combo.explain))
     assert contribution.line is not None
     line = contribution.line.line
     type_name = local(library.scam_type(line.type_id).name)

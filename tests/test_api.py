@@ -71,7 +71,9 @@ def test_readyz_says_ready_once_the_library_is_loaded(client: TestClient, librar
     assert response.json() == {"status": "ready", "scam_types": len(library.types), "faq_entries": len(library.faq)}
 
 
-def test_a_broken_library_keeps_the_process_alive_but_not_ready(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_broken_library_keeps_the_process_alive_but_not_ready(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR):
         broken = create_app(Settings(library_path=tmp_path / "missing"))
     assert "could not be loaded" in caplog.text
@@ -93,7 +95,10 @@ def test_the_api_is_documented(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["他说我的身份证涉嫌洗钱，让我把钱转到安全账户", "He said my bank account is involved in a case and I must move my savings to a safe account"],
+    [
+        "他说我的身份证涉嫌洗钱，让我把钱转到安全账户",
+        "He said my bank account is involved in a case and I must move my savings to a safe account",
+    ],
 )
 def test_check_returns_the_engines_verdict_unchanged(client: TestClient, engine: Engine, text: str) -> None:
     response = client.post("/api/check", json={"text": text})
@@ -189,14 +194,18 @@ def test_an_empty_message_is_refused_naming_the_field(client: TestClient, path: 
 
 @pytest.mark.parametrize(("path", "field"), [("/api/chat", "message"), ("/api/check", "text")])
 def test_a_message_over_the_configured_length_is_refused(client: TestClient, path: str, field: str) -> None:
-    error = assert_error(client.post(path, json={field: "骗" * (SETTINGS.max_message_chars + 1)}), 422, "invalid_request")
+    error = assert_error(
+        client.post(path, json={field: "骗" * (SETTINGS.max_message_chars + 1)}), 422, "invalid_request"
+    )
     assert str(SETTINGS.max_message_chars) in error["message"]
     assert "骗骗" not in error["message"]
 
 
 def test_a_body_over_the_byte_limit_is_refused_before_parsing(client: TestClient) -> None:
     body = b'{"message": "' + b"a" * 100_000 + b'"}'
-    assert_error(client.post("/api/chat", content=body, headers={"content-type": "application/json"}), 413, "body_too_large")
+    assert_error(
+        client.post("/api/chat", content=body, headers={"content-type": "application/json"}), 413, "body_too_large"
+    )
 
 
 def test_a_streamed_body_over_the_limit_is_refused_too(client: TestClient) -> None:
@@ -226,7 +235,9 @@ def test_malformed_json_is_a_bad_request(client: TestClient, body: bytes) -> Non
     assert "hi" not in error["message"]
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None]
+)
 def test_a_body_that_is_not_declared_as_json_is_unsupported(client: TestClient, content_type: str | None) -> None:
     headers = {"content-type": content_type} if content_type else {}
     response = client.post("/api/chat", content=b'{"message": "hi"}', headers=headers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from bot.dialogue import Dialogue, Phase, SessionState
 from bot.engine import Engine
 from bot.faq import FaqIndex
 from bot.library.loader import Library, LibraryError, load_library
-from bot.phrases import load_phrases
+from bot.phrases import Question, load_phrases
 from bot.reply import Reply, ReplyKind
 from bot.types import Candidate, Risk
 
@@ -22,7 +23,9 @@ _PHRASES = load_phrases(_LIBRARY)
 _CATEGORIES = {scam_type.category for scam_type in _LIBRARY.types}
 
 # Never said to a citizen: the bot only knows common scams.
-CLAIMS_OF_SAFETY = re.compile(r"(it|this|that) (is|'s|looks) (safe|fine|legit)|you are safe|没有风险|是安全的|可以放心|(?<!是)不是诈骗")
+CLAIMS_OF_SAFETY = re.compile(
+    r"(it|this|that) (is|'s|looks) (safe|fine|legit)|you are safe|没有风险|是安全的|可以放心|(?<!是)不是诈骗"
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +49,18 @@ def talk(dialogue: Dialogue, *messages: str, lang: str | None = None) -> tuple[S
 
 
 def assert_spans_point_into(message: str, reply: Reply) -> None:
-    for item in (*reply.evidence, *reply.indicators):
-        start, end = item.span
-        assert message[start:end] == item.text
+    spans = [(item.span, item.text) for item in reply.evidence] + [(item.span, item.text) for item in reply.indicators]
+    for (start, end), text in spans:
+        assert message[start:end] == text
 
 
 # --- greetings, help, thanks ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("message", "lang"), [("你好", "zh"), ("您好！", "zh"), ("帮助", "zh"), ("hello", "en"), ("Help", "en"), ("hi there!", "en")])
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [("你好", "zh"), ("您好！", "zh"), ("帮助", "zh"), ("hello", "en"), ("Help", "en"), ("hi there!", "en")],
+)
 def test_a_greeting_or_help_explains_what_the_bot_does(dialogue: Dialogue, message: str, lang: str) -> None:
     state, (reply,) = talk(dialogue, message)
     assert reply.kind is ReplyKind.INTRO
@@ -127,7 +133,9 @@ def test_an_unclear_story_gets_one_follow_up_question(dialogue: Dialogue, openin
 
 @pytest.mark.parametrize("answer", ["是", "是的", "对", "有", "嗯", "对，他让我转账", "yes", "Yeah", "yes they did"])
 def test_yes_raises_the_risk_and_asks_whether_money_has_gone(dialogue: Dialogue, answer: str) -> None:
-    opening = "I got a call from someone saying he is from the police" if answer.isascii() else "有个自称警察的人打电话给我"
+    opening = (
+        "I got a call from someone saying he is from the police" if answer.isascii() else "有个自称警察的人打电话给我"
+    )
     state, (first, reply) = talk(dialogue, opening, answer)
     assert first.risk is not Risk.HIGH
     assert reply.kind is ReplyKind.VERDICT
@@ -139,7 +147,9 @@ def test_yes_raises_the_risk_and_asks_whether_money_has_gone(dialogue: Dialogue,
 
 @pytest.mark.parametrize("answer", ["没有", "没", "不是", "还没有", "没有，他只说我涉嫌洗钱", "no", "Nope", "not yet"])
 def test_no_is_acknowledged_and_never_raises_the_alarm(dialogue: Dialogue, answer: str) -> None:
-    opening = "I got a call from someone saying he is from the police" if answer.isascii() else "有个自称警察的人打电话给我"
+    opening = (
+        "I got a call from someone saying he is from the police" if answer.isascii() else "有个自称警察的人打电话给我"
+    )
     state, (_, reply) = talk(dialogue, opening, answer)
     assert reply.kind is not ReplyKind.URGENT and not reply.urgent
     assert state.confirmed == ()
@@ -178,13 +188,15 @@ def test_a_high_risk_story_asks_whether_money_has_already_gone(dialogue: Dialogu
 
 @pytest.mark.parametrize(
     "question",
-    [pytest.param(q, id=q.id) for q in _PHRASES.questions if q.yes_means is not None and (not q.types or set(q.types) & _CATEGORIES)],
+    [
+        pytest.param(q, id=q.id)
+        for q in _PHRASES.questions
+        if q.yes_means is not None and (not q.types or set(q.types) & _CATEGORIES)
+    ],
 )
-def test_every_yes_means_what_the_question_asks(engine: Engine, question: object) -> None:
+def test_every_yes_means_what_the_question_asks(engine: Engine, question: Question) -> None:
     """A "yes" is added to the story as words the recogniser reads: they must fire the question's own type."""
-    from bot.phrases import Question
-
-    assert isinstance(question, Question) and question.yes_means is not None
+    assert question.yes_means is not None
     for lang, statement in question.yes_means.items():
         verdict = engine.analyse(statement, lang=lang)
         assert verdict.evidence, f"{question.id} ({lang}): {statement!r} fires nothing"
@@ -231,7 +243,9 @@ def test_yes_to_have_you_already_paid_is_urgent(dialogue: Dialogue) -> None:
     assert state.phase is Phase.URGENT
 
 
-@pytest.mark.parametrize("message", ["我还没转账", "我没有给验证码", "I haven't sent any money", "I did not transfer the money yet"])
+@pytest.mark.parametrize(
+    "message", ["我还没转账", "我没有给验证码", "I haven't sent any money", "I did not transfer the money yet"]
+)
 def test_saying_nothing_has_gone_is_not_urgent(dialogue: Dialogue, message: str) -> None:
     _, (reply,) = talk(dialogue, message)
     assert reply.kind is not ReplyKind.URGENT and not reply.urgent
@@ -248,8 +262,13 @@ def test_the_urgent_path_stays_in_view_for_the_rest_of_the_conversation(dialogue
 # --- questions answered from the FAQ -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("message", "entry_id"), [("什么是安全账户？", "scam_safe_account"), ("What is a safe account?", "scam_safe_account")])
-def test_a_question_gets_its_faq_answer_with_the_regions_numbers(dialogue: Dialogue, message: str, entry_id: str) -> None:
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [("什么是安全账户？", "scam_safe_account"), ("What is a safe account?", "scam_safe_account")],
+)
+def test_a_question_gets_its_faq_answer_with_the_regions_numbers(
+    dialogue: Dialogue, message: str, entry_id: str
+) -> None:
     state, (reply,) = talk(dialogue, message)
     assert reply.kind is ReplyKind.FAQ
     assert reply.faq is not None and reply.faq.id == entry_id
@@ -310,10 +329,7 @@ def test_hotlines_come_from_the_region(engine: Engine, faq: FaqIndex) -> None:
 # --- the data files ------------------------------------------------------------------------------
 
 
-def test_a_broken_dialogue_file_is_reported_with_file_and_field(library_copy: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(library_copy, Path)
+def test_a_broken_dialogue_file_is_reported_with_file_and_field(library_copy: Path) -> None:
     questions = library_copy / "questions.yaml"
     questions.write_text(
         questions.read_text(encoding="utf-8").replace("      en: Have you already sent money", "      fr: Avez-vous"),
@@ -321,7 +337,8 @@ def test_a_broken_dialogue_file_is_reported_with_file_and_field(library_copy: ob
     )
     dialogue_file = library_copy / "dialogue.yaml"
     dialogue_file.write_text(
-        dialogue_file.read_text(encoding="utf-8").replace("拨打{police}报警。", "拨打{polise}报警。", 1), encoding="utf-8"
+        dialogue_file.read_text(encoding="utf-8").replace("拨打{police}报警。", "拨打{polise}报警。", 1),
+        encoding="utf-8",
     )
     with pytest.raises(LibraryError) as caught:
         load_phrases(load_library(library_copy))

@@ -60,7 +60,14 @@ def test_typos_in_english_words_still_match(faq: FaqIndex) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["今天天气怎么样", "我的猫生病了怎么办", "附近有什么好吃的", "how do i cook rice", "who won the football match", "what time is it"],
+    [
+        "今天天气怎么样",
+        "我的猫生病了怎么办",
+        "附近有什么好吃的",
+        "how do i cook rice",
+        "who won the football match",
+        "what time is it",
+    ],
 )
 def test_an_unrelated_question_gets_no_answer_but_the_closest_topics(faq: FaqIndex, question: str) -> None:
     result = faq.search(question)
@@ -88,7 +95,9 @@ def test_the_best_entry_is_never_also_listed_as_related(faq: FaqIndex) -> None:
 
 @pytest.mark.parametrize("region_id", [region.id for region in _LIBRARY.regions.regions])
 @pytest.mark.parametrize("lang", _LIBRARY.languages)
-def test_answers_are_rendered_with_the_regions_numbers(faq: FaqIndex, engine: Engine, region_id: str, lang: str) -> None:
+def test_answers_are_rendered_with_the_regions_numbers(
+    faq: FaqIndex, engine: Engine, region_id: str, lang: str
+) -> None:
     region = engine.region(region_id)
     for entry in faq.entries:
         answer = faq.render(entry, lang, region)

@@ -116,7 +116,16 @@ def test_new_session_ids_are_random_url_safe_and_valid() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "short", "a" * 65, "../../etc/passwd-xxxxxxxx", "has spaces in it 1234", "semi;colon;0123456789", "é" * 20, "x" * 15],
+    [
+        "",
+        "short",
+        "a" * 65,
+        "../../etc/passwd-xxxxxxxx",
+        "has spaces in it 1234",
+        "semi;colon;0123456789",
+        "é" * 20,
+        "x" * 15,
+    ],
 )
 def test_malformed_session_ids_are_refused(value: str) -> None:
     assert not is_valid_session_id(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from email.message import Message
 
@@ -15,6 +16,8 @@ from bot.faq import FaqIndex
 from bot.library.loader import Library, load_library
 from bot.phrases import load_phrases
 from bot.sessions import InMemorySessionStore, SessionStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Services:
 def build_services(settings: Settings, library: Library | None = None) -> Services:
     """Load the library (unless given), build the indexes once; raises LibraryError on broken files."""
     library = library or load_library(settings.library_path, settings.faq_path)
+    if settings.region not in {region.id for region in library.regions.regions}:
+        log.warning("region %r is not in regions.yaml; using %r for hotlines", settings.region, library.regions.default)
     engine = Engine(library)
     faq = FaqIndex(library, engine.normaliser)
     dialogue = Dialogue(engine, faq, settings.region, load_phrases(library))

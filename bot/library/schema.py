@@ -65,8 +65,10 @@ class Rule(Model):
         return self
 
 
-# A group that is itself quantified and contains a quantifier: (a+)+, (\w*)*, (x+){2,}
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+# A group repeated without bound that itself holds an unbounded quantifier: (a+)+, (\w*)*, (x+){2,}.
+# Bounded repeats such as (\.\d{1,3}){3} cannot blow up and are allowed.
+_UNBOUNDED = r"(?:[+*]|\{\d+,\})"
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*" + _UNBOUNDED + r"(?:[^()\\]|\\.)*\)" + _UNBOUNDED)
 
 
 class Combo(Model):
@@ -206,7 +208,7 @@ class Templates(Model):
     line_why: Localised  # {type} {stage}: a scammer line was matched
     rebuttal_why: Localised  # {type} {doubt} {truth}: a manual rebuttal was matched
     stage_names: dict[Stage, Localised]
-    combo_prefix: Localised  # put before a combo's explanation
+    combo_why: Localised  # {explain}: several signs fired together
     awareness_note: Localised  # the message reads like an official reminder
     no_type_note: Localised  # warning signs found, but no script recognised
     nothing_found_note: Localised  # nothing recognised: never "safe"
