@@ -76,7 +76,9 @@ def score_message(
     fired_entries: dict[str, Hit] = {}
     naming = dict.fromkeys(type_order, 0.0)  # points used only to name the type
     type_spans = [(hit.start, hit.end) for hit in rules.fired.values() if hit.ref.owner != "signal"]
-    for hit in rules.fired.values():
+    taken: dict[str, list[tuple[int, int]]] = {}  # per type, the words already counted
+    # Strongest first, so when two rules of one type fire on the same words only the stronger counts.
+    for hit in sorted(rules.fired.values(), key=lambda h: -h.ref.rule.points):
         fired_entries[hit.ref.entry] = hit
         rule = hit.ref.rule
         if hit.ref.owner == "signal":
@@ -93,6 +95,10 @@ def score_message(
                     Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit)
                 )
         else:
+            spans = taken.setdefault(hit.ref.owner, [])
+            if any(start <= hit.start and hit.end <= end for start, end in spans):
+                continue  # these words already count for this type through a stronger rule
+            spans.append((hit.start, hit.end))
             by_type[hit.ref.owner] += rule.points
             kind = "rebuttal" if hit.ref.rebuttal is not None else "rule"
             contributions.append(
