@@ -12,6 +12,7 @@ from bot.engine import Engine
 from bot.evaluate import EvalFileError, format_table, read_rows, report, run
 from bot.library.lint import library_warnings
 from bot.library.loader import Library, LibraryError, load_library
+from bot.phrases import load_phrases
 from bot.types import Verdict
 
 MAX_CHECK_CHARS = 100_000  # longer input is cut (and said so) rather than refused
@@ -104,6 +105,7 @@ def _check(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     try:
         library = _load(args.path)
+        load_phrases(library)  # the dialogue's texts and follow-up questions are knowledge files too
     except LibraryError as exc:
         print(exc, file=sys.stderr)
         return 1
