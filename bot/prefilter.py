@@ -26,16 +26,53 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return frozenset(found) if found else None
 
 
-def _sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
-    candidates: list[set[str]] = []
-    run: list[str] = []
+_MAX_PRODUCT = 64  # adjacent alternatives are combined ("(让|要)(我|你)" -> 让我, 让你, 要我, 要你) up to this many
+
+
+def _exact(items: list[tuple[Any, Any]]) -> set[str] | None:
+    """Every string a piece of pattern can match, when it is only literals and alternatives."""
+    strings = {""}
     for op, value in items:
         if op is sre_constants.LITERAL:
-            run.append(chr(value))
+            options = {chr(value)}
+        elif op is sre_constants.SUBPATTERN:
+            inner = _exact(list(value[-1]))
+            if inner is None:
+                return None
+            options = inner
+        elif op is sre_constants.BRANCH:
+            options = set()
+            for branch in value[1]:
+                inner = _exact(list(branch))
+                if inner is None:
+                    return None
+                options |= inner
+        elif op is sre_constants.IN and all(kind is sre_constants.LITERAL for kind, _ in value):
+            options = {chr(code) for _, code in value}
+        else:
+            return None
+        strings = {prefix + option for prefix in strings for option in options}
+        if len(strings) > _MAX_PRODUCT:
+            return None
+    return strings
+
+
+def _sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
+    candidates: list[set[str]] = []
+    run: set[str] = {""}
+    for op, value in items:
+        exact = _exact([(op, value)])
+        if exact is not None and "" not in exact:
+            combined = {prefix + option for prefix in run for option in exact}
+            if len(combined) <= _MAX_PRODUCT:
+                run = combined
+                continue
+            candidates.append(run)
+            run = exact
             continue
-        if run:
-            candidates.append({"".join(run)})
-            run = []
+        if run != {""}:
+            candidates.append(run)
+        run = {""}
         if op is sre_constants.SUBPATTERN:
             inner = _sequence(list(value[-1]))
             if inner:
@@ -48,8 +85,8 @@ def _sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
             inner = _sequence(list(value[2]))
             if inner:
                 candidates.append(inner)
-    if run:
-        candidates.append({"".join(run)})
+    if run != {""}:
+        candidates.append(run)
     if not candidates:
         return None
     # The most selective choice: the set whose shortest literal is longest, then the smallest set.
