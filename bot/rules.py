@@ -158,6 +158,10 @@ class RuleMatcher:
             self._automaton.add_word(folded, (folded, tuple(values)))
         self._automaton.make_automaton()
 
+    @property
+    def regex_count(self) -> int:
+        return len(self._regexes)
+
     def _keyword_hits(self, text: str) -> Iterable[tuple[str, int, int, int]]:
         """(kind, index, start, end) for every keyword, cue and regex trigger in the text.
 
@@ -172,7 +176,8 @@ class RuleMatcher:
                 if kind == "trigger" or not inside_word:
                     yield kind, index, start, end
 
-    def match(self, normalised: NormalisedText, lang: str) -> RuleMatches:
+    def match(self, normalised: NormalisedText, lang: str, force_regexes: list[int] | None = None) -> RuleMatches:
+        """All rules, signals and cues that fire; `force_regexes` bypasses the prefilter (for tests)."""
         text = normalised.text
         hits: list[Hit] = []
         negations: list[tuple[int, int]] = []
@@ -196,7 +201,7 @@ class RuleMatcher:
         if _LATIN_LETTER.search(text):
             scripts.add("latin")
         windows = {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
-        for index in sorted(triggered.union(self._always)):
+        for index in sorted(triggered.union(self._always, force_regexes or ())):
             regex = self._regexes[index]
             if regex.script not in scripts:
                 continue
