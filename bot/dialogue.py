@@ -91,6 +91,15 @@ class Dialogue:
     def writer(self) -> ReplyWriter:
         return self._writer
 
+    def answers_pending(self, state: SessionState | None, message: str) -> tuple[Question, bool] | None:
+        """The waiting question `message` answers, and whether it said yes: for a channel (SMS) that
+        words the acknowledgement itself. Reads only; `handle` still decides what happens."""
+        if state is None or state.phase is not Phase.AWAITING_ANSWER or not state.pending:
+            return None
+        question = self._phrases.question(state.pending)
+        answer = self._answer(self._fold(message))
+        return (question, answer[0]) if question is not None and answer is not None else None
+
     def handle(self, state: SessionState | None, message: str, lang: str | None = None) -> tuple[SessionState, Reply]:
         """The reply to one message, and the conversation's state after it."""
         state = state or SessionState()

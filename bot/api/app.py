@@ -11,7 +11,7 @@ import logging
 
 from fastapi import FastAPI
 
-from bot.api import chat, check, health, pages
+from bot.api import chat, check, health, pages, sms
 from bot.api.errors import install_error_handlers
 from bot.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from bot.api.services import Services, build_services
@@ -47,4 +47,5 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.include_router(check.router)
     app.include_router(chat.router)
     app.include_router(pages.router)
+    app.include_router(sms.router)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from email.message import Message
 
@@ -16,8 +17,14 @@ from bot.faq import FaqIndex
 from bot.library.loader import Library, load_library
 from bot.phrases import load_phrases
 from bot.sessions import InMemorySessionStore, SessionStore
+from bot.sms import SmsChannel, SmsReply, SmsState, load_sms_texts
 
 log = logging.getLogger(__name__)
+
+# A gateway retries a message within minutes; a day covers any retry policy.
+SMS_REPLY_CACHE_SECONDS, SMS_REPLY_CACHE_MAX = 86_400, 20_000
+# Opt-outs last a year after the number last wrote (bounded, like every store here).
+SMS_OPT_OUT_SECONDS, SMS_OPT_OUT_MAX = 365 * 86_400, 100_000
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,7 @@ class Services:
     faq: FaqIndex
     dialogue: Dialogue
     sessions: SessionStore[SessionState]
+    sms: SmsChannel
 
 
 def build_services(settings: Settings, library: Library | None = None) -> Services:
@@ -41,7 +49,33 @@ def build_services(settings: Settings, library: Library | None = None) -> Servic
     sessions: InMemorySessionStore[SessionState] = InMemorySessionStore(
         settings.session_ttl_seconds, settings.session_max
     )
-    return Services(settings, library, engine, faq, dialogue, sessions)
+    return Services(settings, library, engine, faq, dialogue, sessions, build_sms(settings, library, engine, dialogue))
+
+
+def build_sms(settings: Settings, library: Library, engine: Engine, dialogue: Dialogue) -> SmsChannel:
+    """The SMS channel: the chat's dialogue with its own short-lived sessions, opt-outs and retry cache."""
+    if not settings.sms_twilio_verify:
+        log.warning(
+            "ANTIFRAUD_SMS_TWILIO_VERIFY is false: POST /sms/twilio accepts UNSIGNED requests, so anyone who can "
+            "reach it can post as any phone number. Never run like this in production."
+        )
+    if settings.sms_log_text:
+        log.warning("ANTIFRAUD_SMS_LOG_TEXT is on: SMS texts, which can hold personal details, go to the log")
+    salt = settings.sms_salt.get_secret_value().encode("utf-8")
+    if not salt:
+        salt = secrets.token_bytes(32)
+        log.warning("ANTIFRAUD_SMS_SALT is not set: a random salt is used, so SMS sessions and opt-outs end at restart")
+    return SmsChannel(
+        dialogue,
+        library,
+        engine.region(settings.region),
+        load_sms_texts(library),
+        salt=salt,
+        sessions=InMemorySessionStore[SmsState](settings.sms_session_ttl_seconds, settings.sms_session_max),
+        opt_outs=InMemorySessionStore[bool](SMS_OPT_OUT_SECONDS, SMS_OPT_OUT_MAX),
+        replies=InMemorySessionStore[SmsReply](SMS_REPLY_CACHE_SECONDS, SMS_REPLY_CACHE_MAX),
+        log_text=settings.sms_log_text,
+    )
 
 
 def get_services(request: Request) -> Services:

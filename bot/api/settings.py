@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,3 +25,11 @@ class Settings(BaseSettings):
     # "https://police.example https://bank.example". "*" allows any site.
     frame_ancestors: str = "'self'"
     public_url: str = ""  # e.g. https://antifraud.example; used for widget links and SMS signatures
+    # SMS gateways (README "SMS gateways"). Secrets are SecretStr so they never show in a repr or a log.
+    sms_twilio_auth_token: SecretStr = SecretStr("")  # without it POST /sms/twilio answers 503
+    sms_twilio_verify: bool = True  # check X-Twilio-Signature; false only for local tests (a warning is logged)
+    sms_inbound_secret: SecretStr = SecretStr("")  # HMAC key of POST /sms/inbound; without it 503
+    sms_salt: SecretStr = SecretStr("")  # numbers are keyed by HMAC(salt, number); random per start when unset
+    sms_session_ttl_seconds: int = Field(default=1800, ge=60)  # SMS conversations, apart from the web chat's
+    sms_session_max: int = Field(default=10_000, ge=10)
+    sms_log_text: bool = False  # log message texts: for debugging only, they can hold personal details
