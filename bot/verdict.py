@@ -3,6 +3,7 @@ the scam's warning signs, advice by stage with the region's hotlines, and what c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.library.loader import Library
@@ -61,10 +62,13 @@ def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
 
 
 def _defang(kind: str, text: str) -> str:
-    """Links are shown so they cannot be opened by a tap: hxxp://example[.]com."""
-    if kind != "url":
+    """Links are shown so they cannot be opened by a tap: hxxp://example[.]com (once, even when the
+    citizen pasted an already defanged link)."""
+    if kind not in ("url", "suspicious_link"):
         return text
-    return text.replace("http", "hxxp").replace("HTTP", "hxxp").replace(".", "[.]")
+    plain = re.sub(r"\[\.\]|\(\.\)|\[dot\]", ".", text, flags=re.IGNORECASE)
+    plain = re.sub(r"^hxxp", "http", plain, flags=re.IGNORECASE)
+    return re.sub(r"^http", "hxxp", plain, flags=re.IGNORECASE).replace(".", "[.]")
 
 
 @dataclass(frozen=True, slots=True)

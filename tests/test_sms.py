@@ -40,15 +40,18 @@ REPO = Path(__file__).resolve().parents[1]
 TOKEN = "test-twilio-auth-token"
 SECRET = "test-inbound-secret"
 PUBLIC_URL = "https://antifraud.example"
-SETTINGS = Settings(
-    public_url=PUBLIC_URL, sms_twilio_auth_token=TOKEN, sms_inbound_secret=SECRET, sms_salt="test-salt"
-)
+SETTINGS = Settings(public_url=PUBLIC_URL, sms_twilio_auth_token=TOKEN, sms_inbound_secret=SECRET, sms_salt="test-salt")
 # A link in any form a phone might make tappable, checked independently of bot/sms.py's own pattern.
-LINKISH = re.compile(r"(?i)https?://|hxxp|www\.|\[\.\]|\b[a-z0-9-]+\.(com|cn|top|net|xyz|vip|cc|info|ly)\b|\d+\.\d+\.\d+\.\d+")
+LINKISH = re.compile(
+    r"(?i)https?://|hxxp|www\.|\[\.\]|\b[a-z0-9-]+\.(com|cn|top|net|xyz|vip|cc|info|ly)\b|\d+\.\d+\.\d+\.\d+"
+)
 CLAIMS_OF_SAFETY = re.compile(r"(it|this|that) (is|'s|looks) (safe|fine|legit)|you are safe|是安全的|可以放心|没有风险")
 
 SCAM_ZH = "有人自称公安局的警察，说我的身份证涉嫌洗钱，让我把钱转到安全账户"
-SCAM_EN = "A man said he was from the police, my bank account is involved in a money laundering case, move it to a safe account"
+SCAM_EN = (
+    "A man said he was from the police, my bank account is involved in a money laundering case, "
+    "move it to a safe account"
+)
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +229,12 @@ def signed(body: bytes, timestamp: int | None = None, secret: str = SECRET) -> d
 
 
 def inbound(text: str, sender: str | None = None, message_id: str | None = None) -> bytes:
-    message = {"from": sender or new_number(), "to": "+8610690000000", "text": text, "id": message_id or uuid.uuid4().hex}
+    message = {
+        "from": sender or new_number(),
+        "to": "+8610690000000",
+        "text": text,
+        "id": message_id or uuid.uuid4().hex,
+    }
     return json.dumps(message, ensure_ascii=False).encode()
 
 
@@ -306,7 +314,9 @@ def test_a_text_over_the_service_limit_is_a_422(client: TestClient) -> None:
 
 def test_the_json_webhook_wants_json(client: TestClient) -> None:
     body = inbound("hello")
-    assert_error(post_inbound(client, body, {**signed(body), "Content-Type": "text/plain"}), 415, "unsupported_media_type")
+    assert_error(
+        post_inbound(client, body, {**signed(body), "Content-Type": "text/plain"}), 415, "unsupported_media_type"
+    )
 
 
 def test_the_json_webhook_without_a_secret_answers_503(library: Library) -> None:
@@ -390,7 +400,11 @@ def first_part_options(channel: SmsChannel, library: Library, reply_lang: str) -
     values = region_values(channel.region, local)
     return local(channel.sms.texts.hotline).format(**values), [
         local(action).format(**values)
-        for action in [*channel.sms.actions.values(), channel.sms.texts.default_action, channel.sms.texts.minimal_action]
+        for action in [
+            *channel.sms.actions.values(),
+            channel.sms.texts.default_action,
+            channel.sms.texts.minimal_action,
+        ]
     ]
 
 
@@ -448,7 +462,9 @@ def test_typographic_punctuation_does_not_force_an_english_reply_into_ucs2(chann
 # --- keywords --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("stop", "start", "lang"), [("STOP", "START", "en"), ("退订", "开始", "zh"), ("td", "Start.", "zh")])
+@pytest.mark.parametrize(
+    ("stop", "start", "lang"), [("STOP", "START", "en"), ("退订", "开始", "zh"), ("td", "Start.", "zh")]
+)
 def test_stop_confirms_once_then_silence_until_start(
     client: TestClient, app: FastAPI, stop: str, start: str, lang: str
 ) -> None:
@@ -467,7 +483,9 @@ def test_stop_confirms_once_then_silence_until_start(
     assert "高风险" in messages(post_twilio(client, twilio_form(SCAM_ZH, number)))[0]
 
 
-@pytest.mark.parametrize(("word", "lang", "mentions"), [("HELP", "en", "STOP"), ("帮助", "zh", "退订"), ("help!", "en", "RESET")])
+@pytest.mark.parametrize(
+    ("word", "lang", "mentions"), [("HELP", "en", "STOP"), ("帮助", "zh", "退订"), ("help!", "en", "RESET")]
+)
 def test_help_explains_the_service_and_leaves_the_story_alone(
     channel: SmsChannel, word: str, lang: str, mentions: str
 ) -> None:
@@ -603,7 +621,7 @@ def test_without_a_salt_a_random_one_is_used_and_that_is_said(
 
 def test_sms_sessions_are_apart_from_the_web_chat_and_short(app: FastAPI) -> None:
     services = services_of(app)
-    assert services.sms.sessions is not services.sessions
+    assert id(services.sms.sessions) != id(services.sessions)
     assert Settings().sms_session_ttl_seconds <= 1800
 
 
