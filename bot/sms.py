@@ -464,16 +464,17 @@ class SmsChannel:
 
     def _respond(self, sender: str, text: str) -> SmsReply:
         group, keyword_lang = self._keywords.get(fold_keyword(text), ("", ""))
-        if group == "start":
+        opted_out = bool(self.opt_outs.get(sender))
+        if group == "start" and opted_out:
             self.opt_outs.delete(sender)
             return self._plain("start", self.sms.texts.started, keyword_lang)
-        if self.opt_outs.get(sender):
+        if opted_out:
             return SmsReply((), "silent", keyword_lang or self.region.default_language)
         if group == "stop":  # one confirmation, as carriers require; then silence until START
             self.opt_outs.put(sender, True)
             self.sessions.delete(sender)
             return self._plain("stop", self.sms.texts.stopped, keyword_lang)
-        if group == "help":
+        if group in ("help", "start"):  # START from a number that never left asks how this works
             return self._plain("help", self.sms.texts.help, keyword_lang)
         if group == "reset":
             self.sessions.delete(sender)

@@ -741,3 +741,12 @@ def test_the_demo_gateway_talks_to_a_live_server(live_server: str) -> None:
     assert again.stdout == done.stdout  # the gateway's retry
     refused = run_demo("--url", live_server, "--secret", "wrong", SCAM_ZH)
     assert refused.returncode == 1 and "bad_signature" in refused.stderr
+
+
+def test_start_from_a_number_that_never_left_explains_the_service(channel: SmsChannel) -> None:
+    assert channel.handle(new_number(), "START").kind == "help"
+
+
+def test_an_empty_text_gets_the_help(client: TestClient) -> None:
+    parts = messages(post_twilio(client, twilio_form("")))
+    assert parts and "退订" in "".join(parts)  # the region's language (cn: Chinese)

@@ -110,18 +110,18 @@ async def twilio_webhook(request: Request) -> Response:
     """Set as the Messaging webhook (HTTP POST) of a Twilio number; the reply is TwiML."""
     settings: Settings = request.app.state.settings
     form = await request.form()
+    if any(not isinstance(value, str) for _, value in form.multi_items()):
+        raise ApiError(400, "bad_request", "Send the webhook as a form of text fields, as Twilio does.")
     if settings.sms_twilio_verify:
         check_twilio_signature(request, form, settings)
     services = get_services(request)
-    fields = dict(form)
-    if any(not isinstance(value, str) for value in fields.values()):
-        raise ApiError(400, "bad_request", "Send the webhook as a form of text fields, as Twilio does.")
-    sender, body = fields.get("From"), fields.get("Body", "")
-    if not isinstance(sender, str) or not sender.strip():
+    fields = {name: str(value) for name, value in form.items()}
+    sender = fields.get("From", "")
+    if not sender.strip():
         raise invalid("From", "Field required")
-    message_id = fields.get("MessageSid") or fields.get("SmsSid")
-    text = str(body)[: services.settings.max_message_chars]  # an SMS is short; never refuse a citizen's text
-    reply = await run_in_threadpool(services.sms.handle, sender, text, str(message_id) if message_id else None)
+    text = fields.get("Body", "")[: services.settings.max_message_chars]  # never refuse a citizen's text
+    message_id = fields.get("MessageSid") or fields.get("SmsSid") or None
+    reply = await run_in_threadpool(services.sms.handle, sender, text, message_id)
     twiml = MessagingResponse()
     for part in reply.parts:
         twiml.message(part)
