@@ -15,9 +15,11 @@ import statistics
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 from bot.engine import Engine
 from bot.library.loader import Library, load_library
+from bot.library.schema import ScamType
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,13 +36,41 @@ def messages(limit: int) -> list[str]:
     return texts[:limit]
 
 
+def _other(value: Any, marker: str) -> Any:
+    """Stand-in for other knowledge: texts reversed (new n-grams, new words), regexes made unmatchable."""
+    if isinstance(value, str):
+        return value[::-1]
+    if isinstance(value, list):
+        return [_other(item, marker) for item in value]
+    if isinstance(value, dict):
+        return {key: _other(item, marker) for key, item in value.items()}
+    return value
+
+
 def enlarged(library: Library, factor: int) -> Library:
-    """The same library with every scam type repeated `factor` times under new ids."""
-    copies = [
-        scam_type.model_copy(update={"id": f"{scam_type.id}_copy{n}" if n else scam_type.id})
-        for n in range(factor)
-        for scam_type in library.types
-    ]
+    """The library plus `factor - 1` copies of every scam type holding OTHER content of the same size.
+
+    Copies reverse every keyword, marker and script line (so the indexes grow as with new scripts,
+    but messages do not match them more often) and pin every regex to a literal no message holds.
+    This measures how the cost grows with the library, not with the number of matches.
+    """
+    copies = list(library.types)
+    for n in range(1, factor):
+        marker = f"zqx{n}qz"
+        for scam_type in library.types:
+            data = scam_type.model_dump()
+            data["id"] = f"{scam_type.id}_copy{n}"
+            for line in data["lines"]:
+                line["text"] = _other(line["text"], marker)
+            for rebuttal in data["rebuttals"]:
+                rebuttal["answer"] = _other(rebuttal["answer"], marker)
+                rebuttal["markers"] = _other(rebuttal["markers"], marker)
+            for rule in data["rules"]:
+                rule["keywords"] = _other(rule["keywords"], marker)
+                rule["regex"] = {
+                    lang: [marker + pattern for pattern in patterns] for lang, patterns in rule["regex"].items()
+                }
+            copies.append(ScamType.model_validate(data))
     return dataclasses.replace(library, types=tuple(copies))
 
 

@@ -26,11 +26,12 @@ class Engine:
         self.fuzzy = FuzzyMatcher(library, self.normaliser)
         self.verdicts = VerdictBuilder(library)
         self._type_order = tuple(scam_type.id for scam_type in library.types)
-        self._combos = tuple(
-            ComboRef(scam_type.id, combo, tuple(member_entry(scam_type.id, name) for name in combo.all))
-            for scam_type in library.types
-            for combo in scam_type.combos
-        )
+        combos: dict[str, list[ComboRef]] = {}
+        for scam_type in library.types:
+            for combo in scam_type.combos:
+                members = tuple(member_entry(scam_type.id, name) for name in combo.all)
+                combos.setdefault(members[0], []).append(ComboRef(scam_type.id, combo, members))
+        self._combos = {first: tuple(refs) for first, refs in combos.items()}
         self._regions = {region.id: region for region in library.regions.regions}
         languages = library.settings.languages
         self._han_language = next(

@@ -99,8 +99,8 @@ class FuzzyMatcher:
                     )
         self.lines = tuple(line for line in lines if len(line.grams) >= self.settings.min_shared_grams)
         document_frequency: Counter[str] = Counter(gram for line in self.lines for gram in line.grams)
-        # A gram in more than 5% of lines (and in more than a handful) tells nothing: leave it out.
-        limit = max(8, len(self.lines) // 20)
+        # A gram in more than 2.5% of lines (and in more than a handful) tells little: leave it out.
+        limit = max(8, len(self.lines) // 40)
         self._postings: dict[str, list[int]] = {}
         for index, library_line in enumerate(self.lines):
             for gram in library_line.grams:

@@ -153,9 +153,12 @@ class RuleMatcher:
                     for literal in literals:
                         entries.setdefault(literal, []).append(("trigger", index))
 
+        # Each entry carries its length and whether its edges are Latin letters or digits, so the
+        # word-boundary check at match time looks at the text only when it has to.
         self._automaton = ahocorasick.Automaton()
         for folded, values in entries.items():
-            self._automaton.add_word(folded, (folded, tuple(values)))
+            edges = (_is_word_char(folded[0]), _is_word_char(folded[-1]))
+            self._automaton.add_word(folded, (len(folded), edges, tuple(values)))
         self._automaton.make_automaton()
 
     @property
@@ -166,11 +169,12 @@ class RuleMatcher:
         """(kind, index, start, end) for every keyword, cue and regex trigger in the text.
 
         Keywords and cues must stand at word boundaries; triggers are only substrings."""
-        for end_index, (folded, values) in self._automaton.iter(text):
-            start = end_index - len(folded) + 1
+        length = len(text)
+        for end_index, (size, (word_start, word_end), values) in self._automaton.iter(text):
+            start = end_index - size + 1
             end = end_index + 1
-            inside_word = (_is_word_char(folded[0]) and start > 0 and _is_word_char(text[start - 1])) or (
-                _is_word_char(folded[-1]) and end < len(text) and _is_word_char(text[end])
+            inside_word = (word_start and start > 0 and _is_word_char(text[start - 1])) or (
+                word_end and end < length and _is_word_char(text[end])
             )
             for kind, index in values:
                 if kind == "trigger" or not inside_word:

@@ -66,7 +66,7 @@ def to_risk(score: float, settings: LibrarySettings) -> Risk:
 def score_message(
     settings: LibrarySettings,
     type_order: tuple[str, ...],
-    combos: tuple[ComboRef, ...],
+    combos: dict[str, tuple[ComboRef, ...]],  # by the entry of their first member
     rules: RuleMatches,
     lines: list[LineMatch],
 ) -> Scores:
@@ -105,26 +105,25 @@ def score_message(
                 Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, rule.points, rule.stage, hit=hit)
             )
 
-    for ref in combos:
-        if ref.members[0] not in fired_entries:
-            continue
-        members = [fired_entries.get(entry) for entry in ref.members]
-        if all(members):
-            last = max((m for m in members if m is not None), key=lambda m: m.start)
-            combo = ref.combo
-            by_type[ref.type_id] += combo.points
-            contributions.append(
-                Contribution(
-                    "rule",
-                    last.start,
-                    last.end,
-                    f"{ref.type_id}.combos.{combo.id}",
-                    ref.type_id,
-                    combo.points,
-                    None,
-                    combo=combo,
+    for entry in list(fired_entries):
+        for ref in combos.get(entry, ()):
+            members = [fired_entries.get(member) for member in ref.members]
+            if all(members):
+                last = max((m for m in members if m is not None), key=lambda m: m.start)
+                combo = ref.combo
+                by_type[ref.type_id] += combo.points
+                contributions.append(
+                    Contribution(
+                        "rule",
+                        last.start,
+                        last.end,
+                        f"{ref.type_id}.combos.{combo.id}",
+                        ref.type_id,
+                        combo.points,
+                        None,
+                        combo=combo,
+                    )
                 )
-            )
 
     fuzzy = settings.fuzzy
     counted: dict[tuple[str, str], int] = {}
