@@ -67,17 +67,6 @@ class NormalisedText:
         end = min(max(end, start + 1), len(self.text))
         return (self.origin(start)[0], self.origin(end - 1)[1])
 
-    def clause_bounds(self, position: int) -> tuple[int, int]:
-        """The clause (between sentence ends) that holds a folded position."""
-        text = self.text
-        begin = position
-        while begin > 0 and text[begin - 1] not in _SENTENCE_ENDS and begin not in self.clause_breaks:
-            begin -= 1
-        end = position
-        while end < len(text) and text[end] not in _SENTENCE_ENDS and end not in self.clause_breaks:
-            end += 1
-        return begin, end
-
 
 class Normaliser:
     """Built once from the library's normalise.yaml; `normalise` is then a pure function.

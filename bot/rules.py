@@ -7,6 +7,7 @@ the number of keywords. Regexes run only for the scripts the message is written 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,6 +88,21 @@ def _windows(hint: re.Pattern[str], text: str, margin: int) -> list[tuple[int, i
     return windows
 
 
+_SENTENCE_END = re.compile(r"[。!?;\n]")
+
+
+def _clause_starts(normalised: NormalisedText) -> list[int]:
+    """Where each sentence of the folded text starts, for the negation check."""
+    starts = {0, *(match.end() for match in _SENTENCE_END.finditer(normalised.text)), *normalised.clause_breaks}
+    return sorted(starts)
+
+
+def _is_negated(hit: Hit, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
+    """A negation cue shortly before the hit, in the same sentence ("will never ask you to...")."""
+    clause_start = clause_starts[bisect.bisect_right(clause_starts, hit.start) - 1]
+    return any(clause_start <= start < hit.start and hit.start - end <= window for start, end in negations)
+
+
 def _scoped_hits(ref: RuleRef, pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> Iterable[Hit]:
     for start, end in windows:
         for match in pattern.finditer(text, start, end):
@@ -165,21 +181,6 @@ class RuleMatcher:
     def regex_count(self) -> int:
         return len(self._regexes)
 
-    def _keyword_hits(self, text: str) -> Iterable[tuple[str, int, int, int]]:
-        """(kind, index, start, end) for every keyword, cue and regex trigger in the text.
-
-        Keywords and cues must stand at word boundaries; triggers are only substrings."""
-        length = len(text)
-        for end_index, (size, (word_start, word_end), values) in self._automaton.iter(text):
-            start = end_index - size + 1
-            end = end_index + 1
-            inside_word = (word_start and start > 0 and _is_word_char(text[start - 1])) or (
-                word_end and end < length and _is_word_char(text[end])
-            )
-            for kind, index in values:
-                if kind == "trigger" or not inside_word:
-                    yield kind, index, start, end
-
     def match(self, normalised: NormalisedText, lang: str, force_regexes: list[int] | None = None) -> RuleMatches:
         """All rules, signals and cues that fire; `force_regexes` bypasses the prefilter (for tests)."""
         text = normalised.text
@@ -188,17 +189,26 @@ class RuleMatcher:
         awareness = citizen_report = False
         triggered: set[int] = set()
         refs = self.refs
-        for kind, index, start, end in self._keyword_hits(text):
-            if kind == "rule":
-                hits.append(Hit(refs[index], start, end))
-            elif kind == "trigger":
-                triggered.add(index)
-            elif kind == "negation":
-                negations.append((start, end))
-            elif kind == "awareness":
-                awareness = True
-            else:
-                citizen_report = True
+        length = len(text)
+        for end_index, (size, (word_start, word_end), values) in self._automaton.iter(text):
+            start = end_index - size + 1
+            end = end_index + 1
+            inside_word = (word_start and start > 0 and _is_word_char(text[start - 1])) or (
+                word_end and end < length and _is_word_char(text[end])
+            )
+            for kind, index in values:
+                if inside_word and kind != "trigger":
+                    continue
+                if kind == "rule":
+                    hits.append(Hit(refs[index], start, end))
+                elif kind == "trigger":
+                    triggered.add(index)
+                elif kind == "negation":
+                    negations.append((start, end))
+                elif kind == "awareness":
+                    awareness = True
+                else:
+                    citizen_report = True
         scripts = set()
         if normalised.cjk_share > 0:
             scripts.add("han")
@@ -220,26 +230,20 @@ class RuleMatcher:
                     hits.append(Hit(ref, found.start(), found.end()))
 
         window = self._windows.get(lang, 8)
+        clause_starts = _clause_starts(normalised) if negations else []
         fired: dict[int, Hit] = {}
         negated: list[Hit] = []
         indicators: list[Hit] = []
         for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
             if hit.ref.kind == "indicator":
                 indicators.append(hit)
-            if self._is_negated(normalised, hit, negations, window):
+            elif negations and _is_negated(hit, negations, clause_starts, window):
                 negated.append(hit)
                 continue
             current = fired.get(hit.ref.index)
             if current is None:
                 fired[hit.ref.index] = hit
         return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators))
-
-    @staticmethod
-    def _is_negated(normalised: NormalisedText, hit: Hit, negations: list[tuple[int, int]], window: int) -> bool:
-        if not negations or hit.ref.kind == "indicator":
-            return False
-        clause_start, _ = normalised.clause_bounds(hit.start)
-        return any(clause_start <= start < hit.start and hit.start - end <= window for start, end in negations)
 
     def fires(self, entry: str, normalised: NormalisedText, lang: str) -> bool:
         """Whether one rule fires on a message: used to run each rule's own examples."""

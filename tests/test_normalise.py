@@ -42,11 +42,11 @@ def test_latin_evasions_need_a_word_boundary(engine: Engine) -> None:
     assert fold(engine, "add me on tg").text == "add me on telegram"
 
 
-def test_a_sentence_end_still_splits_clauses(engine: Engine) -> None:
-    normalised = fold(engine, "警察不会打电话。请转到安全账户")
-    position = normalised.text.index("安全账户")
-    start, _ = normalised.clause_bounds(position)
-    assert normalised.text[start:].startswith("请转")
+def test_a_negation_does_not_reach_past_the_end_of_its_sentence(engine: Engine) -> None:
+    verdict = engine.analyse("警察不会打电话。请把钱转到安全账户")
+    assert any(item.text == "安全账户" for item in verdict.evidence)
+    verdict = engine.analyse("警察不会让你把钱转到安全账户")
+    assert not any(item.text == "安全账户" for item in verdict.evidence)
 
 
 def test_spans_map_back_to_the_original_characters(engine: Engine) -> None:
