@@ -13,6 +13,7 @@ from bot.evaluate import EvalFileError, format_table, read_rows, report, run
 from bot.library.lint import library_warnings
 from bot.library.loader import Library, LibraryError, load_library
 from bot.phrases import load_phrases
+from bot.sms import load_sms_texts
 from bot.types import Verdict
 
 MAX_CHECK_CHARS = 100_000  # longer input is cut (and said so) rather than refused
@@ -106,6 +107,7 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         library = _load(args.path)
         load_phrases(library)  # the dialogue's texts and follow-up questions are knowledge files too
+        load_sms_texts(library)
     except LibraryError as exc:
         print(exc, file=sys.stderr)
         return 1
