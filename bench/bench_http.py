@@ -1,24 +1,26 @@
 """HTTP throughput of POST /api/check against a bare FastAPI endpoint, in one run, as a ratio.
 
 Both servers run here on 127.0.0.1 (uvicorn, one worker each, started by this script) and are
-loaded in turn by the same asyncio client for a fixed time, so the client's own cost is the same
-on both sides. Run `python bench/bench_http.py`; results go in docs/benchmarks.md.
+loaded in turn by `wrk` (Debian package `wrk`, a separate process, so the load generator does not
+share the server's interpreter) for a fixed time with the same messages. Run
+`python bench/bench_http.py`; results go in docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import re
+import shutil
 import socket
-import statistics
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -36,7 +38,7 @@ def bare_app() -> FastAPI:
     app = FastAPI()
 
     @app.post("/api/check")
-    def check(body: Text) -> dict[str, int]:
+    async def check(body: Text) -> dict[str, int]:
         return {"length": len(body.text)}
 
     return app
@@ -64,37 +66,48 @@ def serving(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-async def load(base: str, texts: list[str], seconds: float, concurrency: int) -> dict[str, float]:
-    latencies: list[float] = []
-    stop = time.monotonic() + seconds
+def lua_script(texts: list[str], path: Path) -> None:
+    """A wrk script that posts our corpus messages in turn."""
+    bodies = ",\n".join("[==[" + json.dumps({"text": text}, ensure_ascii=False) + "]==]" for text in texts)
+    path.write_text(
+        "wrk.method = 'POST'\n"
+        "wrk.headers['Content-Type'] = 'application/json'\n"
+        f"local bodies = {{\n{bodies}\n}}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #bodies + 1\n"
+        "  return wrk.format(nil, '/api/check', nil, bodies[i])\n"
+        "end\n",
+        encoding="utf-8",
+    )
 
-    async def worker(offset: int) -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            index = offset
-            while time.monotonic() < stop:
-                start = time.perf_counter()
-                response = await client.post("/api/check", json={"text": texts[index % len(texts)]})
-                response.raise_for_status()
-                latencies.append(time.perf_counter() - start)
-                index += concurrency
 
-    began = time.monotonic()
-    await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    elapsed = time.monotonic() - began
-    latencies.sort()
+def load(base: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+    per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
-        "requests": len(latencies),
-        "per_second": len(latencies) / elapsed,
-        "mean_ms": statistics.fmean(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "per_second": per_second,
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
+        "errors": float(errors.group(1)) if errors else 0.0,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
     texts = [
         json.loads(line)["text"]
         for path in sorted((REPO / "tests" / "corpus").glob("*.jsonl"))
@@ -102,15 +115,15 @@ def main() -> None:
         if line.strip()
     ]
     results = {}
-    for name, app in (("bare endpoint", bare_app()), ("POST /api/check", create_app())):
-        with serving(app) as base:
-            results[name] = asyncio.run(load(base, texts, args.seconds, args.concurrency))
-    print(f"{'server':<18}{'requests':>10}{'req/s':>9}{'mean ms':>9}{'p99 ms':>8}")
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "post.lua"
+        lua_script(texts, script)
+        for name, app in (("bare endpoint", bare_app()), ("POST /api/check", create_app())):
+            with serving(app) as base:
+                results[name] = load(base, script, args.seconds, args.connections)
+    print(f"{'server':<18}{'req/s':>9}{'p99 ms':>9}{'errors':>8}")
     for name, result in results.items():
-        print(
-            f"{name:<18}{result['requests']:>10.0f}{result['per_second']:>9.0f}"
-            f"{result['mean_ms']:>9.2f}{result['p99_ms']:>8.2f}"
-        )
+        print(f"{name:<18}{result['per_second']:>9.0f}{result['p99_ms']:>9.2f}{result['errors']:>8.0f}")
     ratio = results["POST /api/check"]["per_second"] / results["bare endpoint"]["per_second"]
     print(f"/api/check throughput / bare endpoint: {ratio:.2f}")
 

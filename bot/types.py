@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -71,15 +71,37 @@ class Verdict:
     notes: tuple[str, ...] = field(default_factory=tuple)  # what could not be told
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["risk"] = str(self.risk)
-        data["score"] = round(self.score, 3)
-        for evidence in data["evidence"]:
-            evidence["span"] = list(evidence["span"])
-            evidence["weight"] = round(evidence["weight"], 2)
-        for indicator in data["indicators"]:
-            indicator["span"] = list(indicator["span"])
-        for candidate in data["candidates"]:
-            candidate["score"] = round(candidate["score"], 3)
-        data["advice"] = {"before": list(self.advice.before), "after": list(self.advice.after)}
-        return data
+        """The JSON form; built field by field because dataclasses.asdict deep-copies (slow on a hot path)."""
+        return {
+            "risk": str(self.risk),
+            "score": round(self.score, 3),
+            "scam_type": self.scam_type,
+            "subtype": self.subtype,
+            "candidates": [
+                {"scam_type": c.scam_type, "subtype": c.subtype, "score": round(c.score, 3)} for c in self.candidates
+            ],
+            "lang": self.lang,
+            "evidence": [
+                {
+                    "kind": e.kind,
+                    "span": [e.span[0], e.span[1]],
+                    "text": e.text,
+                    "entry": e.entry,
+                    "why": e.why,
+                    "weight": round(e.weight, 2),
+                    "scam_type": e.scam_type,
+                    "stage": e.stage,
+                }
+                for e in self.evidence
+            ],
+            "warning_signs": list(self.warning_signs),
+            "advice": {"before": list(self.advice.before), "after": list(self.advice.after)},
+            "next_step": self.next_step,
+            "indicators": [
+                {"kind": i.kind, "text": i.text, "span": [i.span[0], i.span[1]], "defanged": i.defanged}
+                for i in self.indicators
+            ],
+            "stage": self.stage,
+            "awareness": self.awareness,
+            "notes": list(self.notes),
+        }

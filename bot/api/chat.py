@@ -21,7 +21,7 @@ router = APIRouter(tags=["chat"])
     dependencies=[Depends(require_json)],
     summary="Send one chat message",
 )
-def chat(payload: ChatRequest, services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
+async def chat(payload: ChatRequest, services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
     """The bot's reply. Keep `session_id` and send it with the next message to continue the story."""
     check_text(payload.message, "message", services.settings.max_message_chars)
     lang = check_lang(payload.lang, services.library)

@@ -20,7 +20,7 @@ router = APIRouter(tags=["check"])
     dependencies=[Depends(require_json)],
     summary="Check one message for scam scripts",
 )
-def check(payload: CheckRequest, services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
+async def check(payload: CheckRequest, services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
     """The verdict exactly as `antifraud check --json` prints it: risk, type, evidence spans, advice."""
     check_text(payload.text, "text", services.settings.max_message_chars)
     lang = check_lang(payload.lang, services.library)

@@ -78,7 +78,7 @@ def build_sms(settings: Settings, library: Library, engine: Engine, dialogue: Di
     )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """The loaded services, or 503 while the knowledge files could not be loaded."""
     services = getattr(request.app.state, "services", None)
     if not isinstance(services, Services):
@@ -86,7 +86,7 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """415 unless the body is declared as JSON (application/json, or a +json type), in UTF-8."""
     header = request.headers.get("content-type", "")
     parsed = Message()

@@ -114,7 +114,7 @@ async def twilio_webhook(request: Request) -> Response:
         raise ApiError(400, "bad_request", "Send the webhook as a form of text fields, as Twilio does.")
     if settings.sms_twilio_verify:
         check_twilio_signature(request, form, settings)
-    services = get_services(request)
+    services = await get_services(request)
     fields = {name: str(value) for name, value in form.items()}
     sender = fields.get("From", "")
     if not sender.strip():
@@ -145,12 +145,12 @@ async def inbound(request: Request) -> JSONResponse:
     check_inbound_signature(
         secret.encode("utf-8"), request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER), body
     )
-    require_json(request)
+    await require_json(request)
     try:
         payload = InboundSms.model_validate_json(body)
     except ValidationError as exc:  # shaped like every other 400 / 422 of the API
         raise RequestValidationError(exc.errors(include_url=False, include_input=False)) from None
-    services = get_services(request)
+    services = await get_services(request)
     check_text(payload.text, "text", services.settings.max_message_chars)
     reply = await run_in_threadpool(services.sms.handle, payload.sender, payload.text, payload.id)
     return JSONResponse({"to": payload.sender, "text": reply.text, "parts": list(reply.parts)})
