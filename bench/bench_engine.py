@@ -68,7 +68,7 @@ def enlarged(library: Library, factor: int) -> Library:
             for rule in data["rules"]:
                 rule["keywords"] = _other(rule["keywords"], marker)
                 rule["regex"] = {
-                    lang: [marker + pattern for pattern in patterns] for lang, patterns in rule["regex"].items()
+                    lang: [f"{marker}(?:{pattern})" for pattern in patterns] for lang, patterns in rule["regex"].items()
                 }
             copies.append(ScamType.model_validate(data))
     return dataclasses.replace(library, types=tuple(copies))

@@ -23,7 +23,9 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     except re.error:
         return None
     found = _sequence(list(parsed))
-    return frozenset(found) if found else None
+    if not found or any(len(literal) == 1 and literal.isascii() for literal in found):
+        return None  # a single Latin letter or digit is in most messages: running the regex is cheaper
+    return frozenset(found)
 
 
 _MAX_PRODUCT = 64  # adjacent alternatives are combined ("(让|要)(我|你)" -> 让我, 让你, 要我, 要你) up to this many
