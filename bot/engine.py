@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from bot.fuzzy import FuzzyMatcher
@@ -14,7 +15,7 @@ from bot.library.schema import Region
 from bot.normalise import NormalisedText, Normaliser
 from bot.rules import RuleMatcher
 from bot.scoring import ComboRef, member_entry, score_message
-from bot.types import Verdict
+from bot.types import Risk, Verdict
 from bot.verdict import VerdictBuilder
 
 
@@ -60,4 +61,7 @@ class Engine:
         rule_matches = self.rules.match(normalised, lang)
         line_matches = self.fuzzy.match(normalised)
         scores = score_message(self.library.settings, self._type_order, self._combos, rule_matches, line_matches)
+        if scores.risk is not Risk.NONE:
+            shown = sorted([*scores.indicator_hits, *self.rules.display_indicators(normalised)], key=lambda h: h.start)
+            scores = dataclasses.replace(scores, indicator_hits=tuple(shown))
         return self.verdicts.build(normalised, scores, lang, self.region(region))

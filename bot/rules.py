@@ -156,12 +156,18 @@ class RuleMatcher:
         # the literals ride in the same automaton as the keywords (kind "trigger").
         self._regexes: list[_Regex] = []
         self._always: list[int] = []  # regexes with no usable literal
+        # Indicators worth no points (phone numbers, amounts) change no verdict: they are extracted
+        # only for messages worth showing them on (`display_indicators`).
+        self._display_only: list[int] = []
         for ref in self.refs:
             for lang, patterns in ref.rule.regex.items():
                 script = "han" if lang in self._han_languages else "latin"
                 for pattern in patterns:
                     index = len(self._regexes)
                     self._regexes.append(_Regex(ref, re.compile(pattern), script))
+                    if ref.kind == "indicator" and ref.rule.points == 0:
+                        self._display_only.append(index)
+                        continue
                     literals = required_literals(pattern) if ref.scope == "text" else None
                     if literals is None:
                         self._always.append(index)
@@ -209,25 +215,8 @@ class RuleMatcher:
                     awareness = True
                 else:
                     citizen_report = True
-        scripts = set()
-        if normalised.cjk_share > 0:
-            scripts.add("han")
-        if _LATIN_LETTER.search(text):
-            scripts.add("latin")
-        windows = {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
-        for index in sorted(triggered.union(self._always, force_regexes or ())):
-            regex = self._regexes[index]
-            if regex.script not in scripts:
-                continue
-            ref, pattern = regex.ref, regex.pattern
-            if ref.scope != "text":
-                hits.extend(_scoped_hits(ref, pattern, text, windows[ref.scope]))
-            elif ref.kind == "indicator":
-                hits.extend(Hit(ref, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
-            else:
-                found = pattern.search(text)
-                if found and found.end() > found.start():
-                    hits.append(Hit(ref, found.start(), found.end()))
+        forced = set(force_regexes or ()).difference(self._display_only)
+        hits.extend(self._regex_hits(normalised, sorted(triggered.union(self._always, forced))))
 
         window = self._windows.get(lang, 8)
         clause_starts = _clause_starts(normalised) if negations else []
@@ -245,7 +234,37 @@ class RuleMatcher:
                 fired[hit.ref.index] = hit
         return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators))
 
+    def _regex_hits(self, normalised: NormalisedText, indexes: Iterable[int]) -> list[Hit]:
+        text = normalised.text
+        scripts = set()
+        if normalised.cjk_share > 0:
+            scripts.add("han")
+        if _LATIN_LETTER.search(text):
+            scripts.add("latin")
+        windows = {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
+        hits: list[Hit] = []
+        for index in indexes:
+            regex = self._regexes[index]
+            if regex.script not in scripts:
+                continue
+            ref, pattern = regex.ref, regex.pattern
+            if ref.scope != "text":
+                hits.extend(_scoped_hits(ref, pattern, text, windows[ref.scope]))
+            elif ref.kind == "indicator":
+                hits.extend(Hit(ref, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
+            else:
+                found = pattern.search(text)
+                if found and found.end() > found.start():
+                    hits.append(Hit(ref, found.start(), found.end()))
+        return hits
+
+    def display_indicators(self, normalised: NormalisedText) -> list[Hit]:
+        """Phone numbers and amounts: shown to the citizen, worth no points, so found only when needed."""
+        return self._regex_hits(normalised, self._display_only)
+
     def fires(self, entry: str, normalised: NormalisedText, lang: str) -> bool:
         """Whether one rule fires on a message: used to run each rule's own examples."""
         ref = self.by_entry[entry]
-        return ref.index in self.match(normalised, lang).fired
+        if ref.index in self.match(normalised, lang).fired:
+            return True
+        return any(hit.ref.index == ref.index for hit in self.display_indicators(normalised))
