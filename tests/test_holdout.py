@@ -14,7 +14,7 @@ from bot.engine import Engine
 from bot.evaluate import metrics, read_rows, run
 
 HOLDOUT = Path(__file__).parent / "holdout"
-FLOORS = {"scam_recall": 0.74, "type_accuracy": 0.92}
+FLOORS = {"scam_recall": 0.76, "type_accuracy": 0.93}
 CEILINGS = {"false_positive_rate": 0.04}
 
 
