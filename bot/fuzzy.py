@@ -113,36 +113,25 @@ class FuzzyMatcher:
         self.settings: FuzzySettings = library.settings.fuzzy
         lines: list[LibraryLine] = []
         for scam_type in library.types:
-            for script_line in scam_type.lines:
-                for lang, texts in script_line.text.items():
-                    lines.extend(
-                        self._line(
-                            scam_type.id,
-                            "script_line",
-                            f"{scam_type.id}.lines.{script_line.id}",
-                            lang,
-                            text,
-                            script_line.stage,
-                            None,
-                            normaliser,
+            sources: list[tuple[Literal["script_line", "rebuttal"], str, Stage, dict[str, list[str]], Rebuttal | None]]
+            sources = [("script_line", f"lines.{x.id}", x.stage, x.text, None) for x in scam_type.lines]
+            sources += [("rebuttal", f"rebuttals.{x.id}", x.stage, x.answer, x) for x in scam_type.rebuttals]
+            for kind, entry, stage, texts_by_lang, rebuttal in sources:
+                for lang, texts in texts_by_lang.items():
+                    for text in texts:
+                        folded = normaliser.fold_pattern(text)
+                        lines.append(
+                            LibraryLine(
+                                scam_type.id,
+                                kind,
+                                f"{scam_type.id}.{entry}",
+                                lang,
+                                folded,
+                                stage,
+                                frozenset(grams(folded)),
+                                rebuttal,
+                            )
                         )
-                        for text in texts
-                    )
-            for rebuttal in scam_type.rebuttals:
-                for lang, texts in rebuttal.answer.items():
-                    lines.extend(
-                        self._line(
-                            scam_type.id,
-                            "rebuttal",
-                            f"{scam_type.id}.rebuttals.{rebuttal.id}",
-                            lang,
-                            text,
-                            rebuttal.stage,
-                            rebuttal,
-                            normaliser,
-                        )
-                        for text in texts
-                    )
         self.lines = tuple(line for line in lines if len(line.grams) >= self.settings.min_shared_grams)
         document_frequency: Counter[str] = Counter(gram for line in self.lines for gram in line.grams)
         # A gram in more than 2.5% of lines (and in more than a handful) tells little: leave it out.
@@ -152,20 +141,6 @@ class FuzzyMatcher:
             for gram in library_line.grams:
                 if document_frequency[gram] <= limit:
                     self._postings.setdefault(gram, []).append(index)
-
-    @staticmethod
-    def _line(
-        type_id: str,
-        kind: Literal["script_line", "rebuttal"],
-        entry: str,
-        lang: str,
-        text: str,
-        stage: Stage,
-        rebuttal: Rebuttal | None,
-        normaliser: Normaliser,
-    ) -> LibraryLine:
-        folded = normaliser.fold_pattern(text)
-        return LibraryLine(type_id, kind, entry, lang, folded, stage, frozenset(grams(folded)), rebuttal)
 
     def _windows(self, text: str) -> Iterable[tuple[int, str]]:
         if len(text) <= _WINDOW + _STEP:
