@@ -15,6 +15,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
+from bot.library.lint import check_languages
 from bot.library.loader import Library, LibraryError, Problem, parse_model, read_yaml
 from bot.library.schema import Identifier, Localised, LocalisedList, Model
 
@@ -168,15 +169,11 @@ def _localised(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, dict[s
 
 
 def _language_problems(file: str, entry: str, model: BaseModel, languages: set[str]) -> list[Problem]:
-    problems = []
-    for field, value in _localised(model):
-        missing = languages - set(value)
-        if missing:
-            problems.append(Problem(file, entry, field, f"missing language(s) {sorted(missing)}"))
-        extra = set(value) - languages
-        if extra:
-            problems.append(Problem(file, entry, field, f"language(s) {sorted(extra)} not declared in library.yaml"))
-    return problems
+    return [
+        problem
+        for field, value in _localised(model)
+        for problem in check_languages(file, entry, field, value, languages)
+    ]
 
 
 def _placeholder_problems(file: str, entry: str, model: BaseModel) -> list[Problem]:

@@ -71,7 +71,7 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
             problems.append(Problem("scripts_library/signals.yaml", f"signals (id={signal.id})", "id", "duplicate id"))
         signal_ids.add(signal.id)
         problems.extend(
-            _check_languages(
+            check_languages(
                 "scripts_library/signals.yaml", f"signals (id={signal.id})", "explain", signal.explain, languages
             )
         )
@@ -114,7 +114,7 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
                         )
                     )
         for field, value in _localised_fields(scam_type):
-            problems.extend(_check_languages(file, entry, field, value, languages))
+            problems.extend(check_languages(file, entry, field, value, languages))
             for text in _texts(value):
                 unknown = _placeholders(text) - PLACEHOLDERS
                 if unknown:
@@ -144,7 +144,7 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
                 if scam not in library.categories and scam not in {t.id for t in library.types}:
                     problems.append(Problem(file, entry, "types", f"{scam!r} is not a scam type"))
             for field in ("question", "wordings", "answer"):
-                problems.extend(_check_languages(file, entry, field, getattr(faq_entry, field), languages))
+                problems.extend(check_languages(file, entry, field, getattr(faq_entry, field), languages))
             for text in _texts(faq_entry.answer):
                 unknown = _placeholders(text) - PLACEHOLDERS
                 if unknown:
@@ -189,9 +189,10 @@ def _check_ids(file: str, scam_type: ScamType) -> list[Problem]:
     return problems
 
 
-def _check_languages(
+def check_languages(
     file: str, entry: str, field: str, value: dict[str, str] | dict[str, list[str]], languages: set[str]
 ) -> list[Problem]:
+    """Every declared language present, no undeclared one, no empty list: shared by all knowledge files."""
     problems = []
     missing = languages - set(value)
     if missing:
