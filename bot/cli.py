@@ -1,4 +1,9 @@
-"""Command line: `antifraud check | validate | eval | serve`."""
+"""Command line: `antifraud check | validate | eval | train | serve`.
+
+Imports are lazy: the engine, pydantic and the web stack load only for the command that needs
+them, and `check` / `eval` read the compiled library from its cache (bot/library/cache.py), so a
+one-off `antifraud check` starts in a fraction of a second instead of re-reading every YAML file.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.engine import Engine
-from bot.evaluate import EvalFileError, format_table, read_rows, report, run
-from bot.library.lint import library_warnings
-from bot.library.loader import Library, LibraryError, load_library
-from bot.phrases import load_phrases
-from bot.sms import load_sms_texts
-from bot.types import Verdict
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.library.loader import Library
+    from bot.phrases import Phrases
+    from bot.types import Verdict
 
 MAX_CHECK_CHARS = 100_000  # longer input is cut (and said so) rather than refused
+PUMP_SIZE = 5000  # the service's default message size limit
 
 RISK_LABELS = {
     "zh": {"high": "高风险", "medium": "中风险", "low": "低风险", "none": "未发现已知骗局"},
@@ -25,7 +30,16 @@ RISK_LABELS = {
 
 
 def _load(path: str | None) -> Library:
-    return load_library(Path(path) if path else None)
+    """The library for check and eval: from the compiled cache when its files are unchanged."""
+    from bot.library.cache import load_library_cached
+
+    return load_library_cached(Path(path) if path else None)
+
+
+def _engine(path: str | None) -> Engine:
+    from bot.engine import Engine
+
+    return Engine(_load(path))
 
 
 def _read_text(argument: str) -> str:
@@ -90,7 +104,7 @@ def _check(args: argparse.Namespace) -> int:
     if not text.strip():
         print("error: the message is empty; pass the text, or - to read it from standard input", file=sys.stderr)
         return 2
-    engine = Engine(_load(args.library))
+    engine = _engine(args.library)
     verdict = engine.analyse(text, lang=args.lang, region=args.region)
     if args.json:
         data = verdict.to_dict()
@@ -104,15 +118,23 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from bot.engine import Engine
+    from bot.library.lint import library_warnings
+    from bot.library.loader import LibraryError, load_library
+    from bot.phrases import load_phrases
+    from bot.sms import load_sms_texts
+
     try:
-        library = _load(args.path)
-        load_phrases(library)  # the dialogue's texts and follow-up questions are knowledge files too
+        library = load_library(Path(args.path) if args.path else None)  # never the cache: this is the check
+        phrases = load_phrases(library)  # the dialogue's texts and follow-up questions are knowledge files too
         load_sms_texts(library)
     except LibraryError as exc:
         print(exc, file=sys.stderr)
         return 1
     engine = Engine(library)
     failures = example_failures(engine)
+    if args.pump_size:
+        failures += slow_regexes(library, phrases, args.pump_size)
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
     warnings = library_warnings(library)
@@ -121,7 +143,7 @@ def _validate(args: argparse.Namespace) -> int:
     status = "FAILED" if failures else "ok"
     print(
         f"{status}: {len(library.types)} scam types, {len(library.faq)} FAQ entries, "
-        f"{len(failures)} example failure(s), {len(warnings)} warning(s)"
+        f"{len(failures)} failure(s), {len(warnings)} warning(s)"
     )
     return 1 if failures or (warnings and args.strict) else 0
 
@@ -141,8 +163,30 @@ def example_failures(engine: Engine) -> list[str]:
     return failures
 
 
+def slow_regexes(library: Library, phrases: Phrases, size: int) -> list[str]:
+    """Every library and dialogue regex pumped with adversarial strings up to `size` characters:
+    a pattern whose time grows faster than the text fails validation (bot/library/pump.py)."""
+    from bot.library.pump import library_patterns, pump
+
+    patterns = list(library_patterns(library))
+    cues = phrases.dialogue
+    for source, regexes in (
+        ("dialogue.paid.patterns", cues.paid.patterns),
+        ("dialogue.question_markers", cues.question_markers),
+    ):
+        patterns += [(source, lang, pattern) for lang, items in regexes.items() for pattern in items]
+    problems = []
+    for entry, lang, pattern in patterns:
+        result = pump(pattern, size)
+        if result is not None:
+            problems.append(f"{entry} ({lang}) regex {pattern!r}: {result.describe(size)}")
+    return problems
+
+
 def _eval(args: argparse.Namespace) -> int:
-    engine = Engine(_load(args.library))
+    from bot.evaluate import EvalFileError, format_table, read_rows, report, run
+
+    engine = _engine(args.library)
     try:
         outcomes = run(engine, read_rows(Path(args.file)))
     except (OSError, EvalFileError) as exc:
@@ -150,6 +194,38 @@ def _eval(args: argparse.Namespace) -> int:
         return 2
     result = report(outcomes)
     print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_table(result))
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Fit the learned layer on the project's own corpus (never on ../shared/eval) and write the
+    model and its cross-validated report where library.yaml says."""
+    from bot.evaluate import EvalFileError
+    from bot.library.loader import DEFAULT_LIBRARY, load_library
+    from bot.normalise import Normaliser
+    from bot.training import TrainingSettings, dump_report, read_training_rows, report, train
+
+    library_root = Path(args.library) if args.library else DEFAULT_LIBRARY
+    library = load_library(library_root, with_model=False)
+    if library.settings.learned is None:
+        print("error: library.yaml has no 'learned' section naming the model file", file=sys.stderr)
+        return 2
+    normaliser = Normaliser(library.normalise)
+    try:
+        rows = read_training_rows([Path(p) for p in args.corpus], normaliser.fold_pattern)
+    except (OSError, EvalFileError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = TrainingSettings()
+    model = train(rows, settings)
+    target = library_root / library.settings.learned.model
+    model.save(target)
+    print(f"model: {target} ({model.size} n-grams, {len(rows)} messages)")
+    if not args.no_report:
+        result = report(rows, settings)
+        report_path = target.with_suffix(".report.json")
+        report_path.write_text(dump_report(result), encoding="utf-8")
+        print(f"report: {report_path}")
     return 0
 
 
@@ -181,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check the knowledge files and list every problem")
     validate.add_argument("path", nargs="?", help="library folder (default: the bundled scripts_library)")
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
+    validate.add_argument(
+        "--pump-size",
+        type=int,
+        default=PUMP_SIZE,
+        help=f"pump every regex with adversarial strings up to this many characters (default {PUMP_SIZE}; 0: skip)",
+    )
     validate.set_defaults(handler=_validate)
 
     evaluate = commands.add_parser("eval", help="measure recall, false positives and type accuracy on a JSONL file")
@@ -188,6 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--library", help="library folder (default: the bundled one)")
     evaluate.set_defaults(handler=_eval)
+
+    trainer = commands.add_parser("train", help="fit the learned layer on the project's own corpus")
+    trainer.add_argument(
+        "corpus", nargs="*", default=["tests/corpus"], help="JSONL files or folders (default: tests/corpus)"
+    )
+    trainer.add_argument("--library", help="library folder (default: the bundled one)")
+    trainer.add_argument("--no-report", action="store_true", help="skip the cross-validated report (faster)")
+    trainer.set_defaults(handler=_train)
 
     serve = commands.add_parser("serve", help="run the chat service")
     serve.add_argument("--host")
@@ -198,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from bot.library.loader import LibraryError  # after parsing: --help stays instant
+
     try:
         return int(args.handler(args))
     except LibraryError as exc:

@@ -60,7 +60,11 @@ class Engine:
             lang = self.detect_language(normalised)
         rule_matches = self.rules.match(normalised, lang)
         line_matches = self.fuzzy.match(normalised)
-        scores = score_message(self.library.settings, self._type_order, self._combos, rule_matches, line_matches)
+        model = self.library.model
+        prediction = model.predict(normalised.text) if model is not None else None
+        scores = score_message(
+            self.library.settings, self._type_order, self._combos, rule_matches, line_matches, prediction
+        )
         if scores.risk is not Risk.NONE:
             shown = sorted([*scores.indicator_hits, *self.rules.display_indicators(normalised)], key=lambda h: h.start)
             scores = dataclasses.replace(scores, indicator_hits=tuple(shown))

@@ -16,7 +16,8 @@ from typing import Literal
 import ahocorasick
 
 from bot.library.loader import Library
-from bot.library.schema import Rebuttal, Rule, Signal
+from bot.concepts import ConceptIndex, ConceptOccurrence
+from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
 from bot.normalise import NormalisedText, Normaliser
 from bot.prefilter import required_literals
 
@@ -32,12 +33,22 @@ class RuleRef:
     owner: str  # a scam type id, or "signal"
     rule: Rule
     entry: str  # "fake_authority.rules.safe_account" or "signal.asks_code"
-    kind: str  # rule | rebuttal | signal | indicator
+    kind: str  # rule | rebuttal | script_line | signal | indicator
     scope: str  # where its regexes look: text | numbers | links
-    rebuttal: Rebuttal | None = None  # set for a rebuttal's markers
+    rebuttal: Rebuttal | None = None  # set for a rebuttal's markers and concepts
+    line: ScriptLine | None = None  # set for a scammer line matched through its concepts
 
 
-def _ref(index: int, owner: str, rule: Rule, entry: str, rebuttal: Rebuttal | None = None) -> RuleRef:
+def _ref(
+    index: int,
+    owner: str,
+    rule: Rule,
+    entry: str,
+    rebuttal: Rebuttal | None = None,
+    line: ScriptLine | None = None,
+) -> RuleRef:
+    if line is not None:
+        return RuleRef(index, owner, rule, entry, "script_line", "text", None, line)
     if rebuttal is not None:
         kind, scope = "rebuttal", "text"
     elif isinstance(rule, Signal):
@@ -59,6 +70,7 @@ class Hit:
     ref: RuleRef
     start: int  # folded-text span
     end: int
+    concepts: tuple[ConceptOccurrence, ...] = ()  # set when the rule fired through a concept set
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +111,12 @@ def _clause_starts(normalised: NormalisedText) -> list[int]:
 
 def _is_negated(hit: Hit, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
     """A negation cue shortly before the hit, in the same sentence ("will never ask you to...")."""
-    clause_start = clause_starts[bisect.bisect_right(clause_starts, hit.start) - 1]
-    return any(clause_start <= start < hit.start and hit.start - end <= window for start, end in negations)
+    return _is_negated_at(hit.start, negations, clause_starts, window)
+
+
+def _is_negated_at(position: int, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
+    clause_start = clause_starts[bisect.bisect_right(clause_starts, position) - 1]
+    return any(clause_start <= start < position and position - end <= window for start, end in negations)
 
 
 def _scoped_hits(ref: RuleRef, pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> Iterable[Hit]:
@@ -123,16 +139,28 @@ class RuleMatcher:
             for rule in scam_type.rules:
                 self.refs.append(_ref(len(self.refs), scam_type.id, rule, f"{scam_type.id}.rules.{rule.id}"))
             for rebuttal in scam_type.rebuttals:
-                if rebuttal.markers:
+                if rebuttal.markers or rebuttal.concepts:
                     marker_rule = Rule(
                         id=rebuttal.id,
                         points=library.settings.fuzzy.rebuttal_points,
                         keywords=rebuttal.markers,
+                        concepts=rebuttal.concepts,
                         stage=rebuttal.stage,
                         explain=rebuttal.truth,
                     )
                     entry = f"{scam_type.id}.rebuttals.{rebuttal.id}"
                     self.refs.append(_ref(len(self.refs), scam_type.id, marker_rule, entry, rebuttal))
+            for line in scam_type.lines:
+                if line.concepts:
+                    line_rule = Rule(
+                        id=line.id,
+                        points=library.settings.fuzzy.line_points,
+                        concepts=line.concepts,
+                        stage=line.stage,
+                        explain=scam_type.summary,
+                    )
+                    entry = f"{scam_type.id}.lines.{line.id}"
+                    self.refs.append(_ref(len(self.refs), scam_type.id, line_rule, entry, line=line))
         self.by_entry = {ref.entry: ref for ref in self.refs}
         self._windows = dict(library.settings.negation_window)
         self._han_languages = {lang.id for lang in library.settings.languages if lang.script == "han"}
@@ -152,6 +180,11 @@ class RuleMatcher:
                     folded = normaliser.fold_pattern(word)
                     if folded:
                         entries.setdefault(folded, []).append((kind, 0))
+        # Concepts: every way of saying each one rides in the same automaton; rules, lines and
+        # rebuttals written over concepts are then checked for their concepts said close together.
+        self.concepts = ConceptIndex(library, normaliser, [(ref.index, ref.rule) for ref in self.refs])
+        for folded, concept_index in self.concepts.terms():
+            entries.setdefault(folded, []).append(("concept", concept_index))
         # Regexes with a literal prefilter are run only when one of their literals is present;
         # the literals ride in the same automaton as the keywords (kind "trigger").
         self._regexes: list[_Regex] = []
@@ -194,6 +227,7 @@ class RuleMatcher:
         negations: list[tuple[int, int]] = []
         awareness = citizen_report = False
         triggered: set[int] = set()
+        concept_hits: list[ConceptOccurrence] = []
         refs = self.refs
         length = len(text)
         for end_index, (size, (word_start, word_end), values) in self._automaton.iter(text):
@@ -209,6 +243,8 @@ class RuleMatcher:
                     hits.append(Hit(refs[index], start, end))
                 elif kind == "trigger":
                     triggered.add(index)
+                elif kind == "concept":
+                    concept_hits.append(ConceptOccurrence(index, start, end))
                 elif kind == "negation":
                     negations.append((start, end))
                 elif kind == "awareness":
@@ -220,6 +256,13 @@ class RuleMatcher:
 
         window = self._windows.get(lang, 8)
         clause_starts = _clause_starts(normalised) if negations else []
+        if concept_hits:
+            if negations:  # "police will never ask you to move money": the moving is not said
+                concept_hits = [
+                    c for c in concept_hits if not _is_negated_at(c.start, negations, clause_starts, window)
+                ]
+            for ref_index, start, end, occurrences in self.concepts.find(concept_hits, lang):
+                hits.append(Hit(refs[ref_index], start, end, occurrences))
         fired: dict[int, Hit] = {}
         negated: list[Hit] = []
         indicators: list[Hit] = []

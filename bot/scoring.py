@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.fuzzy import LineMatch
 from bot.library.schema import Combo, LibrarySettings, Signal, Stage
+from bot.model import ModelSpan, Prediction
 from bot.rules import Hit, RuleMatches
 from bot.types import EvidenceKind, Risk
 
@@ -26,6 +27,7 @@ class Contribution:
     hit: Hit | None = None
     line: LineMatch | None = None
     combo: Combo | None = None
+    model: ModelSpan | None = None  # wording the learned layer weighed
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class Scores:
     risk: Risk
     awareness: bool  # discounted as an official reminder
     indicator_hits: tuple[Hit, ...]
+    model_points: float = 0.0  # from the learned layer
 
 
 def to_score(points: float, settings: LibrarySettings) -> float:
@@ -63,12 +66,24 @@ def to_risk(score: float, settings: LibrarySettings) -> Risk:
     return Risk.NONE
 
 
+def learned_points(prediction: Prediction | None, settings: LibrarySettings) -> float:
+    """The points of the highest band the learned layer's P(scam) reaches."""
+    if prediction is None or settings.learned is None:
+        return 0.0
+    points = 0.0
+    for band in settings.learned.bands:
+        if prediction.scam_probability >= band.min_probability:
+            points = band.points
+    return points
+
+
 def score_message(
     settings: LibrarySettings,
     type_order: tuple[str, ...],
     combos: dict[str, tuple[ComboRef, ...]],  # by the entry of their first member
     rules: RuleMatches,
     lines: list[LineMatch],
+    prediction: Prediction | None = None,
 ) -> Scores:
     contributions: list[Contribution] = []
     by_type = dict.fromkeys(type_order, 0.0)
@@ -77,10 +92,15 @@ def score_message(
     naming = dict.fromkeys(type_order, 0.0)  # points used only to name the type
     type_spans = [(hit.start, hit.end) for hit in rules.fired.values() if hit.ref.owner != "signal"]
     taken: dict[str, list[tuple[int, int]]] = {}  # per type, the words already counted
+    # A generic word ("客服", "police") counts only beside another sign of any kind.
+    company = sum(1 for hit in rules.fired.values() if hit.ref.rule.points > 0 and not hit.ref.rule.needs_company)
+    company += len(lines)
     # Strongest first, so when two rules of one type fire on the same words only the stronger counts.
     for hit in sorted(rules.fired.values(), key=lambda h: -h.ref.rule.points):
-        fired_entries[hit.ref.entry] = hit
         rule = hit.ref.rule
+        if rule.needs_company and company == 0:
+            continue
+        fired_entries[hit.ref.entry] = hit
         if hit.ref.owner == "signal":
             kind: EvidenceKind = "indicator" if hit.ref.kind == "indicator" else "signal"
             if kind == "signal" and any(start <= hit.start and hit.end <= end for start, end in type_spans):
@@ -100,7 +120,7 @@ def score_message(
                 continue  # these words already count for this type through a stronger rule
             spans.append((hit.start, hit.end))
             by_type[hit.ref.owner] += rule.points
-            kind = "rebuttal" if hit.ref.rebuttal is not None else "rule"
+            kind = "rebuttal" if hit.ref.rebuttal is not None else "script_line" if hit.ref.line else "rule"
             contributions.append(
                 Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, rule.points, rule.stage, hit=hit)
             )
@@ -146,13 +166,43 @@ def score_message(
             Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match)
         )
 
+    model_points = learned_points(prediction, settings)
+    if prediction is not None and model_points > 0 and settings.learned is not None:
+        if prediction.top_type in naming:
+            naming[prediction.top_type] += model_points * settings.learned.type_share
+        spans = prediction.spans or (ModelSpan(0, 0, 1.0),)
+        total_weight = sum(span.weight for span in spans) or 1.0
+        for span in spans:
+            if span.end > span.start:
+                contributions.append(
+                    Contribution(
+                        "model",
+                        span.start,
+                        span.end,
+                        "model",
+                        prediction.top_type if prediction.top_type in naming else None,
+                        model_points * span.weight / total_weight,
+                        None,
+                        model=span,
+                    )
+                )
+
     signal_points = min(signal_points, settings.signal_cap)
     for type_id, points in by_type.items():
         naming[type_id] += points
     top_type = max(type_order, key=lambda type_id: naming[type_id]) if type_order else None
     if top_type is not None and naming[top_type] < settings.type_needs:
         top_type = None
-    total = signal_points + (by_type[top_type] if top_type else max(by_type.values(), default=0.0))
+    leader = top_type or max(by_type, key=lambda type_id: by_type[type_id], default=None)
+    # Several types' rules describing one scam (a "customer service" refund that needs a "loan"
+    # to verify) add up: the others count in part.
+    others = sum(points for type_id, points in by_type.items() if type_id != leader)
+    total = (
+        signal_points
+        + (by_type[leader] if leader else 0.0)
+        + settings.other_types_share * others
+        + model_points
+    )
     awareness = rules.awareness and not rules.citizen_report
     if awareness:
         total *= settings.awareness_factor
@@ -167,6 +217,7 @@ def score_message(
         to_risk(score, settings),
         awareness,
         rules.indicators,
+        model_points,
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-EvidenceKind = Literal["rule", "script_line", "rebuttal", "indicator", "signal"]
+EvidenceKind = Literal["rule", "script_line", "rebuttal", "indicator", "signal", "model"]
 
 
 class Risk(StrEnum):

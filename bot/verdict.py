@@ -44,11 +44,27 @@ def _fill(texts: tuple[str, ...], values: dict[str, str]) -> tuple[str, ...]:
 
 def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
     templates = library.settings.templates
-    if contribution.hit is not None and contribution.hit.ref.rebuttal is not None:
-        rebuttal = contribution.hit.ref.rebuttal
-        return local(templates.rebuttal_why).format(doubt=local(rebuttal.doubt), truth=local(rebuttal.truth))
-    if contribution.hit is not None:
-        return local(contribution.hit.ref.rule.explain)
+    if contribution.model is not None:
+        type_id = contribution.type_id
+        name = local(library.scam_type(type_id).name) if type_id else local(templates.stage_names["hook"])
+        return local(templates.model_why).format(type=name)
+    hit = contribution.hit
+    if hit is not None:
+        if hit.ref.rebuttal is not None:
+            rebuttal = hit.ref.rebuttal
+            why = local(templates.rebuttal_why).format(doubt=local(rebuttal.doubt), truth=local(rebuttal.truth))
+        elif hit.ref.line is not None:
+            type_name = local(library.scam_type(hit.ref.owner).name)
+            stage = hit.ref.line.stage
+            why = local(templates.line_why).format(
+                type=type_name, stage=local(templates.stage_names.get(stage, {})) or stage
+            )
+        else:
+            why = local(hit.ref.rule.explain)
+        if hit.concepts:
+            said = " + ".join(local(library.concepts[o.concept].name) for o in hit.concepts)
+            return local(templates.concept_why).format(concepts=said, explain=why)
+        return why
     if contribution.combo is not None:
         return local(templates.combo_why).format(explain=local(contribution.combo.explain))
     assert contribution.line is not None

@@ -87,9 +87,42 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
                     )
                 )
 
+    concept_ids: set[str] = set()
+    for concept in library.concepts:
+        where = f"concepts (id={concept.id})"
+        if concept.id in concept_ids:
+            problems.append(Problem("scripts_library/concepts.yaml", where, "id", "duplicate concept id"))
+        concept_ids.add(concept.id)
+        for field in ("name", "terms"):
+            problems.extend(
+                check_languages("scripts_library/concepts.yaml", where, field, getattr(concept, field), languages)
+            )
+
+    def check_concepts(file: str, where: str, sets: list[list[str]]) -> None:
+        for concept_set in sets:
+            for concept_id in concept_set:
+                if concept_id not in concept_ids:
+                    problems.append(Problem(file, where, "concepts", f"{concept_id!r} is not a concept"))
+
+    for signal in library.signals.signals:
+        check_concepts("scripts_library/signals.yaml", f"signals (id={signal.id})", signal.concepts)
+    if library.model is not None:
+        type_ids = {scam_type.id for scam_type in library.types}
+        for class_name in library.model.classes:
+            if class_name != "benign" and class_name not in type_ids and class_name not in library.categories:
+                problems.append(
+                    Problem("scripts_library/library.yaml", "learned", "model", f"class {class_name!r} is not a type")
+                )
+
     for scam_type in library.types:
         file = type_files.get(scam_type.id, scam_type.id)
         entry = f"type {scam_type.id}"
+        for rule in scam_type.rules:
+            check_concepts(file, f"rules (id={rule.id})", rule.concepts)
+        for line in scam_type.lines:
+            check_concepts(file, f"lines (id={line.id})", line.concepts)
+        for rebuttal in scam_type.rebuttals:
+            check_concepts(file, f"rebuttals (id={rebuttal.id})", rebuttal.concepts)
         if scam_type.category not in library.categories:
             problems.append(Problem(file, entry, "category", f"{scam_type.category!r} is not a TAXONOMY id"))
         problems.extend(_check_ids(file, scam_type))

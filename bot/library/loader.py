@@ -15,7 +15,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.model import LearnedModel, ModelError
+
 from bot.library.schema import (
+    Concept,
+    ConceptsFile,
     FaqEntry,
     FaqFile,
     LibrarySettings,
@@ -64,6 +68,8 @@ class Library:
     faq: tuple[FaqEntry, ...]
     faq_topics: tuple[tuple[str, FaqFile], ...]
     regions: RegionsFile
+    concepts: tuple[Concept, ...] = ()
+    model: LearnedModel | None = None  # the learned layer, when library.yaml names one
 
     def scam_type(self, type_id: str) -> ScamType:
         for scam_type in self.types:
@@ -154,7 +160,7 @@ def _yaml_files(folder: Path) -> Iterable[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.suffix in {".yaml", ".yml"})
 
 
-def load_library(root: Path | None = None, faq_root: Path | None = None) -> Library:
+def load_library(root: Path | None = None, faq_root: Path | None = None, with_model: bool = True) -> Library:
     """Load and check the whole library; raises LibraryError listing every problem found."""
     from bot.library.lint import lint_library  # lint needs the loaded models
 
@@ -180,6 +186,14 @@ def load_library(root: Path | None = None, faq_root: Path | None = None) -> Libr
     signals = load(root / "signals.yaml", SignalsFile)
     normalise = load(root / "normalise.yaml", NormaliseFile)
     regions = load(root / "regions.yaml", RegionsFile)
+    concepts = load(root / "concepts.yaml", ConceptsFile)
+    model: LearnedModel | None = None
+    if with_model and settings is not None and settings.learned is not None:
+        model_path = root / settings.learned.model
+        try:
+            model = LearnedModel.load(model_path)
+        except ModelError as exc:
+            problems.append(Problem(_display(model_path, root), "", "", str(exc)))
 
     types: list[ScamType] = []
     type_files: dict[str, str] = {}
@@ -206,7 +220,7 @@ def load_library(root: Path | None = None, faq_root: Path | None = None) -> Libr
         if faq_file is not None:
             faq_topics.append((path.stem, faq_file))
 
-    if problems or settings is None or signals is None or normalise is None or regions is None:
+    if problems or settings is None or signals is None or normalise is None or regions is None or concepts is None:
         raise LibraryError(problems)
 
     library = Library(
@@ -219,6 +233,8 @@ def load_library(root: Path | None = None, faq_root: Path | None = None) -> Libr
         faq=tuple(entry for _, faq_file in faq_topics for entry in faq_file.entries),
         faq_topics=tuple(faq_topics),
         regions=regions,
+        concepts=tuple(concepts.concepts),
+        model=model,
     )
     problems.extend(lint_library(library, type_files))
     if problems:

@@ -34,13 +34,26 @@ class Examples(Model):
     no_match: list[NonEmpty] = Field(default_factory=list)
 
 
+# A concept pattern: the concepts (concepts.yaml ids) that must all be said close together, in
+# any order and any wording: [authority, accusation] matches "公安说你涉嫌洗钱" and "the officer said
+# my account was linked to a crime".
+ConceptSet = Annotated[list[Identifier], Field(min_length=1, max_length=6)]
+
+
 class Rule(Model):
-    """A keyword or regex rule with its points and a one-line reason shown to the citizen."""
+    """A keyword, regex or concept rule with its points and a one-line reason shown to the citizen."""
 
     id: Identifier
     points: float = Field(ge=0, le=20)
     keywords: LocalisedList = Field(default_factory=dict)
     regex: LocalisedList = Field(default_factory=dict)
+    # Any of these concept sets fires the rule (each set: all its concepts within `within` folded
+    # characters, or the library's concept_window for the message's script).
+    concepts: list[ConceptSet] = Field(default_factory=list)
+    within: int | None = Field(default=None, ge=4, le=2000)
+    # Generic words (客服, 公安, "boss") say little alone: such a rule counts only when another
+    # rule, line or signal of the message fired too.
+    needs_company: bool = False
     stage: Stage | None = None
     explain: Localised
     examples: Examples = Field(default_factory=Examples)
@@ -60,8 +73,8 @@ class Rule(Model):
 
     @model_validator(mode="after")
     def _has_something_to_match(self) -> Rule:
-        if not any(self.keywords.values()) and not any(self.regex.values()):
-            raise ValueError("a rule needs at least one keyword or regex")
+        if not any(self.keywords.values()) and not any(self.regex.values()) and not self.concepts:
+            raise ValueError("a rule needs at least one keyword, regex or concept set")
         return self
 
 
@@ -86,6 +99,8 @@ class ScriptLine(Model):
     id: Identifier
     stage: Stage
     text: LocalisedList
+    # The line's meaning as concept sets: a retelling in other words, order or script still matches.
+    concepts: list[ConceptSet] = Field(default_factory=list)
 
 
 class Rebuttal(Model):
@@ -99,6 +114,8 @@ class Rebuttal(Model):
     # Short phrases only this answer uses ("终端序列号", "telecom legal department"): a citizen
     # retelling the answer in their own words still quotes these.
     markers: LocalisedList = Field(default_factory=dict)
+    # The answer's meaning as concept sets ([foreign_number, system_code]), for retellings.
+    concepts: list[ConceptSet] = Field(default_factory=list)
 
 
 class StageStep(Model):
@@ -142,6 +159,41 @@ class Signal(Rule):
     # no type has enough points of its own ("account anomaly" + "give me your card number"
     # reads as fake customer service). It adds nothing to the risk.
     suggests: dict[Identifier, float] = Field(default_factory=dict)
+
+
+class Concept(Model):
+    """One thing scammers say, and the many ways to say it (both languages, slang, obfuscations)."""
+
+    id: Identifier
+    name: Localised  # shown in the evidence: "自称警方" / "claims to be police"
+    terms: LocalisedList
+    examples: Examples = Field(default_factory=Examples)  # texts that do / do not mention it
+
+
+class ConceptsFile(Model):
+    concepts: list[Concept] = Field(min_length=1)
+
+
+class LearnedBand(Model):
+    """P(scam) of the learned layer at or above `min_probability` is worth `points`."""
+
+    min_probability: float = Field(gt=0, lt=1)
+    points: float = Field(ge=0, le=10)
+
+
+class LearnedSettings(Model):
+    """The learned layer (a character n-gram model trained on tests/corpus by `antifraud train`)."""
+
+    model: NonEmpty  # path of the .npz file, relative to the library folder
+    bands: list[LearnedBand] = Field(min_length=1)  # highest band that applies gives the points
+    type_share: float = Field(ge=0, le=1)  # share of its points that also name its type
+
+    @model_validator(mode="after")
+    def _ascending(self) -> LearnedSettings:
+        values = [band.min_probability for band in self.bands]
+        if values != sorted(values) or len(set(values)) != len(values):
+            raise ValueError("bands must have strictly increasing min_probability")
+        return self
 
 
 class ContextCues(Model):
@@ -209,6 +261,8 @@ class Templates(Model):
     rebuttal_why: Localised  # {type} {doubt} {truth}: a manual rebuttal was matched
     stage_names: dict[Stage, Localised]
     combo_why: Localised  # {explain}: several signs fired together
+    concept_why: Localised  # {concepts} {explain}: a rule matched through concepts said in the citizen's words
+    model_why: Localised  # {type}: the learned layer found wording typical of a scam type
     awareness_note: Localised  # the message reads like an official reminder
     no_type_note: Localised  # warning signs found, but no script recognised
     nothing_found_note: Localised  # nothing recognised: never "safe"
@@ -228,6 +282,12 @@ class LibrarySettings(Model):
     awareness_factor: float = Field(ge=0, le=1)
     negation_window: dict[Identifier, int]
     fuzzy: FuzzySettings
+    # How close (folded characters) the concepts of one concept set must be, per script language.
+    concept_window: dict[Identifier, int]
+    # Points from several types that describe one scam add up: the runner-up types' points count
+    # this much towards the risk (not towards naming the type).
+    other_types_share: float = Field(ge=0, le=1)
+    learned: LearnedSettings | None = None
     templates: Templates
 
 

@@ -1,0 +1,189 @@
+"""The learned layer: a character n-gram linear model, one more weighted and explained piece of
+evidence among the hand-written rules (SpamAssassin's BAYES rules play the same part there).
+
+Training (`bot.training`, scikit-learn) fits a multinomial logistic regression over the presence of
+character 1-4-grams of the folded text, scaled by 1/sqrt(length); only the n-grams whose weights
+matter are kept. Prediction needs no scikit-learn: the kept n-grams sit in one Aho-Corasick
+automaton, so one pass in C finds every n-gram of the message that the model knows, and a numpy
+row sum gives the class scores. The n-grams that pushed hardest towards the predicted type are
+the spans shown to the citizen.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+import numpy as np
+import numpy.typing as npt
+
+BENIGN = "benign"
+MIN_N, MAX_N = 1, 4
+# The model reads at most this many folded characters (the head and the tail of a long paste):
+# a 64 KB log costs the same as a 6 KB one, and the rules still read everything.
+MAX_CHARS = 6000
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def prepare(folded: str) -> str:
+    """The exact text both training and prediction take n-grams from."""
+    text = _SPACE_RUN.sub(" ", folded).strip()
+    if len(text) > MAX_CHARS:
+        head = MAX_CHARS * 3 // 4
+        text = text[:head] + " " + text[-(MAX_CHARS - head - 1) :]
+    return text
+
+
+def length_scale(text: str) -> float:
+    """Presence features are divided by sqrt(length): a long text is not evidence by itself."""
+    return 1.0 / math.sqrt(max(len(text), 16))
+
+
+def ngrams(text: str) -> list[str]:
+    """Every character n-gram of the prepared text (the training analyzer)."""
+    return [text[i : i + n] for n in range(MIN_N, MAX_N + 1) for i in range(len(text) - n + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpan:
+    """A stretch of the folded text whose wording pushed the model towards `scam_type`."""
+
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    scam_probability: float  # 1 - P(benign)
+    top_type: str | None  # the most probable scam type
+    type_probability: float  # its probability
+    spans: tuple[ModelSpan, ...]  # folded-text spans, strongest first
+
+
+class ModelError(ValueError):
+    """The model file is missing, unreadable or does not fit the library; the message says which."""
+
+
+class LearnedModel:
+    """Read-only after construction; `predict` is a pure function of the folded text."""
+
+    def __init__(
+        self,
+        grams: list[str],
+        weights: npt.NDArray[np.float32],
+        intercept: npt.NDArray[np.float32],
+        classes: list[str],
+        meta: dict[str, Any],
+    ) -> None:
+        if weights.shape != (len(grams), len(classes)) or intercept.shape != (len(classes),):
+            raise ModelError(f"weights {weights.shape} / intercept {intercept.shape} do not fit {len(grams)} n-grams")
+        if BENIGN not in classes:
+            raise ModelError(f"the classes {classes} have no {BENIGN!r}")
+        self.classes = tuple(classes)
+        self.meta = meta
+        self._weights = weights
+        self._intercept = intercept
+        self._benign = classes.index(BENIGN)
+        # How much each n-gram pushes towards each class rather than towards "benign": the
+        # contribution used to pick the spans to show.
+        self._lift = weights - weights[:, [self._benign]]
+        self._automaton = ahocorasick.Automaton()
+        for index, gram in enumerate(grams):
+            self._automaton.add_word(gram, index)
+        if grams:
+            self._automaton.make_automaton()
+        self._grams = tuple(grams)
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedModel:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                grams = [str(g) for g in data["ngrams"]]
+                weights = data["weights"].astype(np.float32)
+                intercept = data["intercept"].astype(np.float32)
+                classes = [str(c) for c in data["classes"]]
+                meta = json.loads(str(data["meta"]))
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"{path}: cannot read the model: {exc}") from exc
+        return cls(grams, weights, intercept, classes, meta)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                ngrams=np.array(self._grams, dtype=str),
+                weights=self._weights.astype(np.float16).astype(np.float32),
+                intercept=self._intercept,
+                classes=np.array(self.classes, dtype=str),
+                meta=np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)),
+            )
+
+    @property
+    def size(self) -> int:
+        return len(self._grams)
+
+    def predict(self, folded: str, max_spans: int = 3) -> Prediction:
+        text = prepare(folded)
+        if not text or not self._grams:
+            return Prediction(0.0, None, 0.0, ())
+        found: dict[int, int] = {}  # n-gram index -> end position of its first occurrence
+        for end, index in self._automaton.iter(text):
+            found.setdefault(index, end)
+        if not found:
+            logits = self._intercept.astype(np.float64)
+        else:
+            rows = np.fromiter(found.keys(), dtype=np.intp, count=len(found))
+            logits = self._weights[rows].sum(axis=0, dtype=np.float64) * length_scale(text) + self._intercept
+        logits -= logits.max()
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum()
+        scam_probability = float(1.0 - probabilities[self._benign])
+        scam_only = probabilities.copy()
+        scam_only[self._benign] = -1.0
+        top = int(scam_only.argmax())
+        spans = self._spans(text, folded, found, top, max_spans) if found and max_spans else ()
+        return Prediction(scam_probability, self.classes[top], float(probabilities[top]), spans)
+
+    def _spans(self, text: str, folded: str, found: dict[int, int], top: int, max_spans: int) -> tuple[ModelSpan, ...]:
+        """The strongest n-grams towards `top`, merged where they overlap, as folded-text spans.
+
+        `text` differs from `folded` only where whitespace runs were collapsed or a long paste
+        was cut, so a span is located back in `folded` by searching its words there.
+        """
+        rows = np.fromiter(found.keys(), dtype=np.intp, count=len(found))
+        lift = self._lift[rows, top]
+        order = np.argsort(-lift)[: max_spans * 6]
+        pieces: list[tuple[int, int, float]] = []
+        for position in order:
+            weight = float(lift[position])
+            if weight <= 0:
+                break
+            index = int(rows[position])
+            gram = self._grams[index]
+            if len(gram) < 2 or not gram.strip():
+                continue
+            end = found[index] + 1
+            pieces.append((end - len(gram), end, weight))
+        pieces.sort()
+        merged: list[list[float]] = []
+        for start, end, weight in pieces:
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+                merged[-1][2] += weight
+            else:
+                merged.append([start, end, weight])
+        merged.sort(key=lambda m: -m[2])
+        spans: list[ModelSpan] = []
+        for start, end, weight in merged[:max_spans]:
+            words = text[int(start) : int(end)].strip()
+            located = folded.find(words) if words else -1
+            if located >= 0:
+                spans.append(ModelSpan(located, located + len(words), weight))
+        return tuple(spans)
