@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from bot.budget import Budget, partial_note
 from bot.fuzzy import FuzzyMatcher
 from bot.library.loader import Library, load_library
 from bot.library.schema import Region
@@ -54,18 +55,28 @@ class Engine:
         """Chinese when a fifth of the visible characters are Han, otherwise the Latin-script language."""
         return self._han_language if normalised.cjk_share >= 0.2 else self._latin_language
 
-    def analyse(self, text: str, lang: str | None = None, region: str | None = None) -> Verdict:
+    def analyse(
+        self, text: str, lang: str | None = None, region: str | None = None, budget: Budget | None = None
+    ) -> Verdict:
+        """The verdict on one message. `budget` bounds its time (default: `Budget()`, 100 ms): steps it
+        leaves no time for are skipped and the verdict is marked partial, so no message can hang."""
+        budget = budget or Budget()
         normalised = self.normaliser.normalise(text)
         if lang not in self.library.languages:
             lang = self.detect_language(normalised)
-        rule_matches = self.rules.match(normalised, lang)
-        line_matches = self.fuzzy.match(normalised)
+        rule_matches = self.rules.match(normalised, lang, budget=budget)
+        line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
         model = self.library.model
-        prediction = model.predict(normalised.text) if model is not None else None
+        prediction = model.predict(normalised.text) if model is not None and budget.allows("model") else None
         scores = score_message(
             self.library.settings, self._type_order, self._combos, rule_matches, line_matches, prediction
         )
-        if scores.risk is not Risk.NONE:
-            shown = sorted([*scores.indicator_hits, *self.rules.display_indicators(normalised)], key=lambda h: h.start)
+        if scores.risk is not Risk.NONE and budget.allows("indicators"):
+            shown = sorted(
+                [*scores.indicator_hits, *self.rules.display_indicators(normalised, budget)], key=lambda h: h.start
+            )
             scores = dataclasses.replace(scores, indicator_hits=tuple(shown))
-        return self.verdicts.build(normalised, scores, lang, self.region(region))
+        verdict = self.verdicts.build(normalised, scores, lang, self.region(region))
+        if budget.exhausted:
+            verdict = dataclasses.replace(verdict, partial=True, notes=(*verdict.notes, partial_note(lang)))
+        return verdict

@@ -15,10 +15,12 @@ from typing import Literal
 
 import ahocorasick
 
+from bot.budget import Budget
 from bot.library.loader import Library
 from bot.concepts import ConceptIndex, ConceptOccurrence
 from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
 from bot.normalise import NormalisedText, Normaliser
+from bot.patterns import LazyPattern, windows_around
 from bot.prefilter import required_literals
 
 CueKind = Literal["negation", "awareness", "citizen_report"]
@@ -61,7 +63,7 @@ def _ref(
 @dataclass(frozen=True, slots=True)
 class _Regex:
     ref: RuleRef
-    pattern: re.Pattern[str]
+    pattern: LazyPattern  # compiled on first use
     script: str  # han | latin: run only when the message has characters of that script
 
 
@@ -119,8 +121,12 @@ def _is_negated_at(position: int, negations: list[tuple[int, int]], clause_start
     return any(clause_start <= start < position and position - end <= window for start, end in negations)
 
 
-def _scoped_hits(ref: RuleRef, pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]]) -> Iterable[Hit]:
+def _scoped_hits(
+    ref: RuleRef, pattern: LazyPattern, text: str, windows: list[tuple[int, int]], budget: Budget | None
+) -> Iterable[Hit]:
     for start, end in windows:
+        if budget is not None:
+            budget.count(end - start)
         for match in pattern.finditer(text, start, end):
             if match.end() > match.start():
                 yield Hit(ref, match.start(), match.end())
@@ -197,7 +203,7 @@ class RuleMatcher:
                 script = "han" if lang in self._han_languages else "latin"
                 for pattern in patterns:
                     index = len(self._regexes)
-                    self._regexes.append(_Regex(ref, re.compile(pattern), script))
+                    self._regexes.append(_Regex(ref, LazyPattern(pattern), script))
                     if ref.kind == "indicator" and ref.rule.points == 0:
                         self._display_only.append(index)
                         continue
@@ -220,13 +226,20 @@ class RuleMatcher:
     def regex_count(self) -> int:
         return len(self._regexes)
 
-    def match(self, normalised: NormalisedText, lang: str, force_regexes: list[int] | None = None) -> RuleMatches:
-        """All rules, signals and cues that fire; `force_regexes` bypasses the prefilter (for tests)."""
+    def match(
+        self,
+        normalised: NormalisedText,
+        lang: str,
+        force_regexes: list[int] | None = None,
+        budget: Budget | None = None,
+    ) -> RuleMatches:
+        """All rules, signals and cues that fire; `force_regexes` bypasses the prefilter (for tests);
+        `budget` stops running regexes once the message's time is spent."""
         text = normalised.text
         hits: list[Hit] = []
         negations: list[tuple[int, int]] = []
         awareness = citizen_report = False
-        triggered: set[int] = set()
+        triggered: dict[int, list[tuple[int, int]]] = {}  # regex -> where its literals occur
         concept_hits: list[ConceptOccurrence] = []
         refs = self.refs
         length = len(text)
@@ -242,7 +255,7 @@ class RuleMatcher:
                 if kind == "rule":
                     hits.append(Hit(refs[index], start, end))
                 elif kind == "trigger":
-                    triggered.add(index)
+                    triggered.setdefault(index, []).append((start, end))
                 elif kind == "concept":
                     concept_hits.append(ConceptOccurrence(index, start, end))
                 elif kind == "negation":
@@ -252,7 +265,9 @@ class RuleMatcher:
                 else:
                     citizen_report = True
         forced = set(force_regexes or ()).difference(self._display_only)
-        hits.extend(self._regex_hits(normalised, sorted(triggered.union(self._always, forced))))
+        hits.extend(
+            self._regex_hits(normalised, sorted(triggered.keys() | set(self._always) | forced), triggered, budget)
+        )
 
         window = self._windows.get(lang, 8)
         clause_starts = _clause_starts(normalised) if negations else []
@@ -277,8 +292,17 @@ class RuleMatcher:
                 fired[hit.ref.index] = hit
         return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators))
 
-    def _regex_hits(self, normalised: NormalisedText, indexes: Iterable[int]) -> list[Hit]:
+    def _regex_hits(
+        self,
+        normalised: NormalisedText,
+        indexes: Iterable[int],
+        anchors: dict[int, list[tuple[int, int]]] | None = None,
+        budget: Budget | None = None,
+    ) -> list[Hit]:
+        """Run the given regexes: a triggered one only near its literals (`anchors`), a scoped one
+        only around numbers or links, the rest over the whole text; stop when the budget is spent."""
         text = normalised.text
+        length = len(text)
         scripts = set()
         if normalised.cjk_share > 0:
             scripts.add("han")
@@ -290,20 +314,29 @@ class RuleMatcher:
             regex = self._regexes[index]
             if regex.script not in scripts:
                 continue
+            if budget is not None and not budget.allows("regexes"):
+                break
             ref, pattern = regex.ref, regex.pattern
             if ref.scope != "text":
-                hits.extend(_scoped_hits(ref, pattern, text, windows[ref.scope]))
-            elif ref.kind == "indicator":
-                hits.extend(Hit(ref, m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
-            else:
-                found = pattern.search(text)
+                hits.extend(_scoped_hits(ref, pattern, text, windows[ref.scope], budget))
+                continue
+            spans = anchors.get(index) if anchors else None
+            near = windows_around(spans, pattern.reach, length) if spans else [(0, length)]
+            if ref.kind == "indicator":
+                hits.extend(_scoped_hits(ref, pattern, text, near, budget))
+                continue
+            for start, end in near:  # the first match, as a search of the whole text finds it
+                if budget is not None:
+                    budget.count(end - start)
+                found = pattern.search(text, start, end)
                 if found and found.end() > found.start():
                     hits.append(Hit(ref, found.start(), found.end()))
+                    break
         return hits
 
-    def display_indicators(self, normalised: NormalisedText) -> list[Hit]:
+    def display_indicators(self, normalised: NormalisedText, budget: Budget | None = None) -> list[Hit]:
         """Phone numbers and amounts: shown to the citizen, worth no points, so found only when needed."""
-        return self._regex_hits(normalised, self._display_only)
+        return self._regex_hits(normalised, self._display_only, budget=budget)
 
     def fires(self, entry: str, normalised: NormalisedText, lang: str) -> bool:
         """Whether one rule fires on a message: used to run each rule's own examples."""

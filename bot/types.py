@@ -69,6 +69,7 @@ class Verdict:
     stage: str | None = None  # furthest script stage the evidence reached
     awareness: bool = False  # the message reads like an official reminder, not a report
     notes: tuple[str, ...] = field(default_factory=tuple)  # what could not be told
+    partial: bool = False  # the time budget ran out: only part of the message was checked (a note says so)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form; built field by field because dataclasses.asdict deep-copies (slow on a hot path)."""
@@ -104,4 +105,5 @@ class Verdict:
             "stage": self.stage,
             "awareness": self.awareness,
             "notes": list(self.notes),
+            "partial": self.partial,
         }

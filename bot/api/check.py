@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 
 from bot.api.models import ERROR_RESPONSES, CheckRequest, VerdictOut
 from bot.api.services import Services, check_lang, check_region, check_text, get_services, require_json
+from bot.budget import Budget
+from bot.types import Verdict
 
 router = APIRouter(tags=["check"])
 
@@ -25,5 +27,11 @@ async def check(payload: CheckRequest, services: Annotated[Services, Depends(get
     check_text(payload.text, "text", services.settings.max_message_chars)
     lang = check_lang(payload.lang, services.library)
     region = check_region(payload.region, services.library) or services.settings.region
-    verdict = services.engine.analyse(payload.text, lang=lang, region=region)
+    budget_seconds = services.settings.engine_budget_ms / 1000
+    verdict = await services.pool.run(_analyse, services, payload.text, lang, region, budget_seconds)
     return JSONResponse(verdict.to_dict())
+
+
+def _analyse(services: Services, text: str, lang: str | None, region: str, budget_seconds: float) -> Verdict:
+    """Runs on a worker thread; the budget starts when the work does, not while it queues."""
+    return services.engine.analyse(text, lang=lang, region=region, budget=Budget(budget_seconds))

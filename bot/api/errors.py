@@ -35,12 +35,20 @@ _BY_STATUS = {
 class ApiError(Exception):
     """An error we mean to return, with its status, a stable code and a message for people."""
 
-    def __init__(self, status: int, code: str, message: str, fields: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields
+        self.headers = headers  # e.g. Retry-After on a 503 busy
 
 
 def error_response(
@@ -63,7 +71,7 @@ def invalid(field: str, message: str) -> ApiError:
 
 async def _api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.fields)
+    return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:

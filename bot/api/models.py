@@ -99,6 +99,7 @@ class VerdictOut(BaseModel):
     stage: str | None
     awareness: bool
     notes: list[str]
+    partial: bool = Field(description="The time budget ran out and only part of the message was checked")
 
 
 class FaqOut(BaseModel):

@@ -268,6 +268,9 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+_I18N_JSON = _json(UI_STRINGS)  # the same on every page view: serialised once
+
+
 def content_security_policy(ancestors: str) -> str:
     return f"{_CSP}; frame-ancestors {ancestors}"
 
@@ -404,7 +407,7 @@ def _page(request: Request, *, embed: bool) -> Response:
         "other_lang": other_lang,
         "other_lang_tag": LANG_TAGS[other_lang],
         "t": UI_STRINGS[lang],
-        "i18n_json": _json(UI_STRINGS),
+        "i18n_json": _I18N_JSON,
         "scam_names_json": _json(scam_names),
         "police_json": _json(police),
         "region_id": region.id if region else "",

@@ -10,11 +10,13 @@ from email.message import Message
 from fastapi import Request
 
 from bot.api.errors import ApiError, invalid
+from bot.api.pool import EnginePool
 from bot.api.settings import Settings
 from bot.dialogue import Dialogue, SessionState
 from bot.engine import Engine
 from bot.faq import FaqIndex
-from bot.library.loader import Library, load_library
+from bot.library.cache import load_library_cached
+from bot.library.loader import Library
 from bot.phrases import load_phrases
 from bot.sessions import InMemorySessionStore, SessionStore
 from bot.sms import SmsChannel, SmsReply, SmsState, load_sms_texts
@@ -36,11 +38,12 @@ class Services:
     dialogue: Dialogue
     sessions: SessionStore[SessionState]
     sms: SmsChannel
+    pool: EnginePool  # where engine work runs: worker threads, never the event loop
 
 
 def build_services(settings: Settings, library: Library | None = None) -> Services:
     """Load the library (unless given), build the indexes once; raises LibraryError on broken files."""
-    library = library or load_library(settings.library_path, settings.faq_path)
+    library = library or load_library_cached(settings.library_path, settings.faq_path)
     if settings.region not in {region.id for region in library.regions.regions}:
         log.warning("region %r is not in regions.yaml; using %r for hotlines", settings.region, library.regions.default)
     engine = Engine(library)
@@ -49,7 +52,9 @@ def build_services(settings: Settings, library: Library | None = None) -> Servic
     sessions: InMemorySessionStore[SessionState] = InMemorySessionStore(
         settings.session_ttl_seconds, settings.session_max
     )
-    return Services(settings, library, engine, faq, dialogue, sessions, build_sms(settings, library, engine, dialogue))
+    pool = EnginePool(settings.engine_workers, settings.engine_queue)
+    sms = build_sms(settings, library, engine, dialogue)
+    return Services(settings, library, engine, faq, dialogue, sessions, sms, pool)
 
 
 def build_sms(settings: Settings, library: Library, engine: Engine, dialogue: Dialogue) -> SmsChannel:

@@ -33,3 +33,10 @@ class Settings(BaseSettings):
     sms_session_ttl_seconds: int = Field(default=1800, ge=60)  # SMS conversations, apart from the web chat's
     sms_session_max: int = Field(default=10_000, ge=10)
     sms_log_text: bool = False  # log message texts: for debugging only, they can hold personal details
+    # Engine work runs on this many worker threads, never on the event loop; this many more requests
+    # may wait for one, and beyond that the API answers 503 with Retry-After (bot/api/pool.py).
+    engine_workers: int = Field(default=2, ge=1, le=64)
+    engine_queue: int = Field(default=64, ge=0, le=10_000)
+    # Time one message may take in the engine; past it the verdict is partial (and says so).
+    engine_budget_ms: int = Field(default=100, ge=1, le=60_000)
+    access_log: bool = False  # uvicorn's per-request access log: off by default, it costs ~10% of throughput

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -121,7 +120,7 @@ async def twilio_webhook(request: Request) -> Response:
         raise invalid("From", "Field required")
     text = fields.get("Body", "")[: services.settings.max_message_chars]  # never refuse a citizen's text
     message_id = fields.get("MessageSid") or fields.get("SmsSid") or None
-    reply = await run_in_threadpool(services.sms.handle, sender, text, message_id)
+    reply = await services.pool.run(services.sms.handle, sender, text, message_id)
     twiml = MessagingResponse()
     for part in reply.parts:
         twiml.message(part)
@@ -152,5 +151,5 @@ async def inbound(request: Request) -> JSONResponse:
         raise RequestValidationError(exc.errors(include_url=False, include_input=False)) from None
     services = await get_services(request)
     check_text(payload.text, "text", services.settings.max_message_chars)
-    reply = await run_in_threadpool(services.sms.handle, payload.sender, payload.text, payload.id)
+    reply = await services.pool.run(services.sms.handle, payload.sender, payload.text, payload.id)
     return JSONResponse({"to": payload.sender, "text": reply.text, "parts": list(reply.parts)})
