@@ -25,4 +25,6 @@ test: setup
 	$(BIN)/pytest
 
 bench: setup
+	command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
 	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_http.py

@@ -1,9 +1,18 @@
-"""HTTP throughput of POST /api/check against a bare FastAPI endpoint, in one run, as a ratio.
+"""HTTP throughput of every channel against a bare FastAPI endpoint, in one run, as ratios.
 
-Both servers run here on 127.0.0.1 (uvicorn, one worker each, started by this script) and are
-loaded in turn by `wrk` (Debian package `wrk`, a separate process, so the load generator does not
-share the server's interpreter) for a fixed time with the same messages. Run
-`python bench/bench_http.py`; results go in docs/benchmarks.md.
+Two uvicorn servers run here on 127.0.0.1 (one worker each, started by this script, access log
+off as in production): a bare FastAPI app (parses the same JSON body, returns its length) and
+ours. `wrk` (Debian package `wrk`, a separate process, so the load generator does not share the
+server's interpreter; `make bench` installs it when missing) loads each endpoint in turn for a
+fixed time, posting the corpus messages:
+
+    POST /api/check               one message, stateless
+    POST /api/chat (new)          a first message: a new session each time
+    POST /api/chat (continuing)   every message added to one open conversation
+    GET  /                        the chat page
+    POST /sms/twilio              Twilio's form post (signature check off for the benchmark)
+
+Run `python bench/bench_http.py`; results go in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +37,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from bot.api.app import create_app
+from bot.api.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,17 +78,17 @@ def serving(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-def lua_script(texts: list[str], path: Path) -> None:
-    """A wrk script that posts our corpus messages in turn."""
-    bodies = ",\n".join("[==[" + json.dumps({"text": text}, ensure_ascii=False) + "]==]" for text in texts)
+def lua_script(path: Path, method: str, target: str, content_type: str | None, bodies: list[str]) -> None:
+    """A wrk script that sends `bodies` in turn (or none, for a GET)."""
+    quoted = ",\n".join("[==[" + body + "]==]" for body in bodies) or "[==[]==]"
+    header = f"wrk.headers['Content-Type'] = '{content_type}'\n" if content_type else ""
     path.write_text(
-        "wrk.method = 'POST'\n"
-        "wrk.headers['Content-Type'] = 'application/json'\n"
-        f"local bodies = {{\n{bodies}\n}}\n"
+        f"wrk.method = '{method}'\n{header}"
+        f"local bodies = {{\n{quoted}\n}}\n"
         "local i = 0\n"
         "request = function()\n"
         "  i = i % #bodies + 1\n"
-        "  return wrk.format(nil, '/api/check', nil, bodies[i])\n"
+        f"  return wrk.format(nil, '{target}', nil, {'bodies[i]' if bodies else 'nil'})\n"
         "end\n",
         encoding="utf-8",
     )
@@ -101,31 +113,74 @@ def load(base: str, script: Path, seconds: int, connections: int) -> dict[str, f
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install wrk")
+def open_session(base: str) -> str:
+    """One conversation to continue: a first message, its session id."""
+    body = json.dumps({"message": "有个自称公安局的人打电话给我"}).encode()
+    request = urllib.request.Request(f"{base}/api/chat", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.load(response)["session_id"])
+
+
+def corpus(limit: int | None) -> list[str]:
     texts = [
         json.loads(line)["text"]
         for path in sorted((REPO / "tests" / "corpus").glob("*.jsonl"))
         for line in path.open(encoding="utf-8")
         if line.strip()
     ]
-    results = {}
+    return texts[:limit] if limit else texts
+
+
+def run(seconds: int, connections: int, limit: int | None) -> dict[str, dict[str, float]]:
+    texts = corpus(limit)
+    dump = json.dumps
+    checks = [dump({"text": text}, ensure_ascii=False) for text in texts]
+    chats = [dump({"message": text}, ensure_ascii=False) for text in texts]
+    sms = [urllib.parse.urlencode({"From": "+8613800000000", "To": "+8610690000", "Body": text}) for text in texts]
+    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "post.lua"
-        lua_script(texts, script)
-        for name, app in (("bare endpoint", bare_app()), ("POST /api/check", create_app())):
-            with serving(app) as base:
-                results[name] = load(base, script, args.seconds, args.connections)
-    print(f"{'server':<18}{'req/s':>9}{'p99 ms':>9}{'errors':>8}")
+        script = Path(folder) / "script.lua"
+        with serving(bare_app()) as base:
+            lua_script(script, "POST", "/api/check", "application/json", checks)
+            results["bare endpoint"] = load(base, script, seconds, connections)
+        app = create_app(Settings(sms_twilio_verify=False))
+        with serving(app) as base:
+            session = open_session(base)
+            continuing = [dump({"message": text, "session_id": session}, ensure_ascii=False) for text in texts]
+            for name, method, target, content_type, bodies in (
+                ("POST /api/check", "POST", "/api/check", "application/json", checks),
+                ("POST /api/chat (new)", "POST", "/api/chat", "application/json", chats),
+                ("POST /api/chat (continuing)", "POST", "/api/chat", "application/json", continuing),
+                ("GET /", "GET", "/", None, []),
+                ("POST /sms/twilio", "POST", "/sms/twilio", "application/x-www-form-urlencoded", sms),
+                ("GET /healthz", "GET", "/healthz", None, []),
+            ):
+                time.sleep(1)  # let the previous run's queued requests drain: they would be 503s here
+                lua_script(script, method, target, content_type, bodies)
+                results[name] = load(base, script, seconds, connections)
+    return results
+
+
+def report(results: dict[str, dict[str, float]]) -> str:
+    bare = results["bare endpoint"]["per_second"]
+    lines = [f"{'endpoint':<30}{'req/s':>9}{'ratio':>8}{'p99 ms':>9}{'non-2xx':>9}"]
     for name, result in results.items():
-        print(f"{name:<18}{result['per_second']:>9.0f}{result['p99_ms']:>9.2f}{result['errors']:>8.0f}")
-    ratio = results["POST /api/check"]["per_second"] / results["bare endpoint"]["per_second"]
-    print(f"/api/check throughput / bare endpoint: {ratio:.2f}")
+        lines.append(
+            f"{name:<30}{result['per_second']:>9.0f}{result['per_second'] / bare:>8.2f}"
+            f"{result['p99_ms']:>9.2f}{result['errors']:>9.0f}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--limit", type=int, default=None, help="corpus messages to send (default: all)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (make bench installs it)")
+    print(report(run(args.seconds, args.connections, args.limit)))
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from bot.engine import Engine
-    from bot.library.lint import library_warnings
+    from bot.library.lint import library_warnings, stale_facts
     from bot.library.loader import LibraryError, load_library
     from bot.phrases import load_phrases
     from bot.sms import load_sms_texts
@@ -140,10 +140,15 @@ def _validate(args: argparse.Namespace) -> int:
     warnings = library_warnings(library)
     for warning in warnings:
         print(f"warning: {warning}")
+    # Facts age: a stale one is a warning to re-check it, never a failure, even with --strict.
+    stale = stale_facts(library)
+    for notice in stale:
+        print(f"warning: {notice}")
     status = "FAILED" if failures else "ok"
     print(
         f"{status}: {len(library.types)} scam types, {len(library.faq)} FAQ entries, "
-        f"{len(failures)} failure(s), {len(warnings)} warning(s)"
+        f"{len(library.regions.regions)} regions, {len(failures)} failure(s), "
+        f"{len(warnings) + len(stale)} warning(s)"
     )
     return 1 if failures or (warnings and args.strict) else 0
 
@@ -198,35 +203,71 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    """Fit the learned layer on the project's own corpus (never on ../shared/eval) and write the
-    model and its cross-validated report where library.yaml says."""
+    """Fit the learned layer on the project's own corpus (never on ../shared/eval), fit its bands to
+    the library's false-positive target, and write the model and its cross-validated report."""
+    import dataclasses
+    import math
+
+    import numpy as np
+
+    from bot.engine import Engine
     from bot.evaluate import EvalFileError
     from bot.library.loader import DEFAULT_LIBRARY, load_library
-    from bot.normalise import Normaliser
-    from bot.training import TrainingSettings, dump_report, read_training_rows, report, train
+    from bot.training import (
+        TrainingSettings,
+        dump_report,
+        fit_bands,
+        out_of_fold,
+        read_training_rows,
+        report,
+        train,
+    )
 
     library_root = Path(args.library) if args.library else DEFAULT_LIBRARY
     library = load_library(library_root, with_model=False)
-    if library.settings.learned is None:
+    learned = library.settings.learned
+    if learned is None:
         print("error: library.yaml has no 'learned' section naming the model file", file=sys.stderr)
         return 2
-    normaliser = Normaliser(library.normalise)
+    rules_only = Engine(dataclasses.replace(library, model=None))
     try:
-        rows = read_training_rows([Path(p) for p in args.corpus], normaliser.fold_pattern)
+        rows = read_training_rows([Path(p) for p in args.corpus], rules_only.normaliser.fold_pattern)
+        originals = _original_texts([Path(p) for p in args.corpus])
     except (OSError, EvalFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     settings = TrainingSettings()
+    print(f"training on {len(rows)} messages ...", flush=True)
     model = train(rows, settings)
-    target = library_root / library.settings.learned.model
+    probabilities = out_of_fold(rows, settings)
+    rule_points = np.array([rules_only.points(originals[row.id]) for row in rows])
+    is_scam = np.array([row.label != "benign" for row in rows])
+    thresholds = library.settings.thresholds
+    flag_points = -library.settings.saturation * math.log(1.0 - thresholds.medium)
+    bands = fit_bands(
+        rule_points, probabilities, is_scam, learned.band_points, flag_points, learned.false_positive_target
+    )
+    model = model.with_meta(bands=[list(band) for band in bands])
+    target = library_root / learned.model
     model.save(target)
-    print(f"model: {target} ({model.size} n-grams, {len(rows)} messages)")
+    print(f"model: {target} ({model.size} n-grams); bands {bands}")
     if not args.no_report:
-        result = report(rows, settings)
+        result = report(rows, settings) | {"bands": [list(band) for band in bands]}
         report_path = target.with_suffix(".report.json")
         report_path.write_text(dump_report(result), encoding="utf-8")
         print(f"report: {report_path}")
     return 0
+
+
+def _original_texts(paths: list[Path]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for path in paths:
+        for file in sorted(path.glob("*.jsonl")) if path.is_dir() else [path]:
+            for line in file.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    data = json.loads(line)
+                    texts[str(data["id"])] = str(data["text"])
+    return texts
 
 
 def _serve(args: argparse.Namespace) -> int:

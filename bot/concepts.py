@@ -69,7 +69,9 @@ class ConceptIndex:
     def concept_id(self, index: int) -> str:
         return self.concepts[index].id
 
-    def find(self, occurrences: list[ConceptOccurrence], lang: str) -> Iterator[tuple[int, int, int, tuple[ConceptOccurrence, ...]]]:
+    def find(
+        self, occurrences: list[ConceptOccurrence], lang: str
+    ) -> Iterator[tuple[int, int, int, tuple[ConceptOccurrence, ...]]]:
         """(ref index, start, end, the occurrences used) for every concept set said close together;
         at most one match per rule."""
         by_concept: dict[int, list[ConceptOccurrence]] = {}

@@ -127,11 +127,13 @@ class Dialogue:
     # --- the paths ---------------------------------------------------------------------------
 
     def _assess(self, state: SessionState, message: str, lang: str) -> tuple[SessionState, Reply]:
-        current = self._engine.analyse(message, lang=lang, region=self._region.id)
         case_open = state.phase in (Phase.ASSESSING, Phase.AWAITING_ANSWER, Phase.URGENT)
         faq = self._faq.search(message, lang) if self._is_question(message) else None
         answer = self._faq.render(faq.best, lang, self._region) if faq is not None and faq.best is not None else None
-        if answer is not None and current.risk is not Risk.HIGH:
+        # Only a question the FAQ answers needs the message judged on its own (is it a question, or
+        # a scam quoted as one?); every other turn analyses the story once and quotes its last part.
+        current = self._engine.analyse(message, lang=lang, region=self._region.id) if answer is not None else None
+        if answer is not None and current is not None and current.risk is not Risk.HIGH:
             # A question rather than a story: answer it, and keep it only if a story is open.
             turns = self._remember(state.turns, message) if case_open else state.turns
             text = f"{answer.question}\n{answer.answer}"
@@ -148,11 +150,15 @@ class Dialogue:
 
         turns = self._remember(state.turns, message)
         story, told = self._story(turns, state.confirmed, lang)
+        current = _latest(story, turns)
         if story.stage == "aftermath":  # the story itself says money has already gone
             return self._urgent(state, message, lang)
         if story.risk is Risk.NONE:
-            local = self._writer.local(lang)
-            related = tuple(Topic(entry.id, local(entry.question)) for entry in faq.related) if faq is not None else ()
+            related = (
+                tuple(Topic(entry.id, self._writer.text(entry.question, lang)) for entry in faq.related)
+                if faq is not None
+                else ()
+            )
             text = self._writer.cant_tell(story, lang, related)
             phase = Phase.URGENT if state.phase is Phase.URGENT else Phase.IDLE
             reply = self._from_verdict(ReplyKind.CANT_TELL, text, story, current, lang, state)
@@ -176,13 +182,13 @@ class Dialogue:
             confirmed = (*confirmed, local(question.yes_means))
         turns = self._remember(state.turns, more) if more else state.turns
         story, told = self._story(turns, confirmed, lang)
-        current = self._engine.analyse(more, lang=lang, region=self._region.id) if more else None
+        current = _latest(story, turns) if more else None
         state = replace(state, turns=turns, confirmed=confirmed, pending=None, phase=Phase.ASSESSING)
         if said_yes:
             prefix = self._writer.acknowledged(lang)
             follow_up = self.choose_question(story, state.asked)
         else:
-            prefix = local(question.no_reply) if question.no_reply else self._writer.acknowledged(lang)
+            prefix = self._writer.text(question.no_reply, lang) if question.no_reply else self._writer.acknowledged(lang)
             follow_up = None
         if story.risk is Risk.NONE:
             text = f"{prefix}\n{self._writer.cant_tell(story, lang, ())}"
@@ -194,7 +200,7 @@ class Dialogue:
     def _urgent(self, state: SessionState, message: str, lang: str) -> tuple[SessionState, Reply]:
         turns = self._remember(state.turns, message) if message.strip() else state.turns
         story, _ = self._story(turns, state.confirmed, lang)
-        current = self._engine.analyse(message, lang=lang, region=self._region.id) if message.strip() else None
+        current = _latest(story, turns) if message.strip() else None
         reply = self._from_verdict(ReplyKind.URGENT, self._writer.urgent(story, lang), story, current, lang, state)
         return replace(state, phase=Phase.URGENT, turns=turns, pending=None), replace(reply, urgent=True)
 
@@ -219,7 +225,7 @@ class Dialogue:
             text = f"{prefix}\n{text}"
         if state.phase is Phase.URGENT:
             text = f"{self._writer.urgent_reminder(lang)}\n\n{text}"
-        asked = self._writer.local(lang)(question.text) if question else None
+        asked = self._writer.text(question.text, lang) if question else None
         if asked:
             text = f"{text}\n\n{asked}"
         reply = replace(self._from_verdict(ReplyKind.VERDICT, text, story, current, lang, state), question=asked)
@@ -360,3 +366,22 @@ class Dialogue:
             indicators=current.indicators if current is not None else (),
             urgent=state.phase is Phase.URGENT,
         )
+
+
+def _latest(story: Verdict, turns: tuple[str, ...]) -> Verdict:
+    """The story's verdict with only the evidence and indicators inside its last turn, as spans of
+    that turn: what a separate analysis of the message would quote, without analysing it twice."""
+    last = turns[-1] if turns else ""
+    offset = sum(len(turn) + 1 for turn in turns[:-1])  # the story joins turns with "\n"
+    end = offset + len(last)
+    evidence = tuple(
+        replace(item, span=(item.span[0] - offset, item.span[1] - offset))
+        for item in story.evidence
+        if offset <= item.span[0] and item.span[1] <= end
+    )
+    indicators = tuple(
+        replace(item, span=(item.span[0] - offset, item.span[1] - offset))
+        for item in story.indicators
+        if offset <= item.span[0] and item.span[1] <= end
+    )
+    return replace(story, evidence=evidence, indicators=indicators)

@@ -13,9 +13,10 @@ from bot.budget import Budget, partial_note
 from bot.fuzzy import FuzzyMatcher
 from bot.library.loader import Library, load_library
 from bot.library.schema import Region
+from bot.model import ModelSpan
 from bot.normalise import NormalisedText, Normaliser
 from bot.rules import RuleMatcher
-from bot.scoring import ComboRef, member_entry, score_message
+from bot.scoring import ComboRef, Scores, member_entry, score_message
 from bot.types import Risk, Verdict
 from bot.verdict import VerdictBuilder
 
@@ -55,6 +56,34 @@ class Engine:
         """Chinese when a fifth of the visible characters are Han, otherwise the Latin-script language."""
         return self._han_language if normalised.cjk_share >= 0.2 else self._latin_language
 
+    def _score(self, normalised: NormalisedText, lang: str, budget: Budget, explain: bool) -> Scores:
+        rule_matches = self.rules.match(normalised, lang, budget=budget)
+        line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
+        model = self.library.model
+        prediction = model.predict(normalised.text) if model is not None and budget.allows("model") else None
+        spans = None
+        if explain and model is not None:
+
+            def spans(scam_type: str | None) -> tuple[ModelSpan, ...]:
+                return model.spans(normalised.text, scam_type)
+
+        return score_message(
+            self.library.settings,
+            self._type_order,
+            self._combos,
+            rule_matches,
+            line_matches,
+            prediction,
+            model.bands if model is not None else (),
+            spans,
+        )
+
+    def points(self, text: str) -> float:
+        """The points behind the risk (after the awareness discount): what `antifraud train` fits
+        the learned layer's bands against."""
+        normalised = self.normaliser.normalise(text)
+        return self._score(normalised, self.detect_language(normalised), Budget(), explain=False).total
+
     def analyse(
         self, text: str, lang: str | None = None, region: str | None = None, budget: Budget | None = None
     ) -> Verdict:
@@ -64,13 +93,7 @@ class Engine:
         normalised = self.normaliser.normalise(text)
         if lang not in self.library.languages:
             lang = self.detect_language(normalised)
-        rule_matches = self.rules.match(normalised, lang, budget=budget)
-        line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
-        model = self.library.model
-        prediction = model.predict(normalised.text) if model is not None and budget.allows("model") else None
-        scores = score_message(
-            self.library.settings, self._type_order, self._combos, rule_matches, line_matches, prediction
-        )
+        scores = self._score(normalised, lang, budget, explain=True)
         if scores.risk is not Risk.NONE and budget.allows("indicators"):
             shown = sorted(
                 [*scores.indicator_hits, *self.rules.display_indicators(normalised, budget)], key=lambda h: h.start

@@ -63,7 +63,6 @@ class Prediction:
     scam_probability: float  # 1 - P(benign)
     top_type: str | None  # the most probable scam type
     type_probability: float  # its probability
-    spans: tuple[ModelSpan, ...]  # folded-text spans, strongest first
 
 
 class ModelError(ValueError):
@@ -129,34 +128,48 @@ class LearnedModel:
     def size(self) -> int:
         return len(self._grams)
 
-    def predict(self, folded: str, max_spans: int = 3) -> Prediction:
+    @property
+    def bands(self) -> tuple[tuple[float, float], ...]:
+        """(min probability, points) fitted by training, lowest first; empty if never fitted."""
+        return tuple((float(band[0]), float(band[1])) for band in self.meta.get("bands", ()))
+
+    def with_meta(self, **meta: Any) -> LearnedModel:
+        """The same weights with more training facts recorded (corpus hash, fitted bands...)."""
+        return LearnedModel(
+            list(self._grams), self._weights, self._intercept, list(self.classes), {**self.meta, **meta}
+        )
+
+    def predict(self, folded: str) -> Prediction:
+        """Class probabilities from one automaton pass and one numpy row sum (tens of µs)."""
         text = prepare(folded)
         if not text or not self._grams:
-            return Prediction(0.0, None, 0.0, ())
+            return Prediction(0.0, None, 0.0)
+        found = {index for _, index in self._automaton.iter(text)}
+        logits = self._intercept.astype(np.float64)
+        if found:
+            rows = np.fromiter(found, dtype=np.intp, count=len(found))
+            logits = logits + np.add.reduce(self._weights.take(rows, axis=0), axis=0) * length_scale(text)
+        logits -= logits.max()
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum()
+        benign = float(probabilities[self._benign])
+        probabilities[self._benign] = -1.0
+        top = int(probabilities.argmax())
+        return Prediction(1.0 - benign, self.classes[top], float(probabilities[top]))
+
+    def spans(self, folded: str, scam_type: str | None, max_spans: int = 3) -> tuple[ModelSpan, ...]:
+        """The stretches of the folded text whose n-grams pushed hardest towards `scam_type`,
+        merged where they overlap, strongest first: the words shown as this layer's evidence.
+        Computed only for verdicts worth explaining."""
+        text = prepare(folded)
+        if scam_type not in self.classes or not text:
+            return ()
+        top = self.classes.index(scam_type)
         found: dict[int, int] = {}  # n-gram index -> end position of its first occurrence
         for end, index in self._automaton.iter(text):
             found.setdefault(index, end)
         if not found:
-            logits = self._intercept.astype(np.float64)
-        else:
-            rows = np.fromiter(found.keys(), dtype=np.intp, count=len(found))
-            logits = self._weights[rows].sum(axis=0, dtype=np.float64) * length_scale(text) + self._intercept
-        logits -= logits.max()
-        probabilities = np.exp(logits)
-        probabilities /= probabilities.sum()
-        scam_probability = float(1.0 - probabilities[self._benign])
-        scam_only = probabilities.copy()
-        scam_only[self._benign] = -1.0
-        top = int(scam_only.argmax())
-        spans = self._spans(text, folded, found, top, max_spans) if found and max_spans else ()
-        return Prediction(scam_probability, self.classes[top], float(probabilities[top]), spans)
-
-    def _spans(self, text: str, folded: str, found: dict[int, int], top: int, max_spans: int) -> tuple[ModelSpan, ...]:
-        """The strongest n-grams towards `top`, merged where they overlap, as folded-text spans.
-
-        `text` differs from `folded` only where whitespace runs were collapsed or a long paste
-        was cut, so a span is located back in `folded` by searching its words there.
-        """
+            return ()
         rows = np.fromiter(found.keys(), dtype=np.intp, count=len(found))
         lift = self._lift[rows, top]
         order = np.argsort(-lift)[: max_spans * 6]
@@ -172,18 +185,33 @@ class LearnedModel:
             end = found[index] + 1
             pieces.append((end - len(gram), end, weight))
         pieces.sort()
-        merged: list[list[float]] = []
+        merged: list[tuple[int, int, float]] = []
         for start, end, weight in pieces:
             if merged and start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-                merged[-1][2] += weight
+                last = merged[-1]
+                merged[-1] = (last[0], max(last[1], end), last[2] + weight)
             else:
-                merged.append([start, end, weight])
+                merged.append((start, end, weight))
         merged.sort(key=lambda m: -m[2])
-        spans: list[ModelSpan] = []
+        # `text` differs from `folded` only where whitespace runs were collapsed or a long paste
+        # was cut, so each span is found back in `folded` by its words.
+        result: list[ModelSpan] = []
         for start, end, weight in merged[:max_spans]:
-            words = text[int(start) : int(end)].strip()
+            words = text[start:end].strip()
             located = folded.find(words) if words else -1
             if located >= 0:
-                spans.append(ModelSpan(located, located + len(words), weight))
-        return tuple(spans)
+                result.append(ModelSpan(*_whole_words(folded, located, located + len(words)), weight))
+        return tuple(result)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span so it neither starts nor ends inside a Latin word ("of[[fice]]" -> "office")."""
+    while start > 0 and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
+        start -= 1
+    while end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
+        end += 1
+    return start, end

@@ -52,7 +52,7 @@ def reach_of(source: str) -> int:
     parsed = sre_parser.parse(source)
     if _anchored(parsed):
         return WHOLE_TEXT
-    return min(parsed.getwidth()[1], MAX_REACH) + LOOKAROUND_SLACK
+    return min(int(parsed.getwidth()[1]), MAX_REACH) + LOOKAROUND_SLACK
 
 
 class LazyPattern:

@@ -8,19 +8,18 @@ like the rest of the library: every problem is reported at once, with file, entr
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
-from bot.library.lint import check_languages
+from bot.library.lint import PLACEHOLDERS, check_languages, text_problems
 from bot.library.loader import Library, LibraryError, Problem, parse_model, read_yaml
 from bot.library.schema import Identifier, Localised, LocalisedList, Model
 
-# Placeholders reply texts may use: the region's numbers, {name} (a scam type's) and {action} (advice).
-TEXT_PLACEHOLDERS = frozenset({"police", "antifraud", "sms_report", "name", "action"})
+# Placeholders reply texts may use: the region's facts, {name} (a scam type's) and {action} (advice).
+TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action"}
 
 
 def _compile_all(value: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -181,14 +180,5 @@ def _placeholder_problems(file: str, entry: str, model: BaseModel) -> list[Probl
     for field, value in _localised(model):
         for item in value.values():
             for text in [item] if isinstance(item, str) else item:
-                try:
-                    names = {name for _, name, _, _ in string.Formatter().parse(text) if name}
-                except ValueError:
-                    problems.append(Problem(file, entry, field, f"unbalanced braces in {text!r}"))
-                    continue
-                unknown = names - TEXT_PLACEHOLDERS
-                if unknown:
-                    problems.append(
-                        Problem(file, entry, field, f"unknown placeholder(s) {sorted(unknown)} in {text!r}")
-                    )
+                problems.extend(text_problems(file, entry, field, text, TEXT_PLACEHOLDERS))
     return problems

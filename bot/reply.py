@@ -17,7 +17,8 @@ from bot.library.loader import Library
 from bot.library.schema import Region
 from bot.phrases import Phrases
 from bot.types import Advice, Evidence, Indicator, Risk, Verdict
-from bot.verdict import Localiser, region_values
+from bot.regions import RegionText, region_text
+from bot.verdict import Localiser
 
 MAX_EVIDENCE_LINES = 3
 
@@ -71,15 +72,22 @@ class ReplyWriter:
     def local(self, lang: str) -> Localiser:
         return Localiser(lang, self._default_language)
 
+    def region(self, lang: str) -> RegionText:
+        return region_text(self._region, lang, self._default_language)
+
     def say(self, value: dict[str, str], lang: str, **extra: str) -> str:
-        """A text from dialogue.yaml in `lang`, with the region's numbers filled in."""
-        local = self.local(lang)
-        return local(value).format(**region_values(self._region, local), **extra)
+        """A text from dialogue.yaml in `lang` with the region's facts filled in; a sentence that
+        needs a fact the region lacks is left out (issue 11)."""
+        return self.region(lang).fill(self.local(lang)(value), **extra)
+
+    def text(self, value: dict[str, str], lang: str) -> str:
+        """Library text with no placeholders (a question, a topic) in the region's script."""
+        return self.region(lang).script(self.local(lang)(value))
 
     def type_name(self, verdict: Verdict, lang: str) -> str | None:
         if verdict.subtype is None:
             return None
-        return self.local(lang)(self._library.scam_type(verdict.subtype).name)
+        return self.text(self._library.scam_type(verdict.subtype).name, lang)
 
     def intro(self, lang: str) -> str:
         return self.say(self._texts.intro, lang)
@@ -97,7 +105,7 @@ class ReplyWriter:
         if verdict.advice.before:
             lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
         lines.append(self.say(self._texts.hotline, lang))
-        return "\n".join(lines)
+        return "\n".join(line for line in lines if line)
 
     def cant_tell(self, verdict: Verdict, lang: str, related: Sequence[Topic]) -> str:
         """Honest about not knowing, with the general safe steps, the hotline and topics to try."""
@@ -108,22 +116,21 @@ class ReplyWriter:
         if related:
             lines.append(self.say(self._texts.related, lang))
             lines += [f"- {topic.question}" for topic in related]
-        return "\n".join(lines)
+        return "\n".join(line for line in lines if line)
 
     def urgent(self, verdict: Verdict, lang: str) -> str:
         """The first minutes after paying: report, freeze, keep evidence, and what not to do next."""
         local = self.local(lang)
-        values = region_values(self._region, local)
+        region = self.region(lang)
         lines = [self.say(self._texts.urgent_header, lang)]
-        lines += [
-            f"{number}. {step.format(**values)}" for number, step in enumerate(local.many(self._texts.urgent_steps), 1)
-        ]
+        steps = region.fill_all(local.many(self._texts.urgent_steps))  # in the region's order
+        lines += [f"{number}. {step}" for number, step in enumerate(steps, 1)]
         lines.append(self.say(self._texts.urgent_do_not_header, lang))
-        lines += [f"- {item.format(**values)}" for item in local.many(self._texts.urgent_do_not)]
+        lines += [f"- {item}" for item in region.fill_all(local.many(self._texts.urgent_do_not))]
         name = self.type_name(verdict, lang)
         if name:
             lines.append(self.say(self._texts.type_line, lang, name=name))
-        return "\n".join(lines)
+        return "\n".join(line for line in lines if line)
 
     def _evidence_lines(self, evidence: Sequence[Evidence], lang: str) -> list[str]:
         """«the citizen's words» — why, for the few strongest distinct pieces."""

@@ -16,8 +16,8 @@ from typing import Literal
 import ahocorasick
 
 from bot.budget import Budget
-from bot.library.loader import Library
 from bot.concepts import ConceptIndex, ConceptOccurrence
+from bot.library.loader import Library
 from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
 from bot.normalise import NormalisedText, Normaliser
 from bot.patterns import LazyPattern, windows_around
@@ -25,6 +25,7 @@ from bot.prefilter import required_literals
 
 CueKind = Literal["negation", "awareness", "citizen_report"]
 _CUE_KINDS: tuple[CueKind, ...] = ("negation", "awareness", "citizen_report")
+_AWARENESS_CUES_NEEDED = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +118,12 @@ def _is_negated(hit: Hit, negations: list[tuple[int, int]], clause_starts: list[
 
 
 def _is_negated_at(position: int, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
+    """`negations` sorted by start: only the cues starting in this clause before `position` are
+    looked at, so a long text full of cues stays linear."""
     clause_start = clause_starts[bisect.bisect_right(clause_starts, position) - 1]
-    return any(clause_start <= start < position and position - end <= window for start, end in negations)
+    first = bisect.bisect_left(negations, (clause_start, -1))
+    last = bisect.bisect_left(negations, (position, -1))
+    return any(position - end <= window for _, end in negations[first:last])
 
 
 def _scoped_hits(
@@ -238,7 +243,8 @@ class RuleMatcher:
         text = normalised.text
         hits: list[Hit] = []
         negations: list[tuple[int, int]] = []
-        awareness = citizen_report = False
+        citizen_report = False
+        awareness_cues: set[str] = set()
         triggered: dict[int, list[tuple[int, int]]] = {}  # regex -> where its literals occur
         concept_hits: list[ConceptOccurrence] = []
         refs = self.refs
@@ -261,7 +267,7 @@ class RuleMatcher:
                 elif kind == "negation":
                     negations.append((start, end))
                 elif kind == "awareness":
-                    awareness = True
+                    awareness_cues.add(text[start:end])
                 else:
                     citizen_report = True
         forced = set(force_regexes or ()).difference(self._display_only)
@@ -270,6 +276,7 @@ class RuleMatcher:
         )
 
         window = self._windows.get(lang, 8)
+        negations.sort()
         clause_starts = _clause_starts(normalised) if negations else []
         if concept_hits:
             if negations:  # "police will never ask you to move money": the moving is not said
@@ -290,6 +297,13 @@ class RuleMatcher:
             current = fired.get(hit.ref.index)
             if current is None:
                 fired[hit.ref.index] = hit
+        # One cue alone ("谨防诈骗") is often a chat app's own banner pasted with a real scam; an
+        # official reminder or a news report says more than one such thing.
+        awareness = len(awareness_cues) >= _AWARENESS_CUES_NEEDED
+        # Someone telling what happened to them is not reading a reminder, unless the message is
+        # mostly about scams ("今天民警来讲防诈骗…谁说她涉嫌洗钱她就直接挂").
+        if citizen_report and len(awareness_cues) > _AWARENESS_CUES_NEEDED:
+            citizen_report = False
         return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators))
 
     def _regex_hits(

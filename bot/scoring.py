@@ -4,6 +4,7 @@ points when signs co-occur, cross-type signals are capped, and the thresholds li
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.fuzzy import LineMatch
@@ -66,14 +67,12 @@ def to_risk(score: float, settings: LibrarySettings) -> Risk:
     return Risk.NONE
 
 
-def learned_points(prediction: Prediction | None, settings: LibrarySettings) -> float:
-    """The points of the highest band the learned layer's P(scam) reaches."""
-    if prediction is None or settings.learned is None:
-        return 0.0
+def learned_points(probability: float, bands: tuple[tuple[float, float], ...]) -> float:
+    """The points of the highest band (min probability, points) that the probability reaches."""
     points = 0.0
-    for band in settings.learned.bands:
-        if prediction.scam_probability >= band.min_probability:
-            points = band.points
+    for minimum, band_points in bands:
+        if probability >= minimum:
+            points = band_points
     return points
 
 
@@ -84,6 +83,8 @@ def score_message(
     rules: RuleMatches,
     lines: list[LineMatch],
     prediction: Prediction | None = None,
+    bands: tuple[tuple[float, float], ...] = (),
+    model_spans: Callable[[str | None], tuple[ModelSpan, ...]] | None = None,
 ) -> Scores:
     contributions: list[Contribution] = []
     by_type = dict.fromkeys(type_order, 0.0)
@@ -166,13 +167,13 @@ def score_message(
             Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match)
         )
 
-    model_points = learned_points(prediction, settings)
+    model_points = learned_points(prediction.scam_probability, bands) if prediction is not None else 0.0
     if prediction is not None and model_points > 0 and settings.learned is not None:
         if prediction.top_type in naming:
             naming[prediction.top_type] += model_points * settings.learned.type_share
-        spans = prediction.spans or (ModelSpan(0, 0, 1.0),)
-        total_weight = sum(span.weight for span in spans) or 1.0
-        for span in spans:
+        explained = model_spans(prediction.top_type) if model_spans is not None else ()
+        total_weight = sum(span.weight for span in explained) or 1.0
+        for span in explained:
             if span.end > span.start:
                 contributions.append(
                     Contribution(
@@ -197,12 +198,7 @@ def score_message(
     # Several types' rules describing one scam (a "customer service" refund that needs a "loan"
     # to verify) add up: the others count in part.
     others = sum(points for type_id, points in by_type.items() if type_id != leader)
-    total = (
-        signal_points
-        + (by_type[leader] if leader else 0.0)
-        + settings.other_types_share * others
-        + model_points
-    )
+    total = signal_points + (by_type[leader] if leader else 0.0) + settings.other_types_share * others + model_points
     awareness = rules.awareness and not rules.citizen_report
     if awareness:
         total *= settings.awareness_factor

@@ -18,7 +18,6 @@ import hmac
 import itertools
 import logging
 import re
-import string
 import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -28,12 +27,14 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from bot.dialogue import Dialogue, SessionState
+from bot.library.lint import PLACEHOLDERS, text_problems
 from bot.library.loader import Library, LibraryError, Problem, parse_model, read_yaml
 from bot.library.schema import Localised, LocalisedList, Model, Region
 from bot.phrases import Question
 from bot.reply import Reply, ReplyKind
 from bot.sessions import SessionStore
-from bot.verdict import Localiser, region_values
+from bot.regions import RegionText, region_text
+from bot.verdict import Localiser
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,11 @@ def fit(head: Sequence[str], body: Sequence[Line], budget: int = MAX_SEGMENTS) -
 
 
 def compose(heads: Sequence[Sequence[str]], body: Sequence[Line], budget: int = MAX_SEGMENTS) -> tuple[str, ...]:
-    """The first head (most complete first) that fits the first segment, and the body after it."""
+    """The first head (most complete first) that fits the first segment, and the body after it.
+
+    Empty texts (a sentence left out because the region lacks its fact) take no room."""
+    heads = [[text for text in head if text] for head in heads]
+    body = [line for line in body if line.text]
     for head in heads:
         parts = fit(head, body, budget)
         if parts is not None:
@@ -249,7 +254,7 @@ def sentences(text: str) -> list[str]:
 # --- the texts (scripts_library/sms.yaml) --------------------------------------------------------
 
 # Placeholders sms.yaml may use: the region's numbers, and what a reply fills in.
-SMS_PLACEHOLDERS = frozenset({"police", "antifraud", "sms_report", "risk", "name", "quote", "why"})
+SMS_PLACEHOLDERS = PLACEHOLDERS | {"risk", "name", "quote", "why"}
 
 
 class Keywords(Model):
@@ -325,12 +330,7 @@ def load_sms_texts(library: Library) -> SmsFile:
         if missing := languages - set(value):
             problems.append(Problem(display, "", name, f"missing language(s) {sorted(missing)}"))
         for text in itertools.chain.from_iterable([item] if isinstance(item, str) else item for item in value.values()):
-            try:
-                unknown = {n for _, n, _, _ in string.Formatter().parse(text) if n} - SMS_PLACEHOLDERS
-            except ValueError:
-                unknown = {"(unbalanced braces)"}
-            if unknown:
-                problems.append(Problem(display, "", name, f"unknown placeholder(s) {sorted(unknown)} in {text!r}"))
+            problems.extend(text_problems(display, "", name, text, SMS_PLACEHOLDERS))
     known_types = {t.id for t in library.types} | {t.category for t in library.types}
     for type_id in sorted(set(sms.actions) - known_types):
         problems.append(Problem(display, f"actions ({type_id})", "", "not a scam type of the library"))
@@ -502,14 +502,16 @@ class SmsChannel:
         """Any text on its way out: one line, no links, plain punctuation where that keeps GSM-7."""
         return gsm_friendly(strip_links(" ".join(text.split()), self._local(lang)(self.sms.texts.link)))
 
+    def _region(self, lang: str) -> RegionText:
+        return region_text(self.region, lang, self._default_language)
+
     def _say(self, value: dict[str, str], lang: str, **extra: str) -> str:
-        """A text of sms.yaml in `lang`, with the region's numbers and `extra` filled in."""
-        local = self._local(lang)
-        return self._clean(local(value).format(**region_values(self.region, local), **extra), lang)
+        """A text of sms.yaml in `lang` with the region's facts (a sentence needing one the region
+        lacks is left out) and `extra` filled in."""
+        return self._clean(self._region(lang).fill(self._local(lang)(value), **extra), lang)
 
     def _say_all(self, values: dict[str, list[str]], lang: str) -> list[str]:
-        local = self._local(lang)
-        return [self._clean(item.format(**region_values(self.region, local)), lang) for item in local.many(values)]
+        return [self._clean(item, lang) for item in self._region(lang).fill_all(self._local(lang).many(values))]
 
     def _plain(self, kind: str, value: dict[str, str], lang: str) -> SmsReply:
         return SmsReply(compose([()], paragraph(self._say(value, lang))), kind, lang)

@@ -55,7 +55,9 @@ def read_training_rows(paths: Sequence[Path], fold: Callable[[str], str]) -> lis
         channels = _channels(file)
         for row in read_rows(file):
             if row.source not in OWN_SOURCES:
-                raise ValueError(f"{file}: row {row.id} has source {row.source!r}: only the project's own corpus trains")
+                raise ValueError(
+                    f"{file}: row {row.id} has source {row.source!r}: only the project's own corpus trains"
+                )
             if row.label == "spam":
                 continue
             label = BENIGN if row.label == "benign" else (row.types[0] if row.types else "")
@@ -171,11 +173,52 @@ def out_of_fold(
             continue
         model = train(train_rows, settings)
         for i in test_index:
-            result[i] = model.predict(rows[i].text, max_spans=0).scam_probability
+            result[i] = model.predict(rows[i].text).scam_probability
     return result
 
 
-def recall_at_fpr(probabilities: npt.NDArray[np.float64], is_scam: npt.NDArray[np.bool_], fpr: float) -> dict[str, float]:
+CUTOFF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
+
+
+def fit_bands(
+    rule_points: npt.NDArray[np.float64],
+    probabilities: npt.NDArray[np.float64],
+    is_scam: npt.NDArray[np.bool_],
+    band_points: Sequence[float],
+    flag_points: float,
+    false_positive_target: float,
+) -> tuple[tuple[float, float], ...]:
+    """Probability cut-offs for the bands, fitted as SpamAssassin re-fits its BAYES_* scores: of
+    all increasing cut-offs on a fixed grid, those that flag the most scams while the model adds
+    at most `false_positive_target` to the share of harmless rows the rules alone flag (if none
+    can, the fewest). `rule_points` are the engine's points without the model (after the
+    awareness discount); a row is flagged at `flag_points`."""
+    from itertools import combinations
+
+    benign = ~is_scam
+    rules_alone = float((rule_points[benign] >= flag_points).mean()) if benign.any() else 0.0
+    false_positive_target += rules_alone
+    best: tuple[float, float, float, tuple[float, ...]] | None = None
+    for cutoffs in combinations(CUTOFF_GRID, len(band_points)):
+        added = np.zeros_like(probabilities)
+        for cutoff, points in zip(cutoffs, band_points, strict=True):
+            added[probabilities >= cutoff] = points
+        flagged = rule_points + added >= flag_points
+        false_positives = float(flagged[benign].mean()) if benign.any() else 0.0
+        recall = float(flagged[is_scam].mean()) if is_scam.any() else 0.0
+        within = false_positives <= false_positive_target
+        # Within the target: most recall; otherwise: fewest false positives. Ties go to the
+        # higher cut-offs (the fewer points the model hands out, the better).
+        key = (1.0 if within else 0.0, recall if within else -false_positives, sum(cutoffs))
+        if best is None or key > best[:3]:
+            best = (*key, cutoffs)
+    assert best is not None
+    return tuple((float(c), float(p)) for c, p in zip(best[3], band_points, strict=True))
+
+
+def recall_at_fpr(
+    probabilities: npt.NDArray[np.float64], is_scam: npt.NDArray[np.bool_], fpr: float
+) -> dict[str, float]:
     """The threshold that flags at most `fpr` of the harmless rows, and the recall it gives."""
     benign = np.sort(probabilities[~is_scam])[::-1]
     allowed = int(np.floor(fpr * len(benign)))
@@ -200,7 +243,8 @@ def report(rows: Sequence[TrainingRow], settings: TrainingSettings) -> dict[str,
         mask = np.array([row.channel == channel for row in rows])
         result["leave_one_channel_out"][channel] = {
             "rows": int(mask.sum()),
-            "at_fpr_0.02_of_all": recall_at_fpr(by_channel, is_scam, 0.02) | {
+            "at_fpr_0.02_of_all": recall_at_fpr(by_channel, is_scam, 0.02)
+            | {
                 "recall_here": round(
                     float((by_channel[mask & is_scam] >= recall_at_fpr(by_channel, is_scam, 0.02)["threshold"]).mean())
                     if (mask & is_scam).any()

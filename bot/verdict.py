@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.library.loader import Library
 from bot.library.schema import Region, ScamType
 from bot.normalise import NormalisedText
+from bot.regions import region_text
 from bot.scoring import Contribution, Scores, to_score
 from bot.types import Advice, Candidate, Evidence, Indicator, Risk, Verdict
 
@@ -25,21 +26,6 @@ class Localiser:
 
     def many(self, value: dict[str, list[str]]) -> tuple[str, ...]:
         return tuple(value.get(self.lang) or value.get(self.default) or next(iter(value.values()), []))
-
-
-def region_values(region: Region, local: Localiser) -> dict[str, str]:
-    def pick(value: str | dict[str, str] | None, fallback: str) -> str:
-        if value is None:
-            return fallback
-        return value if isinstance(value, str) else local(value)
-
-    police = pick(region.police, "")
-    antifraud = pick(region.antifraud, police)
-    return {"police": police, "antifraud": antifraud, "sms_report": pick(region.sms_report, antifraud)}
-
-
-def _fill(texts: tuple[str, ...], values: dict[str, str]) -> tuple[str, ...]:
-    return tuple(text.format(**values) for text in texts)
 
 
 def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
@@ -108,33 +94,36 @@ class VerdictBuilder:
         for lang in library.languages:
             local = Localiser(lang, library.settings.default_language)
             for region in library.regions.regions:
-                values = region_values(region, local)
+                # The region's facts filled in, sentences needing a fact it lacks left out, urgent
+                # steps in its own order, zh in its script (issue 11).
+                text = region_text(region, lang, library.settings.default_language)
                 general = library.signals
                 self._rendered[(None, lang, region.id)] = _Rendered(
                     "",
-                    local.many(general.general_signs),
+                    text.fill_all(local.many(general.general_signs)),
                     Advice(
-                        _fill(local.many(general.general_advice.before), values),
-                        _fill(local.many(general.general_advice.after), values),
+                        text.fill_all(local.many(general.general_advice.before)),
+                        text.fill_all(local.many(general.general_advice.after)),
                     ),
                     {},
                     None,
                 )
                 for scam_type in library.types:
                     self._rendered[(scam_type.id, lang, region.id)] = _Rendered(
-                        local(scam_type.name),
-                        local.many(scam_type.warning_signs),
+                        text.script(local(scam_type.name)),
+                        text.fill_all(local.many(scam_type.warning_signs)),
                         Advice(
-                            _fill(local.many(scam_type.advice.before), values),
-                            _fill(local.many(scam_type.advice.after), values),
+                            text.fill_all(local.many(scam_type.advice.before)),
+                            text.fill_all(local.many(scam_type.advice.after)),
                         ),
-                        {step.id: local(step.next) for step in scam_type.stages},
-                        local(scam_type.legal_warning) if scam_type.legal_warning else None,
+                        {step.id: text.script(local(step.next)) for step in scam_type.stages},
+                        text.fill(local(scam_type.legal_warning)) if scam_type.legal_warning else None,
                     )
 
     def build(self, normalised: NormalisedText, scores: Scores, lang: str, region: Region) -> Verdict:
         library = self.library
         local = Localiser(lang, library.settings.default_language)
+        script = region_text(region, lang, library.settings.default_language).script
         settings = library.settings
         top = scores.top_type
         top_points = scores.by_type.get(top, 0.0) if top else 0.0
@@ -161,7 +150,7 @@ class VerdictBuilder:
                     span=span,
                     text=normalised.original[span[0] : span[1]],
                     entry=contribution.entry,
-                    why=_why(contribution, library, local),
+                    why=script(_why(contribution, library, local)),
                     weight=contribution.points,
                     scam_type=self._types[contribution.type_id].category if contribution.type_id else None,
                     stage=contribution.stage,
@@ -182,11 +171,11 @@ class VerdictBuilder:
         rendered = self._rendered[(top, lang, region.id)]
         notes: list[str] = []
         if scores.risk is Risk.NONE or (scam_type is None and not evidence):
-            notes.append(local(settings.templates.nothing_found_note))
+            notes.append(script(local(settings.templates.nothing_found_note)))
         elif scam_type is None:
-            notes.append(local(settings.templates.no_type_note))
+            notes.append(script(local(settings.templates.no_type_note)))
         if scores.awareness:
-            notes.append(local(settings.templates.awareness_note))
+            notes.append(script(local(settings.templates.awareness_note)))
         if rendered.legal_warning:
             notes.append(rendered.legal_warning)
 

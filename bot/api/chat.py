@@ -28,6 +28,6 @@ async def chat(payload: ChatRequest, services: Annotated[Services, Depends(get_s
     state = services.sessions.get(payload.session_id) if payload.session_id else None
     # An unknown or expired id is never adopted: the server alone chooses session ids.
     session_id = payload.session_id if state is not None and payload.session_id else new_session_id()
-    state, reply = await services.pool.run(services.dialogue.handle, state, payload.message, lang)
-    services.sessions.put(session_id, state)
+    new_state, reply = await services.pool.run(services.dialogue.handle, state, payload.message, lang)
+    services.sessions.put(session_id, new_state)
     return JSONResponse({"session_id": session_id, "reply": reply_json(reply)})

@@ -76,7 +76,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "after_heading": "如果已经转了钱或给了验证码",
         "check_yourself": "怎样自己核实",
         "urgent_title": "请马上行动",
-        "urgent_call": "立即拨打 {police} 报警",
+        "urgent_call": "立即联系{call}",
+        "urgent_call_plain": "立即打银行卡背面的电话冻结账户，并向警方报案",
         "faq_heading": "您问的问题",
         "quick_replies": "快速回答",
         "related_heading": "您可能还想问",
@@ -130,7 +131,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "after_heading": "If you already sent money or a code",
         "check_yourself": "How to check for yourself",
         "urgent_title": "Act now",
-        "urgent_call": "Call {police} now",
+        "urgent_call": "Contact {call} now",
+        "urgent_call_plain": "Call the number on the back of your card now, and report it to the police",
         "faq_heading": "Your question",
         "quick_replies": "Quick answers",
         "related_heading": "You may also want to ask",
@@ -284,15 +286,21 @@ def _localised(value: str | dict[str, str], lang: str) -> str:
 @dataclass(frozen=True)
 class Hotline:
     names: dict[str, str]  # per UI language
-    number: str
+    numbers: dict[str, str]  # per UI language: a number, or an app's or site's name
     tel: str | None  # tel: target when the "number" really is one (not "the app")
 
 
 def _hotlines(region: Region) -> list[Hotline]:
+    """The region's facts that carry a label (its footer), each with its verified value."""
     lines: list[Hotline] = []
-    for hotline in region.hotlines:
-        tel = hotline.number.replace(" ", "").replace("-", "") if _TEL.match(hotline.number) else None
-        lines.append(Hotline({lang: _localised(hotline.name, lang) for lang in LANGUAGES}, hotline.number, tel))
+    for fact_id, fact in region.facts.items():
+        if fact.label is None:
+            continue
+        numbers = {lang: region.fact_text(fact_id, lang, lang) or "" for lang in LANGUAGES}
+        first = next(iter(numbers.values()))
+        dial = fact.dial or (first if _TEL.match(first) else None)
+        tel = dial.replace(" ", "").replace("-", "") if dial else None
+        lines.append(Hotline({lang: _localised(fact.label, lang) for lang in LANGUAGES}, numbers, tel))
     return lines
 
 
@@ -400,7 +408,11 @@ def _page(request: Request, *, embed: bool) -> Response:
 
     types = library.types if library else ()
     scam_names = {t.id: {code: _localised(t.name, code) for code in LANGUAGES} for t in types}
-    police = {code: _localised(region.police, code) for code in LANGUAGES} if region else {}
+    # Only the region's own verified facts: no number stands in for one the region lacks.
+    police = {code: region.fact_text("police", code, code) for code in LANGUAGES} if region else {}
+    call_first = {code: region.fact_text("after_loss", code, code) for code in LANGUAGES} if region else {}
+    after_loss = region.facts.get("after_loss") if region else None
+    call_tel = after_loss.dial.replace(" ", "").replace("-", "") if after_loss and after_loss.dial else ""
     context: dict[str, Any] = {
         "lang": lang,
         "lang_tag": LANG_TAGS[lang],
@@ -409,7 +421,9 @@ def _page(request: Request, *, embed: bool) -> Response:
         "t": UI_STRINGS[lang],
         "i18n_json": _I18N_JSON,
         "scam_names_json": _json(scam_names),
-        "police_json": _json(police),
+        "police_json": _json({code: value for code, value in police.items() if value}),
+        "call_first_json": _json({code: value for code, value in call_first.items() if value}),
+        "call_tel": call_tel,
         "region_id": region.id if region else "",
         "region_names": {code: _localised(region.name, code) for code in LANGUAGES} if region else None,
         "hotlines": _hotlines(region) if region else [],

@@ -6,18 +6,24 @@ editor should meet before a type is marked reviewed, reported by `antifraud vali
 
 from __future__ import annotations
 
-import string
+import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, get_args
 
 from bot.library.loader import Problem
-from bot.library.schema import ScamType
+from bot.library.schema import FactId, ScamType
 
 if TYPE_CHECKING:
     from bot.library.loader import Library
 
-# Placeholders advice and FAQ text may use; filled from the deployment's region.
-PLACEHOLDERS = frozenset({"police", "antifraud", "sms_report"})
+# Placeholders advice and FAQ text may use: the facts a region pack may hold (schema.FactId),
+# filled from the deployment's region; a sentence needing a fact the region lacks is left out.
+PLACEHOLDERS: frozenset[str] = frozenset(get_args(FactId))
+# A fact is "stale" once checked longer ago than this: a warning, never an error, so CI stays green.
+STALE_AFTER_DAYS = 365
+_FORWARDING = re.compile(r"(?<!coming )\bforward|转发|轉發", re.IGNORECASE)
+_STEP_TAG = re.compile(r"(?:^|(?<=[。！？；])|(?<=[.!?] ))\(([a-z]+)\) ")
 
 # Coverage goals per type and language (issue 4): fewer is a warning, not an error.
 MIN_LINES = 12
@@ -44,10 +50,6 @@ def _localised_fields(scam_type: ScamType) -> Iterator[tuple[str, dict[str, str]
         yield f"rules (id={rule.id}).explain", rule.explain
     for combo in scam_type.combos:
         yield f"combos (id={combo.id}).explain", combo.explain
-
-
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def _texts(value: dict[str, str] | dict[str, list[str]]) -> Iterable[str]:
@@ -106,7 +108,17 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
 
     for signal in library.signals.signals:
         check_concepts("scripts_library/signals.yaml", f"signals (id={signal.id})", signal.concepts)
-    if library.model is not None:
+    if library.model is not None and settings.learned is not None:
+        if len(library.model.bands) != len(settings.learned.band_points):
+            problems.append(
+                Problem(
+                    "scripts_library/library.yaml",
+                    "learned",
+                    "band_points",
+                    f"the model has {len(library.model.bands)} fitted bands for "
+                    f"{len(settings.learned.band_points)} band_points: run `antifraud train`",
+                )
+            )
         type_ids = {scam_type.id for scam_type in library.types}
         for class_name in library.model.classes:
             if class_name != "benign" and class_name not in type_ids and class_name not in library.categories:
@@ -149,11 +161,7 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
         for field, value in _localised_fields(scam_type):
             problems.extend(check_languages(file, entry, field, value, languages))
             for text in _texts(value):
-                unknown = _placeholders(text) - PLACEHOLDERS
-                if unknown:
-                    problems.append(
-                        Problem(file, entry, field, f"unknown placeholder(s) {sorted(unknown)} in {text!r}")
-                    )
+                problems.extend(text_problems(file, entry, field, text, PLACEHOLDERS))
         for line in scam_type.lines:
             problems.extend(
                 _check_line_length(file, f"lines (id={line.id})", "text", line.text, settings.fuzzy.min_chars)
@@ -179,9 +187,13 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
             for field in ("question", "wordings", "answer"):
                 problems.extend(check_languages(file, entry, field, getattr(faq_entry, field), languages))
             for text in _texts(faq_entry.answer):
-                unknown = _placeholders(text) - PLACEHOLDERS
-                if unknown:
-                    problems.append(Problem(file, entry, "answer", f"unknown placeholder(s) {sorted(unknown)}"))
+                problems.extend(text_problems(file, entry, "answer", text, PLACEHOLDERS))
+    for field in ("general_advice.before", "general_advice.after", "general_signs"):
+        section, _, part = field.partition(".")
+        value = getattr(library.signals, section)
+        items = getattr(value, part) if part else value
+        for text in _texts(items):
+            problems.extend(text_problems("scripts_library/signals.yaml", "", field, text, PLACEHOLDERS))
 
     region_ids = [region.id for region in library.regions.regions]
     if library.regions.default not in region_ids:
@@ -189,19 +201,20 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
             Problem("scripts_library/regions.yaml", "", "default", f"{library.regions.default!r} is not a region")
         )
     for region in library.regions.regions:
+        file = f"scripts_library/regions/{region.id}.yaml"
         if region.default_language not in languages:
-            problems.append(
-                Problem(
-                    "scripts_library/regions.yaml",
-                    f"regions (id={region.id})",
-                    "default_language",
-                    "not a library language",
-                )
-            )
+            problems.append(Problem(file, f"region {region.id}", "default_language", "not a library language"))
+        for lang in region.script:
+            if lang not in languages:
+                problems.append(Problem(file, f"region {region.id}", "script", f"{lang!r} is not a library language"))
+        problems.extend(check_languages(file, f"region {region.id}", "name", region.name, languages))
+        for fact_id, fact in region.facts.items():
+            if not isinstance(fact.value, str):
+                problems.extend(check_languages(file, f"facts ({fact_id})", "value", fact.value, languages))
+            if fact.label is not None:
+                problems.extend(check_languages(file, f"facts ({fact_id})", "label", fact.label, languages))
         if region_ids.count(region.id) > 1:
-            problems.append(
-                Problem("scripts_library/regions.yaml", f"regions (id={region.id})", "id", "duplicate region id")
-            )
+            problems.append(Problem(file, f"region {region.id}", "id", "duplicate region id"))
     return problems
 
 
@@ -281,3 +294,48 @@ def library_warnings(library: Library) -> list[str]:
     for category in sorted(library.categories - covered):
         warnings.append(f"category {category}: no scam type covers it yet")
     return warnings
+
+
+def text_problems(file: str, entry: str, field: str, text: str, allowed: frozenset[str]) -> list[Problem]:
+    """A text's placeholders are known, its optional [..] parts and @step tags well formed, and a
+    sentence about forwarding texts names no fact but the SMS-reporting one."""
+    from bot.regions import FACT_IDS, STEP_TAGS, placeholders, split_sentences
+
+    try:
+        names = placeholders(text)
+    except ValueError:
+        return [Problem(file, entry, field, f"unbalanced braces in {text!r}")]
+    problems = []
+    unknown = names - allowed
+    if unknown:
+        problems.append(Problem(file, entry, field, f"unknown placeholder(s) {sorted(unknown)} in {text!r}"))
+    if text.count("[") != text.count("]"):
+        problems.append(Problem(file, entry, field, f"unbalanced [optional] part in {text!r}"))
+    for tag in _STEP_TAG.findall(text):
+        if tag not in STEP_TAGS:
+            problems.append(Problem(file, entry, field, f"unknown step tag ({tag}) in {text!r}"))
+    for sentence in split_sentences(text):
+        if _FORWARDING.search(sentence):
+            wrong = placeholders(sentence) & FACT_IDS - {"sms_report", "report_scam", "report_email"}
+            if wrong:
+                problems.append(
+                    Problem(file, entry, field, f"a sentence about forwarding names {sorted(wrong)}: {sentence!r}")
+                )
+    return problems
+
+
+def stale_facts(library: Library, today: date | None = None) -> list[str]:
+    """Region facts last checked more than a year ago: re-check them against their source."""
+    today = today or date.today()
+    stale = []
+    for region in library.regions.regions:
+        for fact_id, fact in region.facts.items():
+            age = (today - fact.checked).days
+            if age > STALE_AFTER_DAYS:
+                stale.append(
+                    f"region {region.id}: fact {fact_id} was last checked {fact.checked} ({age} days ago); "
+                    f"re-check it at {fact.source}"
+                )
+            elif age < 0:
+                stale.append(f"region {region.id}: fact {fact_id} has a check date in the future ({fact.checked})")
+    return stale

@@ -15,8 +15,6 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.model import LearnedModel, ModelError
-
 from bot.library.schema import (
     Concept,
     ConceptsFile,
@@ -24,10 +22,12 @@ from bot.library.schema import (
     FaqFile,
     LibrarySettings,
     NormaliseFile,
+    Region,
     RegionsFile,
     ScamType,
     SignalsFile,
 )
+from bot.model import LearnedModel, ModelError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LIBRARY = PACKAGE_ROOT / "scripts_library"
@@ -186,6 +186,15 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
     signals = load(root / "signals.yaml", SignalsFile)
     normalise = load(root / "normalise.yaml", NormaliseFile)
     regions = load(root / "regions.yaml", RegionsFile)
+    packs: list[Region] = []
+    for path in _yaml_files(root / "regions"):  # one verified pack per region (issue 11)
+        pack = load(path, Region)
+        if pack is not None:
+            if pack.id != path.stem:
+                problems.append(Problem(_display(path, root), f"region {pack.id}", "id", "must match the file name"))
+            packs.append(pack)
+    if regions is not None:
+        regions = regions.model_copy(update={"regions": [*regions.regions, *packs]})
     concepts = load(root / "concepts.yaml", ConceptsFile)
     model: LearnedModel | None = None
     if with_model and settings is not None and settings.learned is not None:

@@ -8,6 +8,7 @@ Cross-file checks (categories, references between entries, languages) live in `l
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -174,26 +175,26 @@ class ConceptsFile(Model):
     concepts: list[Concept] = Field(min_length=1)
 
 
-class LearnedBand(Model):
-    """P(scam) of the learned layer at or above `min_probability` is worth `points`."""
-
-    min_probability: float = Field(gt=0, lt=1)
-    points: float = Field(ge=0, le=10)
-
-
 class LearnedSettings(Model):
-    """The learned layer (a character n-gram model trained on tests/corpus by `antifraud train`)."""
+    """The learned layer (a character n-gram model trained on tests/corpus by `antifraud train`).
+
+    Its probability of "scam" is worth `band_points[i]` points from the i-th probability cut-off
+    on; the cut-offs are fitted by `antifraud train` (on out-of-fold predictions of the project's
+    own corpus, never on ../shared/eval) so that rules and model together flag at most
+    `false_positive_target` of the harmless messages, and are stored in the model file.
+    """
 
     model: NonEmpty  # path of the .npz file, relative to the library folder
-    bands: list[LearnedBand] = Field(min_length=1)  # highest band that applies gives the points
+    band_points: list[float] = Field(min_length=1, max_length=7)
+    false_positive_target: float = Field(gt=0, lt=0.2)
     type_share: float = Field(ge=0, le=1)  # share of its points that also name its type
 
-    @model_validator(mode="after")
-    def _ascending(self) -> LearnedSettings:
-        values = [band.min_probability for band in self.bands]
-        if values != sorted(values) or len(set(values)) != len(values):
-            raise ValueError("bands must have strictly increasing min_probability")
-        return self
+    @field_validator("band_points")
+    @classmethod
+    def _ascending(cls, value: list[float]) -> list[float]:
+        if value != sorted(value) or value[-1] <= 0:
+            raise ValueError("band_points must be ascending and end above zero")
+        return value
 
 
 class ContextCues(Model):
@@ -310,17 +311,96 @@ class Hotline(Model):
     name: Localised
 
 
+# The facts a region pack may hold, and so the placeholders advice may use (issue 11). Each names
+# ONE thing; a sentence that needs a fact the region lacks is left out, never filled with another.
+FactId = Literal[
+    "police",  # emergency police number (phone)
+    "antifraud",  # anti-fraud helpline for advice (phone)
+    "report_loss",  # where to report a fraud loss to the police (text: numbers, sites, stations)
+    "after_loss",  # who to contact first once money has gone (text), with `first` and `dial`
+    "bank_line",  # a number that puts you through to your own bank (phone)
+    "sms_report",  # a number to FORWARD scam texts to (sms, never a voice line)
+    "report_scam",  # where to report a scam number, message, website or account (app / web)
+    "report_email",  # where to forward scam e-mails (web)
+    "check_tool",  # where to check a number, link or account before paying (app / web)
+    "app",  # the official anti-fraud app (app)
+    "official_sms",  # how genuine official texts look (text: a clause)
+    "warning_sms",  # the sender of official fraud-warning texts (sms: a sender, not a number to call)
+    "consular",  # consular emergency line for citizens abroad (phone)
+    "gambling_help",  # problem-gambling helpline (phone)
+]
+FactKind = Literal["phone", "sms", "app", "web", "text"]
+# What kind each fact must be: a voice line is never offered for forwarding texts, and so on.
+FACT_KINDS: dict[str, frozenset[str]] = {
+    "police": frozenset({"phone"}),
+    "antifraud": frozenset({"phone"}),
+    "report_loss": frozenset({"phone", "web", "text"}),
+    "after_loss": frozenset({"text"}),
+    "bank_line": frozenset({"phone"}),
+    "sms_report": frozenset({"sms"}),
+    "report_scam": frozenset({"app", "web"}),
+    "report_email": frozenset({"web"}),
+    "check_tool": frozenset({"app", "web", "phone"}),
+    "app": frozenset({"app"}),
+    "official_sms": frozenset({"text"}),
+    "warning_sms": frozenset({"sms"}),
+    "consular": frozenset({"phone"}),
+    "gambling_help": frozenset({"phone"}),
+}
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
+
+
+class Fact(Model):
+    """One verified fact of a region: what sentences say, and where and when it was checked."""
+
+    value: NonEmpty | Localised  # a number, or text per language ("the ScamShield app")
+    kind: FactKind
+    source: Url  # the official page it was checked against
+    checked: date  # when; `antifraud validate` warns once this is more than a year ago
+    label: Localised | None = None  # set: listed on the page footer under this name
+    dial: NonEmpty | None = None  # the number a tel: link calls, when the value is more than one
+    first: Literal["bank", "police"] | None = None  # after_loss only: who comes first in urgent steps
+    note: NonEmpty | None = None  # for editors: what the source says, caveats
+
+    @model_validator(mode="after")
+    def _dial_is_a_number(self) -> Fact:
+        if self.dial is not None and not re.fullmatch(r"\+?[0-9][0-9 -]{1,20}", self.dial):
+            raise ValueError(f"dial {self.dial!r} is not a phone number")
+        return self
+
+
 class Region(Model):
+    """One region pack, scripts_library/regions/<id>.yaml: its name, script and verified facts."""
+
     id: Identifier
-    name: Localised
-    # A number, or text per language where there is no single number ("your local emergency number").
-    police: NonEmpty | Localised
-    antifraud: NonEmpty | Localised
-    sms_report: NonEmpty | Localised | None = None
+    name: Localised  # as the region's own authorities write it
     default_language: Identifier
-    hotlines: list[Hotline] = Field(default_factory=list)
+    # Per language, how the region writes it: zh in hk and tw is shown in traditional characters.
+    script: dict[Identifier, Literal["hans", "hant-hk", "hant-tw"]] = Field(default_factory=dict)
+    facts: dict[FactId, Fact] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _kinds_and_order(self) -> Region:
+        for fact_id, fact in self.facts.items():
+            if fact.kind not in FACT_KINDS[fact_id]:
+                allowed = ", ".join(sorted(FACT_KINDS[fact_id]))
+                raise ValueError(f"fact {fact_id!r} is a {fact.kind}; it must be one of: {allowed}")
+            if (fact.first is not None) != (fact_id == "after_loss"):
+                raise ValueError(f"fact {fact_id!r}: `first` belongs to after_loss, and after_loss needs it")
+        return self
+
+    def fact_text(self, fact_id: str, lang: str, default: str) -> str | None:
+        """A fact's value in `lang` (else the default language), or None when the region lacks it."""
+        fact = dict(self.facts).get(fact_id)
+        if fact is None:
+            return None
+        if isinstance(fact.value, str):
+            return fact.value
+        return fact.value.get(lang) or fact.value.get(default) or next(iter(fact.value.values()))
 
 
 class RegionsFile(Model):
+    """scripts_library/regions.yaml: which pack a deployment uses unless told otherwise."""
+
     default: Identifier
-    regions: list[Region] = Field(min_length=1)
+    regions: list[Region] = Field(default_factory=list)  # filled from scripts_library/regions/*.yaml

@@ -29,6 +29,8 @@
     strings: parseJson(body.dataset.strings),
     scamNames: parseJson(body.dataset.scamNames),
     police: parseJson(body.dataset.police),
+    callFirst: parseJson(body.dataset.callFirst),
+    callTel: body.dataset.callTel || "",
     parentOrigin: body.dataset.parentOrigin || "",
   };
   // Inside the widget's iframe we talk to the parent page, and only to the exact origin it named.
@@ -54,14 +56,19 @@
     const table = config.strings[language || lang] || {};
     let text = typeof table[key] === "string" ? table[key] : key;
     for (const [name, value] of Object.entries(vars || {})) {
-      text = text.split("{" + name + "}").join(value);
+      if (!value) {
+        // The region has no such fact: the sentence that needs it is left out, never filled.
+        const sentences = text.match(/[^.!?。！？]+[.!?。！？]*\s*/g) || [text];
+        text = sentences.filter((part) => !part.includes("{" + name + "}")).join("").trim();
+      }
+      text = text.split("{" + name + "}").join(value || "");
     }
     return text;
   }
 
   function policeNumber(language) {
     const value = config.police[language || lang];
-    return typeof value === "string" ? value : "110";
+    return typeof value === "string" ? value : ""; // no number stands in for one the region lacks
   }
 
   // Build an element; children are strings (inserted as text nodes, never parsed) or nodes.
@@ -326,11 +333,13 @@
     return risk ? "cant_tell" : "intro";
   }
 
+  // Who to contact first once money has gone, as the region's own guidance says (bank or police).
   function callLink(language, className) {
-    const police = policeNumber(language);
-    const label = t("urgent_call", language, { police });
-    if (!/^\+?[0-9][0-9 -]{1,20}$/.test(police)) return el("p", { class: "urgent-call-text" }, label);
-    return el("a", { class: className, href: "tel:" + police.replace(/[ -]/g, "") }, label);
+    const call = config.callFirst[language || lang];
+    if (typeof call !== "string" || !call) return el("p", { class: "urgent-call-text" }, t("urgent_call_plain", language));
+    const label = t("urgent_call", language, { call });
+    if (!/^\+?[0-9]{2,20}$/.test(config.callTel)) return el("p", { class: "urgent-call-text" }, label);
+    return el("a", { class: className, href: "tel:" + config.callTel }, label);
   }
 
   function renderReply(reply, user, text) {

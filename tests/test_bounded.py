@@ -1,0 +1,255 @@
+"""Fast and bounded (issue 13): linear regexes, a per-message budget, engine work off the event loop,
+one analysis per chat turn, the compiled-library cache. No wall-clock thresholds: the assertions are on
+the engine's own budget flag, its work counters, growth ratios and the order things happen in."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.api.app import create_app
+from bot.api.pool import EnginePool
+from bot.api.settings import Settings
+from bot.budget import PARTIAL_NOTE, Budget
+from bot.dialogue import Dialogue
+from bot.engine import Engine
+from bot.faq import FaqIndex
+from bot.library.cache import fingerprint, load_library_cached
+from bot.library.loader import Library
+from bot.library.pump import pump
+from bot.patterns import WHOLE_TEXT, reach_of, windows_around
+
+SIZE_LIMIT = Settings().max_message_chars
+
+# --- every regex linear ------------------------------------------------------------------------
+
+
+def test_the_pump_catches_a_quadratic_number_pattern_and_passes_its_linear_rewrite() -> None:
+    slow = pump(r"\d[\d,]*(\.\d+)?\s?(万元|元)", size=4000)
+    assert slow is not None and slow.growth > 8 and slow.piece.startswith("1")
+    assert pump(r"(?<![\d,])\d[\d,]*+(\.\d++)?\s?(万元|元)", size=4000) is None
+
+
+def test_windows_reach_as_far_as_a_match_can_and_anchored_patterns_see_everything() -> None:
+    assert reach_of("安全账户") < 64
+    assert reach_of(r"(转账|汇款)[^。]{0,10}安全账户") >= 10 + 4
+    assert reach_of(r"^(?=.*钱).*视频") == WHOLE_TEXT
+    assert windows_around([(100, 104), (120, 124), (900, 904)], 50, 1000) == [(50, 174), (850, 954)]
+    assert windows_around([(10, 12)], WHOLE_TEXT, 30) == [(0, 30)]
+
+
+_PIECES = st.sampled_from(
+    [
+        "1",
+        "1,",
+        "1.",
+        "9 ",
+        "元",
+        "万",
+        "%",
+        "返水",
+        "安全账户",
+        "转账",
+        "视频",
+        "公安",
+        "验证码",
+        "police ",
+        "safe account ",
+        "bitcoin ",
+        "dollars ",
+        "$1,",
+        "www.",
+        "a-",
+        ".com",
+        "http://",
+        "。",
+        "\n",
+        " ",
+        "a",
+    ]
+)
+
+
+@st.composite
+def adversarial_texts(draw: st.DrawFn) -> str:
+    """Runs of the pieces that make backtracking patterns slow, up to the message size limit."""
+    parts = draw(st.lists(st.tuples(_PIECES, st.integers(1, 2500)), min_size=1, max_size=6))
+    return "".join(piece * count for piece, count in parts)[:SIZE_LIMIT]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=adversarial_texts())
+def test_no_message_up_to_the_size_limit_exhausts_the_budget(engine: Engine, text: str) -> None:
+    """Hypothesis searches for slow inputs; the engine's own flag says whether the budget ran out.
+    A generous budget: only super-linear work can spend it. Regexes never scan a character twice."""
+    budget = Budget(5.0)
+    verdict = engine.analyse(text, budget=budget)
+    assert not budget.exhausted and not verdict.partial, budget.skipped
+    folded = len(engine.normaliser.normalise(text).text)
+    assert budget.regex_chars <= engine.rules.regex_count * max(folded, 1)
+
+
+class _Clock:
+    """A clock that moves only when told: the budget runs out exactly where a test says."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_spent_budget_gives_a_partial_verdict_that_says_so(engine: Engine) -> None:
+    clock = _Clock()
+    budget = Budget(1.0, clock=clock)
+    clock.now = 2.0  # the time is already gone: no regex, no fuzzy matching, no learned layer
+    verdict = engine.analyse("公安局说你涉嫌洗钱，把钱转到安全账户，不要告诉家人", budget=budget)
+    assert verdict.partial and budget.exhausted
+    assert "regexes" in budget.skipped and "fuzzy" in budget.skipped
+    assert verdict.notes[-1] == PARTIAL_NOTE["zh"]
+    assert verdict.to_dict()["partial"] is True
+    assert verdict.risk.value != "none" or verdict.notes  # never "safe" silently
+
+
+def test_an_ordinary_message_is_not_partial(engine: Engine) -> None:
+    verdict = engine.analyse("明天下午三点开会，记得带上周的报表。")
+    assert not verdict.partial and verdict.to_dict()["partial"] is False
+
+
+# --- a chat turn as cheap as a check -------------------------------------------------------------
+
+
+class _CountingEngine:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def analyse(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self._engine.analyse(*args, **kwargs)
+
+
+def test_a_chat_turn_analyses_once(engine: Engine, library: Library) -> None:
+    counting = _CountingEngine(engine)
+    dialogue = Dialogue(counting, FaqIndex(library, engine.normaliser))  # type: ignore[arg-type]
+    state, reply = dialogue.handle(None, "有个自称公安局的人打电话给我")
+    assert counting.calls == 1
+    counting.calls = 0
+    state, reply = dialogue.handle(state, "他说我涉嫌洗钱，要我把钱转到安全账户")
+    assert counting.calls == 1
+    # the evidence still points at the message just sent
+    message = "他说我涉嫌洗钱，要我把钱转到安全账户"
+    assert reply.evidence and all(message[e.span[0] : e.span[1]] == e.text for e in reply.evidence)
+
+
+# --- the event loop never waits on the engine --------------------------------------------------
+
+
+class _GatedEngine:
+    """The real engine, except that analyse waits until the test opens the gate."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.gate = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def analyse(self, *args: Any, **kwargs: Any) -> Any:
+        self.entered.release()
+        assert self.gate.wait(timeout=30)
+        return self._engine.analyse(*args, **kwargs)
+
+
+@pytest.fixture()
+def gated(library: Library) -> Iterator[tuple[Any, _GatedEngine]]:
+    app = create_app(Settings(), library)
+    services = app.state.services
+    gated_engine = _GatedEngine(services.engine)
+    app.state.services = dataclasses.replace(services, engine=gated_engine, pool=EnginePool(workers=2, queue=1))
+    yield app, gated_engine
+    gated_engine.gate.set()
+
+
+def test_health_answers_while_the_engine_is_busy_and_a_full_queue_gets_503(gated: tuple[Any, _GatedEngine]) -> None:
+    app, gated_engine = gated
+
+    async def scenario() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            body = {"text": "公安局说你涉嫌洗钱，把钱转到安全账户"}
+            checks = [asyncio.create_task(client.post("/api/check", json=body)) for _ in range(3)]
+            for _ in range(2):  # both workers are inside the engine, the third request waits
+                await asyncio.to_thread(gated_engine.entered.acquire, True, 30)
+            health = await client.get("/healthz")
+            assert health.status_code == 200 and health.json() == {"status": "ok"}
+            assert not any(task.done() for task in checks)  # answered before any check finished
+            busy = await client.post("/api/check", json=body)  # 2 running + 1 queued: full
+            assert busy.status_code == 503
+            assert busy.json()["error"]["code"] == "busy" and busy.headers["retry-after"] == "1"
+            gated_engine.gate.set()
+            responses = await asyncio.gather(*checks)
+            assert [response.status_code for response in responses] == [200, 200, 200]
+            assert all(response.json()["risk"] == "high" for response in responses)
+
+    asyncio.run(scenario())
+
+
+# --- start fast: the compiled library cache ------------------------------------------------------
+
+
+def _same(one: Library, other: Library) -> bool:
+    """Equal knowledge; the learned model (no __eq__) is compared by what it predicts."""
+    if (one.model is None) != (other.model is None):
+        return False
+    if one.model is not None and other.model is not None:
+        sample = "公安局说你涉嫌洗钱，把钱转到安全账户"
+        if one.model.predict(sample) != other.model.predict(sample):
+            return False
+    return dataclasses.replace(one, model=None) == dataclasses.replace(other, model=None)
+
+
+def test_the_library_cache_is_reused_until_a_file_changes(
+    library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTIFRAUD_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_library_cached(library_copy)
+    entries = list((tmp_path / "cache").glob("library-*.pickle"))
+    assert len(entries) == 1
+    again = load_library_cached(library_copy)
+    assert _same(again, first) and again is not first  # read back from the pickle
+    key = fingerprint(library_copy)
+    regions = library_copy / "regions.yaml"
+    regions.write_text(regions.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert fingerprint(library_copy) != key
+    load_library_cached(library_copy)
+    assert [p.name for p in (tmp_path / "cache").glob("library-*.pickle")] != [p.name for p in entries]
+
+
+def test_the_cache_can_be_turned_off(library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTIFRAUD_CACHE_DIR", "off")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    load_library_cached(library_copy)
+    assert not (tmp_path / ".cache").exists()
+
+
+def test_a_broken_cache_entry_is_rebuilt(library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTIFRAUD_CACHE_DIR", str(tmp_path / "cache"))
+    expected = load_library_cached(library_copy)
+    (entry,) = (tmp_path / "cache").glob("library-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert _same(load_library_cached(library_copy), expected)
