@@ -191,7 +191,14 @@ def slow_regexes(library: Library, phrases: Phrases, size: int) -> list[str]:
 def _eval(args: argparse.Namespace) -> int:
     from bot.evaluate import EvalFileError, format_table, read_rows, report, run
 
-    engine = _engine(args.library)
+    if args.without_model:
+        import dataclasses
+
+        from bot.engine import Engine
+
+        engine = Engine(dataclasses.replace(_load(args.library), model=None))
+    else:
+        engine = _engine(args.library)
     try:
         outcomes = run(engine, read_rows(Path(args.file)))
     except (OSError, EvalFileError) as exc:
@@ -318,6 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="measure recall, false positives and type accuracy on a JSONL file")
     evaluate.add_argument("file")
     evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--without-model", action="store_true", help="turn the learned layer off (to measure it)")
     evaluate.add_argument("--library", help="library folder (default: the bundled one)")
     evaluate.set_defaults(handler=_eval)
 

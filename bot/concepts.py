@@ -49,6 +49,12 @@ class ConceptIndex:
                     folded = normaliser.fold_pattern(term)
                     if folded:
                         self._terms.append((folded, index))
+        # "signal.url" -> the concepts a hit of that signal also says
+        self.by_signal: dict[str, tuple[int, ...]] = {}
+        for index, concept in enumerate(self.concepts):
+            for signal_id in concept.signals:
+                entry = f"signal.{signal_id}"
+                self.by_signal[entry] = (*self.by_signal.get(entry, ()), index)
         self._windows = dict(library.settings.concept_window)
         self._default_window = max(self._windows.values(), default=40)
         # Each pattern is filed under its first concept: only patterns whose first concept was

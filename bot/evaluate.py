@@ -23,6 +23,7 @@ class Row:
     types: tuple[str, ...]
     source: str
     lang: str
+    channel: str = "unknown"  # sms | ad | chat | call | post | email, where the file says
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class Outcome:
     row: Row
     flagged: bool
     top_type: str | None
+    score: float = 0.0
 
 
 def read_rows(path: Path) -> Iterator[Row]:
@@ -49,6 +51,7 @@ def read_rows(path: Path) -> Iterator[Row]:
                     types=tuple(data.get("types") or ()),
                     source=str(data.get("source", "unknown")),
                     lang=str(data.get("lang", "unknown")),
+                    channel=str(data.get("channel") or "unknown"),
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise EvalFileError(f"{path}:{number}: {type(exc).__name__}: {exc}") from exc
@@ -58,7 +61,7 @@ def run(engine: Engine, rows: Iterable[Row]) -> list[Outcome]:
     outcomes = []
     for row in rows:
         verdict = engine.analyse(row.text)
-        outcomes.append(Outcome(row, verdict.risk.flagged, verdict.scam_type))
+        outcomes.append(Outcome(row, verdict.risk.flagged, verdict.scam_type, verdict.score))
     return outcomes
 
 
@@ -80,10 +83,30 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
+def recall_at_false_positive_rate(outcomes: list[Outcome], rate: float) -> dict[str, float] | None:
+    """Scam recall if the score threshold were set so that at most `rate` of the harmless rows
+    are flagged: how good the ranking is, whatever the library's own thresholds."""
+    benign = sorted((o.score for o in outcomes if o.row.label == "benign"), reverse=True)
+    scams = [o.score for o in outcomes if o.row.label == "scam"]
+    if not benign or not scams:
+        return None
+    allowed = int(rate * len(benign))
+    threshold = benign[allowed] + 1e-9 if allowed < len(benign) else 0.0
+    return {
+        "threshold": round(threshold, 4),
+        "scam_recall": round(sum(score >= threshold for score in scams) / len(scams), 4),
+        "false_positive_rate": round(sum(score >= threshold for score in benign) / len(benign), 4),
+    }
+
+
 def report(outcomes: list[Outcome]) -> dict[str, Any]:
-    """Overall metrics plus the same four metrics per source and per language."""
+    """Overall metrics plus the same four metrics per source, language and channel, and recall at
+    fixed false-positive rates."""
     result = metrics(outcomes)
-    for key, attribute in (("by_source", "source"), ("by_lang", "lang")):
+    result["at_false_positive_rate"] = {
+        str(rate): recall_at_false_positive_rate(outcomes, rate) for rate in (0.01, 0.02)
+    }
+    for key, attribute in (("by_source", "source"), ("by_lang", "lang"), ("by_channel", "channel")):
         groups: dict[str, list[Outcome]] = {}
         for outcome in outcomes:
             groups.setdefault(getattr(outcome.row, attribute), []).append(outcome)
@@ -105,7 +128,15 @@ def format_table(result: dict[str, Any]) -> str:
         )
 
     lines.append(row("all", result))
-    for key in ("by_source", "by_lang"):
-        for name, m in result[key].items():
+    for key in ("by_source", "by_lang", "by_channel"):
+        groups = result[key]
+        if key == "by_channel" and list(groups) == ["unknown"]:
+            continue  # the file says nothing of channels
+        for name, m in groups.items():
             lines.append(row(f"{key[3:]}: {name}", m))
+    for rate, figures in result["at_false_positive_rate"].items():
+        if figures is not None:
+            lines.append(
+                f"recall at FP rate <= {rate}: {figures['scam_recall']:.3f} (score threshold {figures['threshold']})"
+            )
     return "\n".join(lines)

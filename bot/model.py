@@ -196,16 +196,40 @@ class LearnedModel:
         # `text` differs from `folded` only where whitespace runs were collapsed or a long paste
         # was cut, so each span is found back in `folded` by its words.
         result: list[ModelSpan] = []
-        for start, end, weight in merged[:max_spans]:
+        for start, end, weight in merged:
             words = text[start:end].strip()
             located = folded.find(words) if words else -1
-            if located >= 0:
-                result.append(ModelSpan(*_whole_words(folded, located, located + len(words)), weight))
+            if located < 0:
+                continue
+            span_start, span_end = _whole_words(folded, located, located + len(words))
+            if _says_something(folded[span_start:span_end]) and not any(
+                span_start < other.end and other.start < span_end for other in result
+            ):
+                result.append(ModelSpan(span_start, span_end, weight))
+            if len(result) == max_spans:
+                break
         return tuple(result)
 
 
 def _is_word_char(char: str) -> bool:
-    return char.isascii() and char.isalnum()
+    return char.isascii() and (char.isalnum() or char == "'")
+
+
+_FUNCTION_WORDS = frozenset(
+    "a an the i i'm im we we're you your our my me to of in on at for from and or is are be this that it "
+    "with by as was were will can m s".split()
+)
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z']+")
+
+
+def _says_something(words: str) -> bool:
+    """A span worth showing: two Chinese characters, or a Latin content word of four letters or
+    more (not "our", "from", "m calling" cut out of "I'm calling" is fine once widened)."""
+    if len(_HAN.findall(words)) >= 2:
+        return True
+    content = [w for w in _LATIN_WORD.findall(words) if w not in _FUNCTION_WORDS]
+    return any(len(w) >= 4 for w in content)
 
 
 def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:

@@ -80,9 +80,10 @@ class Hit:
 class RuleMatches:
     fired: dict[int, Hit]  # first hit of each rule that fired, by RuleRef.index
     negated: tuple[Hit, ...]  # hits cancelled by a negation ("will never ask...")
-    awareness: bool  # reads like an official reminder
+    awareness: bool  # reads like an official reminder (two or more awareness cues)
     citizen_report: bool  # reads like a citizen telling what happened to them
     indicators: tuple[Hit, ...]  # every indicator occurrence (URLs, numbers...)
+    awareness_cues: int = 0  # how many different awareness cues the message has
 
 
 _LATIN_LETTER = re.compile("[a-z]")
@@ -278,6 +279,11 @@ class RuleMatcher:
         window = self._windows.get(lang, 8)
         negations.sort()
         clause_starts = _clause_starts(normalised) if negations else []
+        bridged = self.concepts.by_signal
+        if bridged:
+            for hit in hits:
+                for concept_index in bridged.get(hit.ref.entry, ()):
+                    concept_hits.append(ConceptOccurrence(concept_index, hit.start, hit.end))
         if concept_hits:
             if negations:  # "police will never ask you to move money": the moving is not said
                 concept_hits = [
@@ -304,7 +310,9 @@ class RuleMatcher:
         # mostly about scams ("今天民警来讲防诈骗…谁说她涉嫌洗钱她就直接挂").
         if citizen_report and len(awareness_cues) > _AWARENESS_CUES_NEEDED:
             citizen_report = False
-        return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators))
+        return RuleMatches(
+            fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues)
+        )
 
     def _regex_hits(
         self,

@@ -199,7 +199,14 @@ def score_message(
     # to verify) add up: the others count in part.
     others = sum(points for type_id, points in by_type.items() if type_id != leader)
     total = signal_points + (by_type[leader] if leader else 0.0) + settings.other_types_share * others + model_points
-    awareness = rules.awareness and not rules.citizen_report
+    # An official reminder or news report says two things only reminders say; with one such cue,
+    # the learned layer's confident "this reads like an ordinary message" settles it.
+    confident_harmless = (
+        prediction is not None
+        and rules.awareness_cues >= 1
+        and prediction.scam_probability < settings.awareness_model_below
+    )
+    awareness = (rules.awareness or confident_harmless) and not rules.citizen_report
     if awareness:
         total *= settings.awareness_factor
     score = to_score(total, settings)

@@ -18,9 +18,8 @@ import hmac
 import itertools
 import logging
 import re
-import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,10 +29,11 @@ from bot.dialogue import Dialogue, SessionState
 from bot.library.lint import PLACEHOLDERS, text_problems
 from bot.library.loader import Library, LibraryError, Problem, parse_model, read_yaml
 from bot.library.schema import Localised, LocalisedList, Model, Region
+from bot.phone import normalise_number
 from bot.phrases import Question
-from bot.reply import Reply, ReplyKind
-from bot.sessions import SessionStore
 from bot.regions import RegionText, region_text
+from bot.reply import Reply, ReplyKind
+from bot.sessions import LocalLocks, Locks, SessionStore
 from bot.verdict import Localiser
 
 log = logging.getLogger(__name__)
@@ -284,6 +284,7 @@ class SmsTexts(Model):
     urgent_hotline: Localised
     cant_tell: Localised
     tell_more: Localised
+    slow_down: Localised  # the one notice to a number over its rate limit; silence after it
     evidence: Localised
     menu: Localised
     link: Localised
@@ -389,16 +390,24 @@ class SmsState:
 @dataclass(frozen=True, slots=True)
 class SmsReply:
     parts: tuple[str, ...]  # each one SMS segment; joined by newlines they fit the budget as one message
-    kind: str  # a ReplyKind, or help | stop | start | reset | details | silent
+    kind: str  # a ReplyKind, or help | stop | start | reset | details | silent | limited
     lang: str
+    risk: str | None = None  # the verdict's, when the reply carries one (for the operator's counts)
+    scam_type: str | None = None
 
     @property
     def text(self) -> str:
         return "\n".join(self.parts)
 
 
+# What a rate limit says about a number's next text: answer it, send the one "slow down" notice, or
+# stay silent until the window has passed (bot/api/ratelimit.py).
+Budget = Literal["ok", "notice", "silent"]
+
+
 class SmsChannel:
-    """Built once per service; the stores are its only state, each bounded and safe across threads."""
+    """Built once per service; the stores are its only state, each bounded and safe across threads
+    (and, given Redis stores and locks, across processes)."""
 
     def __init__(
         self,
@@ -412,6 +421,9 @@ class SmsChannel:
         opt_outs: SessionStore[bool],
         replies: SessionStore[SmsReply],
         log_text: bool = False,
+        locks: Locks | None = None,
+        budget: Callable[[str], Budget] | None = None,
+        observer: Callable[[SmsReply, str], None] | None = None,
     ) -> None:
         self.dialogue = dialogue
         self.region = region
@@ -424,7 +436,9 @@ class SmsChannel:
         self._default_language = library.settings.default_language
         # One sender's messages are handled one at a time (a retry waits for the first answer);
         # different senders mostly take different locks.
-        self._locks = tuple(threading.Lock() for _ in range(64))
+        self._locks: Locks = locks or LocalLocks()
+        self._budget = budget  # per hashed number; None: no limit
+        self._observer = observer  # told of each fresh reply (never a retry): metrics and insights
         self._keywords = {
             fold_keyword(word): (group, lang)
             for group, words in sms.keywords
@@ -434,19 +448,22 @@ class SmsChannel:
         self._details = {detail.key: detail for detail in sms.details}
 
     def sender_key(self, number: str) -> str:
-        """HMAC-SHA256(salt, number): stable for a number while the salt is, useless without it."""
-        plain = re.sub(r"[^\w+]", "", number)
+        """HMAC-SHA256(salt, number in E.164): every written form of one number is one key (bot/phone.py),
+        stable while the salt is, and useless without it."""
+        plain = normalise_number(number, self.region.id)
         return hmac.new(self._salt, plain.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def handle(self, number: str, text: str, message_id: str | None = None) -> SmsReply:
         """The reply to one incoming text; a retry of a message already answered gets that answer."""
         sender = self.sender_key(number)
         key = f"{sender}:{message_id}" if message_id else None
-        with self._locks[int(sender[:8], 16) % len(self._locks)]:
+        with self._locks.hold(sender):
             cached = self.replies.get(key) if key else None
-            reply = cached or self._respond(sender, text)
+            reply = cached or self._budgeted(sender, text)
             if key and cached is None:
                 self.replies.put(key, reply)
+        if cached is None and self._observer is not None:
+            self._observer(reply, text)
         log.info(
             "sms %s from %s: %s%s, %d part(s), %d segment(s)",
             message_id or "-",
@@ -461,6 +478,21 @@ class SmsChannel:
         return reply
 
     # --- what a message asks for -----------------------------------------------------------------
+
+    def _budgeted(self, sender: str, text: str) -> SmsReply:
+        """Within the number's budget, the reply; beyond it one short notice, then silence. STOP and
+        START are always honoured (carriers require it), and cost nothing."""
+        group, keyword_lang = self._keywords.get(fold_keyword(text), ("", ""))
+        if self._budget is None or group in ("stop", "start"):
+            return self._respond(sender, text)
+        budget = self._budget(sender)
+        if budget == "ok":
+            return self._respond(sender, text)
+        lang = keyword_lang or self.region.default_language
+        if budget == "silent" or self.opt_outs.get(sender):
+            return SmsReply((), "limited", lang)
+        state = self.sessions.get(sender)
+        return self._plain("limited", self.sms.texts.slow_down, keyword_lang or (state.lang if state else lang))
 
     def _respond(self, sender: str, text: str) -> SmsReply:
         group, keyword_lang = self._keywords.get(fold_keyword(text), ("", ""))
@@ -491,7 +523,8 @@ class SmsChannel:
         dialogue_state, reply = self.dialogue.handle(previous, text)
         signs = reply.warning_signs or (state.warning_signs if state else ())
         self.sessions.put(sender, SmsState(dialogue_state, reply.lang, signs))
-        return SmsReply(self._from_dialogue(reply, answered), str(reply.kind), reply.lang)
+        risk = str(reply.risk) if reply.risk is not None else None
+        return SmsReply(self._from_dialogue(reply, answered), str(reply.kind), reply.lang, risk, reply.scam_type)
 
     # --- writing replies -------------------------------------------------------------------------
 

@@ -103,5 +103,6 @@ def test_answers_are_rendered_with_the_regions_numbers(
         answer = faq.render(entry, lang, region)
         assert answer.id == entry.id and answer.question and answer.answer
         assert not re.search(r"\{\w+\}", answer.answer), f"{entry.id}: unfilled placeholder"
-        if "{police}" in entry.answer[lang] and isinstance(region.police, str):
-            assert region.police in answer.answer
+        police = region.fact_text("police", lang, lang)
+        if "{police}" in entry.answer[lang] and police:
+            assert police in answer.answer

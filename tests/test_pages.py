@@ -189,9 +189,12 @@ def test_footer_lists_the_regions_hotlines_and_the_disclaimer(client: TestClient
     assert 'href="tel:96110"' in html
     assert "全国反诈劝阻专线" in html
     assert "不能保证任何消息是安全的" in html
-    # Not a number: shown, never dialled.
+    # Not a number: shown, never dialled; and named in the page's own language.
     assert "国家反诈中心 App" in html
     assert 'href="tel:国家' not in html
+    assert 'data-text-en="the National Anti-Fraud Center app (国家反诈中心)"' in html
+    # 12381 only SENDS warning texts: it is never offered as a number to call.
+    assert 'href="tel:12381"' not in html
 
 
 def test_region_from_settings_and_from_the_widget() -> None:
@@ -236,7 +239,7 @@ def test_embed_reflects_only_a_well_formed_parent_origin(client: TestClient) -> 
 
 
 def test_templates_autoescape_library_text(library_copy: Path) -> None:
-    regions = library_copy / "regions.yaml"
+    regions = library_copy / "regions" / "cn.yaml"
     regions.write_text(
         regions.read_text(encoding="utf-8").replace("全国反诈劝阻专线", "<script>alert(1)</script>"), encoding="utf-8"
     )

@@ -34,7 +34,8 @@ from bot.engine import Engine
 from bot.faq import FaqIndex
 from bot.library.loader import Library, LibraryError
 from bot.sms import SmsChannel, SmsReply, count_segments, load_sms_texts
-from bot.verdict import Localiser, region_values
+from bot.regions import region_text
+from bot.verdict import Localiser
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "test-twilio-auth-token"
@@ -397,9 +398,9 @@ def test_long_stories_told_over_many_texts_still_fit(channel: SmsChannel, name: 
 
 def first_part_options(channel: SmsChannel, library: Library, reply_lang: str) -> tuple[str, list[str]]:
     local = Localiser(reply_lang, library.settings.default_language)
-    values = region_values(channel.region, local)
-    return local(channel.sms.texts.hotline).format(**values), [
-        local(action).format(**values)
+    text = region_text(channel.region, reply_lang, library.settings.default_language)
+    return text.fill(local(channel.sms.texts.hotline)), [
+        text.fill(local(action))
         for action in [
             *channel.sms.actions.values(),
             channel.sms.texts.default_action,
@@ -408,7 +409,7 @@ def first_part_options(channel: SmsChannel, library: Library, reply_lang: str) -
     ]
 
 
-@pytest.mark.parametrize("region", ["cn", "hk", "tw", "sg", "intl"])
+@pytest.mark.parametrize("region", ["cn", "hk", "tw", "sg", "uk", "us", "intl"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_first_segment_holds_the_verdict_an_action_and_the_hotline(
     library: Library, engine: Engine, region: str, lang: str

@@ -1,15 +1,25 @@
-"""POST /api/chat: one turn of a conversation; the session id carries the story between turns."""
+"""POST /api/chat: one turn of a conversation; the session id carries the story between turns.
+
+The whole turn (read the session, run the dialogue, write the session back) runs on an engine worker
+thread: with Redis the session is a network call, which must never hold up the event loop. A session
+belongs to its client's (hashed) address, so one client flooding the service only evicts its own
+oldest conversations (bot/sessions.py, bot/store.py).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from bot.api.models import ERROR_RESPONSES, ChatRequest, ChatResponse, reply_json
-from bot.api.services import Services, check_lang, check_text, get_services, require_json
+from bot.api.ratelimit import WebLimited, request_site
+from bot.api.services import Services, check_lang, check_text, get_services, require_json, state_unavailable
+from bot.reply import Reply, ReplyKind
 from bot.sessions import new_session_id
+from bot.store import StateUnavailable
 
 router = APIRouter(tags=["chat"])
 
@@ -21,13 +31,42 @@ router = APIRouter(tags=["chat"])
     dependencies=[Depends(require_json)],
     summary="Send one chat message",
 )
-async def chat(payload: ChatRequest, services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
+async def chat(
+    payload: ChatRequest, request: Request, services: Annotated[Services, Depends(get_services)], _: WebLimited
+) -> JSONResponse:
     """The bot's reply. Keep `session_id` and send it with the next message to continue the story."""
     check_text(payload.message, "message", services.settings.max_message_chars)
     lang = check_lang(payload.lang, services.library)
-    state = services.sessions.get(payload.session_id) if payload.session_id else None
-    # An unknown or expired id is never adopted: the server alone chooses session ids.
-    session_id = payload.session_id if state is not None and payload.session_id else new_session_id()
-    new_state, reply = await services.pool.run(services.dialogue.handle, state, payload.message, lang)
-    services.sessions.put(session_id, new_state)
+    address = getattr(request.state, "client_address", None) or (request.client.host if request.client else "")
+    owner = hashlib.sha256(address.encode()).hexdigest()[:32]
+    channel = "widget" if request_site(request) else "web"
+    try:
+        session_id, reply = await services.pool.run(
+            _turn, services, payload.session_id, payload.message, lang, owner, channel
+        )
+    except StateUnavailable:
+        raise state_unavailable() from None
     return JSONResponse({"session_id": session_id, "reply": reply_json(reply)})
+
+
+def _turn(
+    services: Services, session_id: str | None, message: str, lang: str | None, owner: str, channel: str
+) -> tuple[str, Reply]:
+    """Runs on a worker thread: session in, dialogue, session out, the verdict counted."""
+    state = services.sessions.get(session_id) if session_id else None
+    # An unknown or expired id is never adopted: the server alone chooses session ids.
+    chosen = session_id if state is not None and session_id else new_session_id()
+    new_state, reply = services.dialogue.handle(state, message, lang)
+    services.sessions.put(chosen, new_state, owner=owner)
+    if reply.risk is not None:
+        services.observe(
+            channel,
+            message,
+            reply.scam_type,
+            str(reply.risk),
+            reply.lang,
+            services.settings.region,
+            reply.warning_signs,
+            unjudged=reply.kind is ReplyKind.CANT_TELL,
+        )
+    return chosen, reply

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from bot.api.models import ERROR_RESPONSES, CheckRequest, VerdictOut
+from bot.api.ratelimit import WebLimited
 from bot.api.services import Services, check_lang, check_region, check_text, get_services, require_json
 from bot.budget import Budget
-from bot.types import Verdict
+from bot.types import Risk, Verdict
 
 router = APIRouter(tags=["check"])
 
@@ -22,7 +23,9 @@ router = APIRouter(tags=["check"])
     dependencies=[Depends(require_json)],
     summary="Check one message for scam scripts",
 )
-async def check(payload: CheckRequest, services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
+async def check(
+    payload: CheckRequest, services: Annotated[Services, Depends(get_services)], _: WebLimited
+) -> JSONResponse:
     """The verdict exactly as `antifraud check --json` prints it: risk, type, evidence spans, advice."""
     check_text(payload.text, "text", services.settings.max_message_chars)
     lang = check_lang(payload.lang, services.library)
@@ -34,4 +37,15 @@ async def check(payload: CheckRequest, services: Annotated[Services, Depends(get
 
 def _analyse(services: Services, text: str, lang: str | None, region: str, budget_seconds: float) -> Verdict:
     """Runs on a worker thread; the budget starts when the work does, not while it queues."""
-    return services.engine.analyse(text, lang=lang, region=region, budget=Budget(budget_seconds))
+    verdict = services.engine.analyse(text, lang=lang, region=region, budget=Budget(budget_seconds))
+    services.observe(
+        "api",
+        text,
+        verdict.scam_type,
+        str(verdict.risk),
+        verdict.lang,
+        region,
+        verdict.warning_signs,
+        unjudged=verdict.risk is Risk.NONE,
+    )
+    return verdict

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 from typing import Any
 
 import jinja2
@@ -429,7 +430,8 @@ def _page(request: Request, *, embed: bool) -> Response:
         "hotlines": _hotlines(region) if region else [],
         "embed": embed,
         "parent_origin": parent_origin,
-        "api_url": f"{base}/api/chat",
+        # The widget's chats name their site, which has a rate limit of its own (bot/api/ratelimit.py).
+        "api_url": f"{base}/api/chat" + (f"?site={quote(parent_origin, safe=':/')}" if parent_origin else ""),
         "max_chars": settings.max_message_chars,
         "css_url": static_url(base, "chat.css"),
         "js_url": static_url(base, "chat.js"),

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 
 from fastapi import Request
 
+from bot.api import metrics
 from bot.api.errors import ApiError, invalid
 from bot.api.pool import EnginePool
 from bot.api.settings import Settings
+from bot.api.state import (
+    SMS_OPT_OUT_MAX,
+    SMS_OPT_OUT_SECONDS,
+    SMS_REPLY_CACHE_MAX,
+    SMS_REPLY_CACHE_SECONDS,
+    SharedState,
+    build_state,
+)
 from bot.dialogue import Dialogue, SessionState
 from bot.engine import Engine
 from bot.faq import FaqIndex
@@ -23,14 +33,11 @@ from bot.sms import SmsChannel, SmsReply, SmsState, load_sms_texts
 
 log = logging.getLogger(__name__)
 
-# A gateway retries a message within minutes; a day covers any retry policy.
-SMS_REPLY_CACHE_SECONDS, SMS_REPLY_CACHE_MAX = 86_400, 20_000
-# Opt-outs last a year after the number last wrote (bounded, like every store here).
-SMS_OPT_OUT_SECONDS, SMS_OPT_OUT_MAX = 365 * 86_400, 100_000
-
 
 @dataclass(frozen=True)
 class Services:
+    """What one loaded library serves with; rebuilt on a reload, around the same SharedState."""
+
     settings: Settings
     library: Library
     engine: Engine
@@ -39,26 +46,62 @@ class Services:
     sessions: SessionStore[SessionState]
     sms: SmsChannel
     pool: EnginePool  # where engine work runs: worker threads, never the event loop
+    state: SharedState
+
+    def observe(
+        self,
+        channel: str,
+        text: str,
+        scam_type: str | None,
+        risk: str | None,
+        lang: str,
+        region: str,
+        signs: tuple[str, ...] = (),
+        unjudged: bool = False,
+    ) -> None:
+        """A verdict given: counted in metrics and insights; an unjudged message offered to the review queue."""
+        metrics.verdict(channel, scam_type, risk, lang)
+        insights = self.state.insights
+        if insights is None:
+            return
+        if self.settings.insights:
+            insights.record(channel, scam_type, risk, lang, region, signs)
+        if unjudged:
+            insights.queue_for_review(text, channel, lang, region)
 
 
-def build_services(settings: Settings, library: Library | None = None) -> Services:
+def build_services(settings: Settings, library: Library | None = None, state: SharedState | None = None) -> Services:
     """Load the library (unless given), build the indexes once; raises LibraryError on broken files."""
     library = library or load_library_cached(settings.library_path, settings.faq_path)
     if settings.region not in {region.id for region in library.regions.regions}:
         log.warning("region %r is not in regions.yaml; using %r for hotlines", settings.region, library.regions.default)
+    state = state or build_state(settings)
     engine = Engine(library)
     faq = FaqIndex(library, engine.normaliser)
     dialogue = Dialogue(engine, faq, settings.region, load_phrases(library))
-    sessions: InMemorySessionStore[SessionState] = InMemorySessionStore(
-        settings.session_ttl_seconds, settings.session_max
-    )
-    pool = EnginePool(settings.engine_workers, settings.engine_queue)
-    sms = build_sms(settings, library, engine, dialogue)
-    return Services(settings, library, engine, faq, dialogue, sessions, sms, pool)
+    services: list[Services] = []
+
+    def observe_sms(reply: SmsReply, text: str) -> None:
+        if services and reply.risk is not None:
+            services[0].observe(
+                "sms", text, reply.scam_type, reply.risk, reply.lang, sms.region.id, unjudged=reply.risk == "none"
+            )
+
+    sms = build_sms(settings, library, engine, dialogue, state, observe_sms)
+    services.append(Services(settings, library, engine, faq, dialogue, state.sessions, sms, state.pool, state))
+    return services[0]
 
 
-def build_sms(settings: Settings, library: Library, engine: Engine, dialogue: Dialogue) -> SmsChannel:
-    """The SMS channel: the chat's dialogue with its own short-lived sessions, opt-outs and retry cache."""
+def build_sms(
+    settings: Settings,
+    library: Library,
+    engine: Engine,
+    dialogue: Dialogue,
+    state: SharedState | None = None,
+    observer: Callable[[SmsReply, str], None] | None = None,
+) -> SmsChannel:
+    """The SMS channel: the chat's dialogue with its own short-lived sessions, opt-outs and retry cache
+    (fresh in-memory ones unless the service's shared state is given)."""
     if not settings.sms_twilio_verify:
         log.warning(
             "ANTIFRAUD_SMS_TWILIO_VERIFY is false: POST /sms/twilio accepts UNSIGNED requests, so anyone who can "
@@ -66,20 +109,54 @@ def build_sms(settings: Settings, library: Library, engine: Engine, dialogue: Di
         )
     if settings.sms_log_text:
         log.warning("ANTIFRAUD_SMS_LOG_TEXT is on: SMS texts, which can hold personal details, go to the log")
-    salt = settings.sms_salt.get_secret_value().encode("utf-8")
+    salt = state.salt if state is not None else settings.sms_salt.get_secret_value().encode("utf-8")
     if not salt:
         salt = secrets.token_bytes(32)
-        log.warning("ANTIFRAUD_SMS_SALT is not set: a random salt is used, so SMS sessions and opt-outs end at restart")
+        if state is None or state.redis is None:
+            log.warning(
+                "ANTIFRAUD_SMS_SALT is not set: a random salt is used, so SMS sessions and opt-outs end at restart"
+            )
+    if state is None:
+        return SmsChannel(
+            dialogue,
+            library,
+            engine.region(settings.region),
+            load_sms_texts(library),
+            salt=salt,
+            sessions=InMemorySessionStore[SmsState](settings.sms_session_ttl_seconds, settings.sms_session_max),
+            opt_outs=InMemorySessionStore[bool](SMS_OPT_OUT_SECONDS, SMS_OPT_OUT_MAX),
+            replies=InMemorySessionStore[SmsReply](SMS_REPLY_CACHE_SECONDS, SMS_REPLY_CACHE_MAX),
+            log_text=settings.sms_log_text,
+        )
     return SmsChannel(
         dialogue,
         library,
         engine.region(settings.region),
         load_sms_texts(library),
         salt=salt,
-        sessions=InMemorySessionStore[SmsState](settings.sms_session_ttl_seconds, settings.sms_session_max),
-        opt_outs=InMemorySessionStore[bool](SMS_OPT_OUT_SECONDS, SMS_OPT_OUT_MAX),
-        replies=InMemorySessionStore[SmsReply](SMS_REPLY_CACHE_SECONDS, SMS_REPLY_CACHE_MAX),
+        sessions=state.sms_sessions,
+        opt_outs=state.opt_outs,
+        replies=state.replies,
         log_text=settings.sms_log_text,
+        locks=state.locks,
+        budget=state.limits.sms_budget if state.limits.sms else None,
+        observer=observer,
+    )
+
+
+def sms_ready(services: Services) -> None:
+    """503 when SMS cannot be keyed the same way in every process (Redis without a configured salt)."""
+    if services.state.redis is not None and services.state.salt is None:
+        raise ApiError(503, "sms_not_configured", "Set ANTIFRAUD_SMS_SALT: it is required with ANTIFRAUD_REDIS_URL.")
+
+
+def state_unavailable() -> ApiError:
+    """What a request that needs shared state gets while Redis cannot be reached."""
+    return ApiError(
+        503,
+        "state_unavailable",
+        "Conversation memory is unavailable for a moment. Please try again shortly; /api/check still works.",
+        headers={"Retry-After": "5"},
     )
 
 

@@ -22,8 +22,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.api.errors import ApiError, invalid
 from bot.api.models import ERROR_RESPONSES, TEXT_CEILING
-from bot.api.services import check_text, get_services, require_json
+from bot.api.services import Services, check_text, get_services, require_json, sms_ready, state_unavailable
 from bot.api.settings import Settings
+from bot.sms import SmsReply
+from bot.store import StateUnavailable
 
 router = APIRouter(tags=["sms"])
 
@@ -98,6 +100,15 @@ _INBOUND_BODY: dict[str, Any] = {
 }
 
 
+async def _handle(services: Services, sender: str, text: str, message_id: str | None) -> SmsReply:
+    """The channel's reply, on a worker thread; 503 (the gateway retries) while shared state is down."""
+    sms_ready(services)
+    try:
+        return await services.pool.run(services.sms.handle, sender, text, message_id)
+    except StateUnavailable:
+        raise state_unavailable() from None
+
+
 @router.post(
     "/sms/twilio",
     response_class=Response,
@@ -120,7 +131,7 @@ async def twilio_webhook(request: Request) -> Response:
         raise invalid("From", "Field required")
     text = fields.get("Body", "")[: services.settings.max_message_chars]  # never refuse a citizen's text
     message_id = fields.get("MessageSid") or fields.get("SmsSid") or None
-    reply = await services.pool.run(services.sms.handle, sender, text, message_id)
+    reply = await _handle(services, sender, text, message_id)
     twiml = MessagingResponse()
     for part in reply.parts:
         twiml.message(part)
@@ -151,5 +162,5 @@ async def inbound(request: Request) -> JSONResponse:
         raise RequestValidationError(exc.errors(include_url=False, include_input=False)) from None
     services = await get_services(request)
     check_text(payload.text, "text", services.settings.max_message_chars)
-    reply = await services.pool.run(services.sms.handle, payload.sender, payload.text, payload.id)
+    reply = await _handle(services, payload.sender, payload.text, payload.id)
     return JSONResponse({"to": payload.sender, "text": reply.text, "parts": list(reply.parts)})

@@ -99,6 +99,11 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
             problems.extend(
                 check_languages("scripts_library/concepts.yaml", where, field, getattr(concept, field), languages)
             )
+        for signal_id in concept.signals:
+            if signal_id not in signal_ids:
+                problems.append(
+                    Problem("scripts_library/concepts.yaml", where, "signals", f"{signal_id!r} is not a signal")
+                )
 
     def check_concepts(file: str, where: str, sets: list[list[str]]) -> None:
         for concept_set in sets:

@@ -168,6 +168,9 @@ class Concept(Model):
     id: Identifier
     name: Localised  # shown in the evidence: "自称警方" / "claims to be police"
     terms: LocalisedList
+    # Signals (signals.yaml ids) whose hits also count as saying this concept: a bare link found
+    # by the `url` indicator is as much "asks you to open a link" as the word 点击.
+    signals: list[Identifier] = Field(default_factory=list)
     examples: Examples = Field(default_factory=Examples)  # texts that do / do not mention it
 
 
@@ -281,6 +284,8 @@ class LibrarySettings(Model):
     type_needs: float = Field(ge=0)  # a type is named only with this many own points
     runner_up_ratio: float = Field(gt=0, le=1)
     awareness_factor: float = Field(ge=0, le=1)
+    # With a single awareness cue, the learned layer's P(scam) below this also makes a reminder.
+    awareness_model_below: float = Field(default=0.0, ge=0, le=1)
     negation_window: dict[Identifier, int]
     fuzzy: FuzzySettings
     # How close (folded characters) the concepts of one concept set must be, per script language.
