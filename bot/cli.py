@@ -278,23 +278,49 @@ def _original_texts(paths: list[Path]) -> dict[str, str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import os
+    import shutil
+    import tempfile
+
     import uvicorn
 
+    from bot.api.observability import log_config
     from bot.api.settings import Settings
 
     settings = Settings()
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"Anti-fraud chatbot on http://{host}:{port}/  (API docs: /docs)", flush=True)
-    # The access log writes a line per request (about a tenth of the throughput): off unless
-    # ANTIFRAUD_ACCESS_LOG=true.
+    workers = args.workers or settings.workers
+    if workers > 1 and not settings.redis_url.get_secret_value():
+        print(
+            f"antifraud serve: --workers {workers} needs ANTIFRAUD_REDIS_URL. Without shared state each worker would "
+            "keep its own sessions, opt-outs and rate limits, and conversations would break when a message reaches "
+            "another worker. Set ANTIFRAUD_REDIS_URL (see docs/operations.md), or run one worker.",
+            file=sys.stderr,
+        )
+        return 2
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metrics here; /metrics adds them up (bot/api/metrics.py).
+        folder = tempfile.mkdtemp(prefix="antifraud-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    elif os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(folder, ignore_errors=True)  # samples of an earlier run would be added to ours
+        os.makedirs(folder, exist_ok=True)
+    print(f"Anti-fraud chatbot on http://{host}:{port}/  (API docs: /docs, workers: {workers})", flush=True)
+    # uvicorn's own access log records client addresses: always off; ours (ANTIFRAUD_ACCESS_LOG=true)
+    # does not. Proxy headers are read by the app itself, only from ANTIFRAUD_TRUSTED_PROXIES.
     uvicorn.run(
         "bot.api.app:create_app",
         factory=True,
         host=host,
         port=port,
-        log_level="info",
-        access_log=settings.access_log,
+        workers=workers,
+        log_config=log_config(settings),
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
     )
     return 0
 
@@ -340,6 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the chat service")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers", type=int, help="worker processes (default ANTIFRAUD_WORKERS or 1); more than 1 needs Redis"
+    )
     serve.set_defaults(handler=_serve)
     return parser
 

@@ -188,7 +188,9 @@ class Dialogue:
             prefix = self._writer.acknowledged(lang)
             follow_up = self.choose_question(story, state.asked)
         else:
-            prefix = self._writer.text(question.no_reply, lang) if question.no_reply else self._writer.acknowledged(lang)
+            prefix = (
+                self._writer.text(question.no_reply, lang) if question.no_reply else self._writer.acknowledged(lang)
+            )
             follow_up = None
         if story.risk is Risk.NONE:
             text = f"{prefix}\n{self._writer.cant_tell(story, lang, ())}"

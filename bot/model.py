@@ -3,10 +3,11 @@ evidence among the hand-written rules (SpamAssassin's BAYES rules play the same 
 
 Training (`bot.training`, scikit-learn) fits a multinomial logistic regression over the presence of
 character 1-4-grams of the folded text, scaled by 1/sqrt(length); only the n-grams whose weights
-matter are kept. Prediction needs no scikit-learn: the kept n-grams sit in one Aho-Corasick
-automaton, so one pass in C finds every n-gram of the message that the model knows, and a numpy
-row sum gives the class scores. The n-grams that pushed hardest towards the predicted type are
-the spans shown to the citizen.
+matter are kept. Prediction needs no scikit-learn and no Python loop over characters: every n-gram
+of the message gets a 64-bit rolling hash in a few numpy operations, a binary search in the sorted
+hashes of the kept n-grams finds the known ones (exactly: a hash is compared with the n-gram's own),
+and a row sum gives the class scores. The n-grams that pushed hardest towards the predicted type
+are the spans shown to the citizen.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
 import numpy as np
 import numpy.typing as npt
 
@@ -42,6 +42,37 @@ def prepare(folded: str) -> str:
 def length_scale(text: str) -> float:
     """Presence features are divided by sqrt(length): a long text is not evidence by itself."""
     return 1.0 / math.sqrt(max(len(text), 16))
+
+
+_MULTIPLIER_INT = 0x100000001B3  # FNV-1a's 64-bit prime; arithmetic wraps modulo 2**64
+_HASH_MULTIPLIER = np.uint64(_MULTIPLIER_INT)
+
+
+def _codes(text: str) -> npt.NDArray[np.uint64]:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _all_hashes(
+    codes: npt.NDArray[np.uint64],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The hash, start and length of every 1- to 4-gram of `codes`: each length's hashes extend the
+    previous length's by one character, so the whole message takes a handful of array operations."""
+    levels = [codes]
+    for n in range(2, min(MAX_N, len(codes)) + 1):
+        previous = levels[-1]
+        levels.append((previous[:-1] * _HASH_MULTIPLIER) ^ codes[n - 1 :])
+    hashes = np.concatenate(levels) if levels else codes
+    starts = np.concatenate([np.arange(len(level), dtype=np.intp) for level in levels])
+    lengths = np.concatenate([np.full(len(level), n, dtype=np.intp) for n, level in enumerate(levels, start=1)])
+    return hashes, starts, lengths
+
+
+def gram_hash(gram: str) -> int:
+    """The same hash for one n-gram of the vocabulary (Python integers, wrapped as numpy wraps)."""
+    value = 0
+    for position, char in enumerate(gram):
+        value = ord(char) if position == 0 else ((value * _MULTIPLIER_INT) % 2**64) ^ ord(char)
+    return value
 
 
 def ngrams(text: str) -> list[str]:
@@ -92,12 +123,24 @@ class LearnedModel:
         # How much each n-gram pushes towards each class rather than towards "benign": the
         # contribution used to pick the spans to show.
         self._lift = weights - weights[:, [self._benign]]
-        self._automaton = ahocorasick.Automaton()
-        for index, gram in enumerate(grams):
-            self._automaton.add_word(gram, index)
-        if grams:
-            self._automaton.make_automaton()
+        hashes = np.array([gram_hash(gram) for gram in grams], dtype=np.uint64)
+        order = np.argsort(hashes, kind="stable")
+        self._sorted_hashes = hashes[order]
+        self._row_of = order.astype(np.intp)  # sorted position -> weight row
+        if len(set(hashes.tolist())) != len(grams):
+            raise ModelError("two n-grams of the model share a hash")
         self._grams = tuple(grams)
+
+    def _known(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(weight row, start, length) of every occurrence of a known n-gram in the prepared text.
+
+        Known = its 64-bit hash is among the model's; two different n-grams sharing a 64-bit hash
+        is too unlikely to matter (and the model's own n-grams are checked to be distinct)."""
+        hashes, starts, lengths = _all_hashes(_codes(text))
+        found = np.searchsorted(self._sorted_hashes, hashes)
+        found[found == len(self._sorted_hashes)] = 0
+        positions = np.flatnonzero(self._sorted_hashes[found] == hashes)
+        return self._row_of[found[positions]], starts[positions], lengths[positions]
 
     @classmethod
     def load(cls, path: Path) -> LearnedModel:
@@ -140,15 +183,15 @@ class LearnedModel:
         )
 
     def predict(self, folded: str) -> Prediction:
-        """Class probabilities from one automaton pass and one numpy row sum (tens of µs)."""
+        """Class probabilities from the known n-grams of the message (tens of µs)."""
         text = prepare(folded)
         if not text or not self._grams:
             return Prediction(0.0, None, 0.0)
-        found = {index for _, index in self._automaton.iter(text)}
+        rows, _, _ = self._known(text)
         logits = self._intercept.astype(np.float64)
-        if found:
-            rows = np.fromiter(found, dtype=np.intp, count=len(found))
-            logits = logits + np.add.reduce(self._weights.take(rows, axis=0), axis=0) * length_scale(text)
+        if len(rows):
+            present = np.unique(rows)  # presence, not counts
+            logits = logits + np.add.reduce(self._weights.take(present, axis=0), axis=0) * length_scale(text)
         logits -= logits.max()
         probabilities = np.exp(logits)
         probabilities /= probabilities.sum()
@@ -164,27 +207,19 @@ class LearnedModel:
         text = prepare(folded)
         if scam_type not in self.classes or not text:
             return ()
-        top = self.classes.index(scam_type)
-        found: dict[int, int] = {}  # n-gram index -> end position of its first occurrence
-        for end, index in self._automaton.iter(text):
-            found.setdefault(index, end)
-        if not found:
+        rows, starts, lengths = self._known(text)
+        if not len(rows):
             return ()
-        rows = np.fromiter(found.keys(), dtype=np.intp, count=len(found))
-        lift = self._lift[rows, top]
+        # Each known n-gram once, at its first occurrence.
+        _, first = np.unique(rows, return_index=True)
+        rows, starts, lengths = rows[first], starts[first], lengths[first]
+        lift = self._lift[rows, self.classes.index(scam_type)]
         order = np.argsort(-lift)[: max_spans * 6]
-        pieces: list[tuple[int, int, float]] = []
-        for position in order:
-            weight = float(lift[position])
-            if weight <= 0:
-                break
-            index = int(rows[position])
-            gram = self._grams[index]
-            if len(gram) < 2 or not gram.strip():
-                continue
-            end = found[index] + 1
-            pieces.append((end - len(gram), end, weight))
-        pieces.sort()
+        pieces = sorted(
+            (int(starts[i]), int(starts[i] + lengths[i]), float(lift[i]))
+            for i in order
+            if lift[i] > 0 and lengths[i] >= 2 and text[starts[i] : starts[i] + lengths[i]].strip()
+        )
         merged: list[tuple[int, int, float]] = []
         for start, end, weight in pieces:
             if merged and start <= merged[-1][1]:
@@ -216,8 +251,45 @@ def _is_word_char(char: str) -> bool:
 
 
 _FUNCTION_WORDS = frozenset(
-    "a an the i i'm im we we're you your our my me to of in on at for from and or is are be this that it "
-    "with by as was were will can m s".split()
+    {
+        "a",
+        "an",
+        "the",
+        "i",
+        "i'm",
+        "im",
+        "we",
+        "we're",
+        "you",
+        "your",
+        "our",
+        "my",
+        "me",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "and",
+        "or",
+        "is",
+        "are",
+        "be",
+        "this",
+        "that",
+        "it",
+        "with",
+        "by",
+        "as",
+        "was",
+        "were",
+        "will",
+        "can",
+        "m",
+        "s",
+    }
 )
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z']+")

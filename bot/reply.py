@@ -16,8 +16,8 @@ from bot.faq import FaqAnswer
 from bot.library.loader import Library
 from bot.library.schema import Region
 from bot.phrases import Phrases
-from bot.types import Advice, Evidence, Indicator, Risk, Verdict
 from bot.regions import RegionText, region_text
+from bot.types import Advice, Evidence, Indicator, Risk, Verdict
 from bot.verdict import Localiser
 
 MAX_EVIDENCE_LINES = 3

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -191,7 +191,7 @@ class RedisStore(Generic[T]):
             pipe.zcard(owned)
             count = int(pipe.execute()[-1])
             if count > self._per_owner:
-                oldest = self._client.zpopmin(owned, count - self._per_owner)
+                oldest = cast(list[tuple[str, float]], self._client.zpopmin(owned, count - self._per_owner))
                 stale = [str(member) for member, _ in oldest if member != key]
                 if stale:
                     self._client.delete(*stale)
@@ -236,7 +236,7 @@ class RedisLocks:
         if not acquired:
             raise StateUnavailable("another process is still answering this number")
         try:
-            yield
+            yield None
         finally:
             with contextlib.suppress(redis.RedisError):
                 lock.release()
@@ -300,7 +300,7 @@ def open_sqlite(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, check_same_thread=False, timeout=5, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
-    db.isolation_level = ""  # back to implicit transactions, committed by `with db:`
+    db.isolation_level = "DEFERRED"  # back to implicit transactions, committed by `with db:`
     return db
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine
 from bot.library.loader import DEFAULT_FAQ, DEFAULT_LIBRARY, Library, load_library
+
+# The service keeps opt-outs, insights and the last good library in a state folder: the tests' own,
+# never the user's (~/.local/state/antifraud).
+os.environ.setdefault("ANTIFRAUD_STATE_DIR", tempfile.mkdtemp(prefix="antifraud-test-state-"))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

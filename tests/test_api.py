@@ -68,7 +68,13 @@ def test_healthz_answers_while_the_process_runs(client: TestClient) -> None:
 def test_readyz_says_ready_once_the_library_is_loaded(client: TestClient, library: Library) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "scam_types": len(library.types), "faq_entries": len(library.faq)}
+    assert response.json() == {
+        "status": "ready",
+        "scam_types": len(library.types),
+        "faq_entries": len(library.faq),
+        "redis": "off",
+        "library": "files",
+    }
 
 
 def test_a_broken_library_keeps_the_process_alive_but_not_ready(

@@ -33,8 +33,8 @@ from bot.dialogue import Dialogue
 from bot.engine import Engine
 from bot.faq import FaqIndex
 from bot.library.loader import Library, LibraryError
-from bot.sms import SmsChannel, SmsReply, count_segments, load_sms_texts
 from bot.regions import region_text
+from bot.sms import SmsChannel, SmsReply, count_segments, load_sms_texts
 from bot.verdict import Localiser
 
 REPO = Path(__file__).resolve().parents[1]

@@ -396,12 +396,13 @@ class Region(Model):
 
     def fact_text(self, fact_id: str, lang: str, default: str) -> str | None:
         """A fact's value in `lang` (else the default language), or None when the region lacks it."""
-        fact = dict(self.facts).get(fact_id)
+        fact = next((fact for key, fact in self.facts.items() if key == fact_id), None)
         if fact is None:
             return None
         if isinstance(fact.value, str):
             return fact.value
-        return fact.value.get(lang) or fact.value.get(default) or next(iter(fact.value.values()))
+        value: str = fact.value.get(lang) or fact.value.get(default) or next(iter(fact.value.values()))
+        return value
 
 
 class RegionsFile(Model):
