@@ -301,7 +301,8 @@ class RuleMatcher:
                 negated.append(hit)
                 continue
             current = fired.get(hit.ref.index)
-            if current is None:
+            # The first hit of each rule, but the citizen's exact words over a concept set.
+            if current is None or (current.concepts and not hit.concepts):
                 fired[hit.ref.index] = hit
         # One cue alone ("谨防诈骗") is often a chat app's own banner pasted with a real scam; an
         # official reminder or a news report says more than one such thing.

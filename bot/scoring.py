@@ -96,8 +96,10 @@ def score_message(
     # A generic word ("客服", "police") counts only beside another sign of any kind.
     company = sum(1 for hit in rules.fired.values() if hit.ref.rule.points > 0 and not hit.ref.rule.needs_company)
     company += len(lines)
-    # Strongest first, so when two rules of one type fire on the same words only the stronger counts.
-    for hit in sorted(rules.fired.values(), key=lambda h: -h.ref.rule.points):
+    # Word rules first, strongest first, so when two rules of one type fire on the same words only
+    # the stronger counts; then concept sets, which count only when they reach words no rule of
+    # their type counted (a scam retold in other words), so the same words never count twice.
+    for hit in sorted(rules.fired.values(), key=lambda h: (bool(h.concepts), -h.ref.rule.points)):
         rule = hit.ref.rule
         if rule.needs_company and company == 0:
             continue
@@ -117,9 +119,10 @@ def score_message(
                 )
         else:
             spans = taken.setdefault(hit.ref.owner, [])
-            if any(start <= hit.start and hit.end <= end for start, end in spans):
+            pieces = [(o.start, o.end) for o in hit.concepts] or [(hit.start, hit.end)]
+            if all(any(start <= a and b <= end for start, end in spans) for a, b in pieces):
                 continue  # these words already count for this type through a stronger rule
-            spans.append((hit.start, hit.end))
+            spans.extend(pieces)
             by_type[hit.ref.owner] += rule.points
             kind = "rebuttal" if hit.ref.rebuttal is not None else "script_line" if hit.ref.line else "rule"
             contributions.append(

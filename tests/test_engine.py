@@ -115,9 +115,9 @@ def test_the_reply_language_follows_the_message(engine: Engine) -> None:
 def test_advice_uses_the_deployment_regions_hotlines(engine: Engine) -> None:
     text = "他说我的身份证涉嫌洗钱，让我转到安全账户"
     mainland = " ".join(engine.analyse(text).advice.after)
-    hong_kong = " ".join(engine.analyse(text, region="hk").advice.after)
+    hong_kong = " ".join(engine.analyse(text, region="hk", lang="en").advice.before)
     assert "110" in mainland
-    assert "999" in hong_kong and "110" not in hong_kong
+    assert "18222" in hong_kong and "110" not in hong_kong
     assert "{" not in mainland + hong_kong
 
 

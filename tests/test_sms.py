@@ -374,7 +374,8 @@ def assert_within_budget(reply: SmsReply) -> None:
     assert len(reply.parts) <= 3, reply.parts
     assert all(count_segments(part).segments == 1 for part in reply.parts), reply.parts
     assert count_segments(reply.text).segments <= 3, reply.text
-    assert not CLAIMS_OF_SAFETY.search(reply.text.lower()), reply.text
+    own_words = re.sub(r"「[^」]*」|\"[^\"]*\"", "", reply.text)  # the citizen's quoted words may say anything
+    assert not CLAIMS_OF_SAFETY.search(own_words.lower()), reply.text
 
 
 @pytest.mark.parametrize("name", ["scams_zh", "scams_en", "benign_zh", "benign_en"])
@@ -417,7 +418,8 @@ def test_the_first_segment_holds_the_verdict_an_action_and_the_hotline(
     dialogue = Dialogue(engine, FaqIndex(library, engine.normaliser), region)
     channel = build_sms(Settings(region=region, sms_salt="s"), library, engine, dialogue)
     hotline, short_actions = first_part_options(channel, library, lang)
-    risk_words = [value[lang] for value in (channel.sms.texts.risk.high, channel.sms.texts.risk.medium)]
+    script = region_text(channel.region, lang, library.settings.default_language).script
+    risk_words = [script(value[lang]) for value in (channel.sms.texts.risk.high, channel.sms.texts.risk.medium)]
     seen_types = set()
     for scam_type in library.types:
         for said in (text for line in scam_type.lines for text in line.text.get(lang, [])):
@@ -519,7 +521,7 @@ def test_a_digit_sends_the_details_it_offers(channel: SmsChannel) -> None:
     assert signs.kind == "details" and signs.parts[0].startswith("警示信号")
     state = channel.sessions.get(channel.sender_key(number))
     assert state is not None and state.warning_signs[0] in signs.text  # this scam's own signs
-    assert "拨打110报警" in channel.handle(number, "２").text  # what to do if already paid (a full-width digit too)
+    assert "向警方报案（110）" in channel.handle(number, "２").text  # what to do if already paid (a full-width digit too)
     assert "12321" in channel.handle(number, "3").text  # where to forward a scam text in cn
     fresh = channel.handle(new_number(), "1")  # no verdict yet: the general signs
     assert fresh.kind == "details" and len(fresh.parts) >= 1
@@ -645,7 +647,7 @@ def test_a_conversation_in_chinese(client: TestClient) -> None:
     answered = "\n".join(say("没有"))
     assert "还来得及" in answered and "高风险" in answered
     urgent = say("我已经转了")
-    assert "马上拨打110报警" in urgent[0] and "冻结" in urgent[0]
+    assert "马上联系警方（110）" in urgent[0] and "冻结" in urgent[0]
     assert "高风险" not in urgent[0]
 
 
@@ -668,7 +670,7 @@ def test_a_conversation_in_english(client: TestClient) -> None:
     answered = "\n".join(say("no"))
     assert "there is still time" in answered and "HIGH RISK" in answered
     urgent = say("I already paid")
-    assert "Call 110 now" in urgent[0] and "freeze" in urgent[0]
+    assert "Contact the police on 110 now" in urgent[0] and "freeze" in urgent[0]
 
 
 def test_a_yes_to_the_follow_up_raises_the_verdict(channel: SmsChannel) -> None:
@@ -688,7 +690,7 @@ def test_a_broken_sms_file_names_the_problem(library_copy: Path) -> None:
     path = library_copy / "sms.yaml"
     path.write_text(
         path.read_text(encoding="utf-8")
-        .replace("    en: Unsure? Call {antifraud}. Paid? Call {police} now.\n", "")
+        .replace("    en: Unsure? Call {antifraud}. Paid? Contact {after_loss} now.\n", "")
         .replace("回复1看警示信号，2已付款怎么办，3怎么举报。\n", "回复1看警示信号。{hotline}\n", 1),
         encoding="utf-8",
     )
