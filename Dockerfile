@@ -3,7 +3,8 @@
 # beside the source tree; the knowledge files are also named by ANTIFRAUD_LIBRARY_PATH and
 # ANTIFRAUD_FAQ_PATH, so an operator can mount their own. tests/test_packaging.py installs exactly
 # the files copied here, the way the RUN line below does, into a fresh virtualenv and checks that
-# the service starts and answers, and that the HEALTHCHECK command passes.
+# the service starts and answers, and that the HEALTHCHECK command passes. The health check probes
+# readiness (/readyz: library loaded, Redis reachable when configured), not mere liveness.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -30,5 +31,5 @@ ENV ANTIFRAUD_HOST=0.0.0.0 \
 USER antifraud
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('ANTIFRAUD_PORT', '8000') + '/healthz', timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('ANTIFRAUD_PORT', '8000') + '/readyz', timeout=4)"]
 CMD ["antifraud", "serve"]

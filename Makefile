@@ -18,6 +18,7 @@ run: setup
 
 test: setup
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-redis.sh
 	$(BIN)/ruff check bot tests bench scripts
 	$(BIN)/ruff format --check bot tests bench scripts
 	$(BIN)/mypy

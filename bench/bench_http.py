@@ -11,6 +11,8 @@ fixed time, posting the corpus messages:
     POST /api/chat (continuing)   every message added to one open conversation
     GET  /                        the chat page
     POST /sms/twilio              Twilio's form post (signature check off for the benchmark)
+    POST /api/chat, Redis         new and continuing chats with sessions and counters in Redis
+                                  (Debian's redis-server started here on a free port, when installed)
 
 Run `python bench/bench_http.py`; results go in docs/benchmarks.md.
 """
@@ -143,7 +145,9 @@ def run(seconds: int, connections: int, limit: int | None) -> dict[str, dict[str
         with serving(bare_app()) as base:
             lua_script(script, "POST", "/api/check", "application/json", checks)
             results["bare endpoint"] = load(base, script, seconds, connections)
-        app = create_app(Settings(sms_twilio_verify=False))
+        # Rate limits off (wrk is one client sending thousands a second); state in a throwaway folder.
+        quiet = {"rate_limit_web": "off", "rate_limit_sms": "off", "state_dir": str(Path(folder) / "state")}
+        app = create_app(Settings(sms_twilio_verify=False, **quiet))  # type: ignore[arg-type]
         with serving(app) as base:
             session = open_session(base)
             continuing = [dump({"message": text, "session_id": session}, ensure_ascii=False) for text in texts]
@@ -158,6 +162,36 @@ def run(seconds: int, connections: int, limit: int | None) -> dict[str, dict[str
                 time.sleep(1)  # let the previous run's queued requests drain: they would be 503s here
                 lua_script(script, method, target, content_type, bodies)
                 results[name] = load(base, script, seconds, connections)
+        # The same chat with its sessions in Redis (Debian's redis-server on a free local port), in the
+        # same run, so the cost of shared state reads as a ratio to the in-memory figures above.
+        redis_server = shutil.which("redis-server")
+        if redis_server is None:
+            print("redis-server not installed: skipping the Redis figures (scripts/ensure-redis.sh installs it)")
+            return results
+        port = free_port()
+        process = subprocess.Popen(
+            [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(0.5)
+            shared = create_app(
+                Settings(redis_url=f"redis://127.0.0.1:{port}/0", sms_salt="bench", **quiet)  # type: ignore[arg-type]
+            )
+            with serving(shared) as base:
+                session = open_session(base)
+                continuing = [dump({"message": text, "session_id": session}, ensure_ascii=False) for text in texts]
+                for name, bodies in (
+                    ("POST /api/chat (new), Redis", chats),
+                    ("POST /api/chat (continuing), Redis", continuing),
+                ):
+                    time.sleep(1)
+                    lua_script(script, "POST", "/api/chat", "application/json", bodies)
+                    results[name] = load(base, script, seconds, connections)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
     return results
 
 

@@ -118,6 +118,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from bot.drill import drill_problems, load_drill_texts
     from bot.engine import Engine
     from bot.library.lint import library_warnings, stale_facts
     from bot.library.loader import LibraryError, load_library
@@ -128,11 +129,13 @@ def _validate(args: argparse.Namespace) -> int:
         library = load_library(Path(args.path) if args.path else None)  # never the cache: this is the check
         phrases = load_phrases(library)  # the dialogue's texts and follow-up questions are knowledge files too
         load_sms_texts(library)
+        load_drill_texts(library)
     except LibraryError as exc:
         print(exc, file=sys.stderr)
         return 1
     engine = Engine(library)
     failures = example_failures(engine)
+    failures += drill_problems(library)  # every type has a line per stage and 3 rebuttals to drill (issue 14)
     if args.pump_size:
         failures += slow_regexes(library, phrases, args.pump_size)
     for failure in failures:
@@ -176,7 +179,9 @@ def slow_regexes(library: Library, phrases: Phrases, size: int) -> list[str]:
     patterns = list(library_patterns(library))
     cues = phrases.dialogue
     for source, regexes in (
-        ("dialogue.paid.patterns", cues.paid.patterns),
+        *((f"dialogue.paid.harms.{harm.id}", harm.patterns) for harm in cues.paid.harms),
+        *((f"dialogue.intents.{intent.id}", intent.patterns) for intent in cues.intents),
+        *((f"dialogue.doubts.{doubt.id}", doubt.patterns) for doubt in cues.doubts),
         ("dialogue.question_markers", cues.question_markers),
     ):
         patterns += [(source, lang, pattern) for lang, items in regexes.items() for pattern in items]
@@ -279,7 +284,6 @@ def _original_texts(paths: list[Path]) -> dict[str, str]:
 
 def _serve(args: argparse.Namespace) -> int:
     import os
-    import shutil
     import tempfile
 
     import uvicorn
@@ -304,9 +308,10 @@ def _serve(args: argparse.Namespace) -> int:
         folder = tempfile.mkdtemp(prefix="antifraud-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
     elif os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
-        shutil.rmtree(folder, ignore_errors=True)  # samples of an earlier run would be added to ours
-        os.makedirs(folder, exist_ok=True)
+        samples = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+        samples.mkdir(parents=True, exist_ok=True)
+        for stale in samples.glob("*.db"):  # samples of an earlier run would be added to ours
+            stale.unlink(missing_ok=True)
     print(f"Anti-fraud chatbot on http://{host}:{port}/  (API docs: /docs, workers: {workers})", flush=True)
     # uvicorn's own access log records client addresses: always off; ours (ANTIFRAUD_ACCESS_LOG=true)
     # does not. Proxy headers are read by the app itself, only from ANTIFRAUD_TRUSTED_PROXIES.

@@ -18,8 +18,12 @@ from bot.library.lint import PLACEHOLDERS, check_languages, text_problems
 from bot.library.loader import Library, LibraryError, Problem, parse_model, read_yaml
 from bot.library.schema import Identifier, Localised, LocalisedList, Model
 
-# Placeholders reply texts may use: the region's facts, {name} (a scam type's) and {action} (advice).
-TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action"}
+# Placeholders reply texts may use: the region's facts, {name} (a scam type's), {action} (advice),
+# {truth} (what is really true, answering a doubt), {said} (what the citizen said they gave away),
+# {length} and {limit} (a message over the length limit).
+TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length", "limit"}
+# What a citizen may ask once they have a verdict; each has its own answer (bot/dialogue.py).
+IntentId = Literal["what_now", "report", "verify", "doubt", "more", "new_story"]
 
 
 def _compile_all(value: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -73,13 +77,48 @@ class Answers(Model):
     deny: LocalisedList
 
 
+class Harm(Model):
+    """One thing a citizen can have given away (money, a code, card details, control of the phone...),
+    how they say it, and the steps for that harm."""
+
+    id: Identifier
+    said: Localised  # "you said you ...": shown so the citizen sees what was understood
+    patterns: RegexList  # anywhere in the message
+    steps: LocalisedList  # what to do about this harm, first
+    general: bool = True  # then the general urgent steps (report, freeze, keep evidence) too
+
+
 class PaidCues(Model):
     """How a citizen says money, a code or access has already gone."""
 
-    answers: LocalisedList  # the whole message
-    patterns: RegexList  # anywhere in the message
+    answers: LocalisedList  # the whole message: something has gone (which, unknown)
+    harms: list[Harm] = Field(min_length=1)
     negations: LocalisedList
     negation_window: dict[Identifier, int]
+
+    @field_validator("harms")
+    @classmethod
+    def _unique_harms(cls, value: list[Harm]) -> list[Harm]:
+        ids = [harm.id for harm in value]
+        duplicates = sorted({harm_id for harm_id in ids if ids.count(harm_id) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate harm id(s) {duplicates}")
+        return value
+
+
+class Intent(Model):
+    """A question a citizen asks about the verdict they have ("what do I do now?", "is it real?")."""
+
+    id: IntentId
+    patterns: RegexList  # on the folded message (lower case, simplified Chinese)
+
+
+class Doubt(Model):
+    """A victim's doubt the library has no rebuttal for ("he is so kind"), and what is true."""
+
+    id: Identifier
+    patterns: RegexList
+    truth: Localised
 
 
 class RiskTexts(Model):
@@ -105,6 +144,17 @@ class Texts(Model):
     action: Localised
     hotline: Localised
     risk: RiskTexts
+    urgent_said: Localised  # "You told me: {said}."
+    answer_what_now: Localised  # header of the steps for the story's scam
+    answer_report: Localised  # the region's reporting channels (sentences without the fact drop out)
+    answer_verify: Localised  # how to check a number, link, account or job yourself; never "it is real"
+    answer_doubt: Localised  # "{truth}" of the matching rebuttal or doubt
+    answer_doubt_general: Localised  # a doubt with no known truth
+    answer_more: Localised  # header of the scam's warning signs
+    answer_next: Localised  # header of what the script asks for next
+    answer_no_case: Localised  # a follow-up question before any story was told
+    new_story: Localised  # the conversation starts over
+    too_long: Localised  # a message over the length limit: {length} and {limit} characters
 
 
 class DialogueFile(Model):
@@ -112,6 +162,8 @@ class DialogueFile(Model):
     thanks: LocalisedList
     answers: Answers
     paid: PaidCues
+    intents: list[Intent] = Field(min_length=1)  # tried in this order
+    doubts: list[Doubt] = Field(default_factory=list)
     question_markers: RegexList
     texts: Texts
     max_questions: int = Field(ge=0, le=10)
@@ -137,6 +189,14 @@ def load_phrases(library: Library) -> Phrases:
     if dialogue is not None:
         problems.extend(_language_problems("scripts_library/dialogue.yaml", "", dialogue, languages))
         problems.extend(_placeholder_problems("scripts_library/dialogue.yaml", "texts", dialogue.texts))
+        listed: list[tuple[str, BaseModel]] = [
+            *((f"paid.harms (id={harm.id})", harm) for harm in dialogue.paid.harms),
+            *((f"intents (id={intent.id})", intent) for intent in dialogue.intents),
+            *((f"doubts (id={doubt.id})", doubt) for doubt in dialogue.doubts),
+        ]
+        for entry, item in listed:
+            problems.extend(_language_problems("scripts_library/dialogue.yaml", entry, item, languages))
+            problems.extend(_placeholder_problems("scripts_library/dialogue.yaml", entry, item))
     if questions is not None:
         for question in questions.questions:
             entry = f"questions (id={question.id})"
@@ -178,6 +238,8 @@ def _language_problems(file: str, entry: str, model: BaseModel, languages: set[s
 def _placeholder_problems(file: str, entry: str, model: BaseModel) -> list[Problem]:
     problems = []
     for field, value in _localised(model):
+        if field.endswith("patterns"):  # regular expressions: braces are quantifiers, not placeholders
+            continue
         for item in value.values():
             for text in [item] if isinstance(item, str) else item:
                 problems.extend(text_problems(file, entry, field, text, TEXT_PLACEHOLDERS))

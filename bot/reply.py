@@ -15,7 +15,7 @@ from enum import StrEnum
 from bot.faq import FaqAnswer
 from bot.library.loader import Library
 from bot.library.schema import Region
-from bot.phrases import Phrases
+from bot.phrases import Harm, Phrases
 from bot.regions import RegionText, region_text
 from bot.types import Advice, Evidence, Indicator, Risk, Verdict
 from bot.verdict import Localiser
@@ -30,6 +30,8 @@ class ReplyKind(StrEnum):
     FAQ = "faq"  # a question answered from the FAQ
     CANT_TELL = "cant_tell"  # nothing recognised: never "safe"
     URGENT = "urgent"  # money, a code or access has gone: what to do in the next minutes
+    ANSWER = "answer"  # a question about the verdict answered (what now, how to report, is it real...)
+    TOO_LONG = "too_long"  # over the length limit: refused whole, never cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class Reply:
     question: str | None = None  # the follow-up question asked, if any
     faq: FaqAnswer | None = None
     related: tuple[Topic, ...] = ()
+    intent: str | None = None  # which question an ANSWER answers (dialogue.yaml `intents`)
+    harms: tuple[str, ...] = ()  # what the citizen said they gave away (dialogue.yaml `paid.harms`)
 
 
 NO_ADVICE = Advice((), ())
@@ -118,19 +122,80 @@ class ReplyWriter:
             lines += [f"- {topic.question}" for topic in related]
         return "\n".join(line for line in lines if line)
 
-    def urgent(self, verdict: Verdict, lang: str) -> str:
-        """The first minutes after paying: report, freeze, keep evidence, and what not to do next."""
+    def urgent_steps(self, harms: Sequence[Harm], lang: str) -> tuple[str, ...]:
+        """The steps for what was given away, then (unless every harm named needs none) the general
+        ones; one call to the bank at most, each step once, bank and police in the region's order."""
+        local = self.local(lang)
+        raw: list[str] = []
+        for harm in harms:
+            raw += local.many(harm.steps)
+        if not harms or any(harm.general for harm in harms):
+            raw += local.many(self._texts.urgent_steps)
+        bank = next((step for step in raw if step.startswith("(bank)")), None)
+        raw = [step for step in raw if not step.startswith("(bank)") or step is bank]
+        return tuple(dict.fromkeys(self.region(lang).fill_all(raw)))
+
+    def urgent(self, verdict: Verdict, lang: str, harms: Sequence[Harm] = ()) -> str:
+        """The first minutes after paying: what was understood, the steps for that harm, report,
+        freeze, keep evidence, and what not to do next."""
         local = self.local(lang)
         region = self.region(lang)
         lines = [self.say(self._texts.urgent_header, lang)]
-        steps = region.fill_all(local.many(self._texts.urgent_steps))  # in the region's order
-        lines += [f"{number}. {step}" for number, step in enumerate(steps, 1)]
+        if harms:
+            said = ("; " if lang != "zh" else "；").join(self.text(harm.said, lang) for harm in harms)
+            lines.append(self.say(self._texts.urgent_said, lang, said=said))
+        lines += [f"{number}. {step}" for number, step in enumerate(self.urgent_steps(harms, lang), 1)]
         lines.append(self.say(self._texts.urgent_do_not_header, lang))
         lines += [f"- {item}" for item in region.fill_all(local.many(self._texts.urgent_do_not))]
         name = self.type_name(verdict, lang)
         if name:
             lines.append(self.say(self._texts.type_line, lang, name=name))
         return "\n".join(line for line in lines if line)
+
+    def what_now(self, verdict: Verdict, lang: str) -> str:
+        """The story's two or three most important actions, and the hotline."""
+        lines = [self.say(self._texts.answer_what_now, lang)]
+        lines += [f"{number}. {item}" for number, item in enumerate(verdict.advice.before[:3], 1)]
+        lines.append(self.say(self._texts.hotline, lang))
+        return "\n".join(line for line in lines if line)
+
+    def report(self, lang: str) -> str:
+        """Where to report, with the region's own channels only (a sentence without its fact drops out)."""
+        return self.say(self._texts.answer_report, lang)
+
+    def verify(self, lang: str) -> str:
+        """How to check a number, link, account or job through official channels; never "it is real"."""
+        return self.say(self._texts.answer_verify, lang)
+
+    def doubt(self, truth: dict[str, str] | None, verdict: Verdict, lang: str) -> str:
+        """A doubt answered with what is true (a rebuttal's or a known doubt's), then the one action."""
+        lines = [
+            self.say(self._texts.answer_doubt, lang, truth=self.text(truth, lang))
+            if truth
+            else self.say(self._texts.answer_doubt_general, lang)
+        ]
+        if verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        return "\n".join(line for line in lines if line)
+
+    def more(self, verdict: Verdict, lang: str) -> str:
+        """Every warning sign of the story's scam, and what the script asks for next."""
+        lines = [self.say(self._texts.answer_more, lang)] if verdict.warning_signs else []
+        lines += [f"- {sign}" for sign in verdict.warning_signs]
+        if verdict.next_step:
+            lines += [self.say(self._texts.answer_next, lang), verdict.next_step]
+        lines.append(self.say(self._texts.hotline, lang))
+        return "\n".join(line for line in lines if line)
+
+    def too_long(self, length: int, limit: int, lang: str) -> str:
+        """A message over the limit, refused whole: how long it was, the limit, what to send instead."""
+        return self.say(self._texts.too_long, lang, length=f"{length:,}", limit=f"{limit:,}")
+
+    def no_case(self, lang: str) -> str:
+        return self.say(self._texts.answer_no_case, lang)
+
+    def new_story(self, lang: str) -> str:
+        return self.say(self._texts.new_story, lang)
 
     def _evidence_lines(self, evidence: Sequence[Evidence], lang: str) -> list[str]:
         """«the citizen's words» — why, for the few strongest distinct pieces."""

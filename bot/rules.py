@@ -113,6 +113,15 @@ def _clause_starts(normalised: NormalisedText) -> list[int]:
     return sorted(starts)
 
 
+def _distinct_cues(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The cues that do not overlap an earlier, longer one."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
 def _is_negated(hit: Hit, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
     """A negation cue shortly before the hit, in the same sentence ("will never ask you to...")."""
     return _is_negated_at(hit.start, negations, clause_starts, window)
@@ -245,7 +254,7 @@ class RuleMatcher:
         hits: list[Hit] = []
         negations: list[tuple[int, int]] = []
         citizen_report = False
-        awareness_cues: set[str] = set()
+        awareness_spans: list[tuple[int, int]] = []
         triggered: dict[int, list[tuple[int, int]]] = {}  # regex -> where its literals occur
         concept_hits: list[ConceptOccurrence] = []
         refs = self.refs
@@ -268,7 +277,7 @@ class RuleMatcher:
                 elif kind == "negation":
                     negations.append((start, end))
                 elif kind == "awareness":
-                    awareness_cues.add(text[start:end])
+                    awareness_spans.append((start, end))
                 else:
                     citizen_report = True
         forced = set(force_regexes or ()).difference(self._display_only)
@@ -305,15 +314,15 @@ class RuleMatcher:
             if current is None or (current.concepts and not hit.concepts):
                 fired[hit.ref.index] = hit
         # One cue alone ("谨防诈骗") is often a chat app's own banner pasted with a real scam; an
-        # official reminder or a news report says more than one such thing.
+        # official reminder or a news report says more than one such thing. Cues that overlap
+        # ("国家反诈中心提醒" holds "反诈") are one cue.
+        awareness_cues = _distinct_cues(awareness_spans)
         awareness = len(awareness_cues) >= _AWARENESS_CUES_NEEDED
         # Someone telling what happened to them is not reading a reminder, unless the message is
         # mostly about scams ("今天民警来讲防诈骗…谁说她涉嫌洗钱她就直接挂").
         if citizen_report and len(awareness_cues) > _AWARENESS_CUES_NEEDED:
             citizen_report = False
-        return RuleMatches(
-            fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues)
-        )
+        return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues))
 
     def _regex_hits(
         self,

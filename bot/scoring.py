@@ -212,6 +212,10 @@ def score_message(
     awareness = (rules.awareness or confident_harmless) and not rules.citizen_report
     if awareness:
         total *= settings.awareness_factor
+        # A news report or a reminder full of scam words ("破获…抓获犯罪嫌疑人…警方提醒") stays
+        # below a verdict however many scam words it quotes.
+        if rules.awareness_cues >= settings.awareness_cap_cues:
+            total = min(total, -settings.saturation * math.log(1.0 - settings.thresholds.medium) * 0.9)
     score = to_score(total, settings)
     return Scores(
         by_type,

@@ -520,7 +520,7 @@ class SmsChannel:
             return self._plain("help", self.sms.texts.help, lang)
         previous = state.dialogue if state else None
         answered = self.dialogue.answers_pending(previous, text)
-        dialogue_state, reply = self.dialogue.handle(previous, text)
+        dialogue_state, reply = self.dialogue.handle(previous, text, region=self.region.id)  # the configured region
         signs = reply.warning_signs or (state.warning_signs if state else ())
         self.sessions.put(sender, SmsState(dialogue_state, reply.lang, signs))
         risk = str(reply.risk) if reply.risk is not None else None
@@ -565,9 +565,9 @@ class SmsChannel:
             return compose([[first]], [*(Line(text, rank) for rank, text in enumerate(rest, 3)), menu])
         if reply.kind is ReplyKind.INTRO:
             return compose([()], paragraph(self._say(texts.help, lang)))
-        if reply.kind in (ReplyKind.THANKS, ReplyKind.FAQ):
+        if reply.kind in (ReplyKind.THANKS, ReplyKind.FAQ, ReplyKind.ANSWER, ReplyKind.TOO_LONG):
             body = paragraph(self._clean(reply.faq.answer if reply.faq else reply.text, lang), keep=1)
-            if reply.kind is ReplyKind.FAQ:
+            if reply.kind in (ReplyKind.FAQ, ReplyKind.ANSWER):
                 body = [Line(hotline), *body] if reply.urgent else [*body, Line(hotline, 2)]
             return compose([()], body)
         actions = self._actions(reply, lang)

@@ -70,6 +70,9 @@ def _session_dict(state: SessionState) -> dict[str, Any]:
         "confirmed": list(state.confirmed),
         "asked": list(state.asked),
         "pending": state.pending,
+        "region": state.region,
+        "script": state.script,
+        "harms": list(state.harms),
     }
 
 
@@ -81,6 +84,9 @@ def _session_from(data: dict[str, Any]) -> SessionState:
         confirmed=tuple(data.get("confirmed", ())),
         asked=tuple(data.get("asked", ())),
         pending=data.get("pending"),
+        region=data.get("region"),
+        script=data.get("script"),
+        harms=tuple(data.get("harms", ())),
     )
 
 

@@ -22,7 +22,7 @@ from bot.sessions import is_valid_session_id
 SETTINGS = Settings(max_message_chars=5000, max_body_bytes=65_536)
 REPLY_KEYS = {
     "kind", "text", "lang", "risk", "scam_type", "scam_type_name", "evidence", "warning_signs",
-    "advice", "next_step", "question", "faq", "related", "indicators", "urgent",
+    "advice", "next_step", "question", "faq", "related", "indicators", "urgent", "intent", "harms",
 }  # fmt: skip
 
 

@@ -100,14 +100,12 @@ def test_over_the_limit_the_api_answers_429_with_retry_after(tmp_path: Path) -> 
 
 
 def test_the_widget_counts_against_its_site(tmp_path: Path) -> None:
-    app = create_app(
-        settings(tmp_path, rate_limit_web="100/minute", rate_limit_site="2/minute", trusted_proxies="testclient")
-    )
+    app = create_app(settings(tmp_path, rate_limit_web="100/minute", rate_limit_site="2/minute"))
     site = "/api/chat?site=https://police.example"
     with TestClient(app) as client:
-        for index in range(2):
-            assert client.post(site, json={"message": "你好"}, headers={"X-Forwarded-For": f"203.0.113.{index}"})
-        refused = client.post(site, json={"message": "你好"}, headers={"X-Forwarded-For": "203.0.113.99"})
+        for _ in range(2):
+            assert client.post(site, json={"message": "你好"}).status_code == 200
+        refused = client.post(site, json={"message": "你好"})
         assert refused.status_code == 429
         other = client.post("/api/chat?site=https://bank.example", json={"message": "你好"})
         assert other.status_code == 200
@@ -140,7 +138,6 @@ def test_opt_outs_and_the_generated_salt_survive_a_restart(library: Library, tmp
     second = create_app(Settings(state_dir=folder), library=library).state.services
     assert isinstance(second, Services)
     assert second.sms.handle("13955556666", SCAM).kind == "silent"
-    assert (tmp_path / "state" / "state.sqlite3").stat().st_mode & 0o077 == 0 or True
     assert oct((tmp_path / "state").stat().st_mode & 0o777) == "0o700"
 
 
@@ -234,7 +231,8 @@ def test_metrics_count_requests_verdicts_and_latency(tmp_path: Path) -> None:
 def test_masking_removes_numbers_cards_ids_links_and_accounts() -> None:
     text = (
         "快递员 13812345678 说包裹丢了，银行卡 6222 0212 3456 7890，身份证 11010519491231002X，"
-        "点 http://refund-parcel.example/x 或 www.bad.cn，邮箱 a.b@mail.example，加微信 scam_helper88，验证码 482913，赔 3 倍"
+        "点 http://refund-parcel.example/x 或 www.bad.cn，邮箱 a.b@mail.example，"
+        "加微信 scam_helper88，验证码 482913，赔 3 倍"
     )
     masked = mask(text)
     for secret in (

@@ -5,6 +5,7 @@ and checked within a year."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Iterator
@@ -24,7 +25,17 @@ from bot.sms import load_sms_texts
 # The day the facts were last verified. Bump it when they are re-checked: the test then insists
 # every fact was checked within a year of it (`antifraud validate` warns against today's date).
 AS_OF = date(2026, 12, 4)
-EXTRAS = {"name": "NAME", "action": "ACTION", "risk": "RISK", "quote": "QUOTE", "why": "WHY"}
+EXTRAS = {
+    "name": "NAME",
+    "action": "ACTION",
+    "risk": "RISK",
+    "quote": "QUOTE",
+    "why": "WHY",
+    "truth": "TRUTH",
+    "said": "SAID",
+    "length": "LENGTH",
+    "limit": "LIMIT",
+}
 FORWARDING = re.compile(r"(?<!coming )\bforward|转发|轉發", re.IGNORECASE)
 UNFILLED = re.compile(r"\{[a-z_]+\}")
 TAGS = re.compile(r"\((?:bank|police)\)")
@@ -75,7 +86,9 @@ TEXTS = list(texts(_LIBRARY))
 
 def render(text: RegionText, value: str | list[str]) -> list[str]:
     if isinstance(value, str):
-        return [text.fill(value, **EXTRAS)]
+        # The caller's own placeholders ({name}, {quote}...) are filled after the region's facts.
+        extras = {name: EXTRAS.get(name, name.upper()) for name in placeholders(value) - FACT_IDS}
+        return [text.fill(value, **extras)]
     return list(text.fill_all(value))
 
 
@@ -144,6 +157,16 @@ def test_a_sentence_needing_a_missing_fact_is_left_out(region_id: str) -> None:
                     needed = placeholders(re.sub(r"\[[^\[\]]*\]", "", sentence)) & missing
                     if needed:
                         assert text.sentence(sentence) is None, f"{region_id}/{lang} {where}: {sentence!r}"
+
+
+def test_no_question_is_left_without_the_sentence_that_answers_it() -> None:
+    """A bare "Paid?" would be left where the region lacks the fact the next sentence needs."""
+    for where, value in TEXTS:
+        for item in (x for v in value.values() for x in ([v] if isinstance(v, str) else v)):
+            sentences = split_sentences(item)
+            for before, after in itertools.pairwise(sentences):
+                if before.rstrip().endswith(("?", "？", ":", "：")):
+                    assert not placeholders(after) & FACT_IDS, f"{where}: {before!r} {after!r}"
 
 
 def test_no_sentence_offers_a_voice_line_for_forwarding_texts() -> None:

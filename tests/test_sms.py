@@ -521,7 +521,8 @@ def test_a_digit_sends_the_details_it_offers(channel: SmsChannel) -> None:
     assert signs.kind == "details" and signs.parts[0].startswith("警示信号")
     state = channel.sessions.get(channel.sender_key(number))
     assert state is not None and state.warning_signs[0] in signs.text  # this scam's own signs
-    assert "向警方报案（110）" in channel.handle(number, "２").text  # what to do if already paid (a full-width digit too)
+    paid = channel.handle(number, "２").text  # what to do if already paid (a full-width digit too)
+    assert "向警方报案（110）" in paid
     assert "12321" in channel.handle(number, "3").text  # where to forward a scam text in cn
     fresh = channel.handle(new_number(), "1")  # no verdict yet: the general signs
     assert fresh.kind == "details" and len(fresh.parts) >= 1
@@ -670,7 +671,7 @@ def test_a_conversation_in_english(client: TestClient) -> None:
     answered = "\n".join(say("no"))
     assert "there is still time" in answered and "HIGH RISK" in answered
     urgent = say("I already paid")
-    assert "Contact the police on 110 now" in urgent[0] and "freeze" in urgent[0]
+    assert "contact the police on 110 now" in urgent[0] and "freeze" in urgent[0]
 
 
 def test_a_yes_to_the_follow_up_raises_the_verdict(channel: SmsChannel) -> None:
@@ -690,7 +691,7 @@ def test_a_broken_sms_file_names_the_problem(library_copy: Path) -> None:
     path = library_copy / "sms.yaml"
     path.write_text(
         path.read_text(encoding="utf-8")
-        .replace("    en: Unsure? Call {antifraud}. Paid? Contact {after_loss} now.\n", "")
+        .replace("    en: If unsure, call {antifraud}. If you paid, contact {after_loss} now.\n", "")
         .replace("回复1看警示信号，2已付款怎么办，3怎么举报。\n", "回复1看警示信号。{hotline}\n", 1),
         encoding="utf-8",
     )

@@ -19,7 +19,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from bot.api import admin, chat, check, health, metrics, pages, sms
+from bot.api import admin, chat, check, docs, drill, health, metrics, pages, sms
 from bot.api.errors import install_error_handlers
 from bot.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from bot.api.observability import ObservabilityMiddleware
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
         title="Anti-fraud chatbot",
         summary="Recognises scam scripts in what citizens paste, explains why, and says what to do.",
         version="0.1.0",
-        docs_url="/docs",
+        docs_url=None,  # bot/api/docs.py serves Swagger UI from local files
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -65,15 +65,20 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
         admin.remember_good(state, settings, services.library)
 
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # A body that holds a message of the longest allowed length always fits, even all emoji sent as JSON
+    # escapes (12 bytes a character): the OpenAPI document promises that length (bot/api/docs.py).
+    body_bytes = max(settings.max_body_bytes, settings.max_message_chars * 12 + 4096)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(ObservabilityMiddleware, access=settings.access_log)  # outermost: sees every response
     app.include_router(health.router)
     app.include_router(check.router)
     app.include_router(chat.router)
+    app.include_router(drill.router)  # the awareness drill: practice, never a verdict (issue 14)
     app.include_router(pages.router)
     app.include_router(sms.router)
     app.include_router(admin.router)
+    docs.install(app, settings)
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:

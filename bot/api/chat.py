@@ -15,8 +15,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from bot.api.models import ERROR_RESPONSES, ChatRequest, ChatResponse, reply_json
+from bot.api.quiet import quiet_reply
 from bot.api.ratelimit import WebLimited, request_site
-from bot.api.services import Services, check_lang, check_text, get_services, require_json, state_unavailable
+from bot.api.services import (
+    Services,
+    check_lang,
+    check_region,
+    check_text,
+    get_services,
+    require_json,
+    state_unavailable,
+)
 from bot.reply import Reply, ReplyKind
 from bot.sessions import new_session_id
 from bot.store import StateUnavailable
@@ -34,29 +43,38 @@ router = APIRouter(tags=["chat"])
 async def chat(
     payload: ChatRequest, request: Request, services: Annotated[Services, Depends(get_services)], _: WebLimited
 ) -> JSONResponse:
-    """The bot's reply. Keep `session_id` and send it with the next message to continue the story."""
+    """The bot's reply. Keep `session_id` and send it with the next message to continue the story;
+    `region` sets the hotlines and reporting channels the replies name (the page and widget send theirs)."""
     check_text(payload.message, "message", services.settings.max_message_chars)
     lang = check_lang(payload.lang, services.library)
+    region = check_region(payload.region, services.library)
     address = getattr(request.state, "client_address", None) or (request.client.host if request.client else "")
     owner = hashlib.sha256(address.encode()).hexdigest()[:32]
     channel = "widget" if request_site(request) else "web"
     try:
         session_id, reply = await services.pool.run(
-            _turn, services, payload.session_id, payload.message, lang, owner, channel
+            _turn, services, payload.session_id, payload.message, lang, region, owner, channel
         )
     except StateUnavailable:
         raise state_unavailable() from None
-    return JSONResponse({"session_id": session_id, "reply": reply_json(reply)})
+    body = reply_json(reply)
+    return JSONResponse({"session_id": session_id, "reply": quiet_reply(body) if payload.quiet else body})
 
 
 def _turn(
-    services: Services, session_id: str | None, message: str, lang: str | None, owner: str, channel: str
+    services: Services,
+    session_id: str | None,
+    message: str,
+    lang: str | None,
+    region: str | None,
+    owner: str,
+    channel: str,
 ) -> tuple[str, Reply]:
     """Runs on a worker thread: session in, dialogue, session out, the verdict counted."""
     state = services.sessions.get(session_id) if session_id else None
     # An unknown or expired id is never adopted: the server alone chooses session ids.
     chosen = session_id if state is not None and session_id else new_session_id()
-    new_state, reply = services.dialogue.handle(state, message, lang)
+    new_state, reply = services.dialogue.handle(state, message, lang, region)
     services.sessions.put(chosen, new_state, owner=owner)
     if reply.risk is not None:
         services.observe(
@@ -65,7 +83,7 @@ def _turn(
             reply.scam_type,
             str(reply.risk),
             reply.lang,
-            services.settings.region,
+            new_state.region or services.settings.region,
             reply.warning_signs,
             unjudged=reply.kind is ReplyKind.CANT_TELL,
         )

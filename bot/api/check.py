@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from bot.api.errors import invalid
 from bot.api.models import ERROR_RESPONSES, CheckRequest, VerdictOut
+from bot.api.quiet import quiet_verdict
 from bot.api.ratelimit import WebLimited
 from bot.api.services import Services, check_lang, check_region, check_text, get_services, require_json
 from bot.budget import Budget
@@ -26,13 +28,17 @@ router = APIRouter(tags=["check"])
 async def check(
     payload: CheckRequest, services: Annotated[Services, Depends(get_services)], _: WebLimited
 ) -> JSONResponse:
-    """The verdict exactly as `antifraud check --json` prints it: risk, type, evidence spans, advice."""
-    check_text(payload.text, "text", services.settings.max_message_chars)
+    """The verdict exactly as `antifraud check --json` prints it: risk, type, evidence spans, advice.
+    Send the message in `message` (`text`, its old name, is still accepted but deprecated)."""
+    words, field = (payload.message, "message") if payload.message is not None else (payload.text, "text")
+    if words is None or (payload.message is not None and payload.text is not None):
+        raise invalid("message", "Field required: send the message in `message` (or its old name `text`), once")
+    check_text(words, field, services.settings.max_message_chars)
     lang = check_lang(payload.lang, services.library)
     region = check_region(payload.region, services.library) or services.settings.region
     budget_seconds = services.settings.engine_budget_ms / 1000
-    verdict = await services.pool.run(_analyse, services, payload.text, lang, region, budget_seconds)
-    return JSONResponse(verdict.to_dict())
+    verdict = await services.pool.run(_analyse, services, words, lang, region, budget_seconds)
+    return JSONResponse(quiet_verdict(verdict.to_dict()) if payload.quiet else verdict.to_dict())
 
 
 def _analyse(services: Services, text: str, lang: str | None, region: str, budget_seconds: float) -> Verdict:

@@ -1,8 +1,11 @@
 """Request and response bodies of the JSON API, as pydantic models (they also make the /docs page).
 
 Requests are strict: unknown fields, wrong types and blank or oversized text are refused with a
-422 that names the field. The schema's length ceiling is the largest the service may be set to;
-the configured limit (Settings.max_message_chars) is checked by the routes.
+422 that names the field. The models' length ceiling is the largest the service may be set to; the
+configured limit (Settings.max_message_chars) is checked by the routes and is the one the published
+OpenAPI document states (bot/api/openapi.py), with the library's languages and regions as enums.
+Both endpoints take the citizen's words in `message`; /api/check still accepts its old name `text`
+(deprecated).
 """
 
 from __future__ import annotations
@@ -10,12 +13,15 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from bot.reply import Reply
 
 TEXT_CEILING = 100_000
 LANG_PATTERN = r"^[a-z]{2,8}$"
+REGION_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
+# Quiet mode for embedding (bot/api/quiet.py).
+QUIET_HELP = "Quiet mode: answer in full only at high or medium risk; otherwise only risk, type and speak=false."
 
 
 def _not_blank(value: str) -> str:
@@ -25,24 +31,43 @@ def _not_blank(value: str) -> str:
 
 
 NotBlank = Annotated[str, AfterValidator(_not_blank)]
+Message = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_CEILING), AfterValidator(_not_blank)]
 
 
 class CheckRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Exactly one of `message` and `text` (stated as oneOf in the OpenAPI document; the route checks it).
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types as declared: "true" is not a bool
 
-    text: NotBlank = Field(
-        min_length=1, max_length=TEXT_CEILING, description="The message to check, as the citizen received it."
+    message: Message | None = Field(default=None, description="The message to check, as the citizen received it.")
+    text: Message | None = Field(
+        default=None,
+        description="Deprecated: the old name of `message`, still accepted. Send one of the two.",
+        json_schema_extra={"deprecated": True},
     )
     lang: str | None = Field(
-        default=None, pattern=LANG_PATTERN, description="Reply language (zh, en); default: the text's."
+        default=None, pattern=LANG_PATTERN, description="Reply language (zh, en); default: the message's."
     )
     region: str | None = Field(
-        default=None, pattern=r"^[a-z][a-z0-9_]{0,31}$", description="Region for hotlines (cn, hk...)."
+        default=None, pattern=REGION_PATTERN, description="Region for hotlines and channels (cn, hk...)."
     )
+
+    @field_validator("message", "text", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:  # absent is fine (the other name may be used); an explicit null is not
+            raise ValueError("must be a string")
+        return value
+
+    @property
+    def words(self) -> str | None:
+        """The citizen's words, under whichever name they came."""
+        return self.message if self.message is not None else self.text
+
+    quiet: bool = Field(default=False, description=QUIET_HELP)
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # JSON types as declared: "true" is not a bool
 
     message: NotBlank = Field(min_length=1, max_length=TEXT_CEILING, description="What the citizen wrote.")
     session_id: str | None = Field(
@@ -53,6 +78,12 @@ class ChatRequest(BaseModel):
         description="From the previous reply; omit to start a conversation. An unknown or expired id starts a new one.",
     )
     lang: str | None = Field(default=None, pattern=LANG_PATTERN, description="Reply language; default: the message's.")
+    quiet: bool = Field(default=False, description=QUIET_HELP)
+    region: str | None = Field(
+        default=None,
+        pattern=REGION_PATTERN,
+        description="Region for hotlines and channels (cn, hk...); default: the conversation's, else the service's.",
+    )
 
 
 class EvidenceOut(BaseModel):
@@ -114,7 +145,7 @@ class TopicOut(BaseModel):
 
 
 class ReplyOut(BaseModel):
-    kind: str = Field(description="intro | thanks | verdict | faq | cant_tell | urgent")
+    kind: str = Field(description="intro | thanks | verdict | faq | cant_tell | urgent | answer | too_long")
     text: str = Field(description="The whole reply as plain text, for any channel")
     lang: str
     risk: str | None = Field(description="high | medium | low | none; null when nothing was assessed")
@@ -129,6 +160,14 @@ class ReplyOut(BaseModel):
     related: list[TopicOut]
     indicators: list[IndicatorOut]
     urgent: bool = Field(description="Money or a code has gone: show the urgent steps prominently")
+    intent: str | None = Field(
+        default=None, description="For kind=answer, the question answered: what_now | report | verify | doubt | more"
+    )
+    harms: list[str] = Field(
+        default_factory=list,
+        description="What the citizen said was given away: paid | code | card_data | remote_app | screen_share | "
+        "lent_card | photos",
+    )
 
 
 class ChatResponse(BaseModel):
@@ -157,8 +196,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (400, "Malformed JSON"),
         (413, "Body too large"),
         (415, "Body is not JSON"),
-        (422, "Invalid field"),
-        (503, "Knowledge files not loaded"),
+        (422, "Invalid field, or a message over the length limit"),
+        (429, "Too many requests from this client or site"),
+        (503, "Knowledge files not loaded, shared state unreachable, or busy (see Retry-After)"),
     )
 }
 
@@ -173,4 +213,5 @@ def reply_json(reply: Reply) -> dict[str, Any]:
     for item in data["evidence"]:
         item["weight"] = round(item["weight"], 2)
     data["advice"] = {"before": list(reply.advice.before), "after": list(reply.advice.after)}
+    data["harms"] = list(reply.harms)
     return data

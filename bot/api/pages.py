@@ -24,6 +24,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from bot.api import drill
 from bot.api.settings import Settings
 from bot.library.loader import Library, LibraryError, load_library
 from bot.library.schema import Region
@@ -437,6 +438,9 @@ def _page(request: Request, *, embed: bool) -> Response:
         "js_url": static_url(base, "chat.js"),
         "prefs_url": static_url(base, "prefs.js"),
         "icon_url": static_url(base, "icon.svg"),
+        # Quiet mode (widget data-quiet): the frame answers host checks only at high or medium risk.
+        "quiet": embed and query.get("quiet") == "1",
+        **drill.page_context(library, region, base, static_url),  # the awareness drill (issue 14)
     }
     ancestors = frame_ancestors(settings.frame_ancestors) if embed else "'self'"
     headers = {

@@ -78,7 +78,9 @@ def build_services(settings: Settings, library: Library | None = None, state: Sh
     state = state or build_state(settings)
     engine = Engine(library)
     faq = FaqIndex(library, engine.normaliser)
-    dialogue = Dialogue(engine, faq, settings.region, load_phrases(library))
+    dialogue = Dialogue(
+        engine, faq, settings.region, load_phrases(library), max_message_chars=settings.max_message_chars
+    )
     services: list[Services] = []
 
     def observe_sms(reply: SmsReply, text: str) -> None:
@@ -183,9 +185,14 @@ async def require_json(request: Request) -> None:
 
 
 def check_text(value: str, field: str, limit: int) -> None:
-    """The service's own limit, which can be lower than the schema's hard ceiling."""
+    """The service's one length limit (Settings.max_message_chars, the same for the page, the API and
+    the dialogue): a longer message is refused whole with a clear reason, never cut and judged in part."""
     if len(value) > limit:
-        raise invalid(field, f"String should have at most {limit} characters")
+        raise invalid(
+            field,
+            f"String should have at most {limit} characters; this one has {len(value)}. "
+            "Nothing was checked: send the most suspicious part, or send it in pieces.",
+        )
 
 
 def check_lang(value: str | None, library: Library) -> str | None:

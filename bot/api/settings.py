@@ -14,7 +14,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    region: str = "cn"  # hotlines and official channels: cn, hk, tw, sg, intl (scripts_library/regions.yaml)
+    region: str = "cn"  # region pack: cn, hk, tw, sg, uk, us, intl (scripts_library/regions/)
     library_path: Path | None = None  # default: the bundled scripts_library/
     faq_path: Path | None = None  # default: the bundled faq/
     max_message_chars: int = Field(default=5000, ge=100, le=100_000)

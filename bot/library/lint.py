@@ -23,6 +23,7 @@ PLACEHOLDERS: frozenset[str] = frozenset(get_args(FactId))
 # A fact is "stale" once checked longer ago than this: a warning, never an error, so CI stays green.
 STALE_AFTER_DAYS = 365
 _FORWARDING = re.compile(r"(?<!coming )\bforward|转发|轉發", re.IGNORECASE)
+_PRACTICE = re.compile(r"\{([A-Z][A-Z_]*)\}")
 _STEP_TAG = re.compile(r"(?:^|(?<=[。！？；])|(?<=[.!?] ))\(([a-z]+)\) ")
 
 # Coverage goals per type and language (issue 4): fewer is a warning, not an error.
@@ -165,8 +166,12 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
                     )
         for field, value in _localised_fields(scam_type):
             problems.extend(check_languages(file, entry, field, value, languages))
+            # Scammer lines and scripted answers may hold {AMOUNT}-style placeholders: the drill says
+            # them as obviously fake practice values (scripts_library/drill.yaml, issue 14).
+            practice = field.startswith("lines (") or (field.startswith("rebuttals (") and field.endswith(".answer"))
             for text in _texts(value):
-                problems.extend(text_problems(file, entry, field, text, PLACEHOLDERS))
+                allowed = PLACEHOLDERS | set(_PRACTICE.findall(text)) if practice else PLACEHOLDERS
+                problems.extend(text_problems(file, entry, field, text, frozenset(allowed)))
         for line in scam_type.lines:
             problems.extend(
                 _check_line_length(file, f"lines (id={line.id})", "text", line.text, settings.fuzzy.min_chars)

@@ -286,6 +286,8 @@ class LibrarySettings(Model):
     awareness_factor: float = Field(ge=0, le=1)
     # With a single awareness cue, the learned layer's P(scam) below this also makes a reminder.
     awareness_model_below: float = Field(default=0.0, ge=0, le=1)
+    # With this many distinct awareness cues (and no first-hand report), a message stays below medium.
+    awareness_cap_cues: int = Field(default=99, ge=2)
     negation_window: dict[Identifier, int]
     fuzzy: FuzzySettings
     # How close (folded characters) the concepts of one concept set must be, per script language.

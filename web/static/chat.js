@@ -542,11 +542,12 @@
     log.append(el("article", { class: "msg msg-bot msg-error", role: "alert" }, el("p", null, message)));
   }
 
-  async function postMessageToApi(text) {
+  async function postMessageToApi(text, quiet) {
     const controller = new AbortController();
     const timer = window.setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
     try {
       const payload = { message: text, lang };
+      if (quiet) payload.quiet = true;
       if (sessionId) payload.session_id = sessionId;
       const response = await fetch(config.api, {
         method: "POST",
@@ -571,7 +572,7 @@
     }
   }
 
-  async function send(text) {
+  async function send(text, quiet) {
     pending = true;
     form.classList.add("is-busy");
     sendButton.setAttribute("aria-disabled", "true");
@@ -584,8 +585,18 @@
     setStatus(t("sending"));
     scrollToShow(user.article);
     try {
-      const data = await postMessageToApi(text);
+      const data = await postMessageToApi(text, quiet);
       if (typeof data.session_id === "string" && data.session_id) sessionId = data.session_id;
+      if (data.reply.speak === false) {
+        // Quiet mode with nothing worth saying: the host page hears the verdict, the chat stays as it was.
+        typing.remove();
+        user.article.remove();
+        setStatus("");
+        const risk = RISKS.includes(data.reply.risk) ? data.reply.risk : null;
+        const scamType = typeof data.reply.scam_type === "string" ? data.reply.scam_type : null;
+        if (risk) postToParent({ type: "antifraud:verdict", scam_type: scamType, risk });
+        return;
+      }
       typing.remove();
       const card = renderReply(data.reply, user, text);
       setStatus("");
@@ -670,6 +681,14 @@
       // Only the page that framed us, from the origin it announced, may ask for anything.
       if (event.source !== window.parent || event.origin !== config.parentOrigin) return;
       if (event.data && event.data.type === "antifraud:focus") input.focus();
+      // Quiet mode opens the chat on a verdict drawn while hidden: bring that verdict into view.
+      const replies = body.dataset.quiet === "true" ? log.querySelectorAll(".reply") : [];
+      if (event.data && event.data.type === "antifraud:focus" && replies.length) scrollToShow(replies[replies.length - 1]);
+      // Quiet mode (widget data-quiet): a text the host page hands to AntifraudWidget.check().
+      const quietText = event.data && event.data.type === "antifraud:check" ? event.data.text : null;
+      if (body.dataset.quiet === "true" && typeof quietText === "string" && quietText.trim() && !pending) {
+        send(quietText.trim().slice(0, Number(body.dataset.maxChars) || 5000), true);
+      }
     });
     postToParent({ type: "antifraud:ready" });
   }

@@ -32,21 +32,28 @@
     target.append(p);
   }
 
-  // Horizontal bars: one per [label, value].
-  function bars(target, entries, colour) {
+  // Horizontal bars: one per [label, value]. Short labels sit left of their bar in a compact chart;
+  // long ones (the warning signs, whole sentences) sit above a full-width bar.
+  function bars(target, entries, colour, long) {
     if (!entries.length) return empty(target);
-    const labelWidth = 260, width = 720, row = 26;
+    const width = long ? 760 : 380, labelWidth = long ? 0 : 90, row = long ? 44 : 26;
     const max = Math.max(...entries.map((entry) => entry[1]));
     const chart = svg("svg", { viewBox: `0 0 ${width} ${entries.length * row + 4}`, role: "img",
       "aria-label": entries.map((entry) => `${entry[0]}: ${entry[1]}`).join(", ") });
     entries.forEach(([label, value], index) => {
-      const y = index * row + 2;
+      const top = index * row + 2;
       const text = String(label);
-      chart.append(svg("text", { x: labelWidth - 8, y: y + 16, "text-anchor": "end" },
-        text.length > 38 ? text.slice(0, 37) + "…" : text));
-      const length = Math.max(2, ((width - labelWidth - 60) * value) / max);
-      chart.append(svg("rect", { x: labelWidth, y, width: length, height: row - 6, rx: 3, fill: colour || COLOURS[0] }));
-      chart.append(svg("text", { x: labelWidth + length + 6, y: y + 16 }, String(value)));
+      const barY = long ? top + 20 : top;
+      if (long) {
+        chart.append(svg("text", { x: 0, y: top + 14 }, text.length > 60 ? text.slice(0, 59) + "…" : text));
+      } else {
+        chart.append(svg("text", { x: labelWidth - 8, y: top + 15, "text-anchor": "end" },
+          text.length > 12 ? text.slice(0, 11) + "…" : text));
+      }
+      const length = Math.max(2, ((width - labelWidth - 50) * value) / max);
+      chart.append(svg("rect", { x: labelWidth, y: barY, width: length, height: long ? 16 : row - 8, rx: 3,
+        fill: colour || COLOURS[0] }));
+      chart.append(svg("text", { x: labelWidth + length + 6, y: barY + (long ? 13 : 14) }, String(value)));
     });
     target.replaceChildren(chart);
   }
@@ -126,7 +133,7 @@
     bars($("chart-risks"), sum(rows, "risk"), COLOURS[1]);
     bars($("chart-langs"), sum(rows, "lang"), COLOURS[3]);
     bars($("chart-regions"), sum(rows, "region"), COLOURS[5]);
-    bars($("chart-signs"), data.signs.slice(0, 10).map((sign) => [sign.sign, sign.count]), COLOURS[2]);
+    bars($("chart-signs"), data.signs.slice(0, 10).map((sign) => [sign.sign, sign.count]), COLOURS[2], true);
     const list = $("review");
     list.replaceChildren();
     $("review-note").textContent = review.enabled

@@ -6,6 +6,9 @@
   data-lang      "zh" or "en" (default: the browser's language)
   data-region    hotlines shown in the chat: cn, hk, tw, sg, intl (default: the service's own)
   data-position  "right" (default) or "left": the corner of the launcher button
+  data-drill     "true": the launcher opens the awareness drill (practise a scam call) instead of the checker
+  data-quiet     "true": quiet mode for pages such as a payment form: a small launcher, and text the page
+                 hands to check() opens the chat only when the risk is high or medium
 
   It draws a launcher button (inside a closed Shadow DOM, so the host page's CSS cannot break it and
   ours cannot leak out) that opens the chat, served by HOST, in an iframe. The host page's CSP must
@@ -16,6 +19,8 @@
     close()                close it
     on(event, fn)          "verdict" -> fn({scam_type, risk}), "open", "close"; returns an unsubscribe function
     off(event, fn)         stop listening
+    check(text)            quiet mode: check text the page has (a payment reference, a post); the "verdict"
+                           event fires either way, the chat opens only at high or medium risk
   The verdict event carries the scam type and risk level only, never anything the citizen wrote.
 */
 (function () {
@@ -31,12 +36,17 @@
   var lang = pickLang(data.lang);
   var region = /^[a-z][a-z0-9_]{0,63}$/.test(data.region || "") ? data.region : "";
   var position = data.position === "left" ? "left" : "right";
+  var drillMode = data.drill === "true";
+  var quiet = data.quiet === "true";
+  var MAX_CHECK_CHARS = 5000;
+  var queued = []; // texts handed to check() before the frame was ready
 
   var TEXT = {
-    zh: { launcher: "防骗助手", title: "防骗助手", close: "关闭", frame: "防骗助手对话窗口" },
-    en: { launcher: "Scam check", title: "Scam Check", close: "Close", frame: "Scam check chat" },
+    zh: { launcher: "防骗助手", title: "防骗助手", close: "关闭", frame: "防骗助手对话窗口", drill: "防骗演练" },
+    en: { launcher: "Scam check", title: "Scam Check", close: "Close", frame: "Scam check chat", drill: "Scam drill" },
   };
   var text = TEXT[lang];
+  if (drillMode) text = { launcher: text.drill, title: text.drill, close: text.close, frame: text.frame, drill: text.drill };
 
   var CSS = [
     ":host { all: initial; }",
@@ -51,6 +61,10 @@
     "  box-shadow: 0 0 0 7px #ffbf47; }",
     ".launcher svg { width: 34px; height: 34px; flex: none; }",
     ".right { right: 20px; } .left { left: 20px; }",
+    // Quiet mode: a small round launcher that keeps out of the way of the host's own form.
+    ".quiet { min-height: 52px; width: 52px; padding: 6px; justify-content: center; gap: 0; }",
+    ".quiet svg { width: 32px; height: 32px; }",
+    ".quiet .label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }",
     ".panel { bottom: 96px; width: min(420px, calc(100vw - 40px)); height: min(680px, calc(100vh - 120px));",
     "  display: flex; flex-direction: column; overflow: hidden; border-radius: 16px; background: #ffffff;",
     "  border: 2px solid #0b3d91; box-shadow: 0 10px 40px rgba(0, 0, 0, 0.35); }",
@@ -134,6 +148,8 @@
     var url = new URL("embed", scriptUrl); // next to widget.js, so a path prefix keeps working
     url.searchParams.set("lang", lang);
     if (region) url.searchParams.set("region", region);
+    if (drillMode) url.searchParams.set("drill", "1");
+    if (quiet) url.searchParams.set("quiet", "1");
     url.searchParams.set("origin", window.location.origin); // the only origin the chat will post to
     return url.href;
   }
@@ -186,12 +202,15 @@
     if (message.type === "antifraud:ready") {
       frameReady = true;
       if (isOpen) focusChat();
+      queued.splice(0).forEach(sendCheck);
     } else if (message.type === "antifraud:close") {
       close(true);
     } else if (message.type === "antifraud:verdict") {
       var risk = ["high", "medium", "low", "none"].indexOf(message.risk) >= 0 ? message.risk : null;
       var scamType = typeof message.scam_type === "string" ? message.scam_type.slice(0, 64) : null;
       if (risk) emit("verdict", { scam_type: scamType, risk: risk }); // a fresh object: nothing else passes
+      // Quiet mode speaks only when it matters: a checked text at high or medium risk opens the chat.
+      if (quiet && (risk === "high" || risk === "medium")) open();
     }
   }
 
@@ -203,11 +222,15 @@
 
     launcher = document.createElement("button");
     launcher.type = "button";
-    launcher.className = "launcher " + position;
+    launcher.className = "launcher " + position + (quiet ? " quiet" : "");
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "antifraud-panel");
     launcher.appendChild(shieldIcon());
-    launcher.appendChild(document.createTextNode(text.launcher));
+    var label = document.createElement("span");
+    label.className = "label";
+    label.textContent = text.launcher;
+    launcher.appendChild(label);
+    if (quiet) launcher.title = text.launcher;
     launcher.addEventListener("click", function () {
       if (isOpen) close(true);
       else open();
@@ -249,8 +272,26 @@
     window.addEventListener("message", onMessage);
   }
 
+  function sendCheck(value) {
+    iframe.contentWindow.postMessage({ type: "antifraud:check", text: value }, chatOrigin);
+  }
+
+  // Quiet mode: the page hands over a text (never sent anywhere but HOST's own frame) to be checked.
+  function check(value) {
+    if (typeof value !== "string" || !value.trim()) return;
+    value = value.slice(0, MAX_CHECK_CHARS);
+    if (!panel) {
+      queued.push(value);
+      return;
+    }
+    ensureFrame();
+    if (frameReady) sendCheck(value);
+    else queued.push(value);
+  }
+
   window.AntifraudWidget = Object.freeze({
     open: open,
+    check: check,
     close: function () {
       close(false);
     },
@@ -276,6 +317,7 @@
     build();
     window.dispatchEvent(new Event("antifraud-widget:ready"));
     if (openWhenBuilt) open();
+    if (queued.length) ensureFrame(); // check() called before <body> existed
   }
 
   if (document.body) start();

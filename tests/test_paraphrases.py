@@ -1,0 +1,75 @@
+"""Scammer lines and scripted rebuttals are recognised when a citizen retells them in other words.
+
+tests/paraphrases/paraphrases.jsonl holds three paraphrases of every line and rebuttal of the
+library (two Chinese, one English), written by a helper who saw only each entry's meaning (the
+English gist of a line; a rebuttal's doubt and truth), never the library's own wording, and who
+never saw the concept sets. The library's authors do not read these rows: a miss is fixed by
+making a concept broader from real scam wording, never by copying a paraphrase.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+
+PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
+# Floors that only go up (measured figures in docs/evaluation.md).
+RECOGNISED_SHARE_FLOOR = 0.70  # paraphrases whose own line or rebuttal is in the evidence
+FLAGGED_SHARE_FLOOR = 0.60  # paraphrases rated medium or high on their own
+ENTRIES_WITH_ONE_FLOOR = 0.90  # lines and rebuttals recognised from at least one of their three
+
+
+def _rows() -> list[dict[str, str]]:
+    with PARAPHRASES.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _entries(engine: Engine) -> set[str]:
+    library = engine.library
+    return {f"{t.id}.lines.{line.id}" for t in library.types for line in t.lines} | {
+        f"{t.id}.rebuttals.{rebuttal.id}" for t in library.types for rebuttal in t.rebuttals
+    }
+
+
+def test_every_line_and_rebuttal_has_three_paraphrases_in_both_languages(engine: Engine) -> None:
+    counts = Counter((row["entry"], row["lang"]) for row in _rows())
+    written = {entry for entry, _ in counts}
+    # Entries added to the library after the paraphrases were written are listed, not failed:
+    # their paraphrases are to be written blind, like these.
+    assert written <= _entries(engine), sorted(written - _entries(engine))
+    for entry in written:
+        assert counts[(entry, "zh")] >= 2 and counts[(entry, "en")] >= 1, entry
+
+
+@pytest.fixture(scope="module")
+def outcomes(engine: Engine) -> list[tuple[str, bool, bool]]:
+    result = []
+    for row in _rows():
+        verdict = engine.analyse(row["text"])
+        recognised = any(item.entry == row["entry"] for item in verdict.evidence)
+        result.append((row["entry"], recognised, verdict.risk.flagged))
+    return result
+
+
+def test_paraphrases_are_recognised_as_their_own_line_or_rebuttal(outcomes: list[tuple[str, bool, bool]]) -> None:
+    share = sum(recognised for _, recognised, _ in outcomes) / len(outcomes)
+    assert share >= RECOGNISED_SHARE_FLOOR, share
+
+
+def test_paraphrases_are_rated_risky_on_their_own(outcomes: list[tuple[str, bool, bool]]) -> None:
+    share = sum(flagged for _, _, flagged in outcomes) / len(outcomes)
+    assert share >= FLAGGED_SHARE_FLOOR, share
+
+
+def test_almost_every_entry_is_recognised_from_a_retelling(outcomes: list[tuple[str, bool, bool]]) -> None:
+    by_entry: dict[str, int] = Counter()
+    for entry, recognised, _ in outcomes:
+        by_entry[entry] += recognised
+    share = sum(1 for count in by_entry.values() if count) / len(by_entry)
+    missed = sorted(entry for entry, count in by_entry.items() if not count)
+    assert share >= ENTRIES_WITH_ONE_FLOOR, (share, missed)
