@@ -94,14 +94,22 @@ def score_message(
     type_spans = [(hit.start, hit.end) for hit in rules.fired.values() if hit.ref.owner != "signal"]
     taken: dict[str, list[tuple[int, int]]] = {}  # per type, the words already counted
     # A generic word ("客服", "police") counts only beside another sign of any kind.
+    # Alone, such a word still counts (the citizen who says "a 'policeman' called me" gets a follow-up
+    # question), but cannot lift the message past "low".
+    model_points = learned_points(prediction.scam_probability, bands) if prediction is not None else 0.0
     company = sum(1 for hit in rules.fired.values() if hit.ref.rule.points > 0 and not hit.ref.rule.needs_company)
     company += len(lines)
+    lonely_points = 0.0  # generic words with no other sign: worth at most "low"
     # Word rules first, strongest first, so when two rules of one type fire on the same words only
     # the stronger counts; then concept sets, which count only when they reach words no rule of
     # their type counted (a scam retold in other words), so the same words never count twice.
     for hit in sorted(rules.fired.values(), key=lambda h: (bool(h.concepts), -h.ref.rule.points)):
         rule = hit.ref.rule
         if rule.needs_company and company == 0:
+            lonely_points += rule.points
+            contributions.append(
+                Contribution("rule", hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit)
+            )
             continue
         fired_entries[hit.ref.entry] = hit
         if hit.ref.owner == "signal":
@@ -170,7 +178,6 @@ def score_message(
             Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match)
         )
 
-    model_points = learned_points(prediction.scam_probability, bands) if prediction is not None else 0.0
     if prediction is not None and model_points > 0 and settings.learned is not None:
         if prediction.top_type in naming:
             naming[prediction.top_type] += model_points * settings.learned.type_share
@@ -209,13 +216,16 @@ def score_message(
         and rules.awareness_cues >= 1
         and prediction.scam_probability < settings.awareness_model_below
     )
+    below_medium = -settings.saturation * math.log(1.0 - settings.thresholds.medium) * 0.9
+    if lonely_points:
+        total = max(total, min(total + lonely_points, below_medium))
     awareness = (rules.awareness or confident_harmless) and not rules.citizen_report
     if awareness:
         total *= settings.awareness_factor
         # A news report or a reminder full of scam words ("破获…抓获犯罪嫌疑人…警方提醒") stays
         # below a verdict however many scam words it quotes.
         if rules.awareness_cues >= settings.awareness_cap_cues:
-            total = min(total, -settings.saturation * math.log(1.0 - settings.thresholds.medium) * 0.9)
+            total = min(total, below_medium)
     score = to_score(total, settings)
     return Scores(
         by_type,

@@ -68,7 +68,9 @@ def host_server(ports: tuple[int, int], chat_server: LiveServer) -> Iterator[str
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API allows one running instance, and other browser test modules
+# (test_browser_drill.py, test_operator_page.py) start their own after this one has closed.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

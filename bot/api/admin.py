@@ -31,6 +31,7 @@ from pydantic import SecretStr
 
 from bot.api import metrics
 from bot.api.errors import ApiError
+from bot.api.models import SIGNED_RESPONSES
 from bot.api.pages import static_url, templates
 from bot.api.services import Services, build_services
 from bot.api.settings import Settings
@@ -135,7 +136,12 @@ def current_generation(state: SharedState) -> int:
         return -1
 
 
-@router.post("/admin/reload", tags=["admin"], summary="Reload the knowledge files (bearer token)")
+@router.post(
+    "/admin/reload",
+    tags=["admin"],
+    responses=SIGNED_RESPONSES,
+    summary="Reload the knowledge files (bearer token)",
+)
 async def admin_reload(request: Request) -> JSONResponse:
     """Reloads this process now and, with Redis, every other process within a few seconds."""
     settings: Settings = request.app.state.settings
@@ -195,14 +201,21 @@ def operator_page(request: Request) -> Response:
     return templates.TemplateResponse(request, "operator.html", context, headers=headers)
 
 
-@router.get("/operator/api/insights", tags=["operator"], summary="Verdict counts (bearer token)")
+@router.get(
+    "/operator/api/insights", tags=["operator"], responses=SIGNED_RESPONSES, summary="Verdict counts (bearer token)"
+)
 async def insights_json(request: Request, days: Days = 30) -> JSONResponse:
     insights = _insights_of(request)
     summary = await anyio.to_thread.run_sync(insights.summary, days)
     return JSONResponse({"days": days, **summary.to_json()}, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/operator/api/insights.csv", tags=["operator"], summary="Verdict counts as CSV (bearer token)")
+@router.get(
+    "/operator/api/insights.csv",
+    tags=["operator"],
+    responses=SIGNED_RESPONSES,
+    summary="Verdict counts as CSV (bearer token)",
+)
 async def insights_csv(request: Request, days: Days = 30) -> Response:
     from bot.insights import csv_rows
 
@@ -215,7 +228,12 @@ async def insights_csv(request: Request, days: Days = 30) -> Response:
     )
 
 
-@router.get("/operator/api/review", tags=["operator"], summary="Masked messages the engine could not judge")
+@router.get(
+    "/operator/api/review",
+    tags=["operator"],
+    responses=SIGNED_RESPONSES,
+    summary="Masked messages the engine could not judge",
+)
 async def review_queue(request: Request) -> JSONResponse:
     insights = _insights_of(request)
     entries = await anyio.to_thread.run_sync(insights.reviews)

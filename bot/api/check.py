@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from bot.api.errors import invalid
-from bot.api.models import ERROR_RESPONSES, CheckRequest, VerdictOut
+from bot.api.models import ERROR_RESPONSES, CheckRequest, QuietVerdictOut, VerdictOut
 from bot.api.quiet import quiet_verdict
 from bot.api.ratelimit import WebLimited
 from bot.api.services import Services, check_lang, check_region, check_text, get_services, require_json
@@ -20,7 +20,7 @@ router = APIRouter(tags=["check"])
 
 @router.post(
     "/api/check",
-    response_model=VerdictOut,
+    response_model=VerdictOut | QuietVerdictOut,
     responses=ERROR_RESPONSES,
     dependencies=[Depends(require_json)],
     summary="Check one message for scam scripts",

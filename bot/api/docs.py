@@ -75,17 +75,28 @@ def published_schema(app: FastAPI, settings: Settings, library: Library | None) 
     languages = list(library.languages) if library is not None else None
     regions = [region.id for region in library.regions.regions] if library is not None else None
     for name in ("CheckRequest", "ChatRequest"):
-        model = components.get(name)
-        if model is None:
-            continue
-        properties = model.get("properties", {})
+        properties = components.get(name, {}).get("properties", {})
         for field in ("message", "text"):
             if field in properties:
                 properties[field] = _string(properties[field], settings.max_message_chars)
-        if languages is not None and "lang" in properties:
-            properties["lang"] = _choice(properties["lang"], languages)
-        if regions is not None and "region" in properties:
-            properties["region"] = _choice(properties["region"], regions)
+    choices = {"lang": languages, "region": regions}
+    # Every request field and query parameter called lang or region takes exactly the library's.
+    for model in components.values():
+        properties = model.get("properties", {})
+        for field, values in choices.items():
+            if values is not None and field in properties and _is_pattern(properties[field]):
+                properties[field] = _choice(properties[field], values)
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            # Inline request bodies (the SMS webhook's) state the same length limit.
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                for field, prop in content.get("schema", {}).get("properties", {}).items():
+                    if field in ("message", "text") and prop.get("maxLength", 0) > settings.max_message_chars:
+                        prop["maxLength"] = settings.max_message_chars
+            for parameter in operation.get("parameters", []):
+                values = choices.get(parameter.get("name", ""))
+                if values is not None and _is_pattern(parameter.get("schema", {})):
+                    parameter["schema"] = _choice(parameter["schema"], values)
     check = components.get("CheckRequest")
     if check is not None:
         check["oneOf"] = [{"required": ["message"]}, {"required": ["text"]}]
@@ -96,6 +107,12 @@ def _string(prop: dict[str, Any], limit: int) -> dict[str, Any]:
     """A non-null string of 1..limit characters (the `| None` default only means "may be absent")."""
     kept = {key: value for key, value in prop.items() if key in ("title", "description", "deprecated")}
     return {**kept, "type": "string", "minLength": 1, "maxLength": limit, "pattern": r"\S"}
+
+
+def _is_pattern(prop: dict[str, Any]) -> bool:
+    """A free string field (maybe nullable) constrained only by a pattern: the loose form replaced."""
+    options = prop.get("anyOf", [prop])
+    return any("pattern" in option for option in options)
 
 
 def _choice(prop: dict[str, Any], values: list[str]) -> dict[str, Any]:

@@ -170,9 +170,28 @@ class ReplyOut(BaseModel):
     )
 
 
+class QuietReplyOut(BaseModel):
+    """/api/chat with `quiet: true` when the bot stays silent (low or no risk): no text to show."""
+
+    kind: str = Field(description="quiet")
+    risk: str | None
+    scam_type: str | None
+    lang: str
+    speak: bool = Field(description="false: keep the widget closed")
+
+
+class QuietVerdictOut(BaseModel):
+    """/api/check with `quiet: true` when the risk is low or none: only what a host's event needs."""
+
+    risk: str
+    scam_type: str | None
+    lang: str
+    speak: bool = Field(description="false: nothing to show")
+
+
 class ChatResponse(BaseModel):
     session_id: str
-    reply: ReplyOut
+    reply: ReplyOut | QuietReplyOut = Field(description="The reply; with `quiet: true` and low risk, a silent one")
 
 
 class FieldError(BaseModel):
@@ -200,6 +219,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "Too many requests from this client or site"),
         (503, "Knowledge files not loaded, shared state unreachable, or busy (see Retry-After)"),
     )
+}
+# Routes that check a signature or a bearer token (SMS webhooks, admin and operator endpoints).
+SIGNED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    401: {"model": ErrorOut, "description": "Signature or token missing, or a stale timestamp"},
+    403: {"model": ErrorOut, "description": "Wrong signature or token"},
 }
 
 

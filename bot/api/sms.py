@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.api.errors import ApiError, invalid
-from bot.api.models import ERROR_RESPONSES, TEXT_CEILING
+from bot.api.models import SIGNED_RESPONSES, TEXT_CEILING
 from bot.api.services import Services, check_text, get_services, require_json, sms_ready, state_unavailable
 from bot.api.settings import Settings
 from bot.sms import SmsReply
@@ -112,7 +112,7 @@ async def _handle(services: Services, sender: str, text: str, message_id: str | 
 @router.post(
     "/sms/twilio",
     response_class=Response,
-    responses={200: {"content": {"text/xml": {}}, "description": "TwiML: one <Message> per SMS"}, **ERROR_RESPONSES},
+    responses={200: {"content": {"text/xml": {}}, "description": "TwiML: one <Message> per SMS"}, **SIGNED_RESPONSES},
     openapi_extra=_TWILIO_FORM,
     summary="Twilio Messaging webhook",
 )
@@ -129,7 +129,7 @@ async def twilio_webhook(request: Request) -> Response:
     sender = fields.get("From", "")
     if not sender.strip():
         raise invalid("From", "Field required")
-    text = fields.get("Body", "")[: services.settings.max_message_chars]  # never refuse a citizen's text
+    text = fields.get("Body", "")  # never cut: over the limit, the dialogue says so in its reply
     message_id = fields.get("MessageSid") or fields.get("SmsSid") or None
     reply = await _handle(services, sender, text, message_id)
     twiml = MessagingResponse()
@@ -141,7 +141,7 @@ async def twilio_webhook(request: Request) -> Response:
 @router.post(
     "/sms/inbound",
     response_model=SmsOut,
-    responses=ERROR_RESPONSES,
+    responses=SIGNED_RESPONSES,
     openapi_extra=_INBOUND_BODY,
     summary="Signed JSON webhook for any SMS gateway",
 )
