@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.engine import Engine
 from bot.evaluate import metrics, read_rows, run
 
 HOLDOUT = Path(__file__).parent / "holdout"
-FLOORS = {"scam_recall": 0.76, "type_accuracy": 0.93}
+FLOORS = {"scam_recall": 0.85, "type_accuracy": 0.85}
 CEILINGS = {"false_positive_rate": 0.04}
 
 
-def test_held_out_floors(engine: Engine) -> None:
+@pytest.mark.parametrize("lang", ["zh", "en", None])
+def test_held_out_floors(engine: Engine, lang: str | None) -> None:
     rows = [row for path in sorted(HOLDOUT.glob("*.jsonl")) for row in read_rows(path)]
-    assert len(rows) >= 290
-    result = metrics(run(engine, rows))
+    assert len(rows) >= 2400
+    result = metrics(run(engine, [row for row in rows if lang is None or row.lang == lang]))
     for key, floor in FLOORS.items():
         assert result[key] >= floor, (key, result)
     for key, ceiling in CEILINGS.items():
