@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.library.loader import Library
 from bot.library.schema import Region, ScamType
 from bot.normalise import NormalisedText
+from bot.quotes import tidy_span
 from bot.regions import region_text
 from bot.scoring import Contribution, Scores, to_score
 from bot.types import Advice, Candidate, Evidence, Indicator, Risk, Verdict
@@ -143,7 +144,8 @@ class VerdictBuilder:
         for contribution in sorted(scores.contributions, key=lambda c: c.points, reverse=True):
             if contribution.type_id is not None and contribution.type_id not in shown_types:
                 continue
-            span = normalised.original_span(contribution.start, contribution.end)
+            # Inside one line, on word boundaries: a quote the citizen can read (bot/quotes.py).
+            span = tidy_span(normalised.original, normalised.original_span(contribution.start, contribution.end))
             evidence.append(
                 Evidence(
                     kind=contribution.kind,

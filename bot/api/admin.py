@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import pickle
 import threading
 import time
@@ -75,7 +76,7 @@ def remember_good(state: SharedState, settings: Settings, library: Library) -> N
         key = fingerprint(settings.library_path, settings.faq_path)
         if key_file.is_file() and key_file.read_text() == key and data.is_file():
             return
-        temporary = data.with_suffix(".tmp")
+        temporary = data.with_suffix(f".{os.getpid()}.tmp")  # several workers may write at once
         with temporary.open("wb") as out:
             pickle.dump(library, out, protocol=pickle.HIGHEST_PROTOCOL)
         temporary.replace(data)

@@ -19,7 +19,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import Response
 
-from bot.api import admin, chat, check, docs, drill, health, metrics, pages, sms
+from bot.api import admin, browse, chat, check, docs, drill, health, metrics, pages, sms
 from bot.api.errors import install_error_handlers
 from bot.api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from bot.api.observability import ObservabilityMiddleware
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.include_router(chat.router)
     app.include_router(drill.router)  # the awareness drill: practice, never a verdict (issue 14)
     app.include_router(pages.router)
+    app.include_router(browse.router)  # /faq and the widget's /embed/allowed
     app.include_router(sms.router)
     app.include_router(admin.router)
     docs.install(app, settings)

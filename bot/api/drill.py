@@ -62,6 +62,76 @@ class DrillTypeOut(BaseModel):
     name: str
 
 
+class DrillMessageOut(BaseModel):
+    speaker: Literal["scammer", "coach"]
+    text: str = Field(description="Starts with the practice prefix")
+    stage: str | None
+
+
+class DoubtOut(BaseModel):
+    id: str = Field(description='Send back as `doubt` with action "doubt"')
+    text: str
+
+
+class SignOut(BaseModel):
+    turn: int = Field(description="When: the scammer's turn, from 1")
+    stage: str
+    stage_name: str
+    said: str
+    why: list[str]
+
+
+class HeardOut(BaseModel):
+    turn: int
+    doubt: str
+    answer: str
+    truth: str
+
+
+class HotlineOut(BaseModel):
+    name: str
+    number: str
+
+
+class DebriefOut(BaseModel):
+    outcome: Literal["spotted", "complied", "abandoned"]
+    summary: list[str]
+    stage: str
+    stage_name: str
+    stage_index: int = Field(description="The stage reached, from 1")
+    stages: int
+    score: int | None = Field(description="100 when spotted at the first stage, less the later; 0 when going along")
+    signs: list[SignOut]
+    rebuttals: list[HeardOut]
+    type_signs: list[str]
+    advice: list[str]
+    after: list[str] = Field(description="Only after going along: what to do if it had been real")
+    next_step: str | None
+    hotlines: list[HotlineOut] = Field(description="The region's official numbers")
+    scam_type: str
+    scam_type_name: str
+    scam_type_summary: str
+    text: str = Field(description="The whole debrief as plain text, starting with the practice prefix")
+
+
+class DrillTurnOut(BaseModel):
+    kind: Literal["drill"] = Field(description='Always "drill": practice, never a verdict (there is no risk)')
+    practice: Literal[True]
+    state: str | None = Field(description="Send back with the next turn; null once the drill is over")
+    done: bool
+    lang: str
+    script: Literal["hans", "hant"]
+    region: str
+    banner: str
+    turn: int
+    stage: str
+    messages: list[DrillMessageOut]
+    doubts: list[DoubtOut] = Field(description="Doubts the citizen may raise now (scripted answers follow)")
+    scam_type: str | None = Field(description='Hidden (null) while a "surprise" drill runs')
+    scam_type_name: str | None
+    debrief: DebriefOut | None
+
+
 _lock = threading.Lock()
 _drills: dict[int, tuple[Library, Drill]] = {}
 
@@ -97,6 +167,7 @@ def _play(drill: Drill, payload: DrillRequest, lang: str, region: str | None) ->
 
 @router.post(
     "/api/drill",
+    response_model=DrillTurnOut,
     responses=ERROR_RESPONSES,
     dependencies=[Depends(require_json)],
     summary="Play one turn of a scam drill (practice, never a verdict)",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 from bot.reply import Reply
 
@@ -63,7 +63,7 @@ class CheckRequest(BaseModel):
         """The citizen's words, under whichever name they came."""
         return self.message if self.message is not None else self.text
 
-    quiet: bool = Field(default=False, description=QUIET_HELP)
+    quiet: StrictBool = Field(default=False, description=QUIET_HELP)
 
 
 class ChatRequest(BaseModel):
@@ -78,7 +78,7 @@ class ChatRequest(BaseModel):
         description="From the previous reply; omit to start a conversation. An unknown or expired id starts a new one.",
     )
     lang: str | None = Field(default=None, pattern=LANG_PATTERN, description="Reply language; default: the message's.")
-    quiet: bool = Field(default=False, description=QUIET_HELP)
+    quiet: StrictBool = Field(default=False, description=QUIET_HELP)
     region: str | None = Field(
         default=None,
         pattern=REGION_PATTERN,

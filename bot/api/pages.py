@@ -77,6 +77,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "before_heading": "现在就这样做",
         "after_heading": "如果已经转了钱或给了验证码",
         "check_yourself": "怎样自己核实",
+        "more_heading": "为什么这样判断，还要注意什么",
+        "faq_link": "常见问题：怎样核实、怎样举报、已经转账怎么办",
+        "before_more_heading": "还可以这样做",
+        "too_long_local": "这段内容有 {length} 个字，超过了一次 {limit} 个字的上限，还没有发送。"
+        "请只粘贴最可疑的那一段，或者分几次发。",
         "urgent_title": "请马上行动",
         "urgent_call": "立即联系{call}",
         "urgent_call_plain": "立即打银行卡背面的电话冻结账户，并向警方报案",
@@ -132,6 +137,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "before_heading": "What to do now",
         "after_heading": "If you already sent money or a code",
         "check_yourself": "How to check for yourself",
+        "more_heading": "Why, and what else to know",
+        "faq_link": "Questions and answers: how to check, how to report, what to do after paying",
+        "before_more_heading": "More you can do",
+        "too_long_local": "This is {length} characters; the limit is {limit} at a time, so it has not been sent. "
+        "Please paste only the most suspicious part, or send it in pieces.",
         "urgent_title": "Act now",
         "urgent_call": "Contact {call} now",
         "urgent_call_plain": "Call the number on the back of your card now, and report it to the police",
@@ -434,6 +444,7 @@ def _page(request: Request, *, embed: bool) -> Response:
         # The widget's chats name their site, which has a rate limit of its own (bot/api/ratelimit.py).
         "api_url": f"{base}/api/chat" + (f"?site={quote(parent_origin, safe=':/')}" if parent_origin else ""),
         "max_chars": settings.max_message_chars,
+        "faq_url": f"{base}/faq?lang={lang}" + (f"&region={region.id}" if region else ""),
         "css_url": static_url(base, "chat.css"),
         "js_url": static_url(base, "chat.js"),
         "prefs_url": static_url(base, "prefs.js"),

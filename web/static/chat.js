@@ -32,6 +32,8 @@
     callFirst: parseJson(body.dataset.callFirst),
     callTel: body.dataset.callTel || "",
     parentOrigin: body.dataset.parentOrigin || "",
+    region: body.dataset.region || "",
+    maxChars: Number(body.dataset.maxChars) || 5000,
   };
   // Inside the widget's iframe we talk to the parent page, and only to the exact origin it named.
   const framed = body.dataset.embed === "true" && config.parentOrigin !== "" && window.parent !== window;
@@ -426,6 +428,10 @@
     }
     if (kind === "cant_tell" && !replyText) card.append(el("p", { class: "none-note" }, say("none_note")));
 
+    // A verdict fits a phone: the risk and the two or three things to do come first; why (the
+    // citizen's marked words), what comes next and every warning sign wait behind one expander.
+    const why = [];
+    let moreBox = null; // the expander goes last, after any question waiting for a yes or no
     if (groups.length || others.length) {
       const items = groups.map((group, index) => {
         const quote = el("q", { class: "reason-quote" });
@@ -440,12 +446,11 @@
       const parts = [];
       if (items.length) parts.push(el("ol", { class: "reasons" }, ...items));
       if (others.length) parts.push(el("p", { class: "reasons-other-label" }, say("evidence_other")), list("ul", others));
-      card.append(section("evidence", say("evidence_heading"), ...parts));
+      why.push(section("evidence", say("evidence_heading"), ...parts));
     }
-
     if (indicators.length) {
       const items = indicators.map((indicator) => el("span", { class: "defanged" }, indicator.shown));
-      card.append(section("indicators", say("indicators_heading"), list("ul", items, "indicator-list")));
+      why.push(section("indicators", say("indicators_heading"), list("ul", items, "indicator-list")));
     }
 
     if (faq) {
@@ -460,25 +465,34 @@
       );
     }
 
-    if (kind === "verdict") {
-      // What to do comes straight after why: it is what a worried reader most needs.
-      if (before.length) card.append(section("advice-before", say("before_heading"), list("ol", before)));
-      if (nextStep) card.append(section("next-step", say("next_heading"), el("p", null, nextStep)));
-      if (warningSigns.length) card.append(section("warning-signs", say("warning_heading"), list("ul", warningSigns)));
-      if (after.length && !urgent) card.append(disclosure("advice-after", say("after_heading"), list("ul", after)));
-    } else if (kind === "urgent") {
-      if (nextStep) card.append(section("next-step", say("next_heading"), el("p", null, nextStep)));
-      if (warningSigns.length) card.append(disclosure("warning-signs", say("warning_heading"), list("ul", warningSigns)));
-    } else if (warningSigns.length || before.length) {
-      // Nothing recognised: how to check is still worth a tap, but need not fill the screen.
-      card.append(
-        disclosure(
-          "check-yourself",
-          say("check_yourself"),
-          warningSigns.length ? list("ul", warningSigns) : null,
-          before.length ? list("ol", before) : null,
-        ),
-      );
+    if (kind === "verdict" || kind === "urgent") {
+      if (kind === "verdict" && before.length) {
+        card.append(section("advice-before", say("before_heading"), list("ol", before.slice(0, 3))));
+      }
+      if (nextStep) why.push(section("next-step", say("next_heading"), el("p", null, nextStep)));
+      if (warningSigns.length) why.push(section("warning-signs", say("warning_heading"), list("ul", warningSigns)));
+      if (kind === "verdict" && before.length > 3) {
+        why.push(section("advice-more", say("before_more_heading"), list("ul", before.slice(3))));
+      }
+      if (kind === "verdict" && after.length && !urgent) {
+        why.push(section("advice-after", say("after_heading"), list("ul", after)));
+      }
+      if (why.length) {
+        moreBox = el("details", { class: "card-section more" }, el("summary", null, say("more_heading")), ...why);
+      }
+    } else {
+      for (const part of why) card.append(part);
+      if (warningSigns.length || before.length) {
+        // Nothing recognised: how to check is still worth a tap, but need not fill the screen.
+        card.append(
+          disclosure(
+            "check-yourself",
+            say("check_yourself"),
+            warningSigns.length ? list("ul", warningSigns) : null,
+            before.length ? list("ol", before) : null,
+          ),
+        );
+      }
     }
 
     if (question) {
@@ -508,6 +522,8 @@
       });
       card.append(section("related", say("related_heading"), el("ul", { class: "related-list" }, ...buttons)));
     }
+
+    if (moreBox) card.append(moreBox);
 
     log.append(card);
 
@@ -548,6 +564,7 @@
     try {
       const payload = { message: text, lang };
       if (quiet) payload.quiet = true;
+      if (config.region) payload.region = config.region; // the page's ?region= or the widget's data-region
       if (sessionId) payload.session_id = sessionId;
       const response = await fetch(config.api, {
         method: "POST",
@@ -615,11 +632,24 @@
     }
   }
 
+  // One length limit for the page, the API and the conversation (the server's, in code points as
+  // Python counts them). A longer paste stays in the box, whole, with the reason: never cut silently.
+  function tooLong(text) {
+    const length = Array.from(text).length;
+    return length > config.maxChars ? t("too_long_local", lang, { length: String(length), limit: String(config.maxChars) }) : "";
+  }
+
   function submit() {
     if (pending) return;
     const text = input.value.trim();
     if (!text) {
       setStatus(t("empty"));
+      input.focus();
+      return;
+    }
+    const reason = tooLong(text);
+    if (reason) {
+      setStatus(reason);
       input.focus();
       return;
     }
@@ -646,7 +676,10 @@
   });
 
   input.addEventListener("input", () => {
-    if (statusLine.textContent === t("empty")) setStatus("");
+    const reason = tooLong(input.value.trim());
+    if (reason) setStatus(reason);
+    else if (statusLine.textContent === t("empty") || statusLine.classList.contains("is-too-long")) setStatus("");
+    statusLine.classList.toggle("is-too-long", Boolean(reason));
   });
 
   for (const button of document.querySelectorAll(".example")) {

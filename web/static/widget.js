@@ -46,6 +46,21 @@
     en: { launcher: "Scam check", title: "Scam Check", close: "Close", frame: "Scam check chat", drill: "Scam drill" },
   };
   var text = TEXT[lang];
+  // Said plainly when this site may not frame the chat (the operator has not listed it).
+  var BLOCKED = {
+    zh: {
+      message: "这个网站还没有获准显示防骗助手，所以这里打不开对话。您可以在新窗口里使用它：",
+      open: "在新窗口打开防骗助手",
+      owner: "网站管理员：请让防骗助手的运营方把本网站加入 ANTIFRAUD_FRAME_ANCESTORS。",
+    },
+    en: {
+      message: "This website is not yet allowed to show the scam checker, so the chat cannot open here. "
+        + "You can use it in a new window:",
+      open: "Open the scam checker in a new window",
+      owner: "Site owner: ask the scam checker's operator to add this site to ANTIFRAUD_FRAME_ANCESTORS.",
+    },
+  }[lang];
+  var READY_TIMEOUT_MS = 10000; // a frame that never says it is ready, with no answer, failed
   if (drillMode) text = { launcher: text.drill, title: text.drill, close: text.close, frame: text.frame, drill: text.drill };
 
   var CSS = [
@@ -75,6 +90,11 @@
     "  background: transparent; color: #ffffff; font: inherit; font-size: 17px; cursor: pointer; }",
     ".close:hover { background: #082c69; }",
     "iframe { flex: 1 1 auto; width: 100%; border: 0; background: #eef2f7; }",
+    ".blocked { flex: 1 1 auto; padding: 20px; font-size: 18px; line-height: 1.5; color: #1a1f29; overflow: auto; }",
+    ".blocked p { margin: 0 0 14px; }",
+    ".blocked a { display: inline-block; padding: 12px 16px; border-radius: 10px; background: #0b3d91;",
+    "  color: #ffffff; font-weight: 700; text-decoration: none; }",
+    ".blocked .owner { margin-top: 18px; font-size: 14px; color: #4a5568; }",
     "@media (max-width: 480px), (max-height: 560px) {",
     "  .panel { inset: 0; width: 100%; height: 100%; border-radius: 0; border: 0; }",
     "}",
@@ -84,6 +104,8 @@
   var listeners = { verdict: [], open: [], close: [] };
   var host, root, launcher, panel, iframe;
   var frameReady = false;
+  var blocked = false;
+  var allowedAnswer = null; // the service's answer: may this site frame the chat?
   var isOpen = false;
   var openWhenBuilt = false;
 
@@ -154,14 +176,70 @@
     return url.href;
   }
 
+  function pageUrl() {
+    var url = new URL("./", scriptUrl); // the chat page itself, for a new window
+    url.searchParams.set("lang", lang);
+    if (region) url.searchParams.set("region", region);
+    return url.href;
+  }
+
+  // Instead of a grey, broken frame: this site is not on the service's list of sites allowed to
+  // frame the chat (ANTIFRAUD_FRAME_ANCESTORS); a link that works anyway.
+  function showBlocked() {
+    if (blocked) return;
+    blocked = true;
+    if (iframe) iframe.remove();
+    var box = document.createElement("div");
+    box.className = "blocked";
+    box.setAttribute("role", "alert");
+    var message = document.createElement("p");
+    message.textContent = BLOCKED.message;
+    var link = document.createElement("a");
+    link.href = pageUrl();
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = BLOCKED.open;
+    var owner = document.createElement("p");
+    owner.className = "owner";
+    owner.textContent = BLOCKED.owner;
+    box.appendChild(message);
+    box.appendChild(link);
+    box.appendChild(owner);
+    panel.appendChild(box);
+  }
+
+  function checkAllowed() {
+    var url = new URL("embed/allowed", scriptUrl);
+    url.searchParams.set("origin", window.location.origin);
+    try {
+      fetch(url.href, { credentials: "omit", referrerPolicy: "no-referrer" })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (answer) {
+          if (answer && typeof answer.allowed === "boolean") allowedAnswer = answer.allowed;
+          if (allowedAnswer === false) showBlocked();
+        })
+        .catch(function () {
+          // Unreachable: the timeout below still tells the citizen.
+        });
+    } catch (error) {
+      // fetch refused by the host page's CSP: the timeout below still tells the citizen.
+    }
+  }
+
   function ensureFrame() {
-    if (iframe) return;
+    if (iframe || blocked) return;
+    checkAllowed();
     iframe = document.createElement("iframe");
     iframe.title = text.frame;
     iframe.src = embedUrl();
     iframe.setAttribute("referrerpolicy", "no-referrer");
     iframe.setAttribute("allow", "clipboard-write");
     panel.appendChild(iframe);
+    window.setTimeout(function () {
+      if (!frameReady && allowedAnswer !== true) showBlocked(); // no answer either way: say so
+    }, READY_TIMEOUT_MS);
   }
 
   function focusChat() {
