@@ -264,7 +264,7 @@ def _train(args: argparse.Namespace) -> int:
     model.save(target)
     print(f"model: {target} ({model.size} n-grams); bands {bands}")
     if not args.no_report:
-        result = report(rows, settings) | {"bands": [list(band) for band in bands]}
+        result = report(rows, settings, probabilities) | {"bands": [list(band) for band in bands]}
         report_path = target.with_suffix(".report.json")
         report_path.write_text(dump_report(result), encoding="utf-8")
         print(f"report: {report_path}")

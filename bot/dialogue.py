@@ -180,6 +180,10 @@ class Dialogue:
         intent = self._intent(folded)
         if intent == "new_story":
             return self._new_story(turn, state, message)
+        if intent == "report" and not state.turns:
+            # Asked before any story: the region's own channels (an FAQ entry may name another region's).
+            reply = replace(self._plain(ReplyKind.ANSWER, turn.writer.report(lang), lang, state), intent=intent)
+            return self._settled(state), reply
         if intent is not None and state.turns and state.phase is not Phase.IDLE:
             answered = self._follow_up(turn, state, message, intent)
             if answered is not None:
@@ -322,8 +326,8 @@ class Dialogue:
     def _new_story(self, turn: _Turn, state: SessionState, message: str) -> tuple[SessionState, Reply]:
         """Another message or case: the old story is set aside; judged at once when it came along."""
         fresh = SessionState(phase=Phase.IDLE, lang=state.lang, region=state.region, script=state.script)
-        content = _PUNCTUATION.sub("", self._fold(message))
-        if len(content) > 12:  # "还有一条短信：【银行】您的账户..." carries the new story itself
+        content = self._beyond_intent(self._fold(message), "new_story")
+        if len(content) > 8:  # "还有一条短信：【银行】您的账户..." carries the new story itself
             return self._assess(turn, fresh, message)
         return fresh, self._plain(ReplyKind.INTRO, turn.writer.new_story(turn.lang), turn.lang, fresh)
 
@@ -481,6 +485,14 @@ class Dialogue:
             if any(pattern.search(folded) for pattern in patterns):
                 return intent_id
         return None
+
+    def _beyond_intent(self, folded: str, intent_id: str) -> str:
+        """The message without the words that said the intent ("另外一条短信：" dropped)."""
+        for found_id, patterns in self._intents:
+            if found_id == intent_id:
+                for pattern in patterns:
+                    folded = pattern.sub("", folded)
+        return _PUNCTUATION.sub("", folded)
 
     def _truth(self, message: str, story: Verdict, entry: str | None) -> dict[str, str] | None:
         """What is true, for a doubt: the rebuttal the message retells (`entry`), else the story's
