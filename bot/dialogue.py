@@ -579,10 +579,10 @@ class Dialogue:
         state: SessionState,
     ) -> Reply:
         advice = story.advice
-        if kind is ReplyKind.URGENT or state.harms:
-            # The steps for what was given away come first where a page lays out "after" advice.
-            steps = turn.writer.urgent_steps(self._harm_list(state.harms), turn.lang)
-            advice = replace(advice, after=tuple(dict.fromkeys((*steps, *advice.after))))
+        if state.harms:
+            # What was given away decides the steps a page lays out as "after": that harm's, then the
+            # general ones (the scam type's own after-advice is longer and speaks of money only).
+            advice = replace(advice, after=turn.writer.urgent_steps(self._harm_list(state.harms), turn.lang))
         return Reply(
             kind=kind,
             text=text,

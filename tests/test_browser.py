@@ -163,8 +163,10 @@ def test_chinese_scam_shows_verdict_and_highlights(mobile: tuple[Any, Watch], ch
     numbers = page.locator(".msg-user .mark-number").all_inner_texts()
     assert numbers == [str(n) for n in range(1, len(texts) + 1)]
     assert reply.locator("ol.reasons > li").count() == len(texts)
+    expect(reply.locator(".advice-before li").first).to_be_visible()  # what to do: first, not folded away
+    expect(reply.locator(".warning-signs li").first).to_be_hidden()  # the rest waits behind one expander
+    reply.locator("details.more > summary").click()
     expect(reply.locator(".warning-signs li").first).to_be_visible()
-    expect(reply.locator(".advice-before li").first).to_be_visible()
     expect(page.locator("#announcer")).to_contain_text("高风险")
     expect(page.locator("#message")).to_be_focused()
     assert not watch.errors, watch.errors
@@ -181,6 +183,7 @@ def test_english_scam_shows_verdict_and_highlights(desktop: tuple[Any, Watch], c
     texts = mark_texts(page)
     assert any("safe account" in text for text in texts)
     assert "money laundering" in texts
+    reply.locator("details.more > summary").click()
     expect(reply.locator(".evidence h3")).to_have_text("The words that give it away")
     assert not watch.errors, watch.errors
     shot(page, "chat_en_desktop.png")

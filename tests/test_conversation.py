@@ -23,7 +23,10 @@ TASKS = "Someone offered me a job liking videos for money, then asked me to pay 
 ROMANCE = "网上认识一个男的，说带我投资，平台稳赚不赔，让我先充值"
 POLICE_HK = "有個自稱警察嘅人打電話話我張卡涉嫌洗黑錢，要我轉錢去安全戶口"
 POLICE_ZH = "他说他是公安局的，我的身份证涉嫌洗钱，让我把钱转到安全账户，不要告诉家人"
-POLICE_EN = "He said he is from the police, my account is linked to money laundering and I must move my savings to a safe account"
+POLICE_EN = (
+    "He said he is from the police, my account is linked to money laundering "
+    "and I must move my savings to a safe account"
+)
 # Never said to a citizen about a number, link, account or job.
 SAYS_REAL = re.compile(
     r"(it|this|that) (is|'s) (real|genuine|legit)|(这|它|那)(个号码|个链接|份工作)?(就)?是真的|是正规的|可以相信"
@@ -161,7 +164,7 @@ def test_a_question_before_any_story_still_gets_the_regions_channels(dialogue: D
 def test_the_follow_up_question_is_only_about_the_types_in_play(dialogue: Dialogue) -> None:
     phrases = load_phrases(dialogue._engine.library)
     for story in (LOAN, TASKS, ROMANCE, POLICE_ZH, POLICE_HK):
-        state, (reply,) = talk(dialogue, story)
+        state, _ = talk(dialogue, story)
         verdict = dialogue._engine.analyse(story)
         in_play = {verdict.scam_type, verdict.subtype} | {c.subtype for c in verdict.candidates}
         for question_id in state.asked:

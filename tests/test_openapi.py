@@ -11,7 +11,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
-import schemathesis.specs.openapi.checks  # noqa: F401  (registers the OpenAPI checks)
+import schemathesis.specs.openapi.checks  # registers the OpenAPI checks
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr

@@ -179,7 +179,7 @@ async def drill_turn(
 
     The answer's `messages` start with the practice prefix; `debrief` comes with `done`."""
     lang = check_lang(payload.lang, services.library) or services.library.settings.default_language
-    region = check_region(payload.region, services.library)
+    region = check_region(payload.region, services.library) or services.settings.region
     drill = _drill(services)
     try:
         turn = await services.pool.run(_play, drill, payload, lang, region)
