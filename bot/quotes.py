@@ -7,15 +7,16 @@ reads as a mistake. A span from the recogniser is tidied before it is shown:
 - cut to the part of it on one line (the longest, when it crosses several);
 - punctuation and spaces at either end dropped;
 - in Latin script, widened to whole words;
-- in Han script, widened to the clause's edge when that is only a few characters away
-  ("唔好話俾爸" -> "唔好話俾爸爸媽媽知"), never past punctuation.
+- in Han script, widened to the clause's end when a doubled character was cut ("唔好話俾爸" ->
+  "唔好話俾爸爸媽媽知") or one character is left, never past punctuation.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-_HAN_REACH = 4  # characters a Han quote may grow to reach its clause's end
+_HAN_REACH = 4  # characters a Han quote may grow to reach its clause's end, past a doubled character
+_HAN_NEAR = 1  # ... or otherwise
 
 
 def _is_word(char: str) -> bool:
@@ -58,17 +59,14 @@ def tidy_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
     if text[end - 1].isascii() and _is_word(text[end - 1]):
         while end < len(text) and text[end].isascii() and _is_word(text[end]):
             end += 1
-    # Han: reach the clause's end (or start) when it is only a few characters away.
+    # Han: a word cut in two ("俾爸|爸媽媽知") reaches its clause's end when that is close; a quote
+    # is never widened over other words, which may be another piece of evidence.
     if _is_han(text[end - 1]):
         reach = end
         while reach < len(text) and reach - end < _HAN_REACH and _is_han(text[reach]):
             reach += 1
-        if reach - end <= _HAN_REACH and (reach == len(text) or not _is_han(text[reach])):
+        at_clause_end = reach == len(text) or not _is_han(text[reach])
+        doubled = end < len(text) and text[end] == text[end - 1]
+        if at_clause_end and (reach - end <= _HAN_NEAR or doubled):
             end = reach
-    if _is_han(text[start]):
-        reach = start
-        while reach > 0 and start - reach < _HAN_REACH and _is_han(text[reach - 1]):
-            reach -= 1
-        if start - reach <= _HAN_REACH and (reach == 0 or not _is_han(text[reach - 1])):
-            start = reach
     return start, end

@@ -52,6 +52,11 @@ class Scores:
     model_points: float = 0.0  # from the learned layer
 
 
+# The first scammer line of a type counts fully, the second half, more add nothing (the script is
+# already recognised); a second canned rebuttal adds a quarter.
+_LINE_DECAY = {"script_line": (1.0, 0.5, 0.0), "rebuttal": (1.0, 0.25, 0.25)}
+
+
 def to_score(points: float, settings: LibrarySettings) -> float:
     return 1.0 - math.exp(-max(points, 0.0) / settings.saturation)
 
@@ -100,22 +105,27 @@ def score_message(
     company = sum(1 for hit in rules.fired.values() if hit.ref.rule.points > 0 and not hit.ref.rule.needs_company)
     company += len(lines)
     lonely_points = 0.0  # generic words with no other sign: worth at most "low"
-    # Word rules first, strongest first, so when two rules of one type fire on the same words only
-    # the stronger counts; then concept sets, which count only when they reach words no rule of
-    # their type counted (a scam retold in other words), so the same words never count twice.
-    for hit in sorted(rules.fired.values(), key=lambda h: (bool(h.concepts), -h.ref.rule.points)):
+    counted_entries: set[str] = set()  # rules, lines and rebuttals that added points
+    counted: dict[tuple[str, str], int] = {}  # lines and rebuttals counted so far, per type and kind
+    fuzzy = settings.fuzzy
+
+    def count_line(type_id: str, kind: str, base: float) -> float:
+        """The first line (rebuttal) of a type counts fully, the next ones less."""
+        rank = counted.get((type_id, kind), 0)
+        counted[(type_id, kind)] = rank + 1
+        return base * _LINE_DECAY[kind][min(rank, 2)]
+
+    def count_hit(hit: Hit) -> None:
         rule = hit.ref.rule
         if rule.needs_company and company == 0:
+            nonlocal lonely_points
             lonely_points += rule.points
-            contributions.append(
-                Contribution("rule", hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit)
-            )
-            continue
         fired_entries[hit.ref.entry] = hit
         if hit.ref.owner == "signal":
             kind: EvidenceKind = "indicator" if hit.ref.kind == "indicator" else "signal"
             if kind == "signal" and any(start <= hit.start and hit.end <= end for start, end in type_spans):
-                continue  # the same words already count through a type's own rule
+                return  # the same words already count through a type's own rule
+            nonlocal signal_points
             signal_points += rule.points
             if isinstance(rule, Signal):
                 for type_id, share in rule.suggests.items():
@@ -125,17 +135,53 @@ def score_message(
                 contributions.append(
                     Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit)
                 )
-        else:
-            spans = taken.setdefault(hit.ref.owner, [])
-            pieces = [(o.start, o.end) for o in hit.concepts] or [(hit.start, hit.end)]
-            if all(any(start <= a and b <= end for start, end in spans) for a, b in pieces):
-                continue  # these words already count for this type through a stronger rule
-            spans.extend(pieces)
-            by_type[hit.ref.owner] += rule.points
-            kind = "rebuttal" if hit.ref.rebuttal is not None else "script_line" if hit.ref.line else "rule"
-            contributions.append(
-                Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, rule.points, rule.stage, hit=hit)
-            )
+            return
+        if hit.ref.entry in counted_entries:
+            return  # the line already counted word for word
+        spans = taken.setdefault(hit.ref.owner, [])
+        pieces = [(o.start, o.end) for o in hit.concepts] or [(hit.start, hit.end)]
+        if all(any(start <= a and b <= end for start, end in spans) for a, b in pieces):
+            return  # these words already count for this type through a stronger rule
+        spans.extend(pieces)
+        kind = "rebuttal" if hit.ref.rebuttal is not None else "script_line" if hit.ref.line else "rule"
+        points = rule.points if kind == "rule" else count_line(hit.ref.owner, kind, rule.points)
+        if points <= 0:
+            return
+        by_type[hit.ref.owner] += points
+        if kind != "rule" and not hit.concepts:  # a scammer's own words: the surest sign of the script
+            naming[hit.ref.owner] += points
+        counted_entries.add(hit.ref.entry)
+        contributions.append(
+            Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, points, rule.stage, hit=hit)
+        )
+
+    # 1. Word rules, strongest first, so when two rules of one type fire on the same words only the
+    # stronger counts. 2. Scammer lines and rebuttals said (nearly) word for word. 3. Concept sets,
+    # which count only where they reach words nothing of their type counted yet (a scam retold in
+    # other words), so the same words never count twice.
+    by_strength = sorted(rules.fired.values(), key=lambda h: -h.ref.rule.points)
+    for hit in by_strength:
+        if not hit.concepts:
+            count_hit(hit)
+    for match in lines:  # best first
+        line = match.line
+        if line.entry in counted_entries:  # the same rebuttal already counted through its markers
+            continue
+        strength = 0.5 + 0.5 * (match.score - fuzzy.min_score) / max(100.0 - fuzzy.min_score, 1.0)
+        base = fuzzy.rebuttal_points if line.kind == "rebuttal" else fuzzy.line_points
+        points = count_line(line.type_id, line.kind, base * strength)
+        if points <= 0:
+            continue
+        by_type[line.type_id] += points
+        naming[line.type_id] += points
+        counted_entries.add(line.entry)
+        taken.setdefault(line.type_id, []).append((match.start, match.end))
+        contributions.append(
+            Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match)
+        )
+    for hit in by_strength:
+        if hit.concepts:
+            count_hit(hit)
 
     for entry in list(fired_entries):
         for ref in combos.get(entry, ()):
@@ -156,27 +202,6 @@ def score_message(
                         combo=combo,
                     )
                 )
-
-    fuzzy = settings.fuzzy
-    counted: dict[tuple[str, str], int] = {}
-    for match in lines:  # best first
-        line = match.line
-        if line.entry in fired_entries:  # the same rebuttal already counted through its markers
-            continue
-        key = (line.type_id, line.kind)
-        rank = counted.get(key, 0)
-        counted[key] = rank + 1
-        strength = 0.5 + 0.5 * (match.score - fuzzy.min_score) / max(100.0 - fuzzy.min_score, 1.0)
-        if line.kind == "rebuttal":
-            points = fuzzy.rebuttal_points * strength * (1.0 if rank == 0 else 0.25)
-        else:
-            points = fuzzy.line_points * strength * (1.0 if rank == 0 else 0.5 if rank == 1 else 0.0)
-        if points <= 0:
-            continue
-        by_type[line.type_id] += points
-        contributions.append(
-            Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match)
-        )
 
     if prediction is not None and model_points > 0 and settings.learned is not None:
         if prediction.top_type in naming:
@@ -217,8 +242,8 @@ def score_message(
         and prediction.scam_probability < settings.awareness_model_below
     )
     below_medium = -settings.saturation * math.log(1.0 - settings.thresholds.medium) * 0.9
-    if lonely_points:
-        total = max(total, min(total + lonely_points, below_medium))
+    if lonely_points:  # generic words with no other sign name a type but stay at "low" at most
+        total = max(total - lonely_points, min(total, below_medium))
     awareness = (rules.awareness or confident_harmless) and not rules.citizen_report
     if awareness:
         total *= settings.awareness_factor

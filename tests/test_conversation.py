@@ -304,7 +304,8 @@ def test_quotes_stay_inside_one_message_and_on_word_boundaries(dialogue: Dialogu
     [
         ("linked to money laundering. Transfer", "ney laund", "money laundering"),
         ("急需要錢，唔好話俾爸爸媽媽知", "唔好話俾爸", "唔好話俾爸爸媽媽知"),
-        ("您好，我是民警", "，我是", "我是民警"),
+        ("您好，我是市公安局民警", "，我是", "我是"),
+        ("请马上把钱转到安全账户配合调查", "安全账户配合调", "安全账户配合调查"),
     ],
 )
 def test_tidy_span(text: str, piece: str, expected: str) -> None:

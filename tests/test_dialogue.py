@@ -89,8 +89,8 @@ def test_thanks_gets_a_polite_close_with_the_one_rule(dialogue: Dialogue, messag
 @pytest.mark.parametrize(
     ("first", "second"),
     [
-        ("有个自称警察的人打电话给我", "他说我的身份证涉嫌洗钱"),
-        ("I got a call from someone saying he is from the police", "he said my bank account is involved in a case"),
+        ("有个自称警察的人打电话给我", "他让我不要告诉家人，还不能挂电话"),
+        ("I got a call from someone saying he is from the police", "he told me not to tell my family and to stay on the line"),
     ],
 )
 def test_a_story_told_in_two_messages_reaches_the_verdict_of_the_whole(

@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, library: Library | None = None)
     app.include_router(chat.router)
     app.include_router(drill.router)  # the awareness drill: practice, never a verdict (issue 14)
     app.include_router(pages.router)
-    app.include_router(browse.router)  # /faq and the widget's /embed/allowed
+    app.include_router(browse.router)  # /faq, every question and answer
     app.include_router(sms.router)
     app.include_router(admin.router)
     docs.install(app, settings)

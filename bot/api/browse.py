@@ -1,20 +1,12 @@
-"""Pages to browse and a question the widget asks (issue 10).
-
-- `/faq`: every awareness question and its answer, by topic, in the page's language and the region's
-  facts and script; a citizen can read without having to guess how to ask.
-- `/embed/allowed?origin=...`: whether a site may frame the chat (Settings.frame_ancestors), so the
-  widget can say plainly "this site is not set up to show the chat" and offer a link instead of
-  opening a grey, broken frame when an operator forgot to list the site.
-"""
+"""`/faq`: every awareness question and its answer, by topic, in the page's language with the
+region's facts and script, so a citizen can read without having to guess how to ask (issue 10)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from bot.api.pages import (
     LANG_TAGS,
@@ -23,7 +15,6 @@ from bot.api.pages import (
     choose_lang,
     choose_region,
     content_security_policy,
-    frame_ancestors,
     page_library,
     page_settings,
     static_url,
@@ -42,57 +33,6 @@ _FAQ_TEXT = {
         "back": "Back to the chat",
     },
 }
-
-
-def origin_allowed(origin: str, sources: str, own_origin: str) -> bool:
-    """Whether a page at `origin` (scheme://host[:port]) may frame us under the CSP frame-ancestors
-    source list `sources` (already cleaned by pages.frame_ancestors)."""
-    parts = urlsplit(origin)
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
-        return False
-    host = parts.hostname.lower()
-    port = parts.port or _DEFAULT_PORTS[parts.scheme]
-    for token in sources.split():
-        lowered = token.lower()
-        if lowered == "'none'":
-            return False
-        if lowered == "'self'":
-            if origin.rstrip("/").lower() == own_origin.rstrip("/").lower():
-                return True
-            continue
-        if lowered == "*":
-            return True
-        if re.fullmatch(r"[a-z][a-z0-9+.-]*:", lowered):
-            if lowered[:-1] == parts.scheme:
-                return True
-            continue
-        match = re.fullmatch(r"(?:([a-z][a-z0-9+.-]*)://)?(\*\.)?([a-z0-9.-]+)(?::(\d+|\*))?(?:/.*)?", lowered)
-        if match is None:
-            continue
-        scheme, wildcard, source_host, source_port = match.groups()
-        if scheme is not None and scheme != parts.scheme and not (scheme == "http" and parts.scheme == "https"):
-            continue
-        if wildcard:
-            if not host.endswith("." + source_host):
-                continue
-        elif host != source_host:
-            continue
-        wanted = _DEFAULT_PORTS.get(scheme or parts.scheme, port) if source_port is None else source_port
-        if source_port == "*" or int(wanted) == port:
-            return True
-    return False
-
-
-@router.get("/embed/allowed")
-def embed_allowed(request: Request, origin: str = "") -> JSONResponse:
-    """{"allowed": bool}: may a page at `origin` show the chat in a frame? Readable by any site (CORS)."""
-    settings = page_settings(request)
-    own = f"{request.url.scheme}://{request.url.netloc}"
-    allowed = bool(origin) and origin_allowed(origin, frame_ancestors(settings.frame_ancestors), own)
-    return JSONResponse(
-        {"allowed": allowed},
-        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store", "Vary": "Origin"},
-    )
 
 
 @router.api_route("/faq", methods=["GET", "HEAD"], response_class=HTMLResponse)

@@ -60,7 +60,8 @@
       owner: "Site owner: ask the scam checker's operator to add this site to ANTIFRAUD_FRAME_ANCESTORS.",
     },
   }[lang];
-  var READY_TIMEOUT_MS = 10000; // a frame that never says it is ready, with no answer, failed
+  var LOAD_GRACE_MS = 1500; // after the frame's load event, for its "ready" message to arrive
+  var READY_TIMEOUT_MS = 20000; // a frame that has neither loaded nor said it is ready failed
   if (drillMode) text = { launcher: text.drill, title: text.drill, close: text.close, frame: text.frame, drill: text.drill };
 
   var CSS = [
@@ -105,7 +106,6 @@
   var host, root, launcher, panel, iframe;
   var frameReady = false;
   var blocked = false;
-  var allowedAnswer = null; // the service's answer: may this site frame the chat?
   var isOpen = false;
   var openWhenBuilt = false;
 
@@ -208,37 +208,25 @@
     panel.appendChild(box);
   }
 
-  function checkAllowed() {
-    var url = new URL("embed/allowed", scriptUrl);
-    url.searchParams.set("origin", window.location.origin);
-    try {
-      fetch(url.href, { credentials: "omit", referrerPolicy: "no-referrer" })
-        .then(function (response) {
-          return response.ok ? response.json() : null;
-        })
-        .then(function (answer) {
-          if (answer && typeof answer.allowed === "boolean") allowedAnswer = answer.allowed;
-          if (allowedAnswer === false) showBlocked();
-        })
-        .catch(function () {
-          // Unreachable: the timeout below still tells the citizen.
-        });
-    } catch (error) {
-      // fetch refused by the host page's CSP: the timeout below still tells the citizen.
-    }
-  }
-
   function ensureFrame() {
     if (iframe || blocked) return;
-    checkAllowed();
     iframe = document.createElement("iframe");
     iframe.title = text.frame;
     iframe.src = embedUrl();
     iframe.setAttribute("referrerpolicy", "no-referrer");
     iframe.setAttribute("allow", "clipboard-write");
+    // The chat says "ready" as soon as its script runs, before the frame's load event. A frame the
+    // browser refused (this site is not in ANTIFRAUD_FRAME_ANCESTORS) loads an error page instead and
+    // never says it; nor does one that could not load at all. No request the host page's CSP might
+    // block is needed to tell.
+    iframe.addEventListener("load", function () {
+      window.setTimeout(function () {
+        if (!frameReady) showBlocked();
+      }, LOAD_GRACE_MS);
+    });
     panel.appendChild(iframe);
     window.setTimeout(function () {
-      if (!frameReady && allowedAnswer !== true) showBlocked(); // no answer either way: say so
+      if (!frameReady) showBlocked();
     }, READY_TIMEOUT_MS);
   }
 
