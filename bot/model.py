@@ -291,6 +291,26 @@ _FUNCTION_WORDS = frozenset(
         "s",
     }
 )
+_HAN_FUNCTION_WORDS = frozenset(
+    {
+        "你的",
+        "我的",
+        "您的",
+        "他的",
+        "她的",
+        "我们",
+        "你们",
+        "他们",
+        "这个",
+        "那个",
+        "一个",
+        "的是",
+        "是的",
+        "了吗",
+        "一下",
+        "的话",
+    }
+)
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z']+")
 
@@ -298,7 +318,8 @@ _LATIN_WORD = re.compile(r"[a-z']+")
 def _says_something(words: str) -> bool:
     """A span worth showing: two Chinese characters, or a Latin content word of four letters or
     more (not "our", "from", "m calling" cut out of "I'm calling" is fine once widened)."""
-    if len(_HAN.findall(words)) >= 2:
+    han = "".join(_HAN.findall(words))
+    if len(han) >= 2 and han not in _HAN_FUNCTION_WORDS:
         return True
     content = [w for w in _LATIN_WORD.findall(words) if w not in _FUNCTION_WORDS]
     return any(len(w) >= 4 for w in content)

@@ -140,9 +140,13 @@ def score_message(
             return  # the line already counted word for word
         spans = taken.setdefault(hit.ref.owner, [])
         pieces = [(o.start, o.end) for o in hit.concepts] or [(hit.start, hit.end)]
-        if all(any(start <= a and b <= end for start, end in spans) for a, b in pieces):
+        fresh = [(a, b) for a, b in pieces if not any(start <= a and b <= end for start, end in spans)]
+        if not fresh:
             return  # these words already count for this type through a stronger rule
         spans.extend(pieces)
+        # A concept set's evidence quotes the citizen's words it added (its reason names every
+        # concept), not the whole stretch between its first and last concept.
+        span_start, span_end = fresh[-1] if hit.concepts else (hit.start, hit.end)
         kind = "rebuttal" if hit.ref.rebuttal is not None else "script_line" if hit.ref.line else "rule"
         points = rule.points if kind == "rule" else count_line(hit.ref.owner, kind, rule.points)
         if points <= 0:
@@ -152,7 +156,7 @@ def score_message(
             naming[hit.ref.owner] += points
         counted_entries.add(hit.ref.entry)
         contributions.append(
-            Contribution(kind, hit.start, hit.end, hit.ref.entry, hit.ref.owner, points, rule.stage, hit=hit)
+            Contribution(kind, span_start, span_end, hit.ref.entry, hit.ref.owner, points, rule.stage, hit=hit)
         )
 
     # 1. Word rules, strongest first, so when two rules of one type fire on the same words only the

@@ -26,7 +26,7 @@ from typing import Any
 
 DEFAULT_SIZE = 5000  # the service's default message size limit (ANTIFRAUD_MAX_MESSAGE_CHARS)
 FLOOR_SECONDS = 0.002  # below this at full size, nothing to worry about
-MAX_GROWTH = 8.0  # linear is ~4x for 4x the length; quadratic ~16x
+MAX_GROWTH = 10.0  # linear is ~4x for 4x the length; quadratic ~16x; between is a busy machine
 _REPEATS = 3  # timings are the fastest of this many runs, which filters out a busy machine
 
 # Generic pieces: runs of digits with the separators numbers carry, words, spaces, CJK units.
@@ -134,9 +134,9 @@ def _run(pattern: re.Pattern[str], text: str) -> None:
         pass
 
 
-def _fastest(pattern: re.Pattern[str], text: str, clock: Callable[[], float]) -> float:
+def _fastest(pattern: re.Pattern[str], text: str, clock: Callable[[], float], repeats: int = _REPEATS) -> float:
     best = float("inf")
-    for _ in range(_REPEATS):
+    for _ in range(repeats):
         start = clock()
         _run(pattern, text)
         best = min(best, clock() - start)
@@ -164,7 +164,12 @@ def pump(
         small_seconds = _fastest(compiled, pump_string(piece, size // 4), clock)
         result = PumpResult(pattern, piece, small_seconds, large_seconds)
         if result.growth > max_growth:
-            return result
+            # Confirm with more runs before failing: a timer tick or a busy core can fake growth.
+            small_seconds = _fastest(compiled, pump_string(piece, size // 4), clock, _REPEATS * 3)
+            large_seconds = _fastest(compiled, large, clock, _REPEATS * 3)
+            result = PumpResult(pattern, piece, small_seconds, large_seconds)
+            if result.growth > max_growth:
+                return result
     return None
 
 
