@@ -90,7 +90,10 @@ def test_thanks_gets_a_polite_close_with_the_one_rule(dialogue: Dialogue, messag
     ("first", "second"),
     [
         ("有个自称警察的人打电话给我", "他让我不要告诉家人，还不能挂电话"),
-        ("I got a call from someone saying he is from the police", "he told me not to tell my family and to stay on the line"),
+        (
+            "I got a call from someone saying he is from the police",
+            "he told me not to tell my family and to stay on the line",
+        ),
     ],
 )
 def test_a_story_told_in_two_messages_reaches_the_verdict_of_the_whole(
