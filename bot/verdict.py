@@ -213,5 +213,13 @@ class VerdictBuilder:
 
 def _furthest_stage(scam_type: ScamType, contributions: tuple[Contribution, ...]) -> str | None:
     order = [step.id for step in scam_type.stages]
-    reached = [c.stage for c in contributions if c.stage in order and (c.type_id in (None, scam_type.id))]
+    # "Money has already gone" (aftermath) is taken only from the citizen's own words, never from a
+    # concept set's looser reading: it sends the conversation down the urgent path.
+    reached = [
+        c.stage
+        for c in contributions
+        if c.stage in order
+        and c.type_id in (None, scam_type.id)
+        and not (c.stage == "aftermath" and c.hit is not None and c.hit.concepts)
+    ]
     return max(reached, key=order.index) if reached else None

@@ -720,7 +720,8 @@
       // Quiet mode (widget data-quiet): a text the host page hands to AntifraudWidget.check().
       const quietText = event.data && event.data.type === "antifraud:check" ? event.data.text : null;
       if (body.dataset.quiet === "true" && typeof quietText === "string" && quietText.trim() && !pending) {
-        send(quietText.trim().slice(0, Number(body.dataset.maxChars) || 5000), true);
+        // Never cut: an over-long text is sent whole and the service says it was too long to check.
+        send(quietText.trim(), true);
       }
     });
     postToParent({ type: "antifraud:ready" });
