@@ -163,12 +163,12 @@ def test_chinese_scam_shows_verdict_and_highlights(mobile: tuple[Any, Watch], ch
     numbers = page.locator(".msg-user .mark-number").all_inner_texts()
     assert numbers == [str(n) for n in range(1, len(texts) + 1)]
     assert reply.locator("ol.reasons > li").count() == len(texts)
+    expect(page.locator("#announcer")).to_contain_text("高风险")
+    expect(page.locator("#message")).to_be_focused()  # ready for the next message
     expect(reply.locator(".advice-before li").first).to_be_visible()  # what to do: first, not folded away
     expect(reply.locator(".warning-signs li").first).to_be_hidden()  # the rest waits behind one expander
     reply.locator("details.more > summary").click()
     expect(reply.locator(".warning-signs li").first).to_be_visible()
-    expect(page.locator("#announcer")).to_contain_text("高风险")
-    expect(page.locator("#message")).to_be_focused()
     assert not watch.errors, watch.errors
     shot(page, "chat_zh_mobile.png")
 
