@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import random
 import re
@@ -456,11 +457,13 @@ class Drill:
 
     # public ----------------------------------------------------------------------------------
 
+    @functools.cache  # noqa: B019 - one Drill per library, kept for the process: the page asks on every view
     def type_names(self, lang: str, script: Script = "hans") -> list[dict[str, str]]:
         """The types a citizen can pick, as [{id, name}], in the library's order."""
         voice = self._voice(lang, script, self.default_region)
         return [{"id": scam_type.id, "name": voice.in_script(voice.local(scam_type.name))} for scam_type in self.types]
 
+    @functools.cache  # noqa: B019 - as above: converting every frame text to a script is not free
     def words(self, lang: str, script: Script = "hans") -> dict[str, str]:
         """drill.yaml's frame texts in one language and script, for the page's script (drill.js)."""
         voice = self._voice(lang, script, self.default_region)
