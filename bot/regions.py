@@ -21,12 +21,10 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 from typing import get_args
 
-import opencc
-
 from bot.library.schema import FactId, Region
+from bot.script import convert
 
 FACT_IDS: frozenset[str] = frozenset(get_args(FactId))
 STEP_TAGS = ("bank", "police")
@@ -35,7 +33,6 @@ _OPTIONAL = re.compile(r"\[([^\[\]]*\{[a-z_]+\}[^\[\]]*)\]")
 _TAG = re.compile(r"^\((bank|police)\)\s*")
 # A sentence ends after Chinese end punctuation, or after . ! ? followed by a space.
 _SENTENCE = re.compile(r"(?<=[。！？；])|(?<=[.!?])\s+(?=\S)")
-_OPENCC_CONFIGS = {"hant-hk": "s2hk", "hant-tw": "s2tw"}
 
 
 def placeholders(text: str) -> set[str]:
@@ -52,16 +49,6 @@ def split_sentences(text: str) -> list[str]:
     return [part for part in _SENTENCE.split(text) if part.strip()]
 
 
-@lru_cache(maxsize=4)
-def _converter(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
-
-
-@lru_cache(maxsize=65536)
-def _convert(config: str, text: str) -> str:
-    return str(_converter(config).convert(text))
-
-
 class RegionText:
     """One region in one language: fills, drops and orders sentences; converts the script."""
 
@@ -75,11 +62,11 @@ class RegionText:
                 self.values[fact_id] = text
         first = region.facts["after_loss"].first if "after_loss" in region.facts else None
         self.order: tuple[str, ...] = (first, *(tag for tag in STEP_TAGS if tag != first)) if first else ()
-        self._config = _OPENCC_CONFIGS.get(region.script.get(lang, ""), "")
+        self._script = region.script.get(lang, "")
 
     def script(self, text: str) -> str:
         """`text` in the region's script for this language (traditional zh in hk and tw)."""
-        return _convert(self._config, text) if self._config and text else text
+        return convert(text, self._script)
 
     def sentence(self, sentence: str) -> str | None:
         """One sentence with the region's facts, or None when it needs a fact the region lacks."""
