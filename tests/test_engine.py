@@ -165,3 +165,27 @@ def test_analyse_is_deterministic_and_thread_safe(engine: Engine) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         parallel = list(pool.map(lambda text: engine.analyse(text).to_dict(), texts * 4))
     assert parallel == serial * 4
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        # The issue's two rebuttals retold in other words than the library's (issue 9): concept sets.
+        (
+            "the number looks foreign because it is the system's terminal code",
+            "fake_authority.rebuttals.foreign_number",
+        ),
+        (
+            "no need to call 114, the telecom legal office guarantees the transfer to the police",
+            "fake_authority.rebuttals.dont_call_114",
+        ),
+        ("他说号码显示境外，是因为那是系统的终端编号，不是电话号码", "fake_authority.rebuttals.foreign_number"),
+        ("对方说不用打114核实，电信法务部会担保把电话转到公安", "fake_authority.rebuttals.dont_call_114"),
+    ],
+)
+def test_a_rebuttal_retold_in_other_words_is_recognised(engine: Engine, text: str, entry: str) -> None:
+    verdict = engine.analyse(text)
+    assert verdict.risk is Risk.HIGH and verdict.scam_type == "fake_authority"
+    found = [item for item in verdict.evidence if item.entry == entry]
+    assert found and found[0].kind == "rebuttal"
+    assert text[found[0].span[0] : found[0].span[1]] == found[0].text  # the citizen's own words
