@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -108,6 +109,11 @@ def host_page_app(chat_origin: str, lang: str = "zh", position: str = "right") -
         f"default-src 'self'; script-src 'self' {chat_origin}; frame-src {chat_origin}; "
         "style-src 'self'; img-src 'self' data:; connect-src 'self'"
     )
+    return serve_host(app, page, css, script, csp)
+
+
+def serve_host(app: FastAPI, page: str, css: str, script: str, csp: str) -> FastAPI:
+    """A host site's routes: the page under its own CSP, its stylesheet and script, no favicon."""
 
     @app.get("/")
     def index() -> HTMLResponse:
@@ -126,3 +132,34 @@ def host_page_app(chat_origin: str, lang: str = "zh", position: str = "right") -
         return Response(script, media_type="text/javascript")
 
     return app
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"  # screenshots to look at (git-ignored)
+
+
+def new_page(
+    browser: Any, viewport: dict[str, int], locale: str = "zh-CN", scale: int = 1
+) -> tuple[Any, Any, list[str]]:
+    """A fresh browser context and page that records console errors and uncaught page errors."""
+    context = browser.new_context(viewport=viewport, locale=locale, device_scale_factor=scale, reduced_motion="reduce")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page, errors
+
+
+def shot(page: Any, name: str, full_page: bool = True) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
+
+
+def send(page: Any, text: str) -> Any:
+    """Type into the box, press Enter, and return the reply card that comes back."""
+    from playwright.sync_api import expect
+
+    before = page.locator(".reply").count()
+    page.fill("#message", text)
+    page.press("#message", "Enter")
+    expect(page.locator(".reply")).to_have_count(before + 1, timeout=15000)
+    return page.locator(".reply").nth(before)

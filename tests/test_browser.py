@@ -19,6 +19,8 @@ from tests.browser_support import (
     free_port,
     host_page_app,
     make_app,
+    send,
+    shot,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -28,7 +30,6 @@ pytestmark = pytest.mark.skipif(
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 ZH_SCAM = "【紧急通知】😀您好，我是市公安局民警，你的银行卡涉嫌洗钱，请马上把资金转到安全账户配合调查，不要告诉家人。"
 EN_SCAM = (
     "Hello, this is the police. Your bank account is linked to money laundering. "
@@ -121,20 +122,6 @@ def desktop(browser: Any) -> Iterator[tuple[Any, Watch]]:
     watch = Watch(page)
     yield page, watch
     context.close()
-
-
-def shot(page: Any, name: str, full_page: bool = True) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
-
-
-def send(page: Any, text: str) -> Any:
-    """Type into the box, press Enter, and return the reply card that comes back."""
-    before = page.locator(".reply").count()
-    page.fill("#message", text)
-    page.press("#message", "Enter")
-    expect(page.locator(".reply")).to_have_count(before + 1, timeout=15000)
-    return page.locator(".reply").nth(before)
 
 
 def mark_texts(page: Any) -> list[str]:

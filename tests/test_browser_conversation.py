@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 
 from bot.api.settings import Settings
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, host_page_app, make_app
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    free_port,
+    host_page_app,
+    make_app,
+    new_page,
+    send,
+    shot,
+)
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (CI installs it)"
@@ -19,7 +29,6 @@ pytestmark = pytest.mark.skipif(
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 ZH_SCAM = "【紧急通知】您好，我是市公安局民警，你的银行卡涉嫌洗钱，请马上把资金转到安全账户配合调查，不要告诉家人。"
@@ -46,34 +55,12 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-def new_page(browser: Any, viewport: dict[str, int], locale: str = "zh-CN") -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport=viewport, locale=locale, reduced_motion="reduce", device_scale_factor=1)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
-
-
-def shot(page: Any, name: str, full_page: bool = False) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
-
-
-def send(page: Any, text: str) -> Any:
-    before = page.locator(".reply").count()
-    page.fill("#message", text)
-    page.press("#message", "Enter")
-    expect(page.locator(".reply")).to_have_count(before + 1, timeout=15000)
-    return page.locator(".reply").nth(before)
-
-
 def test_the_input_is_on_the_first_screen_of_a_phone(browser: Any, chat_server: LiveServer) -> None:
     context, page, errors = new_page(browser, PHONE)
     page.goto(chat_server.origin + "/?lang=zh")
     box = page.locator("#message").bounding_box()
     assert box is not None and box["y"] + box["height"] <= PHONE["height"], box
-    shot(page, "issue10_phone_first_screen.png")
+    shot(page, "issue10_phone_first_screen.png", full_page=False)
     assert not errors, errors
     context.close()
 
@@ -91,7 +78,7 @@ def test_a_verdict_fits_the_screen_with_risk_and_actions_first(
     assert 1 <= actions.count() <= 3
     expect(actions.first).to_be_visible()
     expect(reply.locator(".evidence")).to_be_hidden()  # behind the expander
-    shot(page, f"issue10_verdict_{name}.png")
+    shot(page, f"issue10_verdict_{name}.png", full_page=False)
     reply.locator("details.more > summary").click()
     expect(reply.locator(".evidence .reason-quote").first).to_be_visible()
     shot(page, f"issue10_verdict_{name}_expanded.png", full_page=True)
@@ -107,7 +94,7 @@ def test_the_pages_region_reaches_the_reply(browser: Any, chat_server: LiveServe
     answer = send(page, "点样举报？")
     expect(answer.locator(".reply-text")).to_contain_text("18222")
     expect(answer.locator(".reply-text")).not_to_contain_text("96110")
-    shot(page, "issue10_region_hk_phone.png")
+    shot(page, "issue10_region_hk_phone.png", full_page=False)
     assert not errors, errors
     context.close()
 
@@ -137,7 +124,7 @@ def test_a_paste_over_the_limit_stays_in_the_box_with_the_reason(browser: Any, c
     expect(page.locator("#status")).to_contain_text("2000")
     expect(page.locator("#status")).to_contain_text(str(len(paste)))
     expect(page.locator(".msg-user")).to_have_count(0)  # not sent
-    shot(page, "issue10_too_long_phone.png")
+    shot(page, "issue10_too_long_phone.png", full_page=False)
     context.close()
 
 
@@ -150,7 +137,7 @@ def test_the_faq_list_page(browser: Any, chat_server: LiveServer) -> None:
     assert entries.count() >= 20
     entries.first.locator("summary").click()
     expect(entries.first.locator(".faq-answer")).to_be_visible()
-    shot(page, "issue10_faq_phone.png")
+    shot(page, "issue10_faq_phone.png", full_page=False)
     assert not errors, errors
     context.close()
 
@@ -171,7 +158,7 @@ def test_swagger_ui_works_without_internet(browser: Any, chat_server: LiveServer
     expect(page.locator(".swagger-ui .information-container")).to_be_visible(timeout=15000)
     expect(page.locator(".opblock-summary-path", has_text="/api/chat").first).to_be_visible()
     assert not outside, outside
-    shot(page, "issue10_docs_desktop.png")
+    shot(page, "issue10_docs_desktop.png", full_page=False)
     context.close()
 
 
@@ -192,7 +179,7 @@ def test_the_widget_says_plainly_when_the_site_is_not_allowed(browser: Any, chat
         link = blocked.locator("a")
         assert (link.get_attribute("href") or "").startswith(chat_server.origin)
         expect(page.locator("[data-antifraud-widget] >> iframe")).to_have_count(0)
-        shot(page, "issue10_widget_not_allowed_phone.png")
+        shot(page, "issue10_widget_not_allowed_phone.png", full_page=False)
         context.close()
     finally:
         host.stop()

@@ -10,10 +10,18 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, Response
 
 from bot.api.settings import Settings
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port, make_app
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LiveServer,
+    free_port,
+    make_app,
+    new_page,
+    serve_host,
+    shot,
+)
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (CI installs it)"
@@ -22,7 +30,6 @@ pytestmark = pytest.mark.skipif(
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 OPEN_SHADOW = """
@@ -57,23 +64,7 @@ def host_app(chat_origin: str, attributes: str) -> FastAPI:
         f"style-src 'self'; img-src 'self' data:; connect-src 'self' {chat_origin}"
     )
 
-    @app.get("/")
-    def index() -> HTMLResponse:
-        return HTMLResponse(page, headers={"Content-Security-Policy": csp})
-
-    @app.get("/favicon.ico")
-    def favicon() -> Response:
-        return Response(status_code=204)
-
-    @app.get("/host.css")
-    def host_css() -> Response:
-        return Response(css, media_type="text/css")
-
-    @app.get("/host.js")
-    def host_js() -> Response:
-        return Response(script, media_type="text/javascript")
-
-    return app
+    return serve_host(app, page, css, script, csp)
 
 
 @pytest.fixture(scope="module")
@@ -114,22 +105,8 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-def new_page(browser: Any, viewport: dict[str, int], locale: str) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport=viewport, locale=locale, device_scale_factor=2, reduced_motion="reduce")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
-
-
-def shot(page: Any, name: str, full_page: bool = True) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
-
-
 def test_page_drill_in_chinese_on_a_phone(browser: Any, chat_server: LiveServer) -> None:
-    context, page, errors = new_page(browser, PHONE, "zh-CN")
+    context, page, errors = new_page(browser, PHONE, "zh-CN", scale=2)
     try:
         page.goto(chat_server.origin + "/?lang=zh")
         page.click("#drill-open")
@@ -180,7 +157,7 @@ def test_page_drill_in_chinese_on_a_phone(browser: Any, chat_server: LiveServer)
 
 
 def test_page_drill_in_english_on_a_desktop(browser: Any, chat_server: LiveServer) -> None:
-    context, page, errors = new_page(browser, DESKTOP, "en-GB")
+    context, page, errors = new_page(browser, DESKTOP, "en-GB", scale=2)
     try:
         page.goto(chat_server.origin + "/?lang=en")
         page.click("#drill-open")
@@ -216,7 +193,7 @@ def test_page_drill_in_english_on_a_desktop(browser: Any, chat_server: LiveServe
 
 def test_widget_in_drill_mode_phone_and_desktop(browser: Any, drill_host: str) -> None:
     for viewport, name in ((PHONE, "widget_drill_phone.png"), (DESKTOP, "widget_drill_desktop.png")):
-        context, page, errors = new_page(browser, viewport, "zh-HK")
+        context, page, errors = new_page(browser, viewport, "zh-HK", scale=2)
         try:
             page.add_init_script(OPEN_SHADOW)
             page.goto(drill_host)
@@ -242,7 +219,7 @@ def test_widget_in_drill_mode_phone_and_desktop(browser: Any, drill_host: str) -
 
 
 def test_widget_quiet_mode_speaks_only_at_high_or_medium_risk(browser: Any, quiet_host: str) -> None:
-    context, page, errors = new_page(browser, PHONE, "zh-CN")
+    context, page, errors = new_page(browser, PHONE, "zh-CN", scale=2)
     try:
         page.add_init_script(OPEN_SHADOW)
         page.goto(quiet_host)
