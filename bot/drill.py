@@ -36,7 +36,7 @@ from pydantic import Field, field_validator
 from rapidfuzz import fuzz
 
 from bot.library.lint import check_languages
-from bot.library.loader import Library, LibraryError, Problem, parse_model, read_yaml
+from bot.library.loader import Library, LibraryError, Problem, load_side_file
 from bot.library.schema import Identifier, Localised, LocalisedList, Model, NonEmpty, Region, Rule, ScamType
 from bot.regions import FACT_IDS, RegionText, region_text
 
@@ -110,11 +110,7 @@ class DrillFile(Model):
 def load_drill_texts(library: Library) -> DrillFile:
     """drill.yaml beside the library's other files, checked like them; raises LibraryError naming every problem."""
     problems: list[Problem] = []
-    try:
-        data = read_yaml(library.root / "drill.yaml")
-    except LibraryError as exc:
-        raise LibraryError([Problem(FILE, p.entry, p.field, p.message) for p in exc.problems]) from exc
-    drill = parse_model(DrillFile, data, FILE, problems)
+    drill = load_side_file(library, "drill.yaml", DrillFile, problems)
     if drill is None:
         raise LibraryError(problems)
     languages = set(library.languages)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from bot.library.lint import PLACEHOLDERS, check_languages, text_problems
-from bot.library.loader import Library, LibraryError, Problem, parse_model, read_yaml
+from bot.library.loader import Library, LibraryError, Problem, load_side_file
 from bot.library.schema import Identifier, Localised, LocalisedList, Model
 
 # Placeholders reply texts may use: the region's facts, {name} (a scam type's), {action} (advice),
@@ -37,7 +37,6 @@ def _compile_all(value: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 RegexList = Annotated[LocalisedList, AfterValidator(_compile_all)]
-M = TypeVar("M", bound=BaseModel)
 
 
 class Question(Model):
@@ -59,16 +58,19 @@ class Question(Model):
         return self
 
 
+def _refuse_duplicates(what: str, ids: list[str]) -> None:
+    duplicates = sorted({item for item in ids if ids.count(item) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate {what} id(s) {duplicates}")
+
+
 class QuestionsFile(Model):
     questions: list[Question] = Field(min_length=1)
 
     @field_validator("questions")
     @classmethod
     def _unique_ids(cls, value: list[Question]) -> list[Question]:
-        ids = [question.id for question in value]
-        duplicates = sorted({question_id for question_id in ids if ids.count(question_id) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate question id(s) {duplicates}")
+        _refuse_duplicates("question", [question.id for question in value])
         return value
 
 
@@ -99,10 +101,7 @@ class PaidCues(Model):
     @field_validator("harms")
     @classmethod
     def _unique_harms(cls, value: list[Harm]) -> list[Harm]:
-        ids = [harm.id for harm in value]
-        duplicates = sorted({harm_id for harm_id in ids if ids.count(harm_id) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate harm id(s) {duplicates}")
+        _refuse_duplicates("harm", [harm.id for harm in value])
         return value
 
 
@@ -183,8 +182,8 @@ class Phrases:
 def load_phrases(library: Library) -> Phrases:
     """Read dialogue.yaml and questions.yaml beside the library's other files; raises LibraryError."""
     problems: list[Problem] = []
-    dialogue = _load(library, "dialogue.yaml", DialogueFile, problems)
-    questions = _load(library, "questions.yaml", QuestionsFile, problems)
+    dialogue = load_side_file(library, "dialogue.yaml", DialogueFile, problems)
+    questions = load_side_file(library, "questions.yaml", QuestionsFile, problems)
     languages = set(library.languages)
     if dialogue is not None:
         problems.extend(_language_problems("scripts_library/dialogue.yaml", "", dialogue, languages))
@@ -205,16 +204,6 @@ def load_phrases(library: Library) -> Phrases:
     if problems or dialogue is None or questions is None:
         raise LibraryError(problems)
     return Phrases(dialogue, tuple(questions.questions))
-
-
-def _load(library: Library, name: str, model: type[M], problems: list[Problem]) -> M | None:
-    display = f"scripts_library/{name}"
-    try:
-        data = read_yaml(library.root / name)
-    except LibraryError as exc:
-        problems.extend(Problem(display, p.entry, p.field, p.message) for p in exc.problems)
-        return None
-    return parse_model(model, data, display, problems)
 
 
 def _localised(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, dict[str, str] | dict[str, list[str]]]]:

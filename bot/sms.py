@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from bot.dialogue import Dialogue, SessionState
 from bot.library.lint import PLACEHOLDERS, text_problems
-from bot.library.loader import Library, LibraryError, Problem, parse_model, read_yaml
+from bot.library.loader import Library, LibraryError, Problem, load_side_file
 from bot.library.schema import Localised, LocalisedList, Model, Region
 from bot.phone import normalise_number
 from bot.phrases import Question
@@ -319,11 +319,7 @@ def load_sms_texts(library: Library) -> SmsFile:
     """Read sms.yaml beside the library's other files; raises LibraryError listing every problem."""
     display = "scripts_library/sms.yaml"
     problems: list[Problem] = []
-    try:
-        data = read_yaml(library.root / "sms.yaml")
-    except LibraryError as exc:
-        raise LibraryError([Problem(display, p.entry, p.field, p.message) for p in exc.problems]) from exc
-    sms = parse_model(SmsFile, data, display, problems)
+    sms = load_side_file(library, "sms.yaml", SmsFile, problems)
     if sms is None:
         raise LibraryError(problems)
     languages = set(library.languages)

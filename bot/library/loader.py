@@ -251,6 +251,18 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
     return library
 
 
+def load_side_file(library: Library, name: str, model: type[M], problems: list[Problem]) -> M | None:
+    """One more knowledge file beside the library's (dialogue, SMS and drill texts), read and checked
+    the same way: its problems are appended naming the file, entry and field; None when broken."""
+    display = f"scripts_library/{name}"
+    try:
+        data = read_yaml(library.root / name)
+    except LibraryError as exc:
+        problems.extend(Problem(display, p.entry, p.field, p.message) for p in exc.problems)
+        return None
+    return parse_model(model, data, display, problems)
+
+
 def _display(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root.parent))
