@@ -93,7 +93,6 @@ class ModelSpan:
 class Prediction:
     scam_probability: float  # 1 - P(benign)
     top_type: str | None  # the most probable scam type
-    type_probability: float  # its probability
 
 
 class ModelError(ValueError):
@@ -186,7 +185,7 @@ class LearnedModel:
         """Class probabilities from the known n-grams of the message (tens of µs)."""
         text = prepare(folded)
         if not text or not self._grams:
-            return Prediction(0.0, None, 0.0)
+            return Prediction(0.0, None)
         rows, _, _ = self._known(text)
         logits = self._intercept.astype(np.float64)
         if len(rows):
@@ -198,7 +197,7 @@ class LearnedModel:
         benign = float(probabilities[self._benign])
         probabilities[self._benign] = -1.0
         top = int(probabilities.argmax())
-        return Prediction(1.0 - benign, self.classes[top], float(probabilities[top]))
+        return Prediction(1.0 - benign, self.classes[top])
 
     def spans(self, folded: str, scam_type: str | None, max_spans: int = 3) -> tuple[ModelSpan, ...]:
         """The stretches of the folded text whose n-grams pushed hardest towards `scam_type`,

@@ -85,26 +85,21 @@ def corpus_hash(rows: Sequence[TrainingRow]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _matrix(texts: Sequence[str], vocabulary: dict[str, int] | None, min_df: int) -> tuple[Any, dict[str, int]]:
+def _matrix(texts: Sequence[str], min_df: int) -> tuple[Any, dict[str, int]]:
+    """Presence of each n-gram (seen in at least `min_df` texts), scaled by 1/sqrt(length)."""
+    from scipy.sparse import diags
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vectorizer = CountVectorizer(
-        analyzer=ngrams, binary=True, min_df=1 if vocabulary else min_df, vocabulary=vocabulary, dtype=np.float32
-    )
-    matrix = vectorizer.fit_transform(texts) if vocabulary is None else vectorizer.transform(texts)
+    vectorizer = CountVectorizer(analyzer=ngrams, binary=True, min_df=min_df, dtype=np.float32)
+    matrix = vectorizer.fit_transform(texts)
     scales = np.array([length_scale(text) for text in texts], dtype=np.float32)
-    from scipy.sparse import diags
-
     return diags(scales) @ matrix, dict(vectorizer.vocabulary_)
 
 
-def _fit(
-    texts: Sequence[str], labels: Sequence[str], settings: TrainingSettings
-) -> tuple[Any, dict[str, int], list[str]]:
+def _fit(texts: Sequence[str], labels: Sequence[str], settings: TrainingSettings) -> tuple[Any, dict[str, int]]:
     from sklearn.linear_model import LogisticRegression
 
-    matrix, vocabulary = _matrix(texts, None, settings.min_df)
-    classes = sorted(set(labels))
+    matrix, vocabulary = _matrix(texts, settings.min_df)
     benign = sum(1 for label in labels if label == BENIGN)
     scams = len(labels) - benign
     # Scam and harmless messages weigh the same in total, whatever their counts.
@@ -112,10 +107,11 @@ def _fit(
     weights = np.array([1.0 if label == BENIGN else scam_weight for label in labels])
     model = LogisticRegression(C=settings.regularisation, max_iter=3000, tol=1e-5)
     model.fit(matrix, labels, sample_weight=weights)
-    return model, vocabulary, classes
+    return model, vocabulary
 
 
-def _prune(model: Any, vocabulary: dict[str, int], max_grams: int) -> LearnedModel:
+def _prune(model: Any, vocabulary: dict[str, int], max_grams: int, meta: dict[str, Any]) -> LearnedModel:
+    """Keep the `max_grams` n-grams with the largest weights, in a fixed order (deterministic)."""
     coef = np.asarray(model.coef_, dtype=np.float32).T  # (n_grams, classes)
     classes = [str(c) for c in model.classes_]
     if coef.shape[1] == 1:  # two classes: scikit-learn keeps one column
@@ -129,28 +125,21 @@ def _prune(model: Any, vocabulary: dict[str, int], max_grams: int) -> LearnedMod
     by_index = {index: gram for gram, index in vocabulary.items()}
     keep = np.array(sorted(keep, key=lambda i: by_index[int(i)]), dtype=np.intp)
     grams = [by_index[int(i)] for i in keep]
-    return LearnedModel(grams, coef[keep], intercept, classes, {})
+    return LearnedModel(grams, coef[keep], intercept, classes, meta)
 
 
 def train(rows: Sequence[TrainingRow], settings: TrainingSettings | None = None) -> LearnedModel:
     """Fit on every row; the model's meta records what it was trained on."""
     settings = settings or TrainingSettings()
     texts = [prepare(row.text) for row in rows]
-    model, vocabulary, _ = _fit(texts, [row.label for row in rows], settings)
-    learned = _prune(model, vocabulary, settings.max_grams)
+    model, vocabulary = _fit(texts, [row.label for row in rows], settings)
     meta = {
         "corpus_hash": corpus_hash(rows),
         "rows": len(rows),
         "ngram_range": [MIN_N, MAX_N],
         "settings": {k: getattr(settings, k) for k in ("regularisation", "min_df", "max_grams")},
     }
-    return LearnedModel(
-        list(learned._grams),
-        learned._weights,
-        learned._intercept,
-        list(learned.classes),
-        meta,
-    )
+    return _prune(model, vocabulary, settings.max_grams, meta)
 
 
 def out_of_fold(
