@@ -19,6 +19,7 @@ from bot.budget import Budget
 from bot.concepts import ConceptIndex, ConceptOccurrence
 from bot.library.loader import Library
 from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
+from bot.links import LinkChecker
 from bot.normalise import NormalisedText, Normaliser
 from bot.patterns import LazyPattern, windows_around
 from bot.prefilter import required_literals
@@ -147,6 +148,16 @@ def _scoped_hits(
                 yield Hit(ref, match.start(), match.end())
 
 
+def _whole_host(original: str, start: int, end: int) -> str:
+    """A link with the host labels the `url` pattern left out in front ("chase." of
+    "chase.secure-verify.com": a bare domain is found from its last two labels)."""
+    while start > 0 and (
+        original[start - 1].isascii() and (original[start - 1].isalnum() or original[start - 1] in ".-")
+    ):
+        start -= 1
+    return original[start:end]
+
+
 def _is_word_char(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
@@ -206,6 +217,16 @@ class RuleMatcher:
         self.concepts = ConceptIndex(library, normaliser, [(ref.index, ref.rule) for ref in self.refs])
         for folded, concept_index in self.concepts.terms():
             entries.setdefault(folded, []).append(("concept", concept_index))
+        # Brand names ride in the automaton too: a link is judged against the brands the message names.
+        self.links = LinkChecker(library.links) if library.links is not None else None
+        self._link_signals: dict[str, RuleRef] = {
+            ref.rule.link_check: ref for ref in self.refs if isinstance(ref.rule, Signal) and ref.rule.link_check
+        }
+        if self.links is not None and self._link_signals:
+            for name, brand_index in self.links.names():
+                folded = normaliser.fold_pattern(name)
+                if folded:
+                    entries.setdefault(folded, []).append(("brand", brand_index))
         # Regexes with a literal prefilter are run only when one of their literals is present;
         # the literals ride in the same automaton as the keywords (kind "trigger").
         self._regexes: list[_Regex] = []
@@ -257,6 +278,7 @@ class RuleMatcher:
         awareness_spans: list[tuple[int, int]] = []
         triggered: dict[int, list[tuple[int, int]]] = {}  # regex -> where its literals occur
         concept_hits: list[ConceptOccurrence] = []
+        brands: list[tuple[int, int, int]] = []  # brand index, start, end
         refs = self.refs
         length = len(text)
         for end_index, (size, (word_start, word_end), values) in self._automaton.iter(text):
@@ -278,12 +300,17 @@ class RuleMatcher:
                     negations.append((start, end))
                 elif kind == "awareness":
                     awareness_spans.append((start, end))
+                elif kind == "brand":
+                    brands.append((index, start, end))
                 else:
                     citizen_report = True
         forced = set(force_regexes or ()).difference(self._display_only)
         hits.extend(
             self._regex_hits(normalised, sorted(triggered.keys() | set(self._always) | forced), triggered, budget)
         )
+
+        if self.links is not None and self._link_signals:
+            hits.extend(self._link_hits(normalised, hits, brands))
 
         window = self._windows.get(lang, 8)
         negations.sort()
@@ -323,6 +350,21 @@ class RuleMatcher:
         if citizen_report and len(awareness_cues) > _AWARENESS_CUES_NEEDED:
             citizen_report = False
         return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues))
+
+    def _link_hits(self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int, int]]) -> list[Hit]:
+        """The link checks, on the links the `url` indicator found: judged on the citizen's own
+        characters (folding turns "paypa1" into "paypal"), against brands named outside links."""
+        assert self.links is not None
+        links = [
+            (hit.start, hit.end, _whole_host(normalised.original, *normalised.original_span(hit.start, hit.end)))
+            for hit in hits
+            if hit.ref.entry == "signal.url"
+        ]
+        if not links:
+            return []
+        named = [index for index, start, end in brands if not any(s <= start and end <= e for s, e, _ in links)]
+        findings = self.links.findings(links, list(dict.fromkeys(named)), frozenset(self._link_signals))
+        return [Hit(self._link_signals[f.check], f.start, f.end) for f in findings]
 
     def _regex_hits(
         self,

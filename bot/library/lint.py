@@ -114,6 +114,16 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
 
     for signal in library.signals.signals:
         check_concepts("scripts_library/signals.yaml", f"signals (id={signal.id})", signal.concepts)
+        if signal.link_check is not None and library.links is None:
+            problems.append(
+                Problem(
+                    "scripts_library/signals.yaml",
+                    f"signals (id={signal.id})",
+                    "link_check",
+                    "needs scripts_library/links.yaml (brands and their own sites)",
+                )
+            )
+    problems.extend(_link_problems(library))
     if library.model is not None and settings.learned is not None:
         if len(library.model.bands) != len(settings.learned.band_points):
             problems.append(
@@ -349,3 +359,25 @@ def stale_facts(library: Library, today: date | None = None) -> list[str]:
             elif age < 0:
                 stale.append(f"region {region.id}: fact {fact_id} has a check date in the future ({fact.checked})")
     return stale
+
+
+def _link_problems(library: Library) -> list[Problem]:
+    """Brand ids unique; no domain claimed by two brands (a link could not mismatch them both)."""
+    problems: list[Problem] = []
+    if library.links is None:
+        return problems
+    file = "scripts_library/links.yaml"
+    brand_ids: set[str] = set()
+    owners: dict[str, str] = {}
+    for brand in library.links.brands:
+        where = f"brands (id={brand.id})"
+        if brand.id in brand_ids:
+            problems.append(Problem(file, where, "id", "duplicate brand id"))
+        brand_ids.add(brand.id)
+        if not any(brand.names.values()):
+            problems.append(Problem(file, where, "names", "a brand needs at least one name"))
+        for domain in brand.domains:
+            if domain in owners and owners[domain] != brand.id:
+                problems.append(Problem(file, where, "domains", f"{domain!r} is also {owners[domain]}'s"))
+            owners.setdefault(domain, brand.id)
+    return problems

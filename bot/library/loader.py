@@ -21,6 +21,7 @@ from bot.library.schema import (
     FaqEntry,
     FaqFile,
     LibrarySettings,
+    LinksFile,
     NormaliseFile,
     Region,
     RegionsFile,
@@ -69,6 +70,7 @@ class Library:
     faq_topics: tuple[tuple[str, FaqFile], ...]
     regions: RegionsFile
     concepts: tuple[Concept, ...] = ()
+    links: LinksFile | None = None  # brands and their own sites, for the link checks
     model: LearnedModel | None = None  # the learned layer, when library.yaml names one
 
     def scam_type(self, type_id: str) -> ScamType:
@@ -196,6 +198,7 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
     if regions is not None:
         regions = regions.model_copy(update={"regions": [*regions.regions, *packs]})
     concepts = load(root / "concepts.yaml", ConceptsFile)
+    links = load(root / "links.yaml", LinksFile) if (root / "links.yaml").exists() else None
     model: LearnedModel | None = None
     if with_model and settings is not None and settings.learned is not None:
         model_path = root / settings.learned.model
@@ -243,6 +246,7 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
         faq_topics=tuple(faq_topics),
         regions=regions,
         concepts=tuple(concepts.concepts),
+        links=links,
         model=model,
     )
     problems.extend(lint_library(library, type_files))

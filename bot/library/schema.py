@@ -74,9 +74,13 @@ class Rule(Model):
 
     @model_validator(mode="after")
     def _has_something_to_match(self) -> Rule:
-        if not any(self.keywords.values()) and not any(self.regex.values()) and not self.concepts:
-            raise ValueError("a rule needs at least one keyword, regex or concept set")
+        _require_something_to_match(self)
         return self
+
+
+def _require_something_to_match(rule: Rule) -> None:
+    if not any(rule.keywords.values()) and not any(rule.regex.values()) and not rule.concepts:
+        raise ValueError("a rule needs at least one keyword, regex or concept set")
 
 
 # A group repeated without bound that itself holds an unbounded quantifier: (a+)+, (\w*)*, (x+){2,}.
@@ -160,6 +164,50 @@ class Signal(Rule):
     # no type has enough points of its own ("account anomaly" + "give me your card number"
     # reads as fake customer service). It adds nothing to the risk.
     suggests: dict[Identifier, float] = Field(default_factory=dict)
+    # Fired by looking at where the message's links really go (links.yaml), not by words: the
+    # link borrows a brand's name, the message names a brand its link does not belong to, or the
+    # link sits on a name ending that scam sites favour.
+    link_check: Literal["brand_mismatch", "lookalike_host", "risky_suffix"] | None = None
+
+    @model_validator(mode="after")
+    def _has_something_to_match(self) -> Signal:
+        if self.link_check is None:
+            _require_something_to_match(self)
+        return self
+
+
+DomainName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", max_length=253)]
+HostWord = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{3,}$", max_length=63)]
+
+
+class Brand(Model):
+    """A company or office scam links pose as, and the sites that are really its own."""
+
+    id: Identifier
+    names: LocalisedList  # how a message names it ("Chase Bank", "中华电信"), folded when matched
+    domains: list[DomainName] = Field(min_length=1)  # its own registrable domains
+    # Pieces of a host name that borrow the brand: `host_words` anywhere ("usps" in
+    # "wausps-track.com"), `host_parts` only as a whole dot- or hyphen-separated part ("chase" in
+    # "chase-alert.top" but not in "purchase.com").
+    host_words: list[HostWord] = Field(default_factory=list)
+    host_parts: list[HostWord] = Field(default_factory=list)
+    source: NonEmpty  # where the domains were checked, and when
+
+
+class LinksFile(Model):
+    """What a link tells about a message: whose name it borrows and where it really goes."""
+
+    brands: list[Brand] = Field(min_length=1)
+    # Name endings (public suffixes) where most sites are throwaway: a link there is a sign.
+    risky_suffixes: list[DomainName | Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+$")]]
+    # Link hosts that lead everywhere and prove nothing (URL shorteners, e-mail and file hosts):
+    # a brand named beside them is judged by the other signs, not as a mismatch.
+    neutral_domains: list[DomainName] = Field(default_factory=list)
+    # Suffixes only governments can register (gov.uk, gov.hk): never a mismatch.
+    official_suffixes: list[DomainName | Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+$")]] = Field(
+        default_factory=list
+    )
+    source: NonEmpty
 
 
 class Concept(Model):

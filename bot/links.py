@@ -1,0 +1,107 @@
+"""Where a message's links really go.
+
+Real smishing is often a brand's name and a link and little else ("CHASE: a new payee was added,
+not you? visit cb1-secure.top"): the words are the bank's own, only the link gives it away. The
+checks here compare each link's registrable domain (the public-suffix list, through tldextract's
+bundled copy, never the network) with the sites the named brand really owns (links.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import tldextract
+
+from bot.library.schema import LinksFile
+
+_SCHEME = re.compile(r"^[a-z]{3,5}\s?:/+|^[a-z]{3,5}//")
+_DEFANGED = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)")
+_AUTHORITY_END = re.compile(r"[/?#\\\s]")
+_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+_PART_SPLIT = re.compile(r"[.\-]+|\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFinding:
+    """One link check that fired, on the link at [start, end) of the folded text."""
+
+    check: str  # brand_mismatch | lookalike_host | risky_suffix
+    start: int
+    end: int
+    domain: str  # the registrable domain the link really goes to
+    brand: str | None  # the brand it borrows or the message names
+
+
+def link_host(link: str) -> str | None:
+    """The host a link leads to, lower case: scheme, user part ("paypal.com@evil.top") and port
+    dropped, defanged dots restored; None when it is not a host name."""
+    text = _DEFANGED.sub(".", unicodedata.normalize("NFKC", link).strip().lower())
+    text = _SCHEME.sub("", text)
+    authority = _AUTHORITY_END.split(text, maxsplit=1)[0]
+    authority = authority.rsplit("@", 1)[-1].split(":", 1)[0].strip(".,;!)]}'\"_")
+    if authority.startswith("www."):
+        authority = authority[4:]
+    return authority if _HOST.match(authority) else None
+
+
+class LinkChecker:
+    """Built once from links.yaml; `findings` is then a pure function of the links and brands."""
+
+    def __init__(self, links: LinksFile) -> None:
+        # The bundled public-suffix snapshot: no download, no cache directory.
+        self._extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+        self.brands = tuple(links.brands)
+        self._owner = {domain: brand.id for brand in links.brands for domain in brand.domains}
+        self._neutral = frozenset(links.neutral_domains)
+        self._official_suffixes = frozenset(links.official_suffixes)
+        self._risky = frozenset(links.risky_suffixes)
+        self._host_words = tuple((word, brand.id) for brand in links.brands for word in brand.host_words)
+        self._host_parts = {part: brand.id for brand in links.brands for part in brand.host_parts}
+
+    def names(self) -> Iterable[tuple[str, int]]:
+        """Every way a message names a brand, with the brand's index (for the keyword automaton)."""
+        for index, brand in enumerate(self.brands):
+            for names in brand.names.values():
+                for name in names:
+                    yield name, index
+
+    def findings(
+        self, links: Sequence[tuple[int, int, str]], named: Sequence[int], checks: frozenset[str]
+    ) -> list[LinkFinding]:
+        """Check each link (folded start, end, and the citizen's own characters of it) against the
+        brands the message names (`named`, brand indexes); only the `checks` the library defines."""
+        found: list[LinkFinding] = []
+        named_ids = [self.brands[index].id for index in named]
+        for start, end, original in links:
+            host = link_host(original)
+            if host is None:
+                continue
+            parts = self._extract(host)
+            if not parts.suffix or not parts.domain:
+                continue
+            domain = f"{parts.domain}.{parts.suffix}"
+            if domain in self._owner or domain in self._neutral or parts.suffix in self._official_suffixes:
+                continue
+            if "risky_suffix" in checks and (
+                parts.suffix in self._risky or parts.suffix.rsplit(".", 1)[-1] in self._risky
+            ):
+                found.append(LinkFinding("risky_suffix", start, end, domain, None))
+            borrowed = self._borrowed_brand(host[: len(host) - len(parts.suffix)])
+            if borrowed is not None and "lookalike_host" in checks:
+                found.append(LinkFinding("lookalike_host", start, end, domain, borrowed))
+            if named_ids and "brand_mismatch" in checks:
+                found.append(LinkFinding("brand_mismatch", start, end, domain, named_ids[0]))
+        return found
+
+    def _borrowed_brand(self, host: str) -> str | None:
+        """The brand whose name is inside a host that is not the brand's own."""
+        for word, brand in self._host_words:
+            if word in host:
+                return brand
+        for part in _PART_SPLIT.split(host):
+            if part in self._host_parts:
+                return self._host_parts[part]
+        return None

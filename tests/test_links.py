@@ -1,0 +1,96 @@
+"""Where a message's links really go: a brand's name on someone else's site gives smishing away."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.links import link_host
+from tests.test_library import edit_yaml, load_errors
+
+LINK_SIGNS = {"signal.lookalike_host", "signal.brand_mismatch", "signal.risky_suffix"}
+
+
+def link_signs(engine: Engine, text: str) -> set[str]:
+    return {item.entry for item in engine.analyse(text).evidence} & LINK_SIGNS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The brand's name inside a host that is not the brand's.
+        ("USPS: the parcel could not be delivered, confirm your address at usps-redeliver.info/x", "lookalike_host"),
+        ("Your account is on hold. Verify at chase.secure-check.net today", "lookalike_host"),
+        ("【中国移动】您的积分即将清零，请登录 http://10086-jfdh.vip 兑换", "lookalike_host"),
+        # The message names the brand, the link goes somewhere else.
+        ("CITIBANK: a new device was added. Not you? visit https://cb1online.com/ to secure it", "brand_mismatch"),
+        ("Wells Fargo: $714.02 was deducted. Not you, cancel at wfsecure-portal.us", "brand_mismatch"),
+        ("中華電信：您的點數今日到期，請至 cht-point.net 兌換獎品", "lookalike_host"),
+        # A cheap name ending scam sites favour.
+        ("Congratulations! Claim your gift at bestgift-now.top", "risky_suffix"),
+    ],
+)
+def test_a_link_that_is_not_the_brands_own_is_a_sign(engine: Engine, text: str, expected: str) -> None:
+    verdict = engine.analyse(text)
+    found = [item for item in verdict.evidence if item.entry == f"signal.{expected}"]
+    assert found, [item.entry for item in verdict.evidence]
+    assert text[slice(*found[0].span)] == found[0].text  # the evidence is the citizen's own link
+    assert found[0].why
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Chase: your statement is ready. Sign in at chase.com to view it.",
+        "USPS: your package 9400 1000 0000 0000 0000 00 was delivered. Track at https://tools.usps.com/go/Track",
+        "Your Amazon order shipped with UPS: https://www.ups.com/track?tracknum=1Z999AA10123456784",
+        "Commonwealth Bank: we never send links to log in. Type netbank.com.au yourself.",
+        "Read this about Amazon's earnings: https://www.bbc.co.uk/news/business-67890",
+        "I chase my dreams every day, my blog is at www.sunnyroadtrips.com",
+        "HMRC: your tax return is due, see https://www.gov.uk/self-assessment-tax-returns",
+        "中華電信帳單已出，請至 www.cht.com.tw 或官方 App 查詢",
+    ],
+)
+def test_official_and_neutral_links_are_not_held_against_a_message(engine: Engine, text: str) -> None:
+    assert link_signs(engine, text) == set()
+
+
+def test_a_look_alike_spelling_is_judged_as_written_not_as_folded(engine: Engine) -> None:
+    # Folding reads "paypa1" as "paypal"; the link check must see the host the citizen would visit.
+    assert "signal.lookalike_host" in link_signs(engine, "PayPal: your account is limited, restore it at paypa1.com")
+
+
+def test_a_brand_named_with_a_mail_address_is_not_a_site_mismatch(engine: Engine) -> None:
+    assert "signal.brand_mismatch" not in link_signs(engine, "Amazon refund questions: write to jane.doe@gmail.com")
+
+
+@pytest.mark.parametrize(
+    ("link", "host"),
+    [
+        ("https://www.UnionBank.Org_@bit.ly/3T1lhlE", "bit.ly"),
+        ("hxxp://usps-track[.]top/abc", "usps-track.top"),
+        ("HTTPS://Secure.Chase.com:443/login", "secure.chase.com"),
+        ("http //", None),
+        ("not a link", None),
+    ],
+)
+def test_the_host_a_link_really_leads_to(link: str, host: str | None) -> None:
+    assert link_host(link) == host
+
+
+def test_a_broken_links_file_names_file_entry_and_field(library_copy: Path) -> None:
+    def break_domain(data: dict[str, list[dict[str, object]]]) -> None:
+        data["brands"][0]["domains"] = ["not a domain"]
+
+    edit_yaml(library_copy, "links.yaml", break_domain)
+    errors = load_errors(library_copy)
+    assert "scripts_library/links.yaml" in errors
+    assert "domains" in errors
+
+
+def test_a_link_signal_without_a_links_file_fails_at_load(library_copy: Path) -> None:
+    (library_copy / "links.yaml").unlink()
+    errors = load_errors(library_copy)
+    assert "link_check" in errors and "links.yaml" in errors
