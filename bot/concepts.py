@@ -68,6 +68,10 @@ class ConceptIndex:
                 pattern = _Pattern(ref_index, indexes, rule.within)
                 self._by_first.setdefault(indexes[0], []).append(pattern)
 
+    def index_of(self, concept_id: str) -> int:
+        """The index of a concept by its id (the lint has checked every reference)."""
+        return self._ids[concept_id]
+
     def terms(self) -> list[tuple[str, int]]:
         """(folded term, concept index) pairs for the matcher's automaton."""
         return list(self._terms)

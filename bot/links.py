@@ -47,6 +47,13 @@ def link_host(link: str) -> str | None:
     return authority if _HOST.match(authority) else None
 
 
+@dataclass(frozen=True, slots=True)
+class LinkAssessment:
+    findings: tuple[LinkFinding, ...]
+    official: tuple[tuple[int, int], ...]  # links to a brand's own site or a government's
+    all_official: bool  # every link in the message is one of those
+
+
 class LinkChecker:
     """Built once from links.yaml; `findings` is then a pure function of the links and brands."""
 
@@ -58,6 +65,7 @@ class LinkChecker:
         self._neutral = frozenset(links.neutral_domains)
         self._official_suffixes = frozenset(links.official_suffixes)
         self._risky = frozenset(links.risky_suffixes)
+        self.official_link_clears = tuple(links.official_link_clears)
         self._host_words = tuple((word, brand.id) for brand in links.brands for word in brand.host_words)
         self._host_parts = {part: brand.id for brand in links.brands for part in brand.host_parts}
 
@@ -68,12 +76,13 @@ class LinkChecker:
                 for name in names:
                     yield name, index
 
-    def findings(
+    def assess(
         self, links: Sequence[tuple[int, int, str]], named: Sequence[int], checks: frozenset[str]
-    ) -> list[LinkFinding]:
+    ) -> LinkAssessment:
         """Check each link (folded start, end, and the citizen's own characters of it) against the
         brands the message names (`named`, brand indexes); only the `checks` the library defines."""
         found: list[LinkFinding] = []
+        official: list[tuple[int, int]] = []
         named_ids = [self.brands[index].id for index in named]
         for start, end, original in links:
             host = link_host(original)
@@ -83,7 +92,10 @@ class LinkChecker:
             if not parts.suffix or not parts.domain:
                 continue
             domain = f"{parts.domain}.{parts.suffix}"
-            if domain in self._owner or domain in self._neutral or parts.suffix in self._official_suffixes:
+            if domain in self._owner or parts.suffix in self._official_suffixes:
+                official.append((start, end))
+                continue
+            if domain in self._neutral:
                 continue
             if "risky_suffix" in checks and (
                 parts.suffix in self._risky or parts.suffix.rsplit(".", 1)[-1] in self._risky
@@ -92,9 +104,12 @@ class LinkChecker:
             borrowed = self._borrowed_brand(host[: len(host) - len(parts.suffix)])
             if borrowed is not None and "lookalike_host" in checks:
                 found.append(LinkFinding("lookalike_host", start, end, domain, borrowed))
-            if named_ids and "brand_mismatch" in checks:
+            # A bare name with no scheme, "www" or path ("a purchase at BESTBUY.COM") is more often a
+            # merchant's name than a link to follow: only the brand's own name inside it counts.
+            looks_like_a_link = "/" in original or original.lower().lstrip().startswith("www")
+            if named_ids and "brand_mismatch" in checks and looks_like_a_link:
                 found.append(LinkFinding("brand_mismatch", start, end, domain, named_ids[0]))
-        return found
+        return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
 
     def _borrowed_brand(self, host: str) -> str | None:
         """The brand whose name is inside a host that is not the brand's own."""

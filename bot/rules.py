@@ -19,7 +19,7 @@ from bot.budget import Budget
 from bot.concepts import ConceptIndex, ConceptOccurrence
 from bot.library.loader import Library
 from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
-from bot.links import LinkChecker
+from bot.links import LinkAssessment, LinkChecker
 from bot.normalise import NormalisedText, Normaliser
 from bot.patterns import LazyPattern, windows_around
 from bot.prefilter import required_literals
@@ -222,6 +222,9 @@ class RuleMatcher:
         self._link_signals: dict[str, RuleRef] = {
             ref.rule.link_check: ref for ref in self.refs if isinstance(ref.rule, Signal) and ref.rule.link_check
         }
+        self._cleared_by_official_links = frozenset(
+            self.concepts.index_of(concept_id) for concept_id in (self.links.official_link_clears if self.links else ())
+        )
         if self.links is not None and self._link_signals:
             for name, brand_index in self.links.names():
                 folded = normaliser.fold_pattern(name)
@@ -310,7 +313,14 @@ class RuleMatcher:
         )
 
         if self.links is not None and self._link_signals:
-            hits.extend(self._link_hits(normalised, hits, brands))
+            assessment = self._assess_links(normalised, hits, brands)
+            if assessment is not None:
+                if assessment.official:  # the brand's own site is not "a link" to warn about
+                    official = set(assessment.official)
+                    hits = [h for h in hits if not (h.ref.kind == "indicator" and (h.start, h.end) in official)]
+                    if assessment.all_official:
+                        concept_hits = [c for c in concept_hits if c.concept not in self._cleared_by_official_links]
+                hits.extend(Hit(self._link_signals[f.check], f.start, f.end) for f in assessment.findings)
 
         window = self._windows.get(lang, 8)
         negations.sort()
@@ -351,7 +361,9 @@ class RuleMatcher:
             citizen_report = False
         return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues))
 
-    def _link_hits(self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int, int]]) -> list[Hit]:
+    def _assess_links(
+        self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int, int]]
+    ) -> LinkAssessment | None:
         """The link checks, on the links the `url` indicator found: judged on the citizen's own
         characters (folding turns "paypa1" into "paypal"), against brands named outside links."""
         assert self.links is not None
@@ -361,10 +373,9 @@ class RuleMatcher:
             if hit.ref.entry == "signal.url"
         ]
         if not links:
-            return []
+            return None
         named = [index for index, start, end in brands if not any(s <= start and end <= e for s, e, _ in links)]
-        findings = self.links.findings(links, list(dict.fromkeys(named)), frozenset(self._link_signals))
-        return [Hit(self._link_signals[f.check], f.start, f.end) for f in findings]
+        return self.links.assess(links, list(dict.fromkeys(named)), frozenset(self._link_signals))
 
     def _regex_hits(
         self,

@@ -26,7 +26,7 @@ def link_signs(engine: Engine, text: str) -> set[str]:
         ("【中国移动】您的积分即将清零，请登录 http://10086-jfdh.vip 兑换", "lookalike_host"),
         # The message names the brand, the link goes somewhere else.
         ("CITIBANK: a new device was added. Not you? visit https://cb1online.com/ to secure it", "brand_mismatch"),
-        ("Wells Fargo: $714.02 was deducted. Not you, cancel at wfsecure-portal.us", "brand_mismatch"),
+        ("Wells Fargo: $714.02 was deducted. Not you, cancel at https://wfsecure-portal.us/x", "brand_mismatch"),
         ("中華電信：您的點數今日到期，請至 cht-point.net 兌換獎品", "lookalike_host"),
         # A cheap name ending scam sites favour.
         ("Congratulations! Claim your gift at bestgift-now.top", "risky_suffix"),
@@ -94,3 +94,14 @@ def test_a_link_signal_without_a_links_file_fails_at_load(library_copy: Path) ->
     (library_copy / "links.yaml").unlink()
     errors = load_errors(library_copy)
     assert "link_check" in errors and "links.yaml" in errors
+
+
+def test_a_link_to_the_brands_own_site_is_not_an_ask_to_open_a_link(engine: Engine) -> None:
+    # "If not you, sign in at chase.com": the genuine alert's own link is no warning sign, so the
+    # alarm plus "open a link" concept pattern of phishing texts does not fire on it.
+    genuine = "Chase: A new device signed in to your account. If this wasn't you, sign in at chase.com and change it."
+    entries = {item.entry for item in engine.analyse(genuine).evidence}
+    assert "signal.url" not in entries
+    assert not any(entry.startswith("phishing_link.") for entry in entries)
+    fake = "Chase: A new device signed in to your account. If this wasn't you, sign in at chase-login.help/secure."
+    assert engine.analyse(fake).risk.value in {"medium", "high"}

@@ -380,4 +380,8 @@ def _link_problems(library: Library) -> list[Problem]:
             if domain in owners and owners[domain] != brand.id:
                 problems.append(Problem(file, where, "domains", f"{domain!r} is also {owners[domain]}'s"))
             owners.setdefault(domain, brand.id)
+    concept_ids = {concept.id for concept in library.concepts}
+    for concept_id in library.links.official_link_clears:
+        if concept_id not in concept_ids:
+            problems.append(Problem(file, "", "official_link_clears", f"{concept_id!r} is not a concept"))
     return problems

@@ -207,6 +207,9 @@ class LinksFile(Model):
     official_suffixes: list[DomainName | Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+$")]] = Field(
         default_factory=list
     )
+    # Concepts that a link to the brand's own site does not say: "sign in at chase.com" is not the
+    # warning sign "asks you to open a link" when every link in the message is an official one.
+    official_link_clears: list[Identifier] = Field(default_factory=list)
     source: NonEmpty
 
 
