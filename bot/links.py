@@ -14,14 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import tldextract
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from bot.library.schema import LinksFile
 
 _SCHEME = re.compile(r"^[a-z]{3,5}\s?:/+|^[a-z]{3,5}//")
-_DEFANGED = re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)")
+# Dots a sender broke to slip past filters: "uber-check [.] club", "amaz0n-orders dot info".
+_DEFANGED = re.compile(r"\s*(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\bdot\b|\.)\s*")
 _AUTHORITY_END = re.compile(r"[/?#\\\s]")
-_HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+_HOST = re.compile(r"^[a-z0-9!$-]+(\.[a-z0-9!$-]+)+$")
 _PART_SPLIT = re.compile(r"[.\-]+|\d+")
+# Look-alike characters in a host ("netfl!x", "amaz0n", "paypa1"), read both ways a 1 can go.
+_DELEET = (str.maketrans("0134@$!5", "oleaasis"), str.maketrans("0134@$!5", "oieaasis"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +43,8 @@ class LinkFinding:
 def link_host(link: str) -> str | None:
     """The host a link leads to, lower case: scheme, user part ("paypal.com@evil.top") and port
     dropped, defanged dots restored; None when it is not a host name."""
-    text = _DEFANGED.sub(".", unicodedata.normalize("NFKC", link).strip().lower())
-    text = _SCHEME.sub("", text)
+    text = _SCHEME.sub("", unicodedata.normalize("NFKC", link).strip().lower())
+    text = _DEFANGED.sub(".", text)
     authority = _AUTHORITY_END.split(text, maxsplit=1)[0]
     authority = authority.rsplit("@", 1)[-1].split(":", 1)[0].strip(".,;!)]}'\"_")
     if authority.startswith("www."):
@@ -68,6 +73,11 @@ class LinkChecker:
         self.official_link_clears = tuple(links.official_link_clears)
         self._host_words = tuple((word, brand.id) for brand in links.brands for word in brand.host_words)
         self._host_parts = {part: brand.id for brand in links.brands for part in brand.host_parts}
+        # The name part of every brand's own domains ("steamcommunity" of steamcommunity.com).
+        self._own_labels = {
+            self._extract(domain).domain: brand.id for brand in links.brands for domain in brand.domains
+        }
+        self._own_labels_list = sorted(self._own_labels)
 
     def names(self) -> Iterable[tuple[str, int]]:
         """Every way a message names a brand, with the brand's index (for the keyword automaton)."""
@@ -101,7 +111,7 @@ class LinkChecker:
                 parts.suffix in self._risky or parts.suffix.rsplit(".", 1)[-1] in self._risky
             ):
                 found.append(LinkFinding("risky_suffix", start, end, domain, None))
-            borrowed = self._borrowed_brand(host[: len(host) - len(parts.suffix)])
+            borrowed = self._borrowed_brand(host[: len(host) - len(parts.suffix)]) or self._typosquat(parts.domain)
             if borrowed is not None and "lookalike_host" in checks:
                 found.append(LinkFinding("lookalike_host", start, end, domain, borrowed))
             # A bare name with no scheme, "www" or path ("a purchase at BESTBUY.COM") is more often a
@@ -112,11 +122,25 @@ class LinkChecker:
         return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
 
     def _borrowed_brand(self, host: str) -> str | None:
-        """The brand whose name is inside a host that is not the brand's own."""
-        for word, brand in self._host_words:
-            if word in host:
-                return brand
-        for part in _PART_SPLIT.split(host):
-            if part in self._host_parts:
-                return self._host_parts[part]
+        """The brand whose name is inside a host that is not the brand's own (as written, or with
+        its look-alike characters read as letters)."""
+        for spelling in dict.fromkeys((host, *(host.translate(table) for table in _DELEET))):
+            for word, brand in self._host_words:
+                if word in spelling:
+                    return brand
+            for part in _PART_SPLIT.split(spelling):
+                if part in self._host_parts:
+                    return self._host_parts[part]
         return None
+
+    def _typosquat(self, label: str) -> str | None:
+        """The brand whose own domain name is one typing slip away ("steamcommunlty", "arnazon"):
+        names of five letters or more, one edit (two from nine letters on)."""
+        if len(label) < 5 or label in self._own_labels:
+            return None
+        best = process.extractOne(
+            label, self._own_labels_list, scorer=Levenshtein.distance, score_cutoff=2 if len(label) >= 9 else 1
+        )
+        if best is None or len(best[0]) < 5:
+            return None
+        return self._own_labels[best[0]]

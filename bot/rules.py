@@ -152,7 +152,7 @@ def _whole_host(original: str, start: int, end: int) -> str:
     """A link with the host labels the `url` pattern left out in front ("chase." of
     "chase.secure-verify.com": a bare domain is found from its last two labels)."""
     while start > 0 and (
-        original[start - 1].isascii() and (original[start - 1].isalnum() or original[start - 1] in ".-")
+        original[start - 1].isascii() and (original[start - 1].isalnum() or original[start - 1] in ".-!")
     ):
         start -= 1
     return original[start:end]

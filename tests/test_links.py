@@ -105,3 +105,16 @@ def test_a_link_to_the_brands_own_site_is_not_an_ask_to_open_a_link(engine: Engi
     assert not any(entry.startswith("phishing_link.") for entry in entries)
     fake = "Chase: A new device signed in to your account. If this wasn't you, sign in at chase-login.help/secure."
     assert engine.analyse(fake).risk.value in {"medium", "high"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Steam: your account was reported, verify at steamcommunlty.com/appeal",  # one letter off
+        "N_e_t_f_l_i_x: ur plan is on hold, update card: netfl!x-renew .site",  # look-alike characters
+        "Ub3r: verify your account: uber-acctcheck [.] club",  # a dot broken with spaces
+        "Amazon: confirm payment at amaz0n-orders dot info",  # "dot" for the dot
+    ],
+)
+def test_a_disguised_look_alike_link_is_still_seen(engine: Engine, text: str) -> None:
+    assert "signal.lookalike_host" in link_signs(engine, text)

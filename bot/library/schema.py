@@ -269,7 +269,9 @@ class SignalsFile(Model):
 class NormaliseFile(Model):
     """Evasion spellings and character variants, applied after NFKC and traditional -> simplified."""
 
-    evasions: dict[NonEmpty, NonEmpty]  # "v信" -> "微信" (keys are matched case-insensitively)
+    # "v信" -> "微信" (keys are matched case-insensitively, spaces kept: " dot com" -> ".com" joins
+    # a link a sender broke with a space)
+    evasions: dict[Annotated[str, StringConstraints(min_length=1)], NonEmpty]
     variants: dict[NonEmpty, NonEmpty]  # single characters: "帐" -> "账"
     separators: NonEmpty  # characters dropped between two CJK characters ("安 全-账*户")
 
