@@ -15,7 +15,7 @@ from bot.evaluate import Outcome, metrics, read_rows, run
 CORPUS = Path(__file__).parent / "corpus"
 
 # Raise these when the engine improves; never lower them to make a change pass.
-FLOORS = {"scam_recall": 0.97, "type_accuracy": 0.90}
+FLOORS = {"scam_recall": 0.98, "type_accuracy": 0.90}
 CEILINGS = {"false_positive_rate": 0.03}
 
 

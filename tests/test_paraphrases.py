@@ -21,9 +21,9 @@ PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # Floors that only go up (measured figures in docs/evaluation.md).
 # Measured 2026-12-04: 0.23, 0.44, 0.53 — far from "every line from three paraphrases" (issue 9);
 # docs/evaluation.md says why. Raise these as the concepts grow; never lower them.
-RECOGNISED_SHARE_FLOOR = 0.20  # paraphrases whose own line or rebuttal is in the evidence
-FLAGGED_SHARE_FLOOR = 0.40  # paraphrases rated medium or high on their own
-ENTRIES_WITH_ONE_FLOOR = 0.50  # lines and rebuttals recognised from at least one of their three
+RECOGNISED_SHARE_FLOOR = 0.24  # paraphrases whose own line or rebuttal is in the evidence
+FLAGGED_SHARE_FLOOR = 0.45  # paraphrases rated medium or high on their own
+ENTRIES_WITH_ONE_FLOOR = 0.53  # lines and rebuttals recognised from at least one of their three
 
 
 def _rows() -> list[dict[str, str]]:
