@@ -11,6 +11,8 @@ fixed time, posting the corpus messages:
     POST /api/chat (continuing)   every message added to one open conversation
     GET  /                        the chat page
     POST /sms/twilio              Twilio's form post (signature check off for the benchmark)
+    GET  /healthz                 alone; and its latency while /api/check is loaded, asked every 20 ms
+                                  on a new connection from another process (as a load balancer would)
     POST /api/chat, Redis         new and continuing chats with sessions and counters in Redis
                                   (Debian's redis-server started here on a free port, when installed)
 
@@ -25,6 +27,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -97,6 +100,10 @@ def lua_script(path: Path, method: str, target: str, content_type: str | None, b
 
 
 def load(base: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    """wrk's throughput, p99 and errors; and the server's CPU time per request: the servers run in this
+    process (wrk and redis-server do not, and this thread only waits), so on a machine shared with other
+    work, where the CPU share the server gets moves the req/s, its CPU cost per request still compares."""
+    cpu = time.process_time()
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), base],
         capture_output=True,
@@ -104,14 +111,60 @@ def load(base: str, script: Path, seconds: int, connections: int) -> dict[str, f
         check=True,
         timeout=seconds + 30,
     ).stdout
+    cpu = time.process_time() - cpu
     per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    requests = re.search(r"(\d+) requests in", output)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
         "per_second": per_second,
+        "cpu_us": cpu / int(requests.group(1)) * 1e6 if requests and int(requests.group(1)) else float("nan"),
         "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
         "errors": float(errors.group(1)) if errors else 0.0,
+    }
+
+
+# A load balancer's health check, from its own interpreter (the server's GIL is not shared with it).
+_PROBE = """
+import http.client, json, sys, time
+host, port, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+times = []
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(host, port, timeout=30)
+    connection.request("GET", "/healthz")
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    if response.status == 200:
+        times.append((time.perf_counter() - started) * 1000)
+    time.sleep(0.02)
+print(json.dumps(times))
+"""
+
+
+def start_probe(base: str, seconds: float) -> subprocess.Popen[str]:
+    """/healthz asked every 20 ms for `seconds`, from another process; finish_probe collects the times."""
+    address = urllib.parse.urlsplit(base)
+    return subprocess.Popen(
+        [sys.executable, "-c", _PROBE, str(address.hostname), str(address.port), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish_probe(process: subprocess.Popen[str], seconds: float) -> dict[str, float]:
+    output, _ = process.communicate(timeout=seconds + 60)
+    times = sorted(json.loads(output or "[]"))
+    if not times:
+        return {"probes": 0.0, "p50_ms": float("nan"), "p99_ms": float("nan"), "max_ms": float("nan")}
+    return {
+        "probes": float(len(times)),
+        "p50_ms": times[len(times) // 2],
+        "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
+        "max_ms": times[-1],
     }
 
 
@@ -161,7 +214,10 @@ def run(seconds: int, connections: int, limit: int | None) -> dict[str, dict[str
             ):
                 time.sleep(1)  # let the previous run's queued requests drain: they would be 503s here
                 lua_script(script, method, target, content_type, bodies)
+                probe = start_probe(base, seconds) if target == "/api/check" else None
                 results[name] = load(base, script, seconds, connections)
+                if probe is not None:
+                    results[HEALTH_UNDER_LOAD] = finish_probe(probe, seconds)
         # The same chat with its sessions in Redis (Debian's redis-server on a free local port), in the
         # same run, so the cost of shared state reads as a ratio to the in-memory figures above.
         redis_server = shutil.which("redis-server")
@@ -195,13 +251,27 @@ def run(seconds: int, connections: int, limit: int | None) -> dict[str, dict[str
     return results
 
 
+HEALTH_UNDER_LOAD = "GET /healthz during POST /api/check load"
+
+
 def report(results: dict[str, dict[str, float]]) -> str:
-    bare = results["bare endpoint"]["per_second"]
-    lines = [f"{'endpoint':<30}{'req/s':>9}{'ratio':>8}{'p99 ms':>9}{'non-2xx':>9}"]
+    """req/s and its ratio to the bare endpoint's; the server's CPU µs per request and the bare one's
+    as a ratio of it (what the req/s ratio would be if the server had a core to itself)."""
+    bare = results["bare endpoint"]
+    lines = [f"{'endpoint':<36}{'req/s':>7}{'ratio':>7}{'cpu µs':>8}{'cpu ratio':>10}{'p99 ms':>9}{'non-2xx':>8}"]
     for name, result in results.items():
+        if name == HEALTH_UNDER_LOAD:
+            continue
         lines.append(
-            f"{name:<30}{result['per_second']:>9.0f}{result['per_second'] / bare:>8.2f}"
-            f"{result['p99_ms']:>9.2f}{result['errors']:>9.0f}"
+            f"{name:<36}{result['per_second']:>7.0f}{result['per_second'] / bare['per_second']:>7.2f}"
+            f"{result['cpu_us']:>8.0f}{bare['cpu_us'] / result['cpu_us']:>10.2f}"
+            f"{result['p99_ms']:>9.2f}{result['errors']:>8.0f}"
+        )
+    health = results.get(HEALTH_UNDER_LOAD)
+    if health is not None:
+        lines.append(
+            f"{HEALTH_UNDER_LOAD}: {health['probes']:.0f} probes, p50 {health['p50_ms']:.1f} ms, "
+            f"p99 {health['p99_ms']:.1f} ms, max {health['max_ms']:.1f} ms"
         )
     return "\n".join(lines)
 

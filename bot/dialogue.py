@@ -188,16 +188,18 @@ class Dialogue:
             answered = self._follow_up(turn, state, message, intent)
             if answered is not None:
                 return answered
-        return self._assess(turn, state, message, intent)
+        return self._assess(turn, state, message, intent, folded)
 
     # --- the paths ---------------------------------------------------------------------------
 
     def _assess(
-        self, turn: _Turn, state: SessionState, message: str, intent: str | None = None
+        self, turn: _Turn, state: SessionState, message: str, intent: str | None = None, folded: str | None = None
     ) -> tuple[SessionState, Reply]:
+        """`folded`: the message already folded, when the caller has it."""
         lang = turn.lang
         case_open = state.phase in (Phase.ASSESSING, Phase.AWAITING_ANSWER, Phase.URGENT)
-        faq = self._faq.search(message, lang) if self._is_question(message) else None
+        asked = self._is_question(self._fold(message) if folded is None else folded)
+        faq = self._faq.search(message, lang) if asked else None
         answer = self._faq.render(faq.best, lang, turn.region) if faq is not None and faq.best is not None else None
         # Only a question the FAQ answers needs the message judged on its own (is it a question, or
         # a scam quoted as one?); every other turn analyses the story once and quotes its last part.
@@ -326,9 +328,10 @@ class Dialogue:
     def _new_story(self, turn: _Turn, state: SessionState, message: str) -> tuple[SessionState, Reply]:
         """Another message or case: the old story is set aside; judged at once when it came along."""
         fresh = SessionState(phase=Phase.IDLE, lang=state.lang, region=state.region, script=state.script)
-        content = self._beyond_intent(self._fold(message), "new_story")
+        folded = self._fold(message)
+        content = self._beyond_intent(folded, "new_story")
         if len(content) > 8:  # "还有一条短信：【银行】您的账户..." carries the new story itself
-            return self._assess(turn, fresh, message)
+            return self._assess(turn, fresh, message, folded=folded)
         return fresh, self._plain(ReplyKind.INTRO, turn.writer.new_story(turn.lang), turn.lang, fresh)
 
     def _verdict_reply(
@@ -521,8 +524,8 @@ class Dialogue:
                 return doubt.truth
         return None
 
-    def _is_question(self, message: str) -> bool:
-        folded = self._fold(message).strip()
+    def _is_question(self, folded: str) -> bool:
+        folded = folded.strip()
         return any(marker.search(folded) for marker in self._question_markers)
 
     def _analyse(self, turn: _Turn, text: str) -> Verdict:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain
 
 from rapidfuzz import fuzz, process
 
@@ -28,6 +29,7 @@ from bot.verdict import Localiser
 MIN_SCORE = 0.3  # weighted F1 of shared content; paraphrases score 0.3-1.0, unrelated questions below 0.2
 SOFT_WORD_MATCH = 80  # rapidfuzz ratio at which two English words count as one ("caller" ~ "call")
 MAX_RELATED = 3
+SOFTENED_MAX = 20_000  # unknown English words remembered with the FAQ word they are read as
 
 _UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+")
 # Function characters: a run of Chinese is cut at these, so "我的猫生病了怎么办" keeps only 猫生病 / 办.
@@ -55,6 +57,15 @@ class FaqAnswer:
     id: str
     question: str
     answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """One search's question, and what is worked out about it once rather than for every wording."""
+
+    units: frozenset[str]
+    weight: float
+    alike: bool  # some of its words have others spelled like them (never so in Chinese)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +111,11 @@ class FaqIndex:
                 postings[unit].append(position)
         self._postings = {unit: tuple(positions) for unit, positions in postings.items()}
         self._vocabulary = _words(frozenset(postings))
+        # Every FAQ word with the others spelled like it ("caller": "call"), with their rapidfuzz ratios:
+        # worked out here once, not against every wording's words in every search (that was most of a
+        # chat turn's FAQ time). After `_soften` every question word is a FAQ word or has none alike.
+        self._alike = self._alike_words()
+        self._softened: dict[str, str] = {}
         # Nearest by spelling, for topics to offer when nothing shared content: character pairs of
         # every wording in an inverted index, so a question costs its own pairs' postings instead of
         # a fuzzy comparison against all ~1,000 wordings (that scan was 40% of a chat turn).
@@ -137,10 +153,11 @@ class FaqIndex:
         """The entry that answers `question`, if one does well enough; `lang` (the asker's) breaks ties."""
         folded = self._normaliser.fold_pattern(question)
         query = self._soften(self._units_of(folded))
+        asked = _Asked(query, sum(self._weight(unit) for unit in query), any(unit in self._alike for unit in query))
         scores: dict[int, tuple[float, bool, float]] = {}
         for position in sorted({p for unit in query for p in self._postings.get(unit, ())}):
             text = self._texts[position]
-            score = self._score(query, text)
+            score = self._score(asked, text)
             if score <= 0:
                 continue
             key = (score, text.lang == lang, fuzz.ratio(folded, text.folded, processor=None))
@@ -164,22 +181,41 @@ class FaqIndex:
             if unit in self._postings or not _is_word(unit):
                 softened.add(unit)
                 continue
-            match = process.extractOne(
-                unit, self._vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=SOFT_WORD_MATCH
-            )
-            softened.add(match[0] if match else unit)
+            found = self._softened.get(unit)
+            if found is None:  # a search of the whole vocabulary: remembered (a pure function of the word)
+                match = process.extractOne(
+                    unit, self._vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=SOFT_WORD_MATCH
+                )
+                found = match[0] if match else unit
+                if len(self._softened) < SOFTENED_MAX:
+                    self._softened[unit] = found
+            softened.add(found)
         return frozenset(softened)
 
-    def _score(self, query: frozenset[str], text: _Text) -> float:
+    def _alike_words(self) -> dict[str, tuple[tuple[str, float], ...]]:
+        """Each FAQ word with the other FAQ words whose ratio to it is at least SOFT_WORD_MATCH."""
+        alike: dict[str, tuple[tuple[str, float], ...]] = {}
+        for word in self._vocabulary:
+            matches = process.extract(
+                word, self._vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=SOFT_WORD_MATCH, limit=None
+            )
+            others = tuple((match, score) for match, score, _ in matches if match != word)
+            if others:
+                alike[word] = others
+        return alike
+
+    def _score(self, asked: _Asked, text: _Text) -> float:
         """Weighted F1 of the content the question and this wording share."""
+        query = asked.units
         if query == text.units:
             return 1.0
         shared = query & text.units
         shared_weight = sum(self._weight(unit) for unit in shared)
         near = 0
-        for unit in query - shared:  # "call" in the question, "caller" in the wording
-            if _is_word(unit) and text.words:
-                similarity = max(fuzz.ratio(unit, word, processor=None) for word in text.words)
+        for unit in query - shared if asked.alike else ():  # "call" in the question, "caller" in the wording
+            alike = self._alike.get(unit)  # only words have any; never the unit itself, which is not shared
+            if alike:
+                similarity = max((ratio for word, ratio in alike if word in text.units), default=0.0)
                 if similarity >= SOFT_WORD_MATCH:
                     shared_weight += self._weight(unit) * similarity / 100
                     near += 1
@@ -187,7 +223,7 @@ class FaqIndex:
             (unit,) = shared
             if len(query) > 1 or self._owners.get(unit, 0) > 1:
                 return 0.0  # one common word in common is a topic, not an answer
-        query_weight = sum(self._weight(unit) for unit in query)
+        query_weight = asked.weight
         recall = min(shared_weight / query_weight, 1.0)
         precision = min(shared_weight / text.weight, 1.0)
         return 2 * recall * precision / (recall + precision) if shared_weight else 0.0
@@ -198,10 +234,7 @@ class FaqIndex:
         if not folded.strip():
             return []
         pairs = _pairs(folded)
-        shared: dict[int, int] = defaultdict(int)
-        for pair in pairs:
-            for position in self._spelling.get(pair, ()):
-                shared[position] += 1
+        shared = Counter(chain.from_iterable(self._spelling.get(pair, ()) for pair in pairs))
         ranked = sorted(
             shared,
             key=lambda position: (-2 * shared[position] / (len(pairs) + self._spelling_sizes[position]), position),

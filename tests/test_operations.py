@@ -6,6 +6,7 @@ and several processes: tests/test_shared_state.py."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -99,6 +100,20 @@ def test_over_the_limit_the_api_answers_429_with_retry_after(tmp_path: Path) -> 
     assert 'antifraud_rate_limited_total{scope="web"}' in metrics
 
 
+def test_the_api_checks_the_body_type_and_the_limit_before_the_fields(tmp_path: Path) -> None:
+    """A body that is not JSON (400 malformed, 415 not declared) is refused before the limit counts it;
+    a request within the limit is counted even when a field is wrong (422); past the limit, 429 comes
+    before the fields are looked at."""
+    with TestClient(create_app(settings(tmp_path, rate_limit_web="2/minute"))) as client:
+        assert [client.post("/api/check", json={"text": ""}).status_code for _ in range(2)] == [422, 422]
+        malformed = client.post("/api/check", content=b'{"text": ', headers={"content-type": "application/json"})
+        assert malformed.status_code == 400
+        plain = client.post("/api/check", content=b'{"text": "hi"}', headers={"content-type": "text/plain"})
+        assert plain.status_code == 415
+        assert client.post("/api/check", json={"text": ""}).status_code == 429
+        assert client.post("/api/chat", json={"message": "你好"}).status_code == 429
+
+
 def test_the_widget_counts_against_its_site(tmp_path: Path) -> None:
     app = create_app(settings(tmp_path, rate_limit_web="100/minute", rate_limit_site="2/minute"))
     site = "/api/chat?site=https://police.example"
@@ -157,6 +172,17 @@ def test_reload_needs_the_admin_token(tmp_path: Path) -> None:
         assert client.post("/admin/reload", headers={"Authorization": "Bearer wrong"}).status_code == 401
         answer = client.post("/admin/reload", headers={"Authorization": "Bearer right"})
         assert answer.status_code == 200 and answer.json()["status"] == "reloaded"
+
+
+def test_a_served_app_keeps_what_it_built_at_start_out_of_the_garbage_collector(tmp_path: Path) -> None:
+    """Frozen while it serves (a full collection then skips the library and the model), frozen again after
+    a reload (the old library collected first), and collectable again once it stops."""
+    with TestClient(create_app(settings(tmp_path, admin_token="t"))) as client:
+        assert gc.get_freeze_count() > 0
+        assert client.post("/admin/reload", headers={"Authorization": "Bearer t"}).status_code == 200
+        assert gc.get_freeze_count() > 0
+        assert client.post("/api/check", json={"text": SCAM}).json()["risk"] == "high"
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_broken_library_is_refused_and_the_last_good_keeps_serving(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -296,6 +297,29 @@ def test_versioned_static_links_are_cached_for_a_year(client: TestClient) -> Non
         assert "immutable" in response.headers["cache-control"], link
     stale = client.get("/static/chat.css?v=0000")
     assert "immutable" not in stale.headers["cache-control"]
+
+
+def test_pages_are_kept_per_app_and_a_changed_static_file_gets_a_new_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are rendered once and kept: never another app's (its settings, its library), never with a
+    file's old hash."""
+    small, large = make_client(Settings(max_message_chars=1000)), make_client(Settings(max_message_chars=2000))
+    for _ in range(2):
+        assert 'data-max-chars="1000"' in small.get("/").text
+        assert 'data-max-chars="2000"' in large.get("/").text
+    static = tmp_path / "static"
+    shutil.copytree(pages.STATIC_DIR, static)
+    monkeypatch.setattr(pages, "STATIC_DIR", static)
+    monkeypatch.setattr(pages, "STATIC_RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(pages, "_static_cache", {})
+    link = re.compile(r'href="(/static/chat\.css\?v=[0-9a-f]+)"')
+    before, again = link.search(small.get("/").text), link.search(small.get("/").text)
+    assert before is not None and again is not None and again.group(1) == before.group(1)  # same file, same link
+    (static / "chat.css").write_text("/* changed */", encoding="utf-8")
+    after = link.search(small.get("/").text)
+    assert after is not None and after.group(1) != before.group(1)
+    assert small.get(after.group(1)).text == "/* changed */"
 
 
 @pytest.mark.parametrize(

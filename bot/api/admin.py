@@ -14,6 +14,7 @@ them as CSV or JSON; its data needs `Authorization: Bearer $ANTIFRAUD_OPERATOR_T
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import logging
@@ -120,8 +121,19 @@ def reload_library(app: FastAPI) -> tuple[bool, str]:
         app.state.library_source = "files"
         metrics.RELOADS.labels("ok").inc()
         log.info("library reloaded in %.2f s: %d scam types", time.perf_counter() - started, len(library.types))
+    refreeze()
     remember_good(state, settings, library)
     return True, f"{len(library.types)} scam types, {len(library.faq)} FAQ entries"
+
+
+def refreeze() -> None:
+    """After a swap, when the serving process keeps its long-lived objects out of the garbage collector
+    (bot/api/app.py `_lifespan`): the old library is collected and the new one frozen in its place. One
+    full collection, once per reload."""
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
 
 def generation_key(settings: Settings) -> str:

@@ -9,23 +9,14 @@ oldest conversations (bot/sessions.py, bot/store.py).
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.api.models import ERROR_RESPONSES, ChatRequest, ChatResponse, reply_json
 from bot.api.quiet import quiet_reply
-from bot.api.ratelimit import WebLimited, request_site
-from bot.api.services import (
-    Services,
-    check_lang,
-    check_region,
-    check_text,
-    get_services,
-    require_json,
-    state_unavailable,
-)
+from bot.api.ratelimit import request_site
+from bot.api.services import JsonApi, Services, check_lang, check_region, check_text, state_unavailable
 from bot.reply import Reply, ReplyKind
 from bot.sessions import new_session_id
 from bot.store import StateUnavailable
@@ -37,12 +28,9 @@ router = APIRouter(tags=["chat"])
     "/api/chat",
     response_model=ChatResponse,
     responses=ERROR_RESPONSES,
-    dependencies=[Depends(require_json)],
     summary="Send one chat message",
 )
-async def chat(
-    payload: ChatRequest, request: Request, services: Annotated[Services, Depends(get_services)], _: WebLimited
-) -> JSONResponse:
+async def chat(payload: ChatRequest, request: Request, services: JsonApi) -> JSONResponse:
     """The bot's reply. Keep `session_id` and send it with the next message to continue the story;
     `region` sets the hotlines and reporting channels the replies name (the page and widget send theirs)."""
     check_text(payload.message, "message", services.settings.max_message_chars)

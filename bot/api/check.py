@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from bot.api.errors import invalid
 from bot.api.models import ERROR_RESPONSES, CheckRequest, QuietVerdictOut, VerdictOut
 from bot.api.quiet import quiet_verdict
-from bot.api.ratelimit import WebLimited
-from bot.api.services import Services, check_lang, check_region, check_text, get_services, require_json
+from bot.api.services import JsonApi, Services, check_lang, check_region, check_text
 from bot.budget import Budget
 from bot.types import Risk, Verdict
 
@@ -22,12 +19,9 @@ router = APIRouter(tags=["check"])
     "/api/check",
     response_model=VerdictOut | QuietVerdictOut,
     responses=ERROR_RESPONSES,
-    dependencies=[Depends(require_json)],
     summary="Check one message for scam scripts",
 )
-async def check(
-    payload: CheckRequest, services: Annotated[Services, Depends(get_services)], _: WebLimited
-) -> JSONResponse:
+async def check(payload: CheckRequest, services: JsonApi) -> JSONResponse:
     """The verdict exactly as `antifraud check --json` prints it: risk, type, evidence spans, advice.
     Send the message in `message` (`text`, its old name, is still accepted but deprecated)."""
     words, field = (payload.message, "message") if payload.message is not None else (payload.text, "text")

@@ -19,8 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.errors import ApiError, invalid
 from bot.api.models import ERROR_RESPONSES, LANG_PATTERN
-from bot.api.ratelimit import WebLimited
-from bot.api.services import Services, check_lang, check_region, get_services, require_json
+from bot.api.services import JsonApi, Services, check_lang, check_region, get_services
 from bot.drill import SURPRISE, Drill, DrillError, DrillTurn, Script, load_drill_texts
 from bot.library.loader import Library, LibraryError
 from bot.library.schema import Region
@@ -169,12 +168,9 @@ def _play(drill: Drill, payload: DrillRequest, lang: str, region: str | None) ->
     "/api/drill",
     response_model=DrillTurnOut,
     responses=ERROR_RESPONSES,
-    dependencies=[Depends(require_json)],
     summary="Play one turn of a scam drill (practice, never a verdict)",
 )
-async def drill_turn(
-    payload: DrillRequest, services: Annotated[Services, Depends(get_services)], _: WebLimited
-) -> JSONResponse:
+async def drill_turn(payload: DrillRequest, services: JsonApi) -> JSONResponse:
     """Start a drill, then send each answer with the `state` of the previous turn until `done`.
 
     The answer's `messages` start with the practice prefix; `debrief` comes with `done`."""

@@ -11,6 +11,7 @@ client typed: a label per message would be a memory leak and a privacy leak at o
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -36,13 +37,36 @@ RELOADS = Counter("antifraud_library_reloads", "Library reloads", ["result"])
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
+# Every request and verdict is counted: `labels()` (validation and a lock each time) is looked up once
+# per label set and kept. The sets are small and fixed, but a client chooses its method: past this many
+# the children are no longer kept, only looked up.
+_MAX_KEPT = 1024
+_requests: dict[tuple[str, str, str], Any] = {}
+_latencies: dict[str, Any] = {}
+_verdicts: dict[tuple[str, str, str, str], Any] = {}
+
+
+def _child(metric: Any, kept: dict[Any, Any], key: Any) -> Any:
+    child = kept.get(key)
+    if child is None:
+        child = metric.labels(*key) if isinstance(key, tuple) else metric.labels(key)
+        if len(kept) < _MAX_KEPT:
+            kept[key] = child
+    return child
+
+
+def request(route: str, method: str, status: str, seconds: float) -> None:
+    """One HTTP request answered: counted, and its time observed, by route template."""
+    _child(REQUESTS, _requests, (route, method, status)).inc()
+    _child(LATENCY, _latencies, route).observe(seconds)
+
 
 def redis_error(operation: str) -> None:
     REDIS_ERRORS.labels(operation).inc()
 
 
 def verdict(channel: str, scam_type: str | None, risk: str | None, lang: str) -> None:
-    VERDICTS.labels(channel, scam_type or "none", risk or "none", lang).inc()
+    _child(VERDICTS, _verdicts, (channel, scam_type or "none", risk or "none", lang)).inc()
 
 
 def exposition() -> bytes:

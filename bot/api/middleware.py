@@ -7,7 +7,7 @@ the limit, whether or not the client declared its length.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api.errors import SECURITY_HEADERS, error_response
@@ -59,8 +59,13 @@ class BodyLimitMiddleware:
         await response(scope, receive, send)
 
 
+_SECURITY = tuple((name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items())
+_API = (*_SECURITY, (b"cache-control", b"no-store"))
+
+
 class SecurityHeadersMiddleware:
-    """nosniff and no-referrer on every response; API answers are never stored by caches."""
+    """nosniff and no-referrer on every response; API answers are never stored by caches. A header the
+    route set itself is kept (pages set their own Cache-Control)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -69,15 +74,14 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        is_api = str(scope.get("path", "")).startswith("/api/")
+        added = _API if str(scope.get("path", "")).startswith("/api/") else _SECURITY
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                if is_api:
-                    headers.setdefault("Cache-Control", "no-store")
+                headers = list(message.get("headers", ()))
+                present = {item[0].lower() for item in headers}
+                headers.extend(item for item in added if item[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

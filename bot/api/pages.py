@@ -13,12 +13,15 @@ import hashlib
 import json
 import logging
 import re
-from dataclasses import dataclass
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -205,16 +208,23 @@ def page_settings(request: Request) -> Settings:
     return found if isinstance(found, Settings) else Settings()
 
 
-def page_library(request: Request, settings: Settings) -> Library | None:
-    """The app's loaded Library (app.state.library or app.state.engine.library); loaded here once when
-    the app keeps none. None when the knowledge files are broken: the page still renders, without
-    hotlines, and the API explains itself with its own 503."""
+def _app_library(request: Request) -> tuple[bool, Library | None]:
+    """Whether the app keeps its library (app.state.library or app.state.engine.library), and which."""
     state = request.app.state
     for candidate in (getattr(state, "library", None), getattr(getattr(state, "engine", None), "library", None)):
         if isinstance(candidate, Library):
-            return candidate
-    if hasattr(state, "library"):  # the app tried to load it and failed: do not retry on every page view
-        return None
+            return True, candidate
+    # An app that tried to load it and failed keeps None: do not retry on every page view.
+    return hasattr(state, "library"), None
+
+
+def page_library(request: Request, settings: Settings) -> Library | None:
+    """The app's loaded Library; loaded here once when the app keeps none. None when the knowledge
+    files are broken: the page still renders, without hotlines, and the API explains itself with its
+    own 503."""
+    kept, library = _app_library(request)
+    if kept:
+        return library
     try:
         return _load_library(settings.library_path, settings.faq_path)
     except LibraryError as exc:
@@ -324,13 +334,21 @@ class _StaticFile:
     body: bytes
     etag: str  # short content hash; also the ?v= cache-buster in page links
     stamp: tuple[int, int]
+    checked: float  # time.monotonic() of the last look at the file
 
 
 _static_cache: dict[str, _StaticFile] = {}
+# How long a file is served without looking at it again: a change shows within a second, and a page
+# view (six links) or a static request costs no system call.
+STATIC_RECHECK_SECONDS = 1.0
 
 
 def _static_file(name: str) -> _StaticFile | None:
     """A file directly inside web/static/ (no sub-folders, no dot-files), re-read when it changes."""
+    now = time.monotonic()
+    cached = _static_cache.get(name)  # only names that passed the checks below are kept
+    if cached is not None and now - cached.checked < STATIC_RECHECK_SECONDS:
+        return cached
     if not _STATIC_NAME.match(name):
         return None
     path = STATIC_DIR / name
@@ -341,11 +359,11 @@ def _static_file(name: str) -> _StaticFile | None:
     if not path.is_file():
         return None
     stamp = (stat.st_mtime_ns, stat.st_size)
-    cached = _static_cache.get(name)
     if cached is not None and cached.stamp == stamp:
-        return cached
-    body = path.read_bytes()
-    entry = _StaticFile(body, hashlib.sha256(body).hexdigest()[:16], stamp)
+        entry = replace(cached, checked=now)
+    else:
+        body = path.read_bytes()
+        entry = _StaticFile(body, hashlib.sha256(body).hexdigest()[:16], stamp, now)
     _static_cache[name] = entry
     return entry
 
@@ -405,19 +423,100 @@ def favicon(request: Request) -> Response:
 # --- pages ----------------------------------------------------------------------------------
 
 
-def _page(request: Request, *, embed: bool) -> Response:
+def _etag(name: str) -> str:
+    found = _static_file(name)
+    return found.etag if found else ""
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A rendered chat page: the same inputs give the same bytes."""
+
+    static: tuple[tuple[str, str], ...]  # (name, etag) of every static file it links
+    body: bytes
+    headers: dict[str, str]
+
+    def current(self) -> bool:
+        """Its links still carry the files' hashes (a changed file makes a new page)."""
+        return all(_etag(name) == etag for name, etag in self.static)
+
+
+class _PageCache:
+    """Rendered pages by everything a page depends on besides the app's settings and library (its
+    region, language, base path, and for /embed the parent's origin and quiet mode), for one settings
+    and library at a time: a reload (or another app in the process) starts afresh and keeps no old
+    library alive. Only the event loop reads and writes it."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._source: tuple[Settings, Library | None] | None = None
+        self._pages: OrderedDict[tuple[object, ...], _Page] = OrderedDict()
+
+    def get(self, settings: Settings, library: Library | None, key: tuple[object, ...]) -> _Page | None:
+        if self._source is None or self._source[0] is not settings or self._source[1] is not library:
+            return None
+        page = self._pages.get(key)
+        if page is None or not page.current():
+            return None
+        self._pages.move_to_end(key)
+        return page
+
+    def put(self, settings: Settings, library: Library | None, key: tuple[object, ...], page: _Page) -> None:
+        if self._source is None or self._source[0] is not settings or self._source[1] is not library:
+            self._source = (settings, library)
+            self._pages.clear()
+        self._pages[key] = page
+        while len(self._pages) > self._size:
+            self._pages.popitem(last=False)
+
+
+# Rendering is about a millisecond of template work; a page view from the cache costs none. A few
+# origins per embedding site, so the bound is generous.
+_pages = _PageCache(256)
+
+
+async def _page(request: Request, *, embed: bool) -> Response:
     settings = page_settings(request)
-    library = page_library(request, settings)
+    kept, library = _app_library(request)
+    if not kept:  # an app that keeps no library (a bare router): loaded once, off the event loop
+        library = await anyio.to_thread.run_sync(page_library, request, settings)
     query = request.query_params
     region = choose_region(library, settings, query.get("region")) if library else None
     fallback_lang = region.default_language if region else LANGUAGES[0]
     lang = choose_lang(query.get("lang"), request.headers.get("accept-language"), fallback_lang)
-    other_lang = next(code for code in LANGUAGES if code != lang)
     base = request.scope.get("root_path", "").rstrip("/")
     parent_origin = query.get("origin", "") if embed else ""
     if not _ORIGIN.match(parent_origin):
         parent_origin = ""  # the embed page then never posts to its parent
+    quiet = embed and query.get("quiet") == "1"
+    key = (embed, lang, region.id if region else "", base, parent_origin, quiet)
+    page = _pages.get(settings, library, key)
+    if page is None:
+        page = await anyio.to_thread.run_sync(
+            _render, settings, library, region, lang, base, embed, parent_origin, quiet
+        )
+        _pages.put(settings, library, key, page)
+    return HTMLResponse(page.body, headers=page.headers)
 
+
+def _render(
+    settings: Settings,
+    library: Library | None,
+    region: Region | None,
+    lang: str,
+    base: str,
+    embed: bool,
+    parent_origin: str,
+    quiet: bool,
+) -> _Page:
+    """The chat page (index.html) for these inputs, on a worker thread."""
+    linked: dict[str, str] = {}
+
+    def versioned(base: str, name: str) -> str:  # static_url, noting which files the page links
+        linked[name] = _etag(name)
+        return static_url(base, name)
+
+    other_lang = next(code for code in LANGUAGES if code != lang)
     types = library.types if library else ()
     scam_names = {t.id: {code: _localised(t.name, code) for code in LANGUAGES} for t in types}
     # Only the region's own verified facts: no number stands in for one the region lacks.
@@ -445,13 +544,13 @@ def _page(request: Request, *, embed: bool) -> Response:
         "api_url": f"{base}/api/chat" + (f"?site={quote(parent_origin, safe=':/')}" if parent_origin else ""),
         "max_chars": settings.max_message_chars,
         "faq_url": f"{base}/faq?lang={lang}" + (f"&region={region.id}" if region else ""),
-        "css_url": static_url(base, "chat.css"),
-        "js_url": static_url(base, "chat.js"),
-        "prefs_url": static_url(base, "prefs.js"),
-        "icon_url": static_url(base, "icon.svg"),
+        "css_url": versioned(base, "chat.css"),
+        "js_url": versioned(base, "chat.js"),
+        "prefs_url": versioned(base, "prefs.js"),
+        "icon_url": versioned(base, "icon.svg"),
         # Quiet mode (widget data-quiet): the frame answers host checks only at high or medium risk.
-        "quiet": embed and query.get("quiet") == "1",
-        **drill.page_context(library, region, base, static_url),  # the awareness drill (issue 14)
+        "quiet": quiet,
+        **drill.page_context(library, region, base, versioned),  # the awareness drill (issue 14)
     }
     ancestors = frame_ancestors(settings.frame_ancestors) if embed else "'self'"
     headers = {
@@ -467,14 +566,15 @@ def _page(request: Request, *, embed: bool) -> Response:
     else:
         headers["X-Frame-Options"] = "SAMEORIGIN"  # for browsers older than CSP frame-ancestors
         headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    return templates.TemplateResponse(request, "index.html", context, headers=headers)
+    body = templates.get_template("index.html").render(context).encode("utf-8")
+    return _Page(tuple(linked.items()), body, headers)
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
-def chat_page(request: Request) -> Response:
-    return _page(request, embed=False)
+async def chat_page(request: Request) -> Response:
+    return await _page(request, embed=False)
 
 
 @router.api_route("/embed", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
-def embed_page(request: Request) -> Response:
-    return _page(request, embed=True)
+async def embed_page(request: Request) -> Response:
+    return await _page(request, embed=True)

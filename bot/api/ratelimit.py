@@ -23,10 +23,9 @@ import math
 import re
 import time
 from collections.abc import Callable
-from typing import Annotated
 
 import anyio.to_thread
-from fastapi import Depends, Request
+from fastapi import Request
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import SlidingWindowCounterRateLimiter
@@ -170,10 +169,7 @@ def request_site(request: Request) -> str | None:
 
 
 async def web_limits(request: Request) -> None:
-    """FastAPI dependency for /api/check and /api/chat."""
+    """The web API's limits for one request (/api/check, /api/chat, /api/drill: bot/api/services.py json_api)."""
     limits = getattr(request.app.state, "limits", None)
     if isinstance(limits, RateLimits):
         await limits.check_web(request)
-
-
-WebLimited = Annotated[None, Depends(web_limits)]
