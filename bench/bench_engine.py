@@ -9,6 +9,8 @@ machines are noisy, so read the ratios within one run). Parts:
 - growth: one text of real messages cut to 100 B ... 64 KB, time per message and per KB;
 - library: the bundled library and 10x / 100x copies holding other content (build time, mean, p99);
 - worst: the engine on every pump string (bot/library/pump.py) at the message size limit;
+- build: building the engine from the cached library, with the pieces the cache keeps (bot/memo.py)
+  and with all of them computed again;
 - start: cold start of the service to its first 200, `antifraud check`, both with a warm library cache;
 - rss: resident memory after analysing the mix.
 """
@@ -28,6 +30,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bot import memo
 from bot.budget import Budget
 from bot.engine import Engine
 from bot.library.cache import load_library_cached
@@ -141,6 +144,26 @@ def _once(engine: Engine, text: str) -> float:
     return time.perf_counter() - start
 
 
+def engine_build(library: Library, repeats: int) -> dict[str, float]:
+    """Seconds to build the engine: with the pieces the library cache loaded (bot/memo.py), and with
+    every one of them computed again (a library the cache has never seen); fastest of `repeats`."""
+    warm = min(_build(library) for _ in range(repeats))
+    saved = {name: dict(remembered._values) for name, remembered in memo._MEMOS.items()}
+    cold = float("inf")
+    for _ in range(repeats):
+        for remembered in memo._MEMOS.values():
+            remembered._values.clear()
+        cold = min(cold, _build(library))
+    memo.preload(saved)
+    return {"cached_s": warm, "computed_s": cold}
+
+
+def _build(library: Library) -> float:
+    start = time.perf_counter()
+    Engine(library)
+    return time.perf_counter() - start
+
+
 def library_scaling(library: Library, texts: list[str], factors: list[int], rounds: int) -> list[dict[str, float]]:
     rows = []
     for factor in factors:
@@ -224,6 +247,7 @@ def run(smoke: bool) -> dict[str, Any]:
     library = load_library_cached()
     engine = Engine(library)
     results: dict[str, Any] = {"messages": len(texts), "mean_chars": statistics.fmean(map(len, texts))}
+    results["build"] = engine_build(library, 1 if smoke else 3)
     results["mix"] = mix(engine, texts, 1 if smoke else 3)
     sizes = [100, 1024] if smoke else [100, 1024, 4096, 16384, 65536]
     results["growth"] = growth(engine, texts, sizes, 1 if smoke else 3)
@@ -249,6 +273,11 @@ def report(results: dict[str, Any]) -> str:
         lines.append(
             f"  {name:<24}{row['n']:>7}{row['mean']:>9.0f}{row['p50']:>9.0f}{row['p99']:>9.0f}{row['max']:>10.0f}"
         )
+    build = results["build"]
+    lines += [
+        "",
+        f"engine build: {build['cached_s']:.3f} s with the cached pieces, {build['computed_s']:.3f} s computing them",
+    ]
     lines += ["", "growth with length:"]
     lines += [
         f"  {row['chars']:>7} chars {row['ms']:>9.2f} ms {row['us_per_kb']:>9.0f} µs/KB" for row in results["growth"]

@@ -4,10 +4,17 @@ evidence among the hand-written rules (SpamAssassin's BAYES rules play the same 
 Training (`bot.training`, scikit-learn) fits a multinomial logistic regression over the presence of
 character 1-4-grams of the folded text, scaled by 1/sqrt(length); only the n-grams whose weights
 matter are kept. Prediction needs no scikit-learn and no Python loop over characters: every n-gram
-of the message gets a 64-bit rolling hash in a few numpy operations, a binary search in the sorted
-hashes of the kept n-grams finds the known ones (exactly: a hash is compared with the n-gram's own),
-and a row sum gives the class scores. The n-grams that pushed hardest towards the predicted type
-are the spans shown to the citizen.
+of the message gets a 64-bit rolling hash in a few numpy operations (written straight into one
+array), a binary search in the sorted hashes of the kept n-grams finds the known ones (exactly: a
+hash is compared with the n-gram's own), and a row sum gives the class scores. The n-grams that
+pushed hardest towards the predicted type are the spans shown to the citizen; the lookup done for
+the prediction is reused for them (the model remembers the last message it read).
+
+Cost (issue 13): on a 100-character message the hashing and the search are a few µs each; what
+used to dominate was numpy's general-purpose `np.unique` (its hash-table path costs ~25 µs even
+for a few hundred values) and hashing each message twice, so both are avoided: the few rows found
+are sorted and de-duplicated directly, and for many rows a presence mask over the vocabulary does
+it without sorting. The results are the same arrays, so the probabilities are bit for bit the same.
 """
 
 from __future__ import annotations
@@ -52,19 +59,67 @@ def _codes(text: str) -> npt.NDArray[np.uint64]:
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
 
 
-def _all_hashes(
-    codes: npt.NDArray[np.uint64],
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """The hash, start and length of every 1- to 4-gram of `codes`: each length's hashes extend the
-    previous length's by one character, so the whole message takes a handful of array operations."""
-    levels = [codes]
-    for n in range(2, min(MAX_N, len(codes)) + 1):
-        previous = levels[-1]
-        levels.append((previous[:-1] * _HASH_MULTIPLIER) ^ codes[n - 1 :])
-    hashes = np.concatenate(levels) if levels else codes
-    starts = np.concatenate([np.arange(len(level), dtype=np.intp) for level in levels])
-    lengths = np.concatenate([np.full(len(level), n, dtype=np.intp) for n, level in enumerate(levels, start=1)])
-    return hashes, starts, lengths
+def _hashes(codes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The hash of every 1- to 4-gram of `codes`, all 1-grams first, then all 2-grams...: each
+    length's hashes extend the previous length's by one character, written in place into one array."""
+    length = len(codes)
+    top = min(MAX_N, length)
+    hashes = np.empty(sum(length - n + 1 for n in range(1, top + 1)), dtype=np.uint64)
+    hashes[:length] = codes
+    previous, offset = hashes[:length], length
+    for n in range(2, top + 1):
+        level = hashes[offset : offset + length - n + 1]
+        np.multiply(previous[:-1], _HASH_MULTIPLIER, out=level)
+        np.bitwise_xor(level, codes[n - 1 :], out=level)
+        previous, offset = level, offset + len(level)
+    return hashes
+
+
+def _level_offsets(length: int) -> npt.NDArray[np.intp]:
+    """Where each n-gram length starts in `_hashes`' output for a text of `length` characters."""
+    sizes = [length - n + 1 for n in range(1, min(MAX_N, length) + 1)]
+    return np.cumsum([0, *sizes[:-1]], dtype=np.intp) if sizes else np.zeros(0, dtype=np.intp)
+
+
+def _vocabulary_hashes(grams: list[str]) -> npt.NDArray[np.uint64]:
+    """`gram_hash` of every n-gram of the vocabulary, in a few array operations (60,000 n-grams
+    in milliseconds instead of a tenth of a second of Python)."""
+    if not grams:
+        return np.zeros(0, dtype=np.uint64)
+    padded = np.array(grams, dtype=str)  # "<U{longest}", padded with NULs
+    width = padded.dtype.itemsize // 4
+    points = padded.view(np.uint32).reshape(len(grams), width).astype(np.uint64)
+    lengths = np.fromiter(map(len, grams), dtype=np.intp, count=len(grams))
+    hashes = points[:, 0].copy()
+    for position in range(1, width):
+        extended = (hashes * _HASH_MULTIPLIER) ^ points[:, position]
+        hashes = np.where(lengths > position, extended, hashes)
+    return hashes
+
+
+def _starts_and_lengths(
+    positions: npt.NDArray[np.intp], length: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Start and length of the n-grams at `positions` of `_hashes`' output for a text of `length`."""
+    offsets = _level_offsets(length)
+    level = offsets.searchsorted(positions, side="right") - 1
+    return (positions - offsets.take(level)).astype(np.intp), (level + 1).astype(np.intp)
+
+
+_MASK_FROM = 512  # rows found: from this many, a presence mask over the vocabulary beats sorting
+
+
+def _sorted_unique(rows: npt.NDArray[np.intp], vocabulary: int) -> npt.NDArray[np.intp]:
+    """`np.unique(rows)`, without its general machinery: sorted, each row once."""
+    if len(rows) >= _MASK_FROM:
+        mask = np.zeros(vocabulary, dtype=bool)
+        mask[rows] = True
+        return np.flatnonzero(mask)
+    ordered = np.sort(rows)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def gram_hash(gram: str) -> int:
@@ -99,8 +154,12 @@ class ModelError(ValueError):
     """The model file is missing, unreadable or does not fit the library; the message says which."""
 
 
+_NOTHING = np.zeros(0, dtype=np.intp)
+
+
 class LearnedModel:
-    """Read-only after construction; `predict` is a pure function of the folded text."""
+    """Read-only after construction; `predict` is a pure function of the folded text (the one
+    thing it remembers, the last message's known n-grams, only saves `spans` looking them up again)."""
 
     def __init__(
         self,
@@ -122,24 +181,58 @@ class LearnedModel:
         # How much each n-gram pushes towards each class rather than towards "benign": the
         # contribution used to pick the spans to show.
         self._lift = weights - weights[:, [self._benign]]
-        hashes = np.array([gram_hash(gram) for gram in grams], dtype=np.uint64)
+        hashes = _vocabulary_hashes(grams)
         order = np.argsort(hashes, kind="stable")
         self._sorted_hashes = hashes[order]
         self._row_of = order.astype(np.intp)  # sorted position -> weight row
-        if len(set(hashes.tolist())) != len(grams):
+        if np.any(self._sorted_hashes[1:] == self._sorted_hashes[:-1]):
             raise ModelError("two n-grams of the model share a hash")
         self._grams = tuple(grams)
+        # (folded text, (prepared text, positions, rows)) of the last message read: `spans` is asked
+        # about the message `predict` just read. One tuple, replaced whole: safe across threads.
+        self._last: tuple[str, tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp]]] | None = None
 
-    def _known(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-        """(weight row, start, length) of every occurrence of a known n-gram in the prepared text.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_last"] = None  # a cached library holds no message
+        del state["_lift"]  # 3.6 MB of the cache file, recomputed in a few milliseconds
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lift = self._weights - self._weights[:, [self._benign]]
+
+    def _lookup(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(position in `_hashes`' order, weight row) of every occurrence of a known n-gram in the
+        prepared text, by position.
 
         Known = its 64-bit hash is among the model's; two different n-grams sharing a 64-bit hash
         is too unlikely to matter (and the model's own n-grams are checked to be distinct)."""
-        hashes, starts, lengths = _all_hashes(_codes(text))
-        found = np.searchsorted(self._sorted_hashes, hashes)
-        found[found == len(self._sorted_hashes)] = 0
-        positions = np.flatnonzero(self._sorted_hashes[found] == hashes)
-        return self._row_of[found[positions]], starts[positions], lengths[positions]
+        sorted_hashes = self._sorted_hashes
+        if not text or not len(sorted_hashes):
+            return _NOTHING, _NOTHING
+        hashes = _hashes(_codes(text))
+        found = sorted_hashes.searchsorted(hashes)
+        # Past the end: compared with the last hash, which is smaller, so never found.
+        positions = np.flatnonzero(sorted_hashes.take(found, mode="clip") == hashes)
+        return positions, self._row_of.take(found.take(positions))
+
+    def _read(self, folded: str) -> tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """The prepared text and its known n-grams (`_lookup`), remembered for the last message."""
+        last = self._last
+        if last is not None and last[0] == folded:
+            return last[1]
+        text = prepare(folded)
+        found = (text, *self._lookup(text))
+        self._last = (folded, found)
+        return found
+
+    def _known(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(weight row, start, length) of every occurrence of a known n-gram in the prepared text,
+        1-grams first, then 2-grams..., each by start."""
+        positions, rows = self._lookup(text)
+        starts, lengths = _starts_and_lengths(positions, len(text))
+        return rows, starts, lengths
 
     @classmethod
     def load(cls, path: Path) -> LearnedModel:
@@ -183,13 +276,12 @@ class LearnedModel:
 
     def predict(self, folded: str) -> Prediction:
         """Class probabilities from the known n-grams of the message (tens of µs)."""
-        text = prepare(folded)
+        text, _, rows = self._read(folded)
         if not text or not self._grams:
             return Prediction(0.0, None)
-        rows, _, _ = self._known(text)
         logits = self._intercept.astype(np.float64)
         if len(rows):
-            present = np.unique(rows)  # presence, not counts
+            present = _sorted_unique(rows, len(self._grams))  # presence, not counts
             logits = logits + np.add.reduce(self._weights.take(present, axis=0), axis=0) * length_scale(text)
         logits -= logits.max()
         probabilities = np.exp(logits)
@@ -203,21 +295,29 @@ class LearnedModel:
         """The stretches of the folded text whose n-grams pushed hardest towards `scam_type`,
         merged where they overlap, strongest first: the words shown as this layer's evidence.
         Computed only for verdicts worth explaining."""
-        text = prepare(folded)
-        if scam_type not in self.classes or not text:
+        if scam_type not in self.classes:
             return ()
-        rows, starts, lengths = self._known(text)
-        if not len(rows):
+        text, positions, rows = self._read(folded)
+        if not text or not len(rows):
             return ()
-        # Each known n-gram once, at its first occurrence.
-        _, first = np.unique(rows, return_index=True)
-        rows, starts, lengths = rows[first], starts[first], lengths[first]
+        # Each known n-gram once, at its first occurrence (what `np.unique(rows, return_index=True)`
+        # gives: a stable sort by row, then the first of each run).
+        by_row = np.argsort(rows, kind="stable")
+        ordered = rows[by_row]
+        first = np.empty(len(ordered), dtype=bool)
+        first[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        rows = ordered[first]
+        starts, lengths = _starts_and_lengths(positions[by_row[first]], len(text))
         lift = self._lift[rows, self.classes.index(scam_type)]
         order = np.argsort(-lift)[: max_spans * 6]
+        # Python numbers from here on: a numpy scalar costs far more per operation.
         pieces = sorted(
-            (int(starts[i]), int(starts[i] + lengths[i]), float(lift[i]))
-            for i in order
-            if lift[i] > 0 and lengths[i] >= 2 and text[starts[i] : starts[i] + lengths[i]].strip()
+            (start, start + length, weight)
+            for start, length, weight in zip(
+                starts.take(order).tolist(), lengths.take(order).tolist(), lift.take(order).tolist(), strict=True
+            )
+            if weight > 0 and length >= 2 and text[start : start + length].strip()
         )
         merged: list[tuple[int, int, float]] = []
         for start, end, weight in pieces:

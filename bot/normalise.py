@@ -7,15 +7,18 @@ evidence is reported as a span of the original text, as spaCy's matchers do.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import ahocorasick
 import opencc
 
 from bot.library.schema import NormaliseFile
+from bot.memo import Memo
 
 # Sentence ends: when one is removed between two Chinese characters, the clause break is kept.
 _SENTENCE_ENDS = frozenset("。！？；!?;\n")
@@ -32,6 +35,19 @@ _TABLE_RANGES = (
     (0xF900, 0xFB00),  # CJK compatibility ideographs
     (0xFE00, 0xFFF0),  # variation selectors, small and full-width forms
 )
+
+
+# Folding the table's ~35,000 characters (one OpenCC pass) and the library's ~13,000 keywords, lines
+# and terms takes about half a second per start: both are remembered (bot/memo.py), keyed by the
+# normalise settings they depend on.
+_TABLES: Memo[tuple[dict[int, str], str, frozenset[str]]] = Memo("normalise.table")
+_FOLDED: Memo[str] = Memo("normalise.fold_pattern")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    """The traditional -> simplified converter, loaded once and only when needed (~60 ms)."""
+    return opencc.OpenCC("t2s")
 
 
 def is_cjk(char: str) -> bool:
@@ -77,17 +93,16 @@ class Normaliser:
     """
 
     def __init__(self, config: NormaliseFile) -> None:
-        self._converter = opencc.OpenCC("t2s")
         self._variants: Mapping[str, str] = dict(config.variants)
-        self._table = self._build_table()
-        self._translate = {ord(char): folded for char, folded in self._table.items()}
-        irregular = sorted(char for char, folded in self._table.items() if len(folded) != 1)
+        variants_key = repr(sorted(self._variants.items()))
+        self._translate, irregular_class, symbols = _TABLES.get(variants_key, self._build_translate)
+        # Everything `fold_pattern` depends on, as one string (a key hashed once).
+        self._key = hashlib.sha256(
+            repr((variants_key, sorted(config.evasions.items()), config.separators)).encode()
+        ).hexdigest()
         self._leet_re = re.compile(r"(?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9])[0@](?=[a-z]{2})")
-        self._irregular_re = re.compile("[" + "".join(re.escape(c) for c in irregular) + r"\U00010000-\U0010FFFF]")
-        separators = set(config.separators)
-        for folded in self._table.values():
-            if folded and unicodedata.category(folded[0])[0] in "PS":
-                separators.add(folded)
+        self._irregular_re = re.compile(irregular_class)
+        separators = set(config.separators) | symbols
         separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
         cjk = r"\u3400-\u4dbf\u4e00-\u9fff"
         self._fold_re = re.compile(
@@ -101,13 +116,16 @@ class Normaliser:
             self._evasion_automaton.add_word(key, key)
         self._evasion_automaton.make_automaton()
 
-    def _build_table(self) -> dict[str, str]:
+    def _build_translate(self) -> tuple[dict[int, str], str, frozenset[str]]:
+        """The folding table (code point -> folded text), the character class of the characters
+        that fold to more or fewer than one character (and of those outside the table), and the
+        folded texts that start with punctuation or a symbol."""
         chars = [chr(code) for low, high in _TABLE_RANGES for code in range(low, high)]
         folded = [_fold_unicode(char) for char in chars]
         # One opencc call for all characters; the newline keeps each conversion on its own.
-        converted = self._converter.convert("\n".join(folded)).split("\n")
+        converted = _t2s().convert("\n".join(folded)).split("\n")
         if len(converted) != len(folded):  # the converter merged lines: fall back to one by one
-            converted = [self._converter.convert(item) for item in folded]
+            converted = [_t2s().convert(item) for item in folded]
         table = {
             char: "".join(self._variants.get(part, part) for part in item)
             for char, item in zip(chars, converted, strict=True)
@@ -115,15 +133,20 @@ class Normaliser:
         table["\r"] = "\n"
         table["\n"] = "\n"
         table["\t"] = " "
-        return table
+        irregular = sorted(char for char, folded in table.items() if len(folded) != 1)
+        irregular_class = "[" + "".join(re.escape(c) for c in irregular) + r"\U00010000-\U0010FFFF]"
+        symbols = frozenset(
+            folded for folded in set(table.values()) if folded and unicodedata.category(folded[0])[0] in "PS"
+        )
+        return {ord(char): folded for char, folded in table.items()}, irregular_class, symbols
 
     def _fold_char(self, char: str) -> str:
-        folded = self._table.get(char)
+        folded = self._translate.get(ord(char))
         if folded is not None:
             return folded
         folded = _fold_unicode(char)
         if any(is_cjk(c) for c in folded):
-            folded = self._converter.convert(folded)
+            folded = _t2s().convert(folded)
         return "".join(self._variants.get(part, part) for part in folded)
 
     def _fold_plain(self, text: str) -> str:
@@ -184,12 +207,13 @@ class Normaliser:
             out.append(text[last:])
             kept.extend(range(last, len(text)))
             text = "".join(out)
-            starts = [starts[i] for i in kept] if starts is not None else kept
-            ends = [ends[i] for i in kept] if ends is not None else None
+            # (map over a bound method: a 64 KB paste maps tens of thousands of positions)
+            starts = list(map(starts.__getitem__, kept)) if starts is not None else kept
+            ends = list(map(ends.__getitem__, kept)) if ends is not None else None
 
         # Wide characters take three bytes in UTF-8 (four for emoji): a cheap measure of the
         # share of Chinese without looking at each character in Python.
-        visible = len(original) - sum(original.count(space) for space in _SPACES)
+        visible = len(original) - sum(map(original.count, _SPACES))
         wide = (len(original.encode("utf-8", "surrogatepass")) - len(original)) / 2
         share = min(wide / visible, 1.0) if visible > 0 else 0.0
         return NormalisedText(original, text, starts, ends, frozenset(breaks), share)
@@ -221,7 +245,7 @@ class Normaliser:
         for match_start, match_end in spans:
             out.append(text[last:match_start])
             new_starts.extend(starts[last:match_start])
-            new_ends.extend(position + 1 for position in starts[last:match_start])
+            new_ends.extend(map(_NEXT, starts[last:match_start]))
             replacement = self._evasions[text[match_start:match_end]]
             out.append(replacement)
             new_starts.extend([starts[match_start]] * len(replacement))
@@ -229,13 +253,16 @@ class Normaliser:
             last = match_end
         out.append(text[last:])
         new_starts.extend(starts[last:])
-        new_ends.extend(position + 1 for position in starts[last:])
+        new_ends.extend(map(_NEXT, starts[last:]))
         return "".join(out), new_starts, new_ends
 
     def fold_pattern(self, text: str) -> str:
         """Fold a library keyword or line exactly as a message would be folded."""
-        return self.normalise(text).text
+        # Remembered only while an engine build is recorded (the library's own texts, never a message).
+        return _FOLDED.get((self._key, text), lambda: self.normalise(text).text, keep=False)
 
+
+_NEXT = (1).__add__  # position -> position + 1, without a Python frame per character
 
 _DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"})
 

@@ -29,11 +29,13 @@ class Localiser:
         return tuple(value.get(self.lang) or value.get(self.default) or next(iter(value.values()), []))
 
 
-def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
+def _why(contribution: Contribution, library: Library, local: Localiser, types: dict[str, ScamType]) -> str:
+    """The reason shown with a piece of evidence. `types` by id: `Library.scam_type` scans the list,
+    which a large library pays on every piece of evidence."""
     templates = library.settings.templates
     if contribution.model is not None:
         type_id = contribution.type_id
-        name = local(library.scam_type(type_id).name) if type_id else local(templates.stage_names["hook"])
+        name = local(types[type_id].name) if type_id else local(templates.stage_names["hook"])
         return local(templates.model_why).format(type=name)
     hit = contribution.hit
     if hit is not None:
@@ -41,7 +43,7 @@ def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
             rebuttal = hit.ref.rebuttal
             why = local(templates.rebuttal_why).format(doubt=local(rebuttal.doubt), truth=local(rebuttal.truth))
         elif hit.ref.line is not None:
-            type_name = local(library.scam_type(hit.ref.owner).name)
+            type_name = local(types[hit.ref.owner].name)
             stage = hit.ref.line.stage
             why = local(templates.line_why).format(
                 type=type_name, stage=local(templates.stage_names.get(stage, {})) or stage
@@ -56,7 +58,7 @@ def _why(contribution: Contribution, library: Library, local: Localiser) -> str:
         return local(templates.combo_why).format(explain=local(contribution.combo.explain))
     assert contribution.line is not None
     line = contribution.line.line
-    type_name = local(library.scam_type(line.type_id).name)
+    type_name = local(types[line.type_id].name)
     if line.rebuttal is not None:
         return local(templates.rebuttal_why).format(doubt=local(line.rebuttal.doubt), truth=local(line.rebuttal.truth))
     return local(templates.line_why).format(
@@ -86,40 +88,57 @@ class _Rendered:
 
 
 class VerdictBuilder:
-    """Renders verdicts; every text that does not depend on the message is prepared once here."""
+    """Renders verdicts; every text that does not depend on the message is prepared once, the first
+    time a verdict needs it (issue 13: rendering every type for every language and region up front
+    took a sixth of a second of each start, and loaded OpenCC's Hong Kong and Taiwan converters)."""
 
     def __init__(self, library: Library) -> None:
         self.library = library
         self._types = {scam_type.id: scam_type for scam_type in library.types}
+        self._regions = {region.id: region for region in library.regions.regions}
+        # (type or None, language, region) -> its texts; filled on first use. Two threads rendering
+        # the same key at once store equal values, so no lock is needed.
         self._rendered: dict[tuple[str | None, str, str], _Rendered] = {}
-        for lang in library.languages:
-            local = Localiser(lang, library.settings.default_language)
-            for region in library.regions.regions:
-                # The region's facts filled in, sentences needing a fact it lacks left out, urgent
-                # steps in its own order, zh in its script (issue 11).
-                text = region_text(region, lang, library.settings.default_language)
-                general = library.signals
-                self._rendered[(None, lang, region.id)] = _Rendered(
-                    "",
-                    text.fill_all(local.many(general.general_signs)),
-                    Advice(
-                        text.fill_all(local.many(general.general_advice.before)),
-                        text.fill_all(local.many(general.general_advice.after)),
-                    ),
-                    {},
-                    None,
-                )
-                for scam_type in library.types:
-                    self._rendered[(scam_type.id, lang, region.id)] = _Rendered(
-                        text.script(local(scam_type.name)),
-                        text.fill_all(local.many(scam_type.warning_signs)),
-                        Advice(
-                            text.fill_all(local.many(scam_type.advice.before)),
-                            text.fill_all(local.many(scam_type.advice.after)),
-                        ),
-                        {step.id: text.script(local(step.next)) for step in scam_type.stages},
-                        text.fill(local(scam_type.legal_warning)) if scam_type.legal_warning else None,
-                    )
+
+    def rendered(self, type_id: str | None, lang: str, region_id: str) -> _Rendered:
+        """A type's (None: the general) warning signs, advice and next steps in one language and region."""
+        key = (type_id, lang, region_id)
+        found = self._rendered.get(key)
+        if found is None:
+            if lang not in self.library.languages or region_id not in self._regions:
+                raise KeyError(key)
+            found = self._rendered[key] = self._render(type_id, lang, self._regions[region_id])
+        return found
+
+    def _render(self, type_id: str | None, lang: str, region: Region) -> _Rendered:
+        library = self.library
+        local = Localiser(lang, library.settings.default_language)
+        # The region's facts filled in, sentences needing a fact it lacks left out, urgent steps in
+        # its own order, zh in its script (issue 11).
+        text = region_text(region, lang, library.settings.default_language)
+        if type_id is None:
+            general = library.signals
+            return _Rendered(
+                "",
+                text.fill_all(local.many(general.general_signs)),
+                Advice(
+                    text.fill_all(local.many(general.general_advice.before)),
+                    text.fill_all(local.many(general.general_advice.after)),
+                ),
+                {},
+                None,
+            )
+        scam_type = self._types[type_id]
+        return _Rendered(
+            text.script(local(scam_type.name)),
+            text.fill_all(local.many(scam_type.warning_signs)),
+            Advice(
+                text.fill_all(local.many(scam_type.advice.before)),
+                text.fill_all(local.many(scam_type.advice.after)),
+            ),
+            {step.id: text.script(local(step.next)) for step in scam_type.stages},
+            text.fill(local(scam_type.legal_warning)) if scam_type.legal_warning else None,
+        )
 
     def build(self, normalised: NormalisedText, scores: Scores, lang: str, region: Region) -> Verdict:
         library = self.library
@@ -152,7 +171,7 @@ class VerdictBuilder:
                     span=span,
                     text=normalised.original[span[0] : span[1]],
                     entry=contribution.entry,
-                    why=script(_why(contribution, library, local)),
+                    why=script(_why(contribution, library, local, self._types)),
                     weight=contribution.points,
                     scam_type=self._types[contribution.type_id].category if contribution.type_id else None,
                     stage=contribution.stage,
@@ -170,7 +189,7 @@ class VerdictBuilder:
             indicators.append(Indicator(hit.ref.rule.id, text, span, _defang(hit.ref.rule.id, text)))
 
         scam_type = self._types[top] if top else None
-        rendered = self._rendered[(top, lang, region.id)]
+        rendered = self.rendered(top, lang, region.id)
         notes: list[str] = []
         if scores.risk is Risk.NONE or (scam_type is None and not evidence):
             notes.append(script(local(settings.templates.nothing_found_note)))

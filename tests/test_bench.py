@@ -24,7 +24,7 @@ def test_the_engine_benchmark_runs_every_part() -> None:
         timeout=300,
     ).stdout
     results = json.loads(output)
-    assert {"mix", "growth", "library", "worst", "rss_mb"} <= set(results)
+    assert {"mix", "growth", "library", "worst", "rss_mb", "build"} <= set(results)
     assert results["mix"]["all"]["n"] > 0 and results["growth"][0]["chars"] == 100
     assert [row["factor"] for row in results["library"]] == [1, 2]
     assert results["worst"]["strings"] > 0

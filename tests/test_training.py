@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from bot.engine import Engine
-from bot.model import LearnedModel, ngrams, prepare
+from bot.model import LearnedModel, length_scale, ngrams, prepare
 from bot.training import TrainingSettings, fit_bands, read_training_rows, train
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -103,3 +103,136 @@ def test_model_evidence_points_at_the_citizens_words(engine: Engine) -> None:
         start, end = item.span
         assert text[start:end] == item.text and item.text.strip()
         assert "刷单" in item.why or "click" in item.why.lower() or "兼职" in item.why
+
+
+# --- prediction is exactly the model's n-grams, computed cheaply (issue 13) -----------------------
+
+
+def _exact_known(model: LearnedModel, text: str) -> tuple[list[int], list[int], list[int]]:
+    """(row, start, length) of every n-gram of the vocabulary in the prepared text, 1-grams first:
+    the training analyzer's own n-grams looked up by string, no hashing."""
+    vocabulary = {gram: index for index, gram in enumerate(model._grams)}
+    found: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for length in range(1, 5):
+        for start in range(len(text) - length + 1):
+            row = vocabulary.get(text[start : start + length])
+            if row is not None:
+                found[0].append(row)
+                found[1].append(start)
+                found[2].append(length)
+    return found
+
+
+def _reference_prediction(model: LearnedModel, folded: str) -> tuple[float, str | None]:
+    """The probabilities as first written: np.unique of the rows, then the same row sum."""
+    text = prepare(folded)
+    if not text:
+        return 0.0, None
+    rows = np.array(_exact_known(model, text)[0], dtype=np.intp)
+    logits = model._intercept.astype(np.float64)
+    if len(rows):
+        present = np.unique(rows)
+        logits = logits + np.add.reduce(model._weights.take(present, axis=0), axis=0) * length_scale(text)
+    logits -= logits.max()
+    probabilities = np.exp(logits)
+    probabilities /= probabilities.sum()
+    benign = float(probabilities[model._benign])
+    probabilities[model._benign] = -1.0
+    return 1.0 - benign, model.classes[int(probabilities.argmax())]
+
+
+def _reference_spans(model: LearnedModel, folded: str, scam_type: str) -> list[tuple[int, int, float]]:
+    """The spans as first written (np.unique with return_index, numpy scalars), for comparison."""
+    from bot.model import _says_something, _whole_words
+
+    text = prepare(folded)
+    rows, starts, lengths = (np.array(part, dtype=np.intp) for part in _exact_known(model, text))
+    if not text or not len(rows):
+        return []
+    _, first = np.unique(rows, return_index=True)
+    rows, starts, lengths = rows[first], starts[first], lengths[first]
+    lift = model._lift[rows, model.classes.index(scam_type)]
+    order = np.argsort(-lift)[:18]
+    pieces = sorted(
+        (int(starts[i]), int(starts[i] + lengths[i]), float(lift[i]))
+        for i in order
+        if lift[i] > 0 and lengths[i] >= 2 and text[starts[i] : starts[i] + lengths[i]].strip()
+    )
+    merged: list[tuple[int, int, float]] = []
+    for start, end, weight in pieces:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end), merged[-1][2] + weight)
+        else:
+            merged.append((start, end, weight))
+    merged.sort(key=lambda m: -m[2])
+    result: list[tuple[int, int, float]] = []
+    for start, end, weight in merged:
+        words = text[start:end].strip()
+        located = folded.find(words) if words else -1
+        if located < 0:
+            continue
+        span_start, span_end = _whole_words(folded, located, located + len(words))
+        if _says_something(folded[span_start:span_end]) and not any(
+            span_start < other_end and other_start < span_end for other_start, other_end, _ in result
+        ):
+            result.append((span_start, span_end, weight))
+        if len(result) == 3:
+            break
+    return result
+
+
+def _sample_texts(engine: Engine) -> list[str]:
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted(CORPUS.glob("*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()[:12]
+        if line.strip()
+    ]
+    joined = "\n".join(texts)
+    # Short and long (more rows than the sorting path takes, and past the model's reading limit).
+    texts += [joined[:600], joined[:2500], joined[:9000], "", " ", "a", "ab", "  x  "]
+    return [engine.normaliser.normalise(text).text for text in texts]
+
+
+def test_prediction_equals_the_reference_computation_bit_for_bit(engine: Engine) -> None:
+    model = engine.library.model
+    assert model is not None
+    for folded in _sample_texts(engine):
+        prediction = model.predict(folded)
+        expected = _reference_prediction(model, folded)
+        assert (prediction.scam_probability, prediction.top_type) == expected, folded[:80]
+        rows, starts, lengths = model._known(prepare(folded))
+        assert (rows.tolist(), starts.tolist(), lengths.tolist()) == _exact_known(model, prepare(folded))
+
+
+def test_model_spans_equal_the_reference_computation(engine: Engine) -> None:
+    model = engine.library.model
+    assert model is not None
+    for folded in _sample_texts(engine):
+        for scam_type in model.classes:
+            model.predict(folded)  # as the engine calls it: the lookup is remembered for the spans
+            found = [(span.start, span.end, span.weight) for span in model.spans(folded, scam_type)]
+            assert found == _reference_spans(model, folded, scam_type), (scam_type, folded[:80])
+            model._last = None  # and without the remembered lookup
+            again = [(span.start, span.end, span.weight) for span in model.spans(folded, scam_type)]
+            assert again == found
+
+
+def test_vocabulary_hashes_are_the_rolling_hashes() -> None:
+    from bot.model import _vocabulary_hashes, gram_hash
+
+    grams = ["a", "ab", "abc", "abcd", "安全", "安全账户", "£20", "\U0001f4b0x", ""]
+    assert _vocabulary_hashes(grams).tolist() == [gram_hash(gram) for gram in grams]
+
+
+def test_a_pickled_model_keeps_no_message_and_predicts_the_same(engine: Engine) -> None:
+    import pickle
+
+    model = engine.library.model
+    assert model is not None
+    text = engine.normaliser.fold_pattern("兼职刷单，日结佣金，先垫付再返现")
+    expected = model.predict(text), model.spans(text, "click_farming")
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy._last is None
+    assert (copy.predict(text), copy.spans(text, "click_farming")) == expected
+    assert np.array_equal(copy._lift, model._lift)

@@ -257,7 +257,14 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
 
 def load_side_file(library: Library, name: str, model: type[M], problems: list[Problem]) -> M | None:
     """One more knowledge file beside the library's (dialogue, SMS and drill texts), read and checked
-    the same way: its problems are appended naming the file, entry and field; None when broken."""
+    the same way: its problems are appended naming the file, entry and field; None when broken.
+    From the compiled cache when the file is unchanged (bot/library/cache.py)."""
+    from bot.library.cache import side_file_cached  # the cache imports this module
+
+    return side_file_cached(library.root / name, model, lambda: _read_side_file(library, name, model, problems))
+
+
+def _read_side_file(library: Library, name: str, model: type[M], problems: list[Problem]) -> M | None:
     display = f"scripts_library/{name}"
     try:
         data = read_yaml(library.root / name)

@@ -1,0 +1,101 @@
+"""Starting fast without changing a verdict (issue 13): what building an engine derives from the
+library's files is cached beside the compiled library and loaded back; verdict texts are rendered
+when first needed. No timing assertions: only that the shortcuts give the same results."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot import memo
+from bot.budget import Budget
+from bot.engine import Engine
+from bot.library.cache import load_library_cached
+from bot.library.loader import Library
+
+MESSAGES = [
+    "公安局说你涉嫌洗钱，把钱转到安全账户",
+    "Hi Mum, this is my new number, can you send £200?",
+    "💰兼职刷单💰 手机就能做，一单佣金5元，日结，先垫付后返还，加V：ab12345",
+    "明天下午三点开会，记得带电脑",
+    "Your parcel is on hold, pay the redelivery fee at usps-help.top",
+]
+
+
+def _forget_everything() -> None:
+    for remembered in memo._MEMOS.values():
+        remembered._values.clear()
+
+
+def _verdicts(engine: Engine) -> list[str]:
+    regions = [region.id for region in engine.library.regions.regions]
+    # No time budget: a first use (a regex compiled, a table loaded) on a busy machine must not cut one short.
+    return [repr(engine.analyse(text, region=region, budget=Budget(None))) for text in MESSAGES for region in regions]
+
+
+def test_engine_pieces_come_back_from_the_cache_with_the_same_verdicts(
+    library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    monkeypatch.setenv("ANTIFRAUD_CACHE_DIR", str(tmp_path / "cache"))
+    load_library_cached(library_copy)  # written: the library and what an engine build derived from it
+    _forget_everything()
+    library = load_library_cached(library_copy)  # read back
+    sizes = {name: len(remembered) for name, remembered in memo._MEMOS.items()}
+    assert sizes["prefilter.required_literals"] > 100
+    assert sizes["normalise.table"] == 1
+    assert sizes["normalise.fold_pattern"] > 1000
+    from_cache = Engine(library)
+    _forget_everything()
+    from_files = Engine(dataclasses.replace(library))  # everything computed again
+    assert _verdicts(from_cache) == _verdicts(from_files)
+
+
+def test_messages_are_never_remembered(engine: Engine) -> None:
+    folded = memo._MEMOS["normalise.fold_pattern"]
+    before = len(folded)
+    engine.normaliser.fold_pattern("a citizen's own words, 13800138000, not the library's")
+    engine.analyse("another message the service was sent")
+    assert len(folded) == before
+
+
+def test_a_recorded_build_keeps_what_it_used(library: Library) -> None:
+    _forget_everything()
+    with memo.recording() as entries:
+        Engine(library)
+    assert set(entries) == {"prefilter.required_literals", "normalise.table", "normalise.fold_pattern"}
+    assert len(memo._MEMOS["normalise.fold_pattern"]) == len(entries["normalise.fold_pattern"])
+
+
+def test_verdict_texts_are_rendered_when_first_needed(library: Library) -> None:
+    engine = Engine(library)
+    assert not engine.verdicts._rendered  # nothing rendered at start-up
+    verdict = engine.analyse(MESSAGES[0], region=library.regions.default)
+    assert verdict.subtype is not None and verdict.advice.before
+    assert set(engine.verdicts._rendered) == {(verdict.subtype, verdict.lang, library.regions.default)}
+    with pytest.raises(KeyError):
+        engine.verdicts.rendered(None, "xx", library.regions.default)
+
+
+def test_side_files_come_back_from_the_cache_until_they_change(
+    library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.library.loader import Problem, load_library, load_side_file
+    from bot.phrases import QuestionsFile
+
+    monkeypatch.setenv("ANTIFRAUD_CACHE_DIR", str(tmp_path / "cache"))
+    library = load_library(library_copy)
+    problems: list[Problem] = []
+    first = load_side_file(library, "questions.yaml", QuestionsFile, problems)
+    assert first is not None and not problems
+    (entry,) = (tmp_path / "cache").glob("side-questions-*.pickle")
+    again = load_side_file(library, "questions.yaml", QuestionsFile, problems)
+    assert again == first and again is not first  # read back from the pickle
+    path = library_copy / "questions.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert load_side_file(library, "questions.yaml", QuestionsFile, problems) == first
+    assert [p.name for p in (tmp_path / "cache").glob("side-questions-*.pickle")] != [entry.name]
+    path.write_text("entries: [", encoding="utf-8")  # broken: named, never cached
+    assert load_side_file(library, "questions.yaml", QuestionsFile, problems) is None
+    assert problems and "questions.yaml" in problems[0].file
