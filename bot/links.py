@@ -36,8 +36,6 @@ class LinkFinding:
     check: str  # brand_mismatch | lookalike_host | risky_suffix
     start: int
     end: int
-    domain: str  # the registrable domain the link really goes to
-    brand: str | None  # the brand it borrows or the message names
 
 
 def link_host(link: str) -> str | None:
@@ -79,21 +77,19 @@ class LinkChecker:
         }
         self._own_labels_list = sorted(self._own_labels)
 
-    def names(self) -> Iterable[tuple[str, int]]:
-        """Every way a message names a brand, with the brand's index (for the keyword automaton)."""
-        for index, brand in enumerate(self.brands):
+    def names(self) -> Iterable[str]:
+        """Every way a message names a brand (for the keyword automaton)."""
+        for brand in self.brands:
             for names in brand.names.values():
-                for name in names:
-                    yield name, index
+                yield from names
 
     def assess(
-        self, links: Sequence[tuple[int, int, str]], named: Sequence[int], checks: frozenset[str]
+        self, links: Sequence[tuple[int, int, str]], names_a_brand: bool, checks: frozenset[str]
     ) -> LinkAssessment:
         """Check each link (folded start, end, and the citizen's own characters of it) against the
-        brands the message names (`named`, brand indexes); only the `checks` the library defines."""
+        message naming a brand outside its links or not; only the `checks` the library defines."""
         found: list[LinkFinding] = []
         official: list[tuple[int, int]] = []
-        named_ids = [self.brands[index].id for index in named]
         for start, end, original in links:
             host = link_host(original)
             if host is None:
@@ -110,15 +106,15 @@ class LinkChecker:
             if "risky_suffix" in checks and (
                 parts.suffix in self._risky or parts.suffix.rsplit(".", 1)[-1] in self._risky
             ):
-                found.append(LinkFinding("risky_suffix", start, end, domain, None))
+                found.append(LinkFinding("risky_suffix", start, end))
             borrowed = self._borrowed_brand(host[: len(host) - len(parts.suffix)]) or self._typosquat(parts.domain)
             if borrowed is not None and "lookalike_host" in checks:
-                found.append(LinkFinding("lookalike_host", start, end, domain, borrowed))
+                found.append(LinkFinding("lookalike_host", start, end))
             # A bare name with no scheme, "www" or path ("a purchase at BESTBUY.COM") is more often a
             # merchant's name than a link to follow: only the brand's own name inside it counts.
             looks_like_a_link = "/" in original or original.lower().lstrip().startswith("www")
-            if named_ids and "brand_mismatch" in checks and looks_like_a_link:
-                found.append(LinkFinding("brand_mismatch", start, end, domain, named_ids[0]))
+            if names_a_brand and "brand_mismatch" in checks and looks_like_a_link:
+                found.append(LinkFinding("brand_mismatch", start, end))
         return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
 
     def _borrowed_brand(self, host: str) -> str | None:

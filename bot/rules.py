@@ -226,10 +226,10 @@ class RuleMatcher:
             self.concepts.index_of(concept_id) for concept_id in (self.links.official_link_clears if self.links else ())
         )
         if self.links is not None and self._link_signals:
-            for name, brand_index in self.links.names():
+            for name in self.links.names():
                 folded = normaliser.fold_pattern(name)
                 if folded:
-                    entries.setdefault(folded, []).append(("brand", brand_index))
+                    entries.setdefault(folded, []).append(("brand", 0))
         # Regexes with a literal prefilter are run only when one of their literals is present;
         # the literals ride in the same automaton as the keywords (kind "trigger").
         self._regexes: list[_Regex] = []
@@ -281,7 +281,7 @@ class RuleMatcher:
         awareness_spans: list[tuple[int, int]] = []
         triggered: dict[int, list[tuple[int, int]]] = {}  # regex -> where its literals occur
         concept_hits: list[ConceptOccurrence] = []
-        brands: list[tuple[int, int, int]] = []  # brand index, start, end
+        brands: list[tuple[int, int]] = []  # where a brand is named
         refs = self.refs
         length = len(text)
         for end_index, (size, (word_start, word_end), values) in self._automaton.iter(text):
@@ -304,7 +304,7 @@ class RuleMatcher:
                 elif kind == "awareness":
                     awareness_spans.append((start, end))
                 elif kind == "brand":
-                    brands.append((index, start, end))
+                    brands.append((start, end))
                 else:
                     citizen_report = True
         forced = set(force_regexes or ()).difference(self._display_only)
@@ -362,7 +362,7 @@ class RuleMatcher:
         return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues))
 
     def _assess_links(
-        self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int, int]]
+        self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int]]
     ) -> LinkAssessment | None:
         """The link checks, on the links the `url` indicator found: judged on the citizen's own
         characters (folding turns "paypa1" into "paypal"), against brands named outside links."""
@@ -374,8 +374,8 @@ class RuleMatcher:
         ]
         if not links:
             return None
-        named = [index for index, start, end in brands if not any(s <= start and end <= e for s, e, _ in links)]
-        return self.links.assess(links, list(dict.fromkeys(named)), frozenset(self._link_signals))
+        names_a_brand = any(not any(s <= start and end <= e for s, e, _ in links) for start, end in brands)
+        return self.links.assess(links, names_a_brand, frozenset(self._link_signals))
 
     def _regex_hits(
         self,

@@ -31,6 +31,19 @@ class Evidence:
     scam_type: str | None = None
     stage: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape the check and chat APIs share."""
+        return {
+            "kind": self.kind,
+            "span": [self.span[0], self.span[1]],
+            "text": self.text,
+            "entry": self.entry,
+            "why": self.why,
+            "weight": round(self.weight, 2),
+            "scam_type": self.scam_type,
+            "stage": self.stage,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Indicator:
@@ -38,6 +51,9 @@ class Indicator:
     text: str
     span: tuple[int, int]
     defanged: str  # safe to show: never clickable
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "text": self.text, "span": [self.span[0], self.span[1]], "defanged": self.defanged}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,26 +98,11 @@ class Verdict:
                 {"scam_type": c.scam_type, "subtype": c.subtype, "score": round(c.score, 3)} for c in self.candidates
             ],
             "lang": self.lang,
-            "evidence": [
-                {
-                    "kind": e.kind,
-                    "span": [e.span[0], e.span[1]],
-                    "text": e.text,
-                    "entry": e.entry,
-                    "why": e.why,
-                    "weight": round(e.weight, 2),
-                    "scam_type": e.scam_type,
-                    "stage": e.stage,
-                }
-                for e in self.evidence
-            ],
+            "evidence": [e.to_json() for e in self.evidence],
             "warning_signs": list(self.warning_signs),
             "advice": {"before": list(self.advice.before), "after": list(self.advice.after)},
             "next_step": self.next_step,
-            "indicators": [
-                {"kind": i.kind, "text": i.text, "span": [i.span[0], i.span[1]], "defanged": i.defanged}
-                for i in self.indicators
-            ],
+            "indicators": [i.to_json() for i in self.indicators],
             "stage": self.stage,
             "awareness": self.awareness,
             "notes": list(self.notes),

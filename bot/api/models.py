@@ -237,26 +237,11 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "risk": str(reply.risk) if reply.risk is not None else None,
         "scam_type": reply.scam_type,
         "scam_type_name": reply.scam_type_name,
-        "evidence": [
-            {
-                "kind": e.kind,
-                "span": [e.span[0], e.span[1]],
-                "text": e.text,
-                "entry": e.entry,
-                "why": e.why,
-                "weight": round(e.weight, 2),
-                "scam_type": e.scam_type,
-                "stage": e.stage,
-            }
-            for e in reply.evidence
-        ],
+        "evidence": [e.to_json() for e in reply.evidence],
         "warning_signs": list(reply.warning_signs),
         "advice": {"before": list(reply.advice.before), "after": list(reply.advice.after)},
         "next_step": reply.next_step,
-        "indicators": [
-            {"kind": i.kind, "text": i.text, "span": [i.span[0], i.span[1]], "defanged": i.defanged}
-            for i in reply.indicators
-        ],
+        "indicators": [i.to_json() for i in reply.indicators],
         "urgent": reply.urgent,
         "question": reply.question,
         "faq": {"id": reply.faq.id, "question": reply.faq.question, "answer": reply.faq.answer} if reply.faq else None,
