@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
@@ -16,6 +17,12 @@ from bot.api.app import create_app
 from bot.api.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
+# Every browser test module's `pytestmark`: skipped, with the reason, where Chromium is missing.
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (CI installs it)"
+)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",

@@ -6,7 +6,6 @@ Screenshots go to tests/artifacts/ (git-ignored) for a human to look at.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from bot.api.settings import Settings
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    NEEDS_CHROMIUM,
     LiveServer,
     free_port,
     host_page_app,
@@ -23,9 +23,7 @@ from tests.browser_support import (
     shot,
 )
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (CI installs it)"
-)
+pytestmark = NEEDS_CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect

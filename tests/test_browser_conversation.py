@@ -5,7 +5,6 @@ the host site is not allowed. Screenshots at phone and desktop sizes go to tests
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +13,9 @@ from bot.api.settings import Settings
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    DESKTOP,
+    NEEDS_CHROMIUM,
+    PHONE,
     LiveServer,
     free_port,
     host_page_app,
@@ -23,14 +25,10 @@ from tests.browser_support import (
     shot,
 )
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (CI installs it)"
-)
+pytestmark = NEEDS_CHROMIUM
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 ZH_SCAM = "【紧急通知】您好，我是市公安局民警，你的银行卡涉嫌洗钱，请马上把资金转到安全账户配合调查，不要告诉家人。"
 EN_SCAM = (
     "Hello, this is the police. Your bank account is linked to money laundering. "

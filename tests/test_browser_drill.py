@@ -5,7 +5,6 @@ the printable certificate. Screenshots go to tests/artifacts/ (git-ignored) for 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +14,9 @@ from bot.api.settings import Settings
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    DESKTOP,
+    NEEDS_CHROMIUM,
+    PHONE,
     LiveServer,
     free_port,
     make_app,
@@ -23,15 +25,11 @@ from tests.browser_support import (
     shot,
 )
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (CI installs it)"
-)
+pytestmark = NEEDS_CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 OPEN_SHADOW = """
 const attach = Element.prototype.attachShadow;
 Element.prototype.attachShadow = function (init) { return attach.call(this, Object.assign({}, init, {mode: "open"})); };

@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 
 from bot.api.settings import Settings
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, LiveServer, make_app
-
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"browser tests need Debian's Chromium at {CHROMIUM} (CI installs it)"
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    NEEDS_CHROMIUM,
+    LiveServer,
+    make_app,
 )
+
+pytestmark = NEEDS_CHROMIUM
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
