@@ -1,5 +1,5 @@
 # The chat service as a container: `docker build -t antifraud . && docker run -p 8000:8000 antifraud`.
-# The package is installed editable from /app because the web pages (bot/api/pages.py) find web/
+# The package is installed editable from /app because the web pages (bot/channels/web/pages.py) find web/
 # beside the source tree; the knowledge files are also named by ANTIFRAUD_LIBRARY_PATH and
 # ANTIFRAUD_FAQ_PATH, so an operator can mount their own. tests/test_packaging.py installs exactly
 # the files copied here, the way the RUN line below does, into a fresh virtualenv and checks that

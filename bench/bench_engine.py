@@ -9,7 +9,7 @@ machines are noisy, so read the ratios within one run). Parts:
 - growth: one text of real messages cut to 100 B ... 64 KB, time per message and per KB;
 - library: the bundled library and 10x / 100x copies holding other content (build time, mean, p99);
 - worst: the engine on every pump string (bot/library/pump.py) at the message size limit;
-- build: building the engine from the cached library, with the pieces the cache keeps (bot/memo.py)
+- build: building the engine from the cached library, with the pieces the cache keeps (bot/engine/memo.py)
   and with all of them computed again;
 - start: cold start of the service to its first 200, `antifraud check`, both with a warm library cache;
 - rss: resident memory after analysing the mix.
@@ -30,9 +30,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bot import memo
-from bot.budget import Budget
-from bot.engine import Engine
+from bot.engine import memo
+from bot.engine.budget import Budget
+from bot.engine.pipeline import Engine
 from bot.library.cache import load_library_cached
 from bot.library.loader import Library
 from bot.library.pump import GENERIC_PIECES, library_patterns, pump_pieces, pump_string
@@ -145,7 +145,7 @@ def _once(engine: Engine, text: str) -> float:
 
 
 def engine_build(library: Library, repeats: int) -> dict[str, float]:
-    """Seconds to build the engine: with the pieces the library cache loaded (bot/memo.py), and with
+    """Seconds to build the engine: with the pieces the library cache loaded (bot/engine/memo.py), and with
     every one of them computed again (a library the cache has never seen); fastest of `repeats`."""
     warm = min(_build(library) for _ in range(repeats))
     saved = {name: dict(remembered._values) for name, remembered in memo._MEMOS.items()}

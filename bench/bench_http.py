@@ -41,8 +41,8 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from bot.api.app import create_app
-from bot.api.settings import Settings
+from bot.channels.web.app import create_app
+from bot.channels.web.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 

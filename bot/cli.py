@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.engine import Engine
+    from bot.conversation.phrases import Phrases
+    from bot.engine.pipeline import Engine
+    from bot.engine.types import Verdict
     from bot.library.loader import Library
-    from bot.phrases import Phrases
-    from bot.types import Verdict
 
 MAX_CHECK_CHARS = 100_000  # longer input is cut (and said so) rather than refused
 PUMP_SIZE = 5000  # the service's default message size limit
@@ -37,7 +37,7 @@ def _load(path: str | None) -> Library:
 
 
 def _engine(path: str | None) -> Engine:
-    from bot.engine import Engine
+    from bot.engine.pipeline import Engine
 
     return Engine(_load(path))
 
@@ -118,12 +118,12 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from bot.drill import drill_problems, load_drill_texts
-    from bot.engine import Engine
+    from bot.channels.sms import load_sms_texts
+    from bot.conversation.drill import drill_problems, load_drill_texts
+    from bot.conversation.phrases import load_phrases
+    from bot.engine.pipeline import Engine
     from bot.library.lint import library_warnings, stale_facts
     from bot.library.loader import LibraryError, load_library
-    from bot.phrases import load_phrases
-    from bot.sms import load_sms_texts
 
     try:
         library = load_library(Path(args.path) if args.path else None)  # never the cache: this is the check
@@ -194,12 +194,12 @@ def slow_regexes(library: Library, phrases: Phrases, size: int) -> list[str]:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from bot.evaluate import EvalFileError, format_table, read_rows, report, run
+    from bot.engine.evaluate import EvalFileError, format_table, read_rows, report, run
 
     if args.without_model:
         import dataclasses
 
-        from bot.engine import Engine
+        from bot.engine.pipeline import Engine
 
         engine = Engine(dataclasses.replace(_load(args.library), model=None))
     else:
@@ -222,10 +222,9 @@ def _train(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from bot.engine import Engine
-    from bot.evaluate import EvalFileError
-    from bot.library.loader import DEFAULT_LIBRARY, load_library
-    from bot.training import (
+    from bot.engine.evaluate import EvalFileError
+    from bot.engine.pipeline import Engine
+    from bot.engine.training import (
         TrainingSettings,
         dump_report,
         fit_bands,
@@ -234,6 +233,7 @@ def _train(args: argparse.Namespace) -> int:
         report,
         train,
     )
+    from bot.library.loader import DEFAULT_LIBRARY, load_library
 
     library_root = Path(args.library) if args.library else DEFAULT_LIBRARY
     library = load_library(library_root, with_model=False)
@@ -288,8 +288,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from bot.api.observability import log_config
-    from bot.api.settings import Settings
+    from bot.channels.web.observability import log_config
+    from bot.channels.web.settings import Settings
 
     settings = Settings()
     host = args.host or settings.host
@@ -304,7 +304,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # Each worker writes its metrics here; /metrics adds them up (bot/api/metrics.py).
+        # Each worker writes its metrics here; /metrics adds them up (bot/channels/web/metrics.py).
         folder = tempfile.mkdtemp(prefix="antifraud-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
     elif os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -316,7 +316,7 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn's own access log records client addresses: always off; ours (ANTIFRAUD_ACCESS_LOG=true)
     # does not. Proxy headers are read by the app itself, only from ANTIFRAUD_TRUSTED_PROXIES.
     uvicorn.run(
-        "bot.api.app:create_app",
+        "bot.channels.web.app:create_app",
         factory=True,
         host=host,
         port=port,

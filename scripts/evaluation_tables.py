@@ -13,8 +13,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from bot.engine import Engine
-from bot.evaluate import Outcome, read_rows, report, run
+from bot.engine.evaluate import Outcome, read_rows, report, run
+from bot.engine.pipeline import Engine
 from bot.library.loader import load_library
 
 ROOT = Path(__file__).resolve().parents[1]

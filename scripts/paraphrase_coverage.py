@@ -19,11 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.budget import Budget
-from bot.engine import Engine
-from bot.fuzzy import FuzzyMatcher, LineMatch
+from bot.engine.budget import Budget
+from bot.engine.fuzzy import FuzzyMatcher, LineMatch
+from bot.engine.normalise import NormalisedText
+from bot.engine.pipeline import Engine
 from bot.library.cache import load_library_cached
-from bot.normalise import NormalisedText
 
 
 class _NoFuzzy(FuzzyMatcher):

@@ -13,8 +13,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 
-from bot.api.app import create_app
-from bot.api.settings import Settings
+from bot.channels.web.app import create_app
+from bot.channels.web.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 # Every browser test module's `pytestmark`: skipped, with the reason, where Chromium is missing.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.engine.pipeline import Engine
 from bot.library.loader import DEFAULT_FAQ, DEFAULT_LIBRARY, Library, load_library
 
 # The service keeps opt-outs, insights and the last good library in a state folder: the tests' own,

@@ -13,11 +13,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.api.app import create_app
-from bot.api.settings import Settings
-from bot.engine import Engine
+from bot.channels.sessions import is_valid_session_id
+from bot.channels.web.app import create_app
+from bot.channels.web.settings import Settings
+from bot.engine.pipeline import Engine
 from bot.library.loader import Library
-from bot.sessions import is_valid_session_id
 
 SETTINGS = Settings(max_message_chars=5000, max_body_bytes=65_536)
 REPLY_KEYS = {

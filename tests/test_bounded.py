@@ -16,17 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.api.app import create_app
-from bot.api.pool import EnginePool
-from bot.api.settings import Settings
-from bot.budget import PARTIAL_NOTE, Budget
-from bot.dialogue import Dialogue
-from bot.engine import Engine
-from bot.faq import FaqIndex
+from bot.channels.web.app import create_app
+from bot.channels.web.pool import EnginePool
+from bot.channels.web.settings import Settings
+from bot.conversation.dialogue import Dialogue
+from bot.conversation.faq import FaqIndex
+from bot.engine.budget import PARTIAL_NOTE, Budget
+from bot.engine.patterns import WHOLE_TEXT, reach_of, windows_around
+from bot.engine.pipeline import Engine
 from bot.library.cache import fingerprint, load_library_cached
 from bot.library.loader import Library
 from bot.library.pump import pump
-from bot.patterns import WHOLE_TEXT, reach_of, windows_around
 
 SIZE_LIMIT = Settings().max_message_chars
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from bot.api.settings import Settings
+from bot.channels.web.settings import Settings
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -8,15 +8,15 @@ import re
 
 import pytest
 
-from bot.dialogue import Dialogue, Phase, SessionState
-from bot.engine import Engine
-from bot.faq import FaqIndex
+from bot.conversation.dialogue import Dialogue, Phase, SessionState
+from bot.conversation.faq import FaqIndex
+from bot.conversation.phrases import load_phrases
+from bot.conversation.reply import Reply, ReplyKind
+from bot.engine.pipeline import Engine
+from bot.engine.quotes import tidy_span
+from bot.engine.types import Risk
 from bot.library.loader import Library
-from bot.phrases import load_phrases
-from bot.quotes import tidy_span
-from bot.reply import Reply, ReplyKind
-from bot.script import written_in
-from bot.types import Risk
+from bot.library.script import written_in
 
 LOAN = "网上有个客服说可以帮我办无抵押贷款，秒到账，但是要先交手续费和保证金"
 TASKS = "Someone offered me a job liking videos for money, then asked me to pay a deposit to unlock tasks"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
-from bot.evaluate import Outcome, metrics, read_rows, run
+from bot.engine.evaluate import Outcome, metrics, read_rows, run
+from bot.engine.pipeline import Engine
 
 CORPUS = Path(__file__).parent / "corpus"
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import MAX_MESSAGE_CHARS, Dialogue, Phase, SessionState
-from bot.engine import Engine
-from bot.faq import FaqIndex
+from bot.conversation.dialogue import MAX_MESSAGE_CHARS, Dialogue, Phase, SessionState
+from bot.conversation.faq import FaqIndex
+from bot.conversation.phrases import Question, load_phrases
+from bot.conversation.reply import Reply, ReplyKind
+from bot.engine.pipeline import Engine
+from bot.engine.types import Candidate, Risk
 from bot.library.loader import Library, LibraryError, load_library
-from bot.phrases import Question, load_phrases
-from bot.reply import Reply, ReplyKind
-from bot.types import Candidate, Risk
 
 _LIBRARY = load_library()
 _PHRASES = load_phrases(_LIBRARY)

@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.api.app import create_app
-from bot.api.settings import Settings
-from bot.drill import (
+from bot.channels.web.app import create_app
+from bot.channels.web.settings import Settings
+from bot.conversation.drill import (
     MIN_REBUTTALS,
     Drill,
     DrillError,
@@ -363,9 +363,9 @@ def test_a_tampered_token_is_refused_not_obeyed(drill: Drill) -> None:
 
 def test_no_drill_over_sms(client: TestClient) -> None:
     """The SMS channel never imports the drill, and asking for one there gets no practice text."""
-    sms_source = (Path(__file__).resolve().parents[1] / "bot" / "sms.py").read_text(encoding="utf-8")
+    sms_source = (Path(__file__).resolve().parents[1] / "bot" / "channels" / "sms.py").read_text(encoding="utf-8")
     assert "drill" not in sms_source.lower()
-    from bot.api.services import build_services
+    from bot.channels.web.services import build_services
 
     services = build_services(SETTINGS, client.app.state.library)  # type: ignore[attr-defined]
     for text in ("防骗演练", "drill", "practise a scam call"):

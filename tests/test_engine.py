@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.engine import Engine
-from bot.types import Risk, Verdict
+from bot.engine.pipeline import Engine
+from bot.engine.types import Risk, Verdict
 
 # The seed's two manual rebuttals, as citizens retell them.
 SEED_REBUTTALS = [

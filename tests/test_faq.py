@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from bot.engine import Engine
-from bot.faq import FaqIndex
+from bot.conversation.faq import FaqIndex
+from bot.engine.pipeline import Engine
 from bot.library.loader import Library, load_library
 
 _LIBRARY = load_library()

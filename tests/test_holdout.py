@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
-from bot.evaluate import Row, metrics, read_rows, run
+from bot.engine.evaluate import Row, metrics, read_rows, run
+from bot.engine.pipeline import Engine
 
 HOLDOUT = Path(__file__).parent / "holdout"
 FLOORS = {"scam_recall": 0.88, "type_accuracy": 0.85}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.engine import Engine
+from bot.engine.pipeline import Engine
 from bot.library.lint import library_warnings
 from bot.library.loader import Library, LibraryError, load_library
 from tests.conftest import SHARED

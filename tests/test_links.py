@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
-from bot.links import link_host
+from bot.engine.links import link_host
+from bot.engine.pipeline import Engine
 from tests.test_library import edit_yaml, load_errors
 
 LINK_SIGNS = {"signal.lookalike_host", "signal.brand_mismatch", "signal.risky_suffix"}

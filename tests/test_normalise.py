@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine import Engine
-from bot.normalise import NormalisedText
+from bot.engine.normalise import NormalisedText
+from bot.engine.pipeline import Engine
 
 
 def fold(engine: Engine, text: str) -> NormalisedText:

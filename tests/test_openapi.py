@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from schemathesis.checks import CHECKS
 
-from bot.api.app import create_app
-from bot.api.settings import Settings
+from bot.channels.web.app import create_app
+from bot.channels.web.settings import Settings
 from bot.library.cache import load_library_cached
 from bot.library.loader import Library
 

@@ -17,19 +17,19 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.api.app import create_app
-from bot.api.observability import log_config
-from bot.api.ratelimit import client_address, parse_networks
-from bot.api.services import Services, build_sms
-from bot.api.settings import Settings
-from bot.api.state import build_state
-from bot.dialogue import Dialogue
-from bot.engine import Engine
-from bot.faq import FaqIndex
-from bot.insights import Insights, SqliteBackend, csv_rows, mask
+from bot.channels.insights import Insights, SqliteBackend, csv_rows, mask
+from bot.channels.phone import normalise_number
+from bot.channels.sessions import InMemorySessionStore
+from bot.channels.web.app import create_app
+from bot.channels.web.observability import log_config
+from bot.channels.web.ratelimit import client_address, parse_networks
+from bot.channels.web.services import Services, build_sms
+from bot.channels.web.settings import Settings
+from bot.channels.web.state import build_state
+from bot.conversation.dialogue import Dialogue
+from bot.conversation.faq import FaqIndex
+from bot.engine.pipeline import Engine
 from bot.library.loader import Library
-from bot.phone import normalise_number
-from bot.sessions import InMemorySessionStore
 
 SCAM = "我是公安局的民警，你的银行卡涉嫌洗钱，请把钱转到安全账户，不要告诉家人"
 SECRET = "ops-test-secret"

@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.api import pages
-from bot.api.settings import Settings
+from bot.channels.web import pages
+from bot.channels.web.settings import Settings
 from bot.library.loader import load_library
 
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'

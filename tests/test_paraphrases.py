@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine
+from bot.engine.pipeline import Engine
 
 PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # Floors that only go up (measured figures in docs/evaluation.md).

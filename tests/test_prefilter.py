@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine import Engine
-from bot.prefilter import required_literals
+from bot.engine.pipeline import Engine
+from bot.engine.prefilter import required_literals
 
 CORPUS = Path(__file__).parent / "corpus"
 

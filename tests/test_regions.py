@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from bot.channels.sms import load_sms_texts
+from bot.conversation.phrases import load_phrases
 from bot.library.lint import STALE_AFTER_DAYS, stale_facts
 from bot.library.loader import DEFAULT_LIBRARY, Library, LibraryError, load_library
+from bot.library.regions import FACT_IDS, RegionText, placeholders, region_text, split_sentences
 from bot.library.schema import Region
-from bot.phrases import load_phrases
-from bot.regions import FACT_IDS, RegionText, placeholders, region_text, split_sentences
-from bot.sms import load_sms_texts
 
 # The day the facts were last verified. Bump it when they are re-checked: the test then insists
 # every fact was checked within a year of it (`antifraud validate` warns against today's date).

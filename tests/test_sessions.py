@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from bot.sessions import InMemorySessionStore, is_valid_session_id, new_session_id
+from bot.channels.sessions import InMemorySessionStore, is_valid_session_id, new_session_id
 
 
 class FakeClock:

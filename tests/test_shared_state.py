@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import redis
 
-from bot.phone import normalise_number
-from bot.store import SMS_STATE_CODEC, hashed
+from bot.channels.phone import normalise_number
+from bot.channels.store import SMS_STATE_CODEC, hashed
 from tests.redis_support import REDIS_SERVER, App, RedisServer, signed_sms
 
 if not Path(REDIS_SERVER).exists():

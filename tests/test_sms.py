@@ -26,23 +26,23 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.api.app import create_app
-from bot.api.services import Services, build_sms
-from bot.api.settings import Settings
-from bot.dialogue import Dialogue
-from bot.engine import Engine
-from bot.faq import FaqIndex
+from bot.channels.sms import SmsChannel, SmsReply, count_segments, load_sms_texts
+from bot.channels.web.app import create_app
+from bot.channels.web.services import Services, build_sms
+from bot.channels.web.settings import Settings
+from bot.conversation.dialogue import Dialogue
+from bot.conversation.faq import FaqIndex
+from bot.engine.pipeline import Engine
+from bot.engine.verdict import Localiser
 from bot.library.loader import Library, LibraryError
-from bot.regions import region_text
-from bot.sms import SmsChannel, SmsReply, count_segments, load_sms_texts
-from bot.verdict import Localiser
+from bot.library.regions import region_text
 
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "test-twilio-auth-token"
 SECRET = "test-inbound-secret"
 PUBLIC_URL = "https://antifraud.example"
 SETTINGS = Settings(public_url=PUBLIC_URL, sms_twilio_auth_token=TOKEN, sms_inbound_secret=SECRET, sms_salt="test-salt")
-# A link in any form a phone might make tappable, checked independently of bot/sms.py's own pattern.
+# A link in any form a phone might make tappable, checked independently of bot/channels/sms.py's own pattern.
 LINKISH = re.compile(
     r"(?i)https?://|hxxp|www\.|\[\.\]|\b[a-z0-9-]+\.(com|cn|top|net|xyz|vip|cc|info|ly)\b|\d+\.\d+\.\d+\.\d+"
 )

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import memo
-from bot.budget import Budget
-from bot.engine import Engine
+from bot.engine import memo
+from bot.engine.budget import Budget
+from bot.engine.pipeline import Engine
 from bot.library.cache import load_library_cached
 from bot.library.loader import Library
 
@@ -81,8 +81,8 @@ def test_verdict_texts_are_rendered_when_first_needed(library: Library) -> None:
 def test_side_files_come_back_from_the_cache_until_they_change(
     library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from bot.conversation.phrases import QuestionsFile
     from bot.library.loader import Problem, load_library, load_side_file
-    from bot.phrases import QuestionsFile
 
     monkeypatch.setenv("ANTIFRAUD_CACHE_DIR", str(tmp_path / "cache"))
     library = load_library(library_copy)

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.engine import Engine
-from bot.model import LearnedModel, length_scale, ngrams, prepare
-from bot.training import TrainingSettings, fit_bands, read_training_rows, train
+from bot.engine.model import LearnedModel, length_scale, ngrams, prepare
+from bot.engine.pipeline import Engine
+from bot.engine.training import TrainingSettings, fit_bands, read_training_rows, train
 
 CORPUS = Path(__file__).parent / "corpus"
 SMALL = TrainingSettings(regularisation=4.0, min_df=1, max_grams=5000)
@@ -143,7 +143,7 @@ def _reference_prediction(model: LearnedModel, folded: str) -> tuple[float, str 
 
 def _reference_spans(model: LearnedModel, folded: str, scam_type: str) -> list[tuple[int, int, float]]:
     """The spans as first written (np.unique with return_index, numpy scalars), for comparison."""
-    from bot.model import _says_something, _whole_words
+    from bot.engine.model import _says_something, _whole_words
 
     text = prepare(folded)
     rows, starts, lengths = (np.array(part, dtype=np.intp) for part in _exact_known(model, text))
@@ -219,7 +219,7 @@ def test_model_spans_equal_the_reference_computation(engine: Engine) -> None:
 
 
 def test_vocabulary_hashes_are_the_rolling_hashes() -> None:
-    from bot.model import _vocabulary_hashes, gram_hash
+    from bot.engine.model import _vocabulary_hashes, gram_hash
 
     grams = ["a", "ab", "abc", "abcd", "安全", "安全账户", "£20", "\U0001f4b0x", ""]
     assert _vocabulary_hashes(grams).tolist() == [gram_hash(gram) for gram in grams]

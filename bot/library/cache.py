@@ -8,7 +8,7 @@ a new interpreter never reads a stale entry. A broken or unreadable cache entry 
 rewritten; a read-only cache folder only costs the speed-up.
 
 Beside the library, the entry holds what building an engine from it computes that only depends on
-the files (bot/memo.py: regex prefilters, the normaliser's folding table, the library's texts
+the files (bot/engine/memo.py: regex prefilters, the normaliser's folding table, the library's texts
 folded): the first start records them while building an engine, later starts load them back, so
 building the engine takes about 0.15 s instead of half a second or more (issue 13). The
 key also covers the code that computes them and OpenCC's version (its dictionaries fold the table).
@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import opencc
 
-from bot import memo
+from bot.engine import memo
 from bot.library.loader import DEFAULT_FAQ, DEFAULT_LIBRARY, Library, load_library
 
 log = logging.getLogger(__name__)
@@ -49,10 +49,10 @@ _CODE_FILES = (
     "library/loader.py",
     "library/schema.py",
     "library/lint.py",
-    "model.py",
-    "memo.py",
-    "prefilter.py",
-    "normalise.py",
+    "engine/model.py",
+    "engine/memo.py",
+    "engine/prefilter.py",
+    "engine/normalise.py",
 )
 
 
@@ -164,8 +164,8 @@ def _package_digest() -> bytes:
 
 
 def _engine_memo(library: Library) -> dict[str, dict[Any, Any]]:
-    """What building an engine from `library` computes from its files alone (bot/memo.py)."""
-    from bot.engine import Engine  # the engine's modules are needed only when the cache is written
+    """What building an engine from `library` computes from its files alone (bot/engine/memo.py)."""
+    from bot.engine.pipeline import Engine  # the engine's modules are needed only when the cache is written
 
     try:
         with memo.recording() as entries:

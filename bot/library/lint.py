@@ -319,7 +319,7 @@ def library_warnings(library: Library) -> list[str]:
 def text_problems(file: str, entry: str, field: str, text: str, allowed: frozenset[str]) -> list[Problem]:
     """A text's placeholders are known, its optional [..] parts and @step tags well formed, and a
     sentence about forwarding texts names no fact but the SMS-reporting one."""
-    from bot.regions import FACT_IDS, STEP_TAGS, placeholders, split_sentences
+    from bot.library.regions import FACT_IDS, STEP_TAGS, placeholders, split_sentences
 
     try:
         names = placeholders(text)

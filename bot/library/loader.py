@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.engine.model import LearnedModel, ModelError
 from bot.library.schema import (
     Concept,
     ConceptsFile,
@@ -28,7 +29,6 @@ from bot.library.schema import (
     ScamType,
     SignalsFile,
 )
-from bot.model import LearnedModel, ModelError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_LIBRARY = PACKAGE_ROOT / "scripts_library"

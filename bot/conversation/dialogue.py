@@ -1,0 +1,622 @@
+"""One conversation as a small explicit state machine: pure logic, state in, state and reply out.
+
+A citizen rarely pastes a whole scam at once; they tell it in pieces ("a policeman called",
+"he says my card was used for money laundering", "now he wants me to move my savings"). So the
+story is kept (bounded) and checked again as a whole each turn, while the evidence shown points
+at the message just sent. When the verdict is unclear, one follow-up question is asked; a short
+"yes"/"没有" answers it. The moment the citizen says money, a code, card details, control of the
+phone or private photos have already gone, every reply switches to what to do in the next minutes,
+with the steps for that harm. Once a verdict is given, the citizen's questions about it ("what do I
+do now?", "how do I report it?", "is this number real?", "he is so kind, surely not a scam?", "tell
+me more", "here is another message") get answers rather than the verdict again (dialogue.yaml
+`intents`). Replies use the conversation's region (its hotlines) and the citizen's script
+(traditional characters in, traditional out). A message is read whole or, over the limit, refused.
+
+Phases and what moves between them:
+
+    GREETING --greeting/help--> IDLE           nothing recognised yet, or only FAQ questions
+    any ------warning signs---> ASSESSING      a story is being told; evidence accumulates
+    ASSESSING --unclear--------> AWAITING_ANSWER  a follow-up question is waiting for yes/no
+    AWAITING_ANSWER --yes/no---> ASSESSING (or URGENT when "yes, I paid")
+    any ------"I already paid"--> URGENT        sticky: every later reply keeps the urgent steps in view
+    ASSESSING/URGENT --a question about the verdict--> the same phase, answered
+    any ------"another message"--> IDLE         the story starts over
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from rapidfuzz import fuzz
+
+from bot.conversation.faq import FaqIndex
+from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
+from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
+from bot.engine.pipeline import Engine
+from bot.engine.types import Risk, Verdict
+from bot.library.schema import Region
+from bot.library.script import convert_verdict, written_in
+
+MAX_TURNS = 6  # citizen messages kept per conversation
+# The longest message read, in characters: the API, the page and the dialogue share this one limit
+# (Settings.max_message_chars); a longer one is refused whole, never cut.
+MAX_MESSAGE_CHARS = 5000
+# A question about the verdict is a story of its own when it is this long and itself high risk.
+_FOLLOW_UP_CHARS = 60
+# How close (rapidfuzz, 0-100) a doubt must be to a rebuttal's doubt or canned answer to be answered
+# with that rebuttal's truth.
+_REBUTTAL_MATCH = 62
+_PUNCTUATION = re.compile(r"[\W_]+")
+# Stages after which money or access has usually gone already.
+_LATE_STAGES = frozenset({"tool", "payment"})
+
+
+class Phase(StrEnum):
+    GREETING = "greeting"
+    IDLE = "idle"
+    ASSESSING = "assessing"
+    AWAITING_ANSWER = "awaiting_answer"
+    URGENT = "urgent"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """Everything remembered between two messages; immutable, so a store can share it safely."""
+
+    phase: Phase = Phase.GREETING
+    lang: str | None = None
+    turns: tuple[str, ...] = ()  # the citizen's story so far, oldest first
+    confirmed: tuple[str, ...] = ()  # what "yes" answers told us, in words the recogniser reads
+    asked: tuple[str, ...] = ()  # ids of follow-up questions already asked
+    pending: str | None = None  # the question waiting for an answer
+    region: str | None = None  # hotlines and channels: the client's, else the service's
+    script: str | None = None  # the citizen's Chinese script (bot/library/script.py), once they have written any
+    harms: tuple[str, ...] = ()  # what they said they gave away (dialogue.yaml paid.harms ids)
+
+
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    """What one message is answered with: its language, region, script and the writer for them."""
+
+    lang: str
+    region: Region
+    script: str | None  # the script replies are shown in, when the region's own is not it
+    writer: ReplyWriter
+
+
+class Dialogue:
+    """Built once per service from the engine, the FAQ index and the deployment's region."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        faq_index: FaqIndex,
+        region: str | None = None,
+        phrases: Phrases | None = None,
+        max_turns: int = MAX_TURNS,
+        max_message_chars: int = MAX_MESSAGE_CHARS,
+    ) -> None:
+        self._engine = engine
+        self._faq = faq_index
+        self._region = engine.region(region)
+        self._phrases = phrases or load_phrases(engine.library)
+        self._writer = ReplyWriter(engine.library, self._phrases, self._region)
+        self._writers: dict[tuple[str, str | None], tuple[Region, ReplyWriter]] = {}
+        self._max_turns = max_turns
+        self.max_message_chars = max_message_chars
+        self._han = tuple(lang.id for lang in engine.library.settings.languages if lang.script == "han")
+        cues = self._phrases.dialogue
+        self._greetings = self._bare_set(cues.greetings)
+        self._thanks = self._bare_set(cues.thanks)
+        self._paid_answers = self._bare_set(cues.paid.answers)
+        self._affirm = self._words(cues.answers.affirm)
+        self._deny = self._words(cues.answers.deny)
+        self._harms = {harm.id: harm for harm in cues.paid.harms}
+        self._harm_patterns = [
+            (harm.id, lang, re.compile(pattern))
+            for harm in cues.paid.harms
+            for lang, items in harm.patterns.items()
+            for pattern in items
+        ]
+        self._paid_negations = {
+            lang: tuple(self._fold(word) for word in words) for lang, words in cues.paid.negations.items()
+        }
+        self._negation_window = dict(cues.paid.negation_window)
+        self._intents = [
+            (intent.id, [re.compile(p) for items in intent.patterns.values() for p in items]) for intent in cues.intents
+        ]
+        self._doubts = [
+            (doubt, [re.compile(p) for items in doubt.patterns.values() for p in items]) for doubt in cues.doubts
+        ]
+        self._question_markers = [re.compile(p) for patterns in cues.question_markers.values() for p in patterns]
+
+    @property
+    def writer(self) -> ReplyWriter:
+        return self._writer
+
+    def answers_pending(self, state: SessionState | None, message: str) -> tuple[Question, bool] | None:
+        """The waiting question `message` answers, and whether it said yes: for a channel (SMS) that
+        words the acknowledgement itself. Reads only; `handle` still decides what happens."""
+        if state is None or state.phase is not Phase.AWAITING_ANSWER or not state.pending:
+            return None
+        question = self._phrases.question(state.pending)
+        answer = self._answer(self._fold(message))
+        return (question, answer[0]) if question is not None and answer is not None else None
+
+    def handle(
+        self, state: SessionState | None, message: str, lang: str | None = None, region: str | None = None
+    ) -> tuple[SessionState, Reply]:
+        """The reply to one message, and the conversation's state after it. `region` (a region id)
+        sets the conversation's hotlines; unknown or None keeps the conversation's, else the service's."""
+        state = state or SessionState()
+        lang = self._language(message, lang, state)
+        region_id = self._region_id(region, state)
+        script = written_in(message) or state.script
+        state = replace(state, lang=lang, region=region_id, script=script)
+        turn = self._turn(lang, region_id, script)
+        if len(message) > self.max_message_chars:  # refused whole: never judged on a silently cut part
+            text = turn.writer.too_long(len(message), self.max_message_chars, lang)
+            return state, self._plain(ReplyKind.TOO_LONG, text, lang, state)
+        folded = self._fold(message)
+        bare = _PUNCTUATION.sub("", folded)
+        pending = (
+            self._phrases.question(state.pending) if state.phase is Phase.AWAITING_ANSWER and state.pending else None
+        )
+
+        harms = self._given(folded)
+        if bare in self._paid_answers or harms:
+            return self._urgent(turn, state, message, harms)
+        if pending is not None:
+            answer = self._answer(folded)
+            if answer is not None:
+                said_yes, more = answer
+                return self._answered(turn, state, pending, said_yes, message if more else None)
+        if bare in self._greetings:
+            return self._settled(state), self._plain(ReplyKind.INTRO, turn.writer.intro(lang), lang, state)
+        if bare in self._thanks:
+            return self._settled(state), self._plain(ReplyKind.THANKS, turn.writer.thanks(lang), lang, state)
+        intent = self._intent(folded)
+        if intent == "new_story":
+            return self._new_story(turn, state, message)
+        if intent == "report" and not state.turns:
+            # Asked before any story: the region's own channels (an FAQ entry may name another region's).
+            reply = replace(self._plain(ReplyKind.ANSWER, turn.writer.report(lang), lang, state), intent=intent)
+            return self._settled(state), reply
+        if intent is not None and state.turns and state.phase is not Phase.IDLE:
+            answered = self._follow_up(turn, state, message, intent)
+            if answered is not None:
+                return answered
+        return self._assess(turn, state, message, intent, folded)
+
+    # --- the paths ---------------------------------------------------------------------------
+
+    def _assess(
+        self, turn: _Turn, state: SessionState, message: str, intent: str | None = None, folded: str | None = None
+    ) -> tuple[SessionState, Reply]:
+        """`folded`: the message already folded, when the caller has it."""
+        lang = turn.lang
+        case_open = state.phase in (Phase.ASSESSING, Phase.AWAITING_ANSWER, Phase.URGENT)
+        asked = self._is_question(self._fold(message) if folded is None else folded)
+        faq = self._faq.search(message, lang) if asked else None
+        answer = self._faq.render(faq.best, lang, turn.region) if faq is not None and faq.best is not None else None
+        # Only a question the FAQ answers needs the message judged on its own (is it a question, or
+        # a scam quoted as one?); every other turn analyses the story once and quotes its last part.
+        current = self._analyse(turn, message) if answer is not None else None
+        if answer is not None and current is not None and current.risk is not Risk.HIGH:
+            # A question rather than a story: answer it, and keep it only if a story is open.
+            turns = self._remember(state.turns, message) if case_open else state.turns
+            text = f"{answer.question}\n{answer.answer}"
+            if state.phase is Phase.URGENT:
+                text = f"{turn.writer.urgent_reminder(lang)}\n\n{text}"
+            reply = replace(
+                self._plain(ReplyKind.FAQ, text, lang, state),
+                faq=answer,
+                evidence=current.evidence,
+                indicators=current.indicators,
+            )
+            phase = state.phase if state.phase is Phase.URGENT else (Phase.ASSESSING if case_open else Phase.IDLE)
+            return replace(state, phase=phase, turns=turns, pending=None), reply
+
+        turns = self._remember(state.turns, message)
+        story, told = self._story(turn, turns, state.confirmed)
+        current = _latest(story, turns)
+        if story.stage == "aftermath":  # the story itself says money has already gone
+            return self._urgent(turn, state, message, ())
+        if story.risk is Risk.NONE:
+            if intent in ("report", "verify") and not case_open:
+                # Asked before any story: the general answer still helps (the region's channels).
+                text = turn.writer.report(lang) if intent == "report" else turn.writer.verify(lang)
+                reply = replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent=intent)
+                return replace(state, phase=Phase.IDLE, pending=None), reply
+            related = (
+                tuple(Topic(entry.id, turn.writer.text(entry.question, lang)) for entry in faq.related)
+                if faq is not None
+                else ()
+            )
+            text = turn.writer.cant_tell(story, lang, related)
+            phase = Phase.URGENT if state.phase is Phase.URGENT else Phase.IDLE
+            reply = self._from_verdict(turn, ReplyKind.CANT_TELL, text, story, current, state)
+            return replace(state, phase=phase, turns=turns, pending=None), replace(reply, related=related)
+
+        question = None if state.phase is Phase.URGENT else self.choose_question(story, state.asked)
+        new_state, reply = self._verdict_reply(
+            turn, replace(state, turns=turns), story, told, current, question, prefix=None
+        )
+        return new_state, replace(reply, faq=answer)
+
+    def _answered(
+        self, turn: _Turn, state: SessionState, question: Question, said_yes: bool, more: str | None
+    ) -> tuple[SessionState, Reply]:
+        """A yes or no to the pending question; `more` is the message when it said more than that."""
+        lang = turn.lang
+        if said_yes and question.purpose == "paid":
+            return self._urgent(turn, state, more or "", ())
+        local = turn.writer.local(lang)
+        confirmed = state.confirmed
+        if said_yes and question.yes_means is not None:
+            confirmed = (*confirmed, local(question.yes_means))
+        turns = self._remember(state.turns, more) if more else state.turns
+        story, told = self._story(turn, turns, confirmed)
+        current = _latest(story, turns) if more else None
+        state = replace(state, turns=turns, confirmed=confirmed, pending=None, phase=Phase.ASSESSING)
+        if said_yes:
+            prefix = turn.writer.acknowledged(lang)
+            follow_up = self.choose_question(story, state.asked)
+        else:
+            prefix = turn.writer.text(question.no_reply, lang) if question.no_reply else turn.writer.acknowledged(lang)
+            follow_up = None
+        if story.risk is Risk.NONE:
+            text = f"{prefix}\n{turn.writer.cant_tell(story, lang, ())}"
+            return replace(state, phase=Phase.IDLE), self._from_verdict(
+                turn, ReplyKind.CANT_TELL, text, story, current, state
+            )
+        return self._verdict_reply(turn, state, story, told, current, follow_up, prefix=prefix)
+
+    def _urgent(
+        self, turn: _Turn, state: SessionState, message: str, harms: tuple[str, ...]
+    ) -> tuple[SessionState, Reply]:
+        turns = self._remember(state.turns, message) if message.strip() else state.turns
+        known = tuple(dict.fromkeys((*state.harms, *harms)))
+        state = replace(state, phase=Phase.URGENT, turns=turns, pending=None, harms=known)
+        story, _ = self._story(turn, turns, state.confirmed)
+        current = _latest(story, turns) if message.strip() else None
+        text = turn.writer.urgent(story, turn.lang, self._harm_list(known))
+        reply = self._from_verdict(turn, ReplyKind.URGENT, text, story, current, state)
+        return state, replace(reply, urgent=True, harms=known)
+
+    def _follow_up(
+        self, turn: _Turn, state: SessionState, message: str, intent: str
+    ) -> tuple[SessionState, Reply] | None:
+        """A question about the verdict already given, answered from the story; None when the message
+        is rather a new part of the story (long, and high risk by itself)."""
+        lang = turn.lang
+        alone = self._analyse(turn, message)
+        rebuttal = next((item for item in alone.evidence if item.kind == "rebuttal"), None)
+        if alone.risk is Risk.HIGH and len(message) > _FOLLOW_UP_CHARS and rebuttal is None:
+            return None
+        # A doubt that retells the scammer's canned answer is also part of the story.
+        turns = self._remember(state.turns, message) if rebuttal is not None else state.turns
+        story, _ = self._story(turn, turns, state.confirmed)
+        state = replace(state, turns=turns)
+        writer = turn.writer
+        if intent == "what_now":
+            if state.phase is Phase.URGENT or state.harms:
+                text = writer.urgent(story, lang, self._harm_list(state.harms))
+            else:
+                text = writer.what_now(story, lang)
+        elif intent == "report":
+            text = writer.report(lang)
+        elif intent == "verify":
+            text = writer.verify(lang)
+        elif intent == "doubt":
+            text = writer.doubt(self._truth(message, story, rebuttal.entry if rebuttal else None), story, lang)
+        else:  # more
+            text = writer.more(story, lang)
+        if state.phase is Phase.URGENT and intent != "what_now":
+            text = f"{writer.urgent_reminder(lang)}\n\n{text}"
+        reply = replace(
+            self._plain(ReplyKind.ANSWER, text, lang, state),
+            intent=intent,
+            scam_type=story.scam_type,
+            scam_type_name=writer.type_name(story, lang),
+            harms=state.harms,
+        )
+        return state, reply
+
+    def _new_story(self, turn: _Turn, state: SessionState, message: str) -> tuple[SessionState, Reply]:
+        """Another message or case: the old story is set aside; judged at once when it came along."""
+        fresh = SessionState(phase=Phase.IDLE, lang=state.lang, region=state.region, script=state.script)
+        folded = self._fold(message)
+        content = self._beyond_intent(folded, "new_story")
+        if len(content) > 8:  # "还有一条短信：【银行】您的账户..." carries the new story itself
+            return self._assess(turn, fresh, message, folded=folded)
+        return fresh, self._plain(ReplyKind.INTRO, turn.writer.new_story(turn.lang), turn.lang, fresh)
+
+    def _verdict_reply(
+        self,
+        turn: _Turn,
+        state: SessionState,
+        story: Verdict,
+        told: int,
+        current: Verdict | None,
+        question: Question | None,
+        prefix: str | None,
+    ) -> tuple[SessionState, Reply]:
+        lang = turn.lang
+        # Quote the message just sent; failing that, the citizen's earlier words (never a "yes" statement).
+        quoted = (
+            current.evidence
+            if current is not None and current.evidence
+            else [e for e in story.evidence if e.span[1] <= told]
+        )
+        text = turn.writer.verdict(story, quoted, lang)
+        if prefix:
+            text = f"{prefix}\n{text}"
+        if state.phase is Phase.URGENT:
+            text = f"{turn.writer.urgent_reminder(lang)}\n\n{text}"
+        asked = turn.writer.text(question.text, lang) if question else None
+        if asked:
+            text = f"{text}\n\n{asked}"
+        reply = replace(self._from_verdict(turn, ReplyKind.VERDICT, text, story, current, state), question=asked)
+        if question is not None:
+            state = replace(state, phase=Phase.AWAITING_ANSWER, pending=question.id, asked=(*state.asked, question.id))
+        elif state.phase is not Phase.URGENT:
+            state = replace(state, phase=Phase.ASSESSING, pending=None)
+        return state, reply
+
+    # --- choosing the follow-up question ------------------------------------------------------
+
+    def choose_question(self, story: Verdict, asked: tuple[str, ...]) -> Question | None:
+        """The one question whose answer would change the reply most, or None when it is clear enough.
+        A question about particular scam types is asked only when one of them is in play (the story's
+        type or a close candidate): never about game items during a loan scam."""
+        if len(asked) >= self._phrases.dialogue.max_questions:
+            return None
+        in_play = {story.scam_type, story.subtype} | {c.scam_type for c in story.candidates}
+        in_play |= {c.subtype for c in story.candidates}
+        in_play.discard(None)
+        available = [
+            question
+            for question in self._phrases.questions
+            if question.id not in asked and (not question.types or in_play & set(question.types))
+        ]
+
+        def first(purpose: str, scam_type: str | None = None) -> Question | None:
+            return next(
+                (q for q in available if q.purpose == purpose and (scam_type is None or scam_type in q.types)),
+                None,
+            )
+
+        if story.candidates:  # two scripts scored close: ask what tells them apart
+            for candidate in (*story.candidates, None):
+                scam_type = candidate.scam_type if candidate is not None else story.scam_type
+                question = first("separate", scam_type)
+                if question is None and candidate is not None:
+                    question = first("separate", candidate.subtype)
+                if question is not None:
+                    return question
+        if story.risk is Risk.HIGH or story.stage in _LATE_STAGES:
+            return first("paid")  # triage: has money already gone?
+        if story.risk in (Risk.MEDIUM, Risk.LOW):
+            return first("raise") or first("paid")
+        return None
+
+    # --- reading the message ------------------------------------------------------------------
+
+    def _fold(self, text: str) -> str:
+        return self._engine.normaliser.fold_pattern(text)
+
+    def _bare_set(self, words: dict[str, list[str]]) -> frozenset[str]:
+        return frozenset(_PUNCTUATION.sub("", self._fold(word)) for items in words.values() for word in items)
+
+    def _words(self, words: dict[str, list[str]]) -> tuple[str, ...]:
+        """Answer words, longest first, so "是的" is tried before "是"."""
+        folded = {self._fold(word) for items in words.values() for word in items}
+        return tuple(sorted(folded, key=len, reverse=True))
+
+    def _language(self, message: str, explicit: str | None, state: SessionState) -> str:
+        """An explicit language, else the message's own, else the conversation's, else the region's."""
+        if explicit in self._engine.library.languages:
+            return str(explicit)
+        if any(char.isalpha() for char in message):
+            return self._engine.detect_language(self._engine.normaliser.normalise(message[:2000]))
+        return state.lang or self._region.default_language
+
+    def _region_id(self, requested: str | None, state: SessionState) -> str:
+        """The client's region when the library has it, else the conversation's, else the service's."""
+        for region_id in (requested, state.region):
+            if region_id and self._engine.region(region_id).id == region_id:
+                return region_id
+        return self._region.id
+
+    def _turn(self, lang: str, region_id: str, script: str | None) -> _Turn:
+        """The writer for a region, in the citizen's script when they write traditional characters and
+        the region's own script is simplified (built once per pair, then shared)."""
+        region = self._engine.region(region_id)
+        own = {region.script.get(han) for han in self._han}
+        shown = script if script in ("hant-hk", "hant-tw") and not own & {"hant-hk", "hant-tw"} else None
+        key = (region.id, shown)
+        found = self._writers.get(key)
+        if found is None:
+            variant = region
+            if shown is not None:
+                variant = region.model_copy(update={"script": {**region.script, **dict.fromkeys(self._han, shown)}})
+            writer = (
+                self._writer if variant is self._region else ReplyWriter(self._engine.library, self._phrases, variant)
+            )
+            found = self._writers.setdefault(key, (variant, writer))
+        return _Turn(lang, region, shown, found[1])
+
+    def _answer(self, folded: str) -> tuple[bool, bool] | None:
+        """(said yes, said more than that) when the message starts with a short answer."""
+        text = folded.strip()
+        for said_yes, words in ((False, self._deny), (True, self._affirm)):
+            for word in words:
+                if not text.startswith(word):
+                    continue
+                rest = text[len(word) :]
+                if rest and (rest[0].isalnum() or (word.isascii() and rest[0] == "'")):
+                    continue  # "对方..." is not "对", "nothing" is not "no"
+                return said_yes, bool(_PUNCTUATION.sub("", rest))
+        return None
+
+    def _given(self, folded: str) -> tuple[str, ...]:
+        """What the message says has already been given away (harm ids, in dialogue.yaml's order),
+        each unless a negation comes just before it in the same clause ("还没转", "I did not pay")."""
+        found: list[str] = []
+        for harm_id, lang, pattern in self._harm_patterns:
+            if harm_id in found:
+                continue
+            for match in pattern.finditer(folded):
+                window = self._negation_window.get(lang, 4)
+                before = folded[max(0, match.start() - window) : match.start()]
+                before = re.split(r"[,.;!?，。；！？\n]", before)[-1]
+                if not any(negation in before for negation in self._paid_negations.get(lang, ())):
+                    found.append(harm_id)
+                    break
+        order = list(self._harms)
+        return tuple(sorted(found, key=order.index))
+
+    def _harm_list(self, harm_ids: tuple[str, ...]) -> tuple[Harm, ...]:
+        return tuple(self._harms[harm_id] for harm_id in harm_ids if harm_id in self._harms)
+
+    def _intent(self, folded: str) -> str | None:
+        """The first intent (dialogue.yaml order) whose pattern the message matches."""
+        for intent_id, patterns in self._intents:
+            if any(pattern.search(folded) for pattern in patterns):
+                return intent_id
+        return None
+
+    def _beyond_intent(self, folded: str, intent_id: str) -> str:
+        """The message without the words that said the intent ("另外一条短信：" dropped)."""
+        for found_id, patterns in self._intents:
+            if found_id == intent_id:
+                for pattern in patterns:
+                    folded = pattern.sub("", folded)
+        return _PUNCTUATION.sub("", folded)
+
+    def _truth(self, message: str, story: Verdict, entry: str | None) -> dict[str, str] | None:
+        """What is true, for a doubt: the rebuttal the message retells (`entry`), else the story's
+        scam's rebuttal closest to it, else a known doubt's, else None (a general answer)."""
+        library = self._engine.library
+        if entry is not None and ".rebuttals." in entry:
+            type_id, _, rest = entry.partition(".rebuttals.")
+            rebuttal_id = rest.split(".")[0]
+            found = next((r for r in library.scam_type(type_id).rebuttals if r.id == rebuttal_id), None)
+            if found is not None:
+                return found.truth
+        folded = self._fold(message)
+        subtypes = [subtype for subtype in (story.subtype, *(c.subtype for c in story.candidates)) if subtype]
+        best: tuple[float, dict[str, str] | None] = (0.0, None)
+        for subtype in subtypes:
+            for rebuttal in library.scam_type(subtype).rebuttals:
+                texts = [*rebuttal.doubt.values(), *(a for items in rebuttal.answer.values() for a in items)]
+                for text in texts:
+                    score = fuzz.token_set_ratio(folded, self._fold(text))
+                    if score > best[0]:
+                        best = (score, rebuttal.truth)
+        if best[0] >= _REBUTTAL_MATCH:
+            return best[1]
+        for doubt, patterns in self._doubts:
+            if any(pattern.search(folded) for pattern in patterns):
+                return doubt.truth
+        return None
+
+    def _is_question(self, folded: str) -> bool:
+        folded = folded.strip()
+        return any(marker.search(folded) for marker in self._question_markers)
+
+    def _analyse(self, turn: _Turn, text: str) -> Verdict:
+        """One text judged in the conversation's region, its texts in the citizen's script."""
+        verdict = self._engine.analyse(text, lang=turn.lang, region=turn.region.id)
+        return convert_verdict(verdict, turn.script)
+
+    def _story(self, turn: _Turn, turns: tuple[str, ...], confirmed: tuple[str, ...]) -> tuple[Verdict, int]:
+        """The whole story checked as one text, and how much of it the citizen wrote themselves."""
+        told = "\n".join(turns)
+        return self._analyse(turn, "\n".join(part for part in (told, *confirmed) if part)), len(told)
+
+    def _remember(self, turns: tuple[str, ...], message: str) -> tuple[str, ...]:
+        """The story with one more message, whole: the last few turns, earlier ones dropped while the
+        story is longer than the message limit (the newest message is always kept entire)."""
+        kept = (*turns, message)[-self._max_turns :]
+        while len(kept) > 1 and sum(len(turn) + 1 for turn in kept) > self.max_message_chars:
+            kept = kept[1:]
+        return kept
+
+    # --- building replies ---------------------------------------------------------------------
+
+    def _settled(self, state: SessionState) -> SessionState:
+        """After a greeting or thanks: a pending question lapses, an open case stays open."""
+        if state.phase in (Phase.GREETING, Phase.IDLE):
+            return replace(state, phase=Phase.IDLE, pending=None)
+        if state.phase is Phase.AWAITING_ANSWER:
+            return replace(state, phase=Phase.ASSESSING, pending=None)
+        return state
+
+    def _plain(self, kind: ReplyKind, text: str, lang: str, state: SessionState) -> Reply:
+        return Reply(
+            kind=kind,
+            text=text,
+            lang=lang,
+            risk=None,
+            scam_type=None,
+            scam_type_name=None,
+            evidence=(),
+            warning_signs=(),
+            advice=NO_ADVICE,
+            next_step=None,
+            indicators=(),
+            urgent=state.phase is Phase.URGENT,
+        )
+
+    def _from_verdict(
+        self,
+        turn: _Turn,
+        kind: ReplyKind,
+        text: str,
+        story: Verdict,
+        current: Verdict | None,
+        state: SessionState,
+    ) -> Reply:
+        advice = story.advice
+        if state.harms:
+            # What was given away decides the steps a page lays out as "after": that harm's, then the
+            # general ones (the scam type's own after-advice is longer and speaks of money only).
+            advice = replace(advice, after=turn.writer.urgent_steps(self._harm_list(state.harms), turn.lang))
+        return Reply(
+            kind=kind,
+            text=text,
+            lang=turn.lang,
+            risk=story.risk,
+            scam_type=story.scam_type,
+            scam_type_name=turn.writer.type_name(story, turn.lang),
+            evidence=current.evidence if current is not None else (),
+            warning_signs=story.warning_signs,
+            advice=advice,
+            next_step=story.next_step,
+            indicators=current.indicators if current is not None else (),
+            urgent=state.phase is Phase.URGENT,
+            harms=state.harms,
+        )
+
+
+def _latest(story: Verdict, turns: tuple[str, ...]) -> Verdict:
+    """The story's verdict with only the evidence and indicators inside its last turn, as spans of
+    that turn: what a separate analysis of the message would quote, without analysing it twice."""
+    last = turns[-1] if turns else ""
+    offset = sum(len(turn) + 1 for turn in turns[:-1])  # the story joins turns with "\n"
+    end = offset + len(last)
+    evidence = tuple(
+        replace(item, span=(item.span[0] - offset, item.span[1] - offset))
+        for item in story.evidence
+        if offset <= item.span[0] and item.span[1] <= end
+    )
+    indicators = tuple(
+        replace(item, span=(item.span[0] - offset, item.span[1] - offset))
+        for item in story.indicators
+        if offset <= item.span[0] and item.span[1] <= end
+    )
+    return replace(story, evidence=evidence, indicators=indicators)

@@ -1,0 +1,269 @@
+"""FAQ search: the citizen's question -> the one FAQ entry that answers it, or none and the nearest topics.
+
+Both languages are searched at once, over each entry's question and every wording. A plain
+rapidfuzz partial_ratio or WRatio is not enough on its own: stock phrases ("怎么办", "what should
+I do") appear in most wordings and lift any question to 80-90 against all of them. So matching
+counts shared *content* units, weighted by how rare they are across the FAQ (IDF): Chinese
+character pairs inside runs of content characters, and English words, where rapidfuzz's ratio lets
+"caller" meet "call" and a typo meet its word. One shared unit alone is accepted only when it
+belongs to a single entry and is the whole question ("96110?"). Below `min_score` the answer is
+None, never a guess; the nearest topics are still offered.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from itertools import chain
+
+from rapidfuzz import fuzz, process
+
+from bot.engine.normalise import Normaliser
+from bot.engine.verdict import Localiser
+from bot.library.loader import Library
+from bot.library.regions import region_text
+from bot.library.schema import FaqEntry, Region
+
+MIN_SCORE = 0.3  # weighted F1 of shared content; paraphrases score 0.3-1.0, unrelated questions below 0.2
+SOFT_WORD_MATCH = 80  # rapidfuzz ratio at which two English words count as one ("caller" ~ "call")
+MAX_RELATED = 3
+SOFTENED_MAX = 20_000  # unknown English words remembered with the FAQ word they are read as
+
+_UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[a-z0-9]+")
+# Function characters: a run of Chinese is cut at these, so "我的猫生病了怎么办" keeps only 猫生病 / 办.
+_CJK_STOP = re.compile("[的了吗呢吧啊呀哦嗯么怎什是我你您他她它们在有会要能就都也还被把给让说这那个一不没和跟很太可以]")
+_STOP_WORDS = (
+    "a an the i im me my mine you your yours is are was were be been am do does did done what whats how why when "
+    "where who which can could should would will to of in on at for with it its this that these those and or if so "
+    "there they them their he she him her his we us our please just s t re ve ll d m don didn doesn isn aren wasn "
+    "won haven hasn about from into than then also some any have has had by as up out very really here now"
+)
+_LATIN_STOP = frozenset(_STOP_WORDS.split())
+
+
+@dataclass(frozen=True, slots=True)
+class FaqResult:
+    best: FaqEntry | None  # None: nothing matched well enough to answer
+    score: float  # 0-1, the best entry's score (also when it was not good enough)
+    related: tuple[FaqEntry, ...]  # up to three other close topics, best first
+
+
+@dataclass(frozen=True, slots=True)
+class FaqAnswer:
+    """An entry rendered in one language with the region's numbers filled in."""
+
+    id: str
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """One search's question, and what is worked out about it once rather than for every wording."""
+
+    units: frozenset[str]
+    weight: float
+    alike: bool  # some of its words have others spelled like them (never so in Chinese)
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    entry: int
+    lang: str
+    folded: str
+    units: frozenset[str]
+    words: tuple[str, ...]  # English units long enough to compare by spelling
+    weight: float
+
+
+class FaqIndex:
+    """Built once from the library; `search` is then a pure function, safe from many threads."""
+
+    def __init__(self, library: Library, normaliser: Normaliser, min_score: float = MIN_SCORE) -> None:
+        self._normaliser = normaliser
+        self._min_score = min_score
+        self._default_language = library.settings.default_language
+        self.entries: tuple[FaqEntry, ...] = library.faq
+        raw: list[tuple[int, str, str, frozenset[str]]] = []
+        for index, entry in enumerate(self.entries):
+            for lang in entry.question:
+                for text in (entry.question[lang], *entry.wordings.get(lang, [])):
+                    folded = normaliser.fold_pattern(text)
+                    raw.append((index, lang, folded, self._units_of(folded)))
+        holders: dict[str, set[int]] = defaultdict(set)
+        for index, _, _, units in raw:
+            for unit in units:
+                holders[unit].add(index)
+        count = len(self.entries)
+        self._idf = {unit: math.log((count + 1) / (len(owners) + 0.5)) for unit, owners in holders.items()}
+        self._owners = {unit: len(owners) for unit, owners in holders.items()}
+        self._unknown_weight = math.log((count + 1) / 0.5)  # a word the FAQ never uses: as rare as can be
+        self._texts = tuple(
+            _Text(index, lang, folded, units, _words(units), sum(self._weight(u) for u in units))
+            for index, lang, folded, units in raw
+            if units
+        )
+        postings: dict[str, list[int]] = defaultdict(list)
+        for position, indexed in enumerate(self._texts):
+            for unit in indexed.units:
+                postings[unit].append(position)
+        self._postings = {unit: tuple(positions) for unit, positions in postings.items()}
+        self._vocabulary = _words(frozenset(postings))
+        # Every FAQ word with the others spelled like it ("caller": "call"), with their rapidfuzz ratios:
+        # worked out here once, not against every wording's words in every search (that was most of a
+        # chat turn's FAQ time). After `_soften` every question word is a FAQ word or has none alike.
+        self._alike = self._alike_words()
+        self._softened: dict[str, str] = {}
+        # Nearest by spelling, for topics to offer when nothing shared content: character pairs of
+        # every wording in an inverted index, so a question costs its own pairs' postings instead of
+        # a fuzzy comparison against all ~1,000 wordings (that scan was 40% of a chat turn).
+        spelling: dict[str, list[int]] = defaultdict(list)
+        self._spelling_sizes: list[int] = []
+        for position, indexed in enumerate(self._texts):
+            pairs = _pairs(indexed.folded)
+            self._spelling_sizes.append(len(pairs))
+            for pair in pairs:
+                spelling[pair].append(position)
+        self._spelling = {pair: tuple(positions) for pair, positions in spelling.items()}
+
+    def units(self, text: str) -> frozenset[str]:
+        """The content units of a text: Chinese character pairs and English words, stop words dropped."""
+        return self._units_of(self._normaliser.fold_pattern(text))
+
+    @staticmethod
+    def _units_of(folded: str) -> frozenset[str]:
+        units: set[str] = set()
+        for run in _UNIT.findall(folded):
+            if run.isascii():
+                if run not in _LATIN_STOP:
+                    units.add(run)
+                continue
+            for segment in _CJK_STOP.split(run):
+                if len(segment) == 1:
+                    units.add(segment)
+                units.update(segment[i : i + 2] for i in range(len(segment) - 1))
+        return frozenset(units)
+
+    def _weight(self, unit: str) -> float:
+        return self._idf.get(unit, self._unknown_weight)
+
+    def search(self, question: str, lang: str | None = None) -> FaqResult:
+        """The entry that answers `question`, if one does well enough; `lang` (the asker's) breaks ties."""
+        folded = self._normaliser.fold_pattern(question)
+        query = self._soften(self._units_of(folded))
+        asked = _Asked(query, sum(self._weight(unit) for unit in query), any(unit in self._alike for unit in query))
+        scores: dict[int, tuple[float, bool, float]] = {}
+        for position in sorted({p for unit in query for p in self._postings.get(unit, ())}):
+            text = self._texts[position]
+            score = self._score(asked, text)
+            if score <= 0:
+                continue
+            key = (score, text.lang == lang, fuzz.ratio(folded, text.folded, processor=None))
+            if key > scores.get(text.entry, (0.0, False, 0.0)):
+                scores[text.entry] = key
+        ranked = sorted(scores, key=lambda index: scores[index], reverse=True)
+        best_score = scores[ranked[0]][0] if ranked else 0.0
+        best = self.entries[ranked[0]] if ranked and best_score >= self._min_score else None
+        others = [index for index in ranked if best is None or index != ranked[0]]
+        if len(others) < MAX_RELATED:
+            others += [
+                index for index in self._nearest_by_spelling(folded) if index not in others and index not in ranked[:1]
+            ]
+        related = tuple(self.entries[index] for index in others[:MAX_RELATED])
+        return FaqResult(best, round(best_score, 3), related)
+
+    def _soften(self, query: frozenset[str]) -> frozenset[str]:
+        """Map an English word the FAQ never uses to a close one it does ("recieve" -> "receive")."""
+        softened = set()
+        for unit in query:
+            if unit in self._postings or not _is_word(unit):
+                softened.add(unit)
+                continue
+            found = self._softened.get(unit)
+            if found is None:  # a search of the whole vocabulary: remembered (a pure function of the word)
+                match = process.extractOne(
+                    unit, self._vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=SOFT_WORD_MATCH
+                )
+                found = match[0] if match else unit
+                if len(self._softened) < SOFTENED_MAX:
+                    self._softened[unit] = found
+            softened.add(found)
+        return frozenset(softened)
+
+    def _alike_words(self) -> dict[str, tuple[tuple[str, float], ...]]:
+        """Each FAQ word with the other FAQ words whose ratio to it is at least SOFT_WORD_MATCH."""
+        alike: dict[str, tuple[tuple[str, float], ...]] = {}
+        for word in self._vocabulary:
+            matches = process.extract(
+                word, self._vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=SOFT_WORD_MATCH, limit=None
+            )
+            others = tuple((match, score) for match, score, _ in matches if match != word)
+            if others:
+                alike[word] = others
+        return alike
+
+    def _score(self, asked: _Asked, text: _Text) -> float:
+        """Weighted F1 of the content the question and this wording share."""
+        query = asked.units
+        if query == text.units:
+            return 1.0
+        shared = query & text.units
+        shared_weight = sum(self._weight(unit) for unit in shared)
+        near = 0
+        for unit in query - shared if asked.alike else ():  # "call" in the question, "caller" in the wording
+            alike = self._alike.get(unit)  # only words have any; never the unit itself, which is not shared
+            if alike:
+                similarity = max((ratio for word, ratio in alike if word in text.units), default=0.0)
+                if similarity >= SOFT_WORD_MATCH:
+                    shared_weight += self._weight(unit) * similarity / 100
+                    near += 1
+        if len(shared) == 1 and not near:
+            (unit,) = shared
+            if len(query) > 1 or self._owners.get(unit, 0) > 1:
+                return 0.0  # one common word in common is a topic, not an answer
+        query_weight = asked.weight
+        recall = min(shared_weight / query_weight, 1.0)
+        precision = min(shared_weight / text.weight, 1.0)
+        return 2 * recall * precision / (recall + precision) if shared_weight else 0.0
+
+    def _nearest_by_spelling(self, folded: str) -> list[int]:
+        """Entries ranked by surface similarity (Dice over character pairs, from the index), to offer
+        topics when no content was shared; the first entries when not even a pair is shared."""
+        if not folded.strip():
+            return []
+        pairs = _pairs(folded)
+        shared = Counter(chain.from_iterable(self._spelling.get(pair, ()) for pair in pairs))
+        ranked = sorted(
+            shared,
+            key=lambda position: (-2 * shared[position] / (len(pairs) + self._spelling_sizes[position]), position),
+        )
+        ordered: list[int] = []
+        for position in ranked:
+            entry = self._texts[position].entry
+            if entry not in ordered:
+                ordered.append(entry)
+                if len(ordered) >= 4 * MAX_RELATED:
+                    break
+        return ordered or list(range(min(MAX_RELATED, len(self.entries))))
+
+    def render(self, entry: FaqEntry, lang: str, region: Region) -> FaqAnswer:
+        """The answer with the region's facts (sentences needing one it lacks left out), in its script."""
+        local = Localiser(lang, self._default_language)
+        text = region_text(region, lang, self._default_language)
+        return FaqAnswer(entry.id, text.script(local(entry.question)), text.fill(local(entry.answer)))
+
+
+def _pairs(folded: str) -> frozenset[str]:
+    """Character pairs of a folded text, spaces squeezed: its spelling, for the nearest-topic index."""
+    squeezed = " ".join(folded.split())
+    return frozenset(squeezed[i : i + 2] for i in range(len(squeezed) - 1)) or frozenset([squeezed])
+
+
+def _is_word(unit: str) -> bool:
+    return unit.isascii() and len(unit) >= 4 and not unit.isdigit()
+
+
+def _words(units: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(unit for unit in units if _is_word(unit)))

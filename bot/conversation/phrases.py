@@ -1,0 +1,235 @@
+"""What the chat says and listens for, read from scripts_library/dialogue.yaml and questions.yaml.
+
+Reply texts, follow-up questions and the short answers they expect are data, so an editor can
+reword them or add a language without touching the dialogue's logic. Both files are validated
+like the rest of the library: every problem is reported at once, with file, entry and field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+
+from bot.library.lint import PLACEHOLDERS, check_languages, text_problems
+from bot.library.loader import Library, LibraryError, Problem, load_side_file
+from bot.library.schema import Identifier, Localised, LocalisedList, Model
+
+# Placeholders reply texts may use: the region's facts, {name} (a scam type's), {action} (advice),
+# {truth} (what is really true, answering a doubt), {said} (what the citizen said they gave away),
+# {length} and {limit} (a message over the length limit).
+TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length", "limit"}
+# What a citizen may ask once they have a verdict; each has its own answer (bot/conversation/dialogue.py).
+IntentId = Literal["what_now", "report", "verify", "doubt", "more", "new_story"]
+
+
+def _compile_all(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    for lang, patterns in value.items():
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"regex {pattern!r} ({lang}) does not compile: {exc}") from exc
+    return value
+
+
+RegexList = Annotated[LocalisedList, AfterValidator(_compile_all)]
+
+
+class Question(Model):
+    """One follow-up question; `purpose` says what a "yes" does (see questions.yaml)."""
+
+    id: Identifier
+    purpose: Literal["paid", "raise", "separate"]
+    types: list[Identifier] = Field(default_factory=list)
+    text: Localised
+    yes_means: Localised | None = None
+    no_reply: Localised | None = None
+
+    @model_validator(mode="after")
+    def _yes_has_a_meaning(self) -> Question:
+        if self.purpose != "paid" and self.yes_means is None:
+            raise ValueError(f"a '{self.purpose}' question needs yes_means")
+        if self.purpose == "separate" and not self.types:
+            raise ValueError("a 'separate' question needs the types it points to")
+        return self
+
+
+def _refuse_duplicates(what: str, ids: list[str]) -> None:
+    duplicates = sorted({item for item in ids if ids.count(item) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate {what} id(s) {duplicates}")
+
+
+class QuestionsFile(Model):
+    questions: list[Question] = Field(min_length=1)
+
+    @field_validator("questions")
+    @classmethod
+    def _unique_ids(cls, value: list[Question]) -> list[Question]:
+        _refuse_duplicates("question", [question.id for question in value])
+        return value
+
+
+class Answers(Model):
+    affirm: LocalisedList
+    deny: LocalisedList
+
+
+class Harm(Model):
+    """One thing a citizen can have given away (money, a code, card details, control of the phone...),
+    how they say it, and the steps for that harm."""
+
+    id: Identifier
+    said: Localised  # "you said you ...": shown so the citizen sees what was understood
+    patterns: RegexList  # anywhere in the message
+    steps: LocalisedList  # what to do about this harm, first
+    general: bool = True  # then the general urgent steps (report, freeze, keep evidence) too
+
+
+class PaidCues(Model):
+    """How a citizen says money, a code or access has already gone."""
+
+    answers: LocalisedList  # the whole message: something has gone (which, unknown)
+    harms: list[Harm] = Field(min_length=1)
+    negations: LocalisedList
+    negation_window: dict[Identifier, int]
+
+    @field_validator("harms")
+    @classmethod
+    def _unique_harms(cls, value: list[Harm]) -> list[Harm]:
+        _refuse_duplicates("harm", [harm.id for harm in value])
+        return value
+
+
+class Intent(Model):
+    """A question a citizen asks about the verdict they have ("what do I do now?", "is it real?")."""
+
+    id: IntentId
+    patterns: RegexList  # on the folded message (lower case, simplified Chinese)
+
+
+class Doubt(Model):
+    """A victim's doubt the library has no rebuttal for ("he is so kind"), and what is true."""
+
+    id: Identifier
+    patterns: RegexList
+    truth: Localised
+
+
+class RiskTexts(Model):
+    high: Localised
+    medium: Localised
+    low: Localised
+    none: Localised
+
+
+class Texts(Model):
+    intro: Localised
+    thanks: Localised
+    cant_tell: Localised
+    related: Localised
+    acknowledged: Localised
+    urgent_header: Localised
+    urgent_steps: LocalisedList
+    urgent_do_not_header: Localised
+    urgent_do_not: LocalisedList
+    urgent_reminder: Localised
+    type_line: Localised
+    evidence_header: Localised
+    action: Localised
+    hotline: Localised
+    risk: RiskTexts
+    urgent_said: Localised  # "You told me: {said}."
+    answer_what_now: Localised  # header of the steps for the story's scam
+    answer_report: Localised  # the region's reporting channels (sentences without the fact drop out)
+    answer_verify: Localised  # how to check a number, link, account or job yourself; never "it is real"
+    answer_doubt: Localised  # "{truth}" of the matching rebuttal or doubt
+    answer_doubt_general: Localised  # a doubt with no known truth
+    answer_more: Localised  # header of the scam's warning signs
+    answer_next: Localised  # header of what the script asks for next
+    answer_no_case: Localised  # a follow-up question before any story was told
+    new_story: Localised  # the conversation starts over
+    too_long: Localised  # a message over the length limit: {length} and {limit} characters
+
+
+class DialogueFile(Model):
+    greetings: LocalisedList
+    thanks: LocalisedList
+    answers: Answers
+    paid: PaidCues
+    intents: list[Intent] = Field(min_length=1)  # tried in this order
+    doubts: list[Doubt] = Field(default_factory=list)
+    question_markers: RegexList
+    texts: Texts
+    max_questions: int = Field(ge=0, le=10)
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Both files, loaded and checked; shared read-only by every conversation."""
+
+    dialogue: DialogueFile
+    questions: tuple[Question, ...]
+
+    def question(self, question_id: str) -> Question | None:
+        return next((question for question in self.questions if question.id == question_id), None)
+
+
+def load_phrases(library: Library) -> Phrases:
+    """Read dialogue.yaml and questions.yaml beside the library's other files; raises LibraryError."""
+    problems: list[Problem] = []
+    dialogue = load_side_file(library, "dialogue.yaml", DialogueFile, problems)
+    questions = load_side_file(library, "questions.yaml", QuestionsFile, problems)
+    languages = set(library.languages)
+    if dialogue is not None:
+        problems.extend(_language_problems("scripts_library/dialogue.yaml", "", dialogue, languages))
+        problems.extend(_placeholder_problems("scripts_library/dialogue.yaml", "texts", dialogue.texts))
+        listed: list[tuple[str, BaseModel]] = [
+            *((f"paid.harms (id={harm.id})", harm) for harm in dialogue.paid.harms),
+            *((f"intents (id={intent.id})", intent) for intent in dialogue.intents),
+            *((f"doubts (id={doubt.id})", doubt) for doubt in dialogue.doubts),
+        ]
+        for entry, item in listed:
+            problems.extend(_language_problems("scripts_library/dialogue.yaml", entry, item, languages))
+            problems.extend(_placeholder_problems("scripts_library/dialogue.yaml", entry, item))
+    if questions is not None:
+        for question in questions.questions:
+            entry = f"questions (id={question.id})"
+            problems.extend(_language_problems("scripts_library/questions.yaml", entry, question, languages))
+            problems.extend(_placeholder_problems("scripts_library/questions.yaml", entry, question))
+    if problems or dialogue is None or questions is None:
+        raise LibraryError(problems)
+    return Phrases(dialogue, tuple(questions.questions))
+
+
+def _localised(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, dict[str, str] | dict[str, list[str]]]]:
+    """Every text-by-language field of a model, nested models included."""
+    for name, value in model:
+        field = f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            yield from _localised(value, f"{field}.")
+        elif isinstance(value, dict) and value and all(isinstance(item, str | list) for item in value.values()):
+            yield field, value
+
+
+def _language_problems(file: str, entry: str, model: BaseModel, languages: set[str]) -> list[Problem]:
+    return [
+        problem
+        for field, value in _localised(model)
+        for problem in check_languages(file, entry, field, value, languages)
+    ]
+
+
+def _placeholder_problems(file: str, entry: str, model: BaseModel) -> list[Problem]:
+    problems = []
+    for field, value in _localised(model):
+        if field.endswith("patterns"):  # regular expressions: braces are quantifiers, not placeholders
+            continue
+        for item in value.values():
+            for text in [item] if isinstance(item, str) else item:
+                problems.extend(text_problems(file, entry, field, text, TEXT_PLACEHOLDERS))
+    return problems

@@ -1,0 +1,218 @@
+"""What the chat sends back: a structured `Reply`, and its plain-text form for any channel.
+
+The text is short on purpose (a chat bubble, an SMS): the risk in words, the scam's name, two or
+three of the citizen's own words with why each is a warning sign, the single most important thing
+to do, and the hotline. Everything longer (all warning signs, advice before and after paying) is in
+the structured fields for a page to lay out. Every sentence comes from dialogue.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.conversation.faq import FaqAnswer
+from bot.conversation.phrases import Harm, Phrases
+from bot.engine.types import Advice, Evidence, Indicator, Risk, Verdict
+from bot.engine.verdict import Localiser
+from bot.library.loader import Library
+from bot.library.regions import RegionText, region_text
+from bot.library.schema import Region
+
+MAX_EVIDENCE_LINES = 3
+
+
+class ReplyKind(StrEnum):
+    INTRO = "intro"  # a greeting or "help": what the bot can do
+    THANKS = "thanks"
+    VERDICT = "verdict"  # warning signs were found in the story
+    FAQ = "faq"  # a question answered from the FAQ
+    CANT_TELL = "cant_tell"  # nothing recognised: never "safe"
+    URGENT = "urgent"  # money, a code or access has gone: what to do in the next minutes
+    ANSWER = "answer"  # a question about the verdict answered (what now, how to report, is it real...)
+    TOO_LONG = "too_long"  # over the length limit: refused whole, never cut
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    kind: ReplyKind
+    text: str
+    lang: str
+    risk: Risk | None  # None: nothing was assessed (a greeting, an FAQ answer)
+    scam_type: str | None  # TAXONOMY id
+    scam_type_name: str | None
+    evidence: tuple[Evidence, ...]  # spans of the CURRENT message
+    warning_signs: tuple[str, ...]
+    advice: Advice
+    next_step: str | None
+    indicators: tuple[Indicator, ...]  # spans of the CURRENT message
+    urgent: bool
+    question: str | None = None  # the follow-up question asked, if any
+    faq: FaqAnswer | None = None
+    related: tuple[Topic, ...] = ()
+    intent: str | None = None  # which question an ANSWER answers (dialogue.yaml `intents`)
+    harms: tuple[str, ...] = ()  # what the citizen said they gave away (dialogue.yaml `paid.harms`)
+
+
+NO_ADVICE = Advice((), ())
+
+
+class ReplyWriter:
+    """Turns verdicts into reply texts in one region; built once, then read-only."""
+
+    def __init__(self, library: Library, phrases: Phrases, region: Region) -> None:
+        self._library = library
+        self._texts = phrases.dialogue.texts
+        self._region = region
+        self._default_language = library.settings.default_language
+
+    def local(self, lang: str) -> Localiser:
+        return Localiser(lang, self._default_language)
+
+    def region(self, lang: str) -> RegionText:
+        return region_text(self._region, lang, self._default_language)
+
+    def say(self, value: dict[str, str], lang: str, **extra: str) -> str:
+        """A text from dialogue.yaml in `lang` with the region's facts filled in; a sentence that
+        needs a fact the region lacks is left out (issue 11)."""
+        return self.region(lang).fill(self.local(lang)(value), **extra)
+
+    def text(self, value: dict[str, str], lang: str) -> str:
+        """Library text with no placeholders (a question, a topic) in the region's script."""
+        return self.region(lang).script(self.local(lang)(value))
+
+    def type_name(self, verdict: Verdict, lang: str) -> str | None:
+        if verdict.subtype is None:
+            return None
+        return self.text(self._library.scam_type(verdict.subtype).name, lang)
+
+    def intro(self, lang: str) -> str:
+        return self.say(self._texts.intro, lang)
+
+    def thanks(self, lang: str) -> str:
+        return self.say(self._texts.thanks, lang)
+
+    def verdict(self, verdict: Verdict, quoted: Sequence[Evidence], lang: str) -> str:
+        """Risk in words, the type, the citizen's words that gave it away, one action, the hotline."""
+        lines = [self.say(getattr(self._texts.risk, str(verdict.risk)), lang)]
+        name = self.type_name(verdict, lang)
+        if name:
+            lines.append(self.say(self._texts.type_line, lang, name=name))
+        lines += self._evidence_lines(quoted, lang)
+        if verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        lines.append(self.say(self._texts.hotline, lang))
+        return "\n".join(line for line in lines if line)
+
+    def cant_tell(self, verdict: Verdict, lang: str, related: Sequence[Topic]) -> str:
+        """Honest about not knowing, with the general safe steps, the hotline and topics to try."""
+        lines = [self.say(self._texts.cant_tell, lang)]
+        if verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        lines.append(self.say(self._texts.hotline, lang))
+        if related:
+            lines.append(self.say(self._texts.related, lang))
+            lines += [f"- {topic.question}" for topic in related]
+        return "\n".join(line for line in lines if line)
+
+    def urgent_steps(self, harms: Sequence[Harm], lang: str) -> tuple[str, ...]:
+        """The steps for what was given away, then (unless every harm named needs none) the general
+        ones; one call to the bank at most, each step once, bank and police in the region's order."""
+        local = self.local(lang)
+        raw: list[str] = []
+        for harm in harms:
+            raw += local.many(harm.steps)
+        if not harms or any(harm.general for harm in harms):
+            raw += local.many(self._texts.urgent_steps)
+        bank = next((step for step in raw if step.startswith("(bank)")), None)
+        raw = [step for step in raw if not step.startswith("(bank)") or step is bank]
+        return tuple(dict.fromkeys(self.region(lang).fill_all(raw)))
+
+    def urgent(self, verdict: Verdict, lang: str, harms: Sequence[Harm] = ()) -> str:
+        """The first minutes after paying: what was understood, the steps for that harm, report,
+        freeze, keep evidence, and what not to do next."""
+        local = self.local(lang)
+        region = self.region(lang)
+        lines = [self.say(self._texts.urgent_header, lang)]
+        if harms:
+            said = ("; " if lang != "zh" else "；").join(self.text(harm.said, lang) for harm in harms)
+            lines.append(self.say(self._texts.urgent_said, lang, said=said))
+        lines += [f"{number}. {step}" for number, step in enumerate(self.urgent_steps(harms, lang), 1)]
+        lines.append(self.say(self._texts.urgent_do_not_header, lang))
+        lines += [f"- {item}" for item in region.fill_all(local.many(self._texts.urgent_do_not))]
+        name = self.type_name(verdict, lang)
+        if name:
+            lines.append(self.say(self._texts.type_line, lang, name=name))
+        return "\n".join(line for line in lines if line)
+
+    def what_now(self, verdict: Verdict, lang: str) -> str:
+        """The story's two or three most important actions, and the hotline."""
+        lines = [self.say(self._texts.answer_what_now, lang)]
+        lines += [f"{number}. {item}" for number, item in enumerate(verdict.advice.before[:3], 1)]
+        lines.append(self.say(self._texts.hotline, lang))
+        return "\n".join(line for line in lines if line)
+
+    def report(self, lang: str) -> str:
+        """Where to report, with the region's own channels only (a sentence without its fact drops out)."""
+        return self.say(self._texts.answer_report, lang)
+
+    def verify(self, lang: str) -> str:
+        """How to check a number, link, account or job through official channels; never "it is real"."""
+        return self.say(self._texts.answer_verify, lang)
+
+    def doubt(self, truth: dict[str, str] | None, verdict: Verdict, lang: str) -> str:
+        """A doubt answered with what is true (a rebuttal's or a known doubt's), then the one action."""
+        lines = [
+            self.say(self._texts.answer_doubt, lang, truth=self.text(truth, lang))
+            if truth
+            else self.say(self._texts.answer_doubt_general, lang)
+        ]
+        if verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        return "\n".join(line for line in lines if line)
+
+    def more(self, verdict: Verdict, lang: str) -> str:
+        """Every warning sign of the story's scam, and what the script asks for next."""
+        lines = [self.say(self._texts.answer_more, lang)] if verdict.warning_signs else []
+        lines += [f"- {sign}" for sign in verdict.warning_signs]
+        if verdict.next_step:
+            lines += [self.say(self._texts.answer_next, lang), verdict.next_step]
+        lines.append(self.say(self._texts.hotline, lang))
+        return "\n".join(line for line in lines if line)
+
+    def too_long(self, length: int, limit: int, lang: str) -> str:
+        """A message over the limit, refused whole: how long it was, the limit, what to send instead."""
+        return self.say(self._texts.too_long, lang, length=f"{length:,}", limit=f"{limit:,}")
+
+    def no_case(self, lang: str) -> str:
+        return self.say(self._texts.answer_no_case, lang)
+
+    def new_story(self, lang: str) -> str:
+        return self.say(self._texts.new_story, lang)
+
+    def _evidence_lines(self, evidence: Sequence[Evidence], lang: str) -> list[str]:
+        """«the citizen's words» — why, for the few strongest distinct pieces."""
+        seen: set[str] = set()
+        lines: list[str] = []
+        for item in evidence:
+            text = item.text.strip()
+            if text and text not in seen and len(lines) < MAX_EVIDENCE_LINES:
+                seen.add(text)
+                lines.append(f"- «{text}» — {item.why}")
+        return [self.say(self._texts.evidence_header, lang), *lines] if lines else []
+
+    def urgent_reminder(self, lang: str) -> str:
+        return self.say(self._texts.urgent_reminder, lang)
+
+    def related(self, lang: str) -> str:
+        return self.say(self._texts.related, lang)
+
+    def acknowledged(self, lang: str) -> str:
+        return self.say(self._texts.acknowledged, lang)

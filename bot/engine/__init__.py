@@ -1,0 +1,1 @@
+"""The recogniser: normalise -> concepts and rules -> fuzzy -> learned layer -> score -> verdict (pipeline.py)."""

@@ -1,0 +1,433 @@
+"""The learned layer: a character n-gram linear model, one more weighted and explained piece of
+evidence among the hand-written rules (SpamAssassin's BAYES rules play the same part there).
+
+Training (`bot.engine.training`, scikit-learn) fits a multinomial logistic regression over the presence of
+character 1-4-grams of the folded text, scaled by 1/sqrt(length); only the n-grams whose weights
+matter are kept. Prediction needs no scikit-learn and no Python loop over characters: every n-gram
+of the message gets a 64-bit rolling hash in a few numpy operations (written straight into one
+array), a binary search in the sorted hashes of the kept n-grams finds the known ones (exactly: a
+hash is compared with the n-gram's own), and a row sum gives the class scores. The n-grams that
+pushed hardest towards the predicted type are the spans shown to the citizen; the lookup done for
+the prediction is reused for them (the model remembers the last message it read).
+
+Cost (issue 13): on a 100-character message the hashing and the search are a few µs each; what
+used to dominate was numpy's general-purpose `np.unique` (its hash-table path costs ~25 µs even
+for a few hundred values) and hashing each message twice, so both are avoided: the few rows found
+are sorted and de-duplicated directly, and for many rows a presence mask over the vocabulary does
+it without sorting. The results are the same arrays, so the probabilities are bit for bit the same.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+BENIGN = "benign"
+MIN_N, MAX_N = 1, 4
+# The model reads at most this many folded characters (the head and the tail of a long paste):
+# a 64 KB log costs the same as a 6 KB one, and the rules still read everything.
+MAX_CHARS = 6000
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def prepare(folded: str) -> str:
+    """The exact text both training and prediction take n-grams from."""
+    text = _SPACE_RUN.sub(" ", folded).strip()
+    if len(text) > MAX_CHARS:
+        head = MAX_CHARS * 3 // 4
+        text = text[:head] + " " + text[-(MAX_CHARS - head - 1) :]
+    return text
+
+
+def length_scale(text: str) -> float:
+    """Presence features are divided by sqrt(length): a long text is not evidence by itself."""
+    return 1.0 / math.sqrt(max(len(text), 16))
+
+
+_MULTIPLIER_INT = 0x100000001B3  # FNV-1a's 64-bit prime; arithmetic wraps modulo 2**64
+_HASH_MULTIPLIER = np.uint64(_MULTIPLIER_INT)
+
+
+def _codes(text: str) -> npt.NDArray[np.uint64]:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _hashes(codes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The hash of every 1- to 4-gram of `codes`, all 1-grams first, then all 2-grams...: each
+    length's hashes extend the previous length's by one character, written in place into one array."""
+    length = len(codes)
+    top = min(MAX_N, length)
+    hashes = np.empty(sum(length - n + 1 for n in range(1, top + 1)), dtype=np.uint64)
+    hashes[:length] = codes
+    previous, offset = hashes[:length], length
+    for n in range(2, top + 1):
+        level = hashes[offset : offset + length - n + 1]
+        np.multiply(previous[:-1], _HASH_MULTIPLIER, out=level)
+        np.bitwise_xor(level, codes[n - 1 :], out=level)
+        previous, offset = level, offset + len(level)
+    return hashes
+
+
+def _level_offsets(length: int) -> npt.NDArray[np.intp]:
+    """Where each n-gram length starts in `_hashes`' output for a text of `length` characters."""
+    sizes = [length - n + 1 for n in range(1, min(MAX_N, length) + 1)]
+    return np.cumsum([0, *sizes[:-1]], dtype=np.intp) if sizes else np.zeros(0, dtype=np.intp)
+
+
+def _vocabulary_hashes(grams: list[str]) -> npt.NDArray[np.uint64]:
+    """`gram_hash` of every n-gram of the vocabulary, in a few array operations (60,000 n-grams
+    in milliseconds instead of a tenth of a second of Python)."""
+    if not grams:
+        return np.zeros(0, dtype=np.uint64)
+    padded = np.array(grams, dtype=str)  # "<U{longest}", padded with NULs
+    width = padded.dtype.itemsize // 4
+    points = padded.view(np.uint32).reshape(len(grams), width).astype(np.uint64)
+    lengths = np.fromiter(map(len, grams), dtype=np.intp, count=len(grams))
+    hashes = points[:, 0].copy()
+    for position in range(1, width):
+        extended = (hashes * _HASH_MULTIPLIER) ^ points[:, position]
+        hashes = np.where(lengths > position, extended, hashes)
+    return hashes
+
+
+def _starts_and_lengths(
+    positions: npt.NDArray[np.intp], length: int
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Start and length of the n-grams at `positions` of `_hashes`' output for a text of `length`."""
+    offsets = _level_offsets(length)
+    level = offsets.searchsorted(positions, side="right") - 1
+    return (positions - offsets.take(level)).astype(np.intp), (level + 1).astype(np.intp)
+
+
+_MASK_FROM = 512  # rows found: from this many, a presence mask over the vocabulary beats sorting
+
+
+def _sorted_unique(rows: npt.NDArray[np.intp], vocabulary: int) -> npt.NDArray[np.intp]:
+    """`np.unique(rows)`, without its general machinery: sorted, each row once."""
+    if len(rows) >= _MASK_FROM:
+        mask = np.zeros(vocabulary, dtype=bool)
+        mask[rows] = True
+        return np.flatnonzero(mask)
+    ordered = np.sort(rows)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def gram_hash(gram: str) -> int:
+    """The same hash for one n-gram of the vocabulary (Python integers, wrapped as numpy wraps)."""
+    value = 0
+    for position, char in enumerate(gram):
+        value = ord(char) if position == 0 else ((value * _MULTIPLIER_INT) % 2**64) ^ ord(char)
+    return value
+
+
+def ngrams(text: str) -> list[str]:
+    """Every character n-gram of the prepared text (the training analyzer)."""
+    return [text[i : i + n] for n in range(MIN_N, MAX_N + 1) for i in range(len(text) - n + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpan:
+    """A stretch of the folded text whose wording pushed the model towards `scam_type`."""
+
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    scam_probability: float  # 1 - P(benign)
+    top_type: str | None  # the most probable scam type
+
+
+class ModelError(ValueError):
+    """The model file is missing, unreadable or does not fit the library; the message says which."""
+
+
+_NOTHING = np.zeros(0, dtype=np.intp)
+
+
+class LearnedModel:
+    """Read-only after construction; `predict` is a pure function of the folded text (the one
+    thing it remembers, the last message's known n-grams, only saves `spans` looking them up again)."""
+
+    def __init__(
+        self,
+        grams: list[str],
+        weights: npt.NDArray[np.float32],
+        intercept: npt.NDArray[np.float32],
+        classes: list[str],
+        meta: dict[str, Any],
+    ) -> None:
+        if weights.shape != (len(grams), len(classes)) or intercept.shape != (len(classes),):
+            raise ModelError(f"weights {weights.shape} / intercept {intercept.shape} do not fit {len(grams)} n-grams")
+        if BENIGN not in classes:
+            raise ModelError(f"the classes {classes} have no {BENIGN!r}")
+        self.classes = tuple(classes)
+        self.meta = meta
+        self._weights = weights
+        self._intercept = intercept
+        self._benign = classes.index(BENIGN)
+        # How much each n-gram pushes towards each class rather than towards "benign": the
+        # contribution used to pick the spans to show.
+        self._lift = weights - weights[:, [self._benign]]
+        hashes = _vocabulary_hashes(grams)
+        order = np.argsort(hashes, kind="stable")
+        self._sorted_hashes = hashes[order]
+        self._row_of = order.astype(np.intp)  # sorted position -> weight row
+        if np.any(self._sorted_hashes[1:] == self._sorted_hashes[:-1]):
+            raise ModelError("two n-grams of the model share a hash")
+        self._grams = tuple(grams)
+        # (folded text, (prepared text, positions, rows)) of the last message read: `spans` is asked
+        # about the message `predict` just read. One tuple, replaced whole: safe across threads.
+        self._last: tuple[str, tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp]]] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_last"] = None  # a cached library holds no message
+        del state["_lift"]  # 3.6 MB of the cache file, recomputed in a few milliseconds
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lift = self._weights - self._weights[:, [self._benign]]
+
+    def _lookup(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(position in `_hashes`' order, weight row) of every occurrence of a known n-gram in the
+        prepared text, by position.
+
+        Known = its 64-bit hash is among the model's; two different n-grams sharing a 64-bit hash
+        is too unlikely to matter (and the model's own n-grams are checked to be distinct)."""
+        sorted_hashes = self._sorted_hashes
+        if not text or not len(sorted_hashes):
+            return _NOTHING, _NOTHING
+        hashes = _hashes(_codes(text))
+        found = sorted_hashes.searchsorted(hashes)
+        # Past the end: compared with the last hash, which is smaller, so never found.
+        positions = np.flatnonzero(sorted_hashes.take(found, mode="clip") == hashes)
+        return positions, self._row_of.take(found.take(positions))
+
+    def _read(self, folded: str) -> tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """The prepared text and its known n-grams (`_lookup`), remembered for the last message."""
+        last = self._last
+        if last is not None and last[0] == folded:
+            return last[1]
+        text = prepare(folded)
+        found = (text, *self._lookup(text))
+        self._last = (folded, found)
+        return found
+
+    def _known(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(weight row, start, length) of every occurrence of a known n-gram in the prepared text,
+        1-grams first, then 2-grams..., each by start."""
+        positions, rows = self._lookup(text)
+        starts, lengths = _starts_and_lengths(positions, len(text))
+        return rows, starts, lengths
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedModel:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                grams = [str(g) for g in data["ngrams"]]
+                weights = data["weights"].astype(np.float32)
+                intercept = data["intercept"].astype(np.float32)
+                classes = [str(c) for c in data["classes"]]
+                meta = json.loads(str(data["meta"]))
+        except (OSError, KeyError, ValueError) as exc:
+            raise ModelError(f"{path}: cannot read the model: {exc}") from exc
+        return cls(grams, weights, intercept, classes, meta)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            np.savez_compressed(
+                handle,
+                ngrams=np.array(self._grams, dtype=str),
+                weights=self._weights.astype(np.float16).astype(np.float32),
+                intercept=self._intercept,
+                classes=np.array(self.classes, dtype=str),
+                meta=np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)),
+            )
+
+    @property
+    def size(self) -> int:
+        return len(self._grams)
+
+    @property
+    def bands(self) -> tuple[tuple[float, float], ...]:
+        """(min probability, points) fitted by training, lowest first; empty if never fitted."""
+        return tuple((float(band[0]), float(band[1])) for band in self.meta.get("bands", ()))
+
+    def with_meta(self, **meta: Any) -> LearnedModel:
+        """The same weights with more training facts recorded (corpus hash, fitted bands...)."""
+        return LearnedModel(
+            list(self._grams), self._weights, self._intercept, list(self.classes), {**self.meta, **meta}
+        )
+
+    def predict(self, folded: str) -> Prediction:
+        """Class probabilities from the known n-grams of the message (tens of µs)."""
+        text, _, rows = self._read(folded)
+        if not text or not self._grams:
+            return Prediction(0.0, None)
+        logits = self._intercept.astype(np.float64)
+        if len(rows):
+            present = _sorted_unique(rows, len(self._grams))  # presence, not counts
+            logits = logits + np.add.reduce(self._weights.take(present, axis=0), axis=0) * length_scale(text)
+        logits -= logits.max()
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum()
+        benign = float(probabilities[self._benign])
+        probabilities[self._benign] = -1.0
+        top = int(probabilities.argmax())
+        return Prediction(1.0 - benign, self.classes[top])
+
+    def spans(self, folded: str, scam_type: str | None, max_spans: int = 3) -> tuple[ModelSpan, ...]:
+        """The stretches of the folded text whose n-grams pushed hardest towards `scam_type`,
+        merged where they overlap, strongest first: the words shown as this layer's evidence.
+        Computed only for verdicts worth explaining."""
+        if scam_type not in self.classes:
+            return ()
+        text, positions, rows = self._read(folded)
+        if not text or not len(rows):
+            return ()
+        # Each known n-gram once, at its first occurrence (what `np.unique(rows, return_index=True)`
+        # gives: a stable sort by row, then the first of each run).
+        by_row = np.argsort(rows, kind="stable")
+        ordered = rows[by_row]
+        first = np.empty(len(ordered), dtype=bool)
+        first[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        rows = ordered[first]
+        starts, lengths = _starts_and_lengths(positions[by_row[first]], len(text))
+        lift = self._lift[rows, self.classes.index(scam_type)]
+        order = np.argsort(-lift)[: max_spans * 6]
+        # Python numbers from here on: a numpy scalar costs far more per operation.
+        pieces = sorted(
+            (start, start + length, weight)
+            for start, length, weight in zip(
+                starts.take(order).tolist(), lengths.take(order).tolist(), lift.take(order).tolist(), strict=True
+            )
+            if weight > 0 and length >= 2 and text[start : start + length].strip()
+        )
+        merged: list[tuple[int, int, float]] = []
+        for start, end, weight in pieces:
+            if merged and start <= merged[-1][1]:
+                last = merged[-1]
+                merged[-1] = (last[0], max(last[1], end), last[2] + weight)
+            else:
+                merged.append((start, end, weight))
+        merged.sort(key=lambda m: -m[2])
+        # `text` differs from `folded` only where whitespace runs were collapsed or a long paste
+        # was cut, so each span is found back in `folded` by its words.
+        result: list[ModelSpan] = []
+        for start, end, weight in merged:
+            words = text[start:end].strip()
+            located = folded.find(words) if words else -1
+            if located < 0:
+                continue
+            span_start, span_end = _whole_words(folded, located, located + len(words))
+            if _says_something(folded[span_start:span_end]) and not any(
+                span_start < other.end and other.start < span_end for other in result
+            ):
+                result.append(ModelSpan(span_start, span_end, weight))
+            if len(result) == max_spans:
+                break
+        return tuple(result)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char == "'")
+
+
+_FUNCTION_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "i",
+        "i'm",
+        "im",
+        "we",
+        "we're",
+        "you",
+        "your",
+        "our",
+        "my",
+        "me",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "from",
+        "and",
+        "or",
+        "is",
+        "are",
+        "be",
+        "this",
+        "that",
+        "it",
+        "with",
+        "by",
+        "as",
+        "was",
+        "were",
+        "will",
+        "can",
+        "m",
+        "s",
+    }
+)
+_HAN_FUNCTION_WORDS = frozenset(
+    {
+        "你的",
+        "我的",
+        "您的",
+        "他的",
+        "她的",
+        "我们",
+        "你们",
+        "他们",
+        "这个",
+        "那个",
+        "一个",
+        "的是",
+        "是的",
+        "了吗",
+        "一下",
+        "的话",
+    }
+)
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z']+")
+
+
+def _says_something(words: str) -> bool:
+    """A span worth showing: two Chinese characters, or a Latin content word of four letters or
+    more (not "our", "from", "m calling" cut out of "I'm calling" is fine once widened)."""
+    han = "".join(_HAN.findall(words))
+    if len(han) >= 2 and han not in _HAN_FUNCTION_WORDS:
+        return True
+    content = [w for w in _LATIN_WORD.findall(words) if w not in _FUNCTION_WORDS]
+    return any(len(w) >= 4 for w in content)
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span so it neither starts nor ends inside a Latin word ("of[[fice]]" -> "office")."""
+    while start > 0 and _is_word_char(text[start - 1]) and _is_word_char(text[start]):
+        start -= 1
+    while end < len(text) and _is_word_char(text[end]) and _is_word_char(text[end - 1]):
+        end += 1
+    return start, end

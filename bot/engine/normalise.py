@@ -1,0 +1,287 @@
+"""Fold what a citizen wrote into one canonical view, keeping a map back to their own characters.
+
+Rules and fuzzy lines match on the folded view (NFKC, lower case, simplified Chinese, no
+decoration or separators inside Chinese words, evasion spellings mapped), while every piece of
+evidence is reported as a span of the original text, as spaCy's matchers do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick
+import opencc
+
+from bot.engine.memo import Memo
+from bot.library.schema import NormaliseFile
+
+# Sentence ends: when one is removed between two Chinese characters, the clause break is kept.
+_SENTENCE_ENDS = frozenset("。！？；!?;\n")
+# Ordinary punctuation of Chinese prose is not decoration: leaving it in place keeps clauses
+# apart and keeps the common case free of edits.
+_PROSE_PUNCTUATION = frozenset(",。!?;:、\n")
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s"}
+_SPACES = (" ", "\n", "\t", "\r", "\u3000")
+# Blocks folded by table at start-up; anything else is folded one character at a time.
+_TABLE_RANGES = (
+    (0x00, 0x530),  # ASCII, Latin, IPA, Greek, Cyrillic
+    (0x2000, 0x2C00),  # punctuation, zero-width characters, letter-like and enclosed forms, symbols
+    (0x3000, 0xA000),  # CJK punctuation, enclosed CJK, extension A, unified ideographs
+    (0xF900, 0xFB00),  # CJK compatibility ideographs
+    (0xFE00, 0xFFF0),  # variation selectors, small and full-width forms
+)
+
+
+# Folding the table's ~35,000 characters (one OpenCC pass) and the library's ~13,000 keywords, lines
+# and terms takes about half a second per start: both are remembered (bot/engine/memo.py), keyed by the
+# normalise settings they depend on.
+_TABLES: Memo[tuple[dict[int, str], str, frozenset[str]]] = Memo("normalise.table")
+_FOLDED: Memo[str] = Memo("normalise.fold_pattern")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    """The traditional -> simplified converter, loaded once and only when needed (~60 ms)."""
+    return opencc.OpenCC("t2s")
+
+
+def is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedText:
+    """The folded `text`, and for each of its characters the span it came from in `original`.
+
+    `starts`/`ends` are None when folding changed no character's position (the common case), so
+    building the map costs nothing until a piece of evidence needs it.
+    """
+
+    original: str
+    text: str
+    starts: list[int] | None
+    ends: list[int] | None
+    clause_breaks: frozenset[int]  # folded positions where a removed sentence end stood
+    cjk_share: float  # share of the visible characters that are Chinese (or other wide script)
+
+    def origin(self, position: int) -> tuple[int, int]:
+        """The span of the original text that folded character `position` came from."""
+        start = self.starts[position] if self.starts is not None else position
+        end = self.ends[position] if self.ends is not None else start + 1
+        return start, end
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the folded text to the citizen's own characters."""
+        if not self.text or end <= start:
+            return (0, 0)
+        start = min(max(start, 0), len(self.text) - 1)
+        end = min(max(end, start + 1), len(self.text))
+        return (self.origin(start)[0], self.origin(end - 1)[1])
+
+
+class Normaliser:
+    """Built once from the library's normalise.yaml; `normalise` is then a pure function.
+
+    The common case costs a `str.translate` and two regex scans: characters are folded through a
+    table built at start-up, and only a message holding a character that folds to more or fewer
+    than one character (a ligature, a zero-width space) takes the slower per-character path.
+    """
+
+    def __init__(self, config: NormaliseFile) -> None:
+        self._variants: Mapping[str, str] = dict(config.variants)
+        variants_key = repr(sorted(self._variants.items()))
+        self._translate, irregular_class, symbols = _TABLES.get(variants_key, self._build_translate)
+        # Everything `fold_pattern` depends on, as one string (a key hashed once).
+        self._key = hashlib.sha256(
+            repr((variants_key, sorted(config.evasions.items()), config.separators)).encode()
+        ).hexdigest()
+        self._leet_re = re.compile(r"(?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9])[0@](?=[a-z]{2})")
+        self._irregular_re = re.compile(irregular_class)
+        separators = set(config.separators) | symbols
+        separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
+        cjk = r"\u3400-\u4dbf\u4e00-\u9fff"
+        self._fold_re = re.compile(
+            rf"(?<=[{cjk}])[{separator_class}\s\u2600-\u27bf\U0001F000-\U0001FAFF]+(?=[{cjk}])"  # inside a Chinese word
+            r"|[^\S\n]{2,}|[^\S \n]"  # whitespace runs, tabs
+        )
+        evasions = {self._fold_plain(key): self._fold_plain(value) for key, value in config.evasions.items()}
+        self._evasions = {key: value for key, value in evasions.items() if key}
+        self._evasion_automaton = ahocorasick.Automaton()
+        for key in self._evasions:
+            self._evasion_automaton.add_word(key, key)
+        self._evasion_automaton.make_automaton()
+
+    def _build_translate(self) -> tuple[dict[int, str], str, frozenset[str]]:
+        """The folding table (code point -> folded text), the character class of the characters
+        that fold to more or fewer than one character (and of those outside the table), and the
+        folded texts that start with punctuation or a symbol."""
+        chars = [chr(code) for low, high in _TABLE_RANGES for code in range(low, high)]
+        folded = [_fold_unicode(char) for char in chars]
+        # One opencc call for all characters; the newline keeps each conversion on its own.
+        converted = _t2s().convert("\n".join(folded)).split("\n")
+        if len(converted) != len(folded):  # the converter merged lines: fall back to one by one
+            converted = [_t2s().convert(item) for item in folded]
+        table = {
+            char: "".join(self._variants.get(part, part) for part in item)
+            for char, item in zip(chars, converted, strict=True)
+        }
+        table["\r"] = "\n"
+        table["\n"] = "\n"
+        table["\t"] = " "
+        irregular = sorted(char for char, folded in table.items() if len(folded) != 1)
+        irregular_class = "[" + "".join(re.escape(c) for c in irregular) + r"\U00010000-\U0010FFFF]"
+        symbols = frozenset(
+            folded for folded in set(table.values()) if folded and unicodedata.category(folded[0])[0] in "PS"
+        )
+        return {ord(char): folded for char, folded in table.items()}, irregular_class, symbols
+
+    def _fold_char(self, char: str) -> str:
+        folded = self._translate.get(ord(char))
+        if folded is not None:
+            return folded
+        folded = _fold_unicode(char)
+        if any(is_cjk(c) for c in folded):
+            folded = _t2s().convert(folded)
+        return "".join(self._variants.get(part, part) for part in folded)
+
+    def _fold_plain(self, text: str) -> str:
+        return "".join(self._fold_char(char) for char in text)
+
+    def normalise(self, original: str) -> NormalisedText:
+        # 1. Character folding (NFKC, case, traditional -> simplified, variants, zero-width dropped).
+        starts: list[int] | None = None  # None: folded character i came from original character i
+        ends: list[int] | None = None  # None: ends[i] == starts[i] + 1
+        if self._irregular_re.search(original):
+            # Only the few characters that fold to more or fewer than one character are handled
+            # one by one; the stretches between them are still translated in one call.
+            pieces: list[str] = []
+            starts = []
+            last = 0
+            for match in self._irregular_re.finditer(original):
+                position = match.start()
+                pieces.append(original[last:position].translate(self._translate))
+                starts.extend(range(last, position))
+                folded = self._fold_char(match.group(0))
+                pieces.append(folded)
+                starts.extend([position] * len(folded))
+                last = position + 1
+            pieces.append(original[last:].translate(self._translate))
+            starts.extend(range(last, len(original)))
+            text = "".join(pieces)
+        else:
+            text = original.translate(self._translate)
+
+        # 2. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
+        evasions = self._find_evasions(text)
+        if evasions:
+            starts = starts if starts is not None else list(range(len(text)))
+            text, starts, ends = self._replace_evasions(text, evasions, starts)
+
+        # Look-alike digits and symbols inside Latin words ("acc0unt", "wh@tsapp", "w1n") become
+        # letters; one character for one, so no offset moves.
+        if self._leet_re.search(text):
+            text = self._leet_re.sub(lambda match: _LEET[match.group(0)], text)
+
+        # 3. Separators inside Chinese words go ("安 全-账*户"); whitespace runs become one space.
+        breaks: set[int] = set()
+        if self._fold_re.search(text):
+            out: list[str] = []
+            kept: list[int] = []
+            last = 0
+            for match in self._fold_re.finditer(text):
+                start, end = match.span()
+                out.append(text[last:start])
+                kept.extend(range(last, start))
+                last = end
+                if start and is_cjk(text[start - 1]) and end < len(text) and is_cjk(text[end]):
+                    if any(piece in _SENTENCE_ENDS for piece in match.group(0)):
+                        breaks.add(len(kept))
+                    continue
+                out.append(" ")
+                kept.append(start)
+            out.append(text[last:])
+            kept.extend(range(last, len(text)))
+            text = "".join(out)
+            # (map over a bound method: a 64 KB paste maps tens of thousands of positions)
+            starts = list(map(starts.__getitem__, kept)) if starts is not None else kept
+            ends = list(map(ends.__getitem__, kept)) if ends is not None else None
+
+        # Wide characters take three bytes in UTF-8 (four for emoji): a cheap measure of the
+        # share of Chinese without looking at each character in Python.
+        visible = len(original) - sum(map(original.count, _SPACES))
+        wide = (len(original.encode("utf-8", "surrogatepass")) - len(original)) / 2
+        share = min(wide / visible, 1.0) if visible > 0 else 0.0
+        return NormalisedText(original, text, starts, ends, frozenset(breaks), share)
+
+    def _find_evasions(self, text: str) -> list[tuple[int, int]]:
+        """Leftmost-longest evasion spellings; Latin edges need a non-letter neighbour ("tg", not "tight")."""
+        if not self._evasions:
+            return []
+        found: list[tuple[int, int]] = []
+        for end_index, key in self._evasion_automaton.iter(text):
+            start = end_index - len(key) + 1
+            if _latin_edge_inside_word(text, start, end_index + 1):
+                continue
+            found.append((start, end_index + 1))
+        found.sort(key=lambda span: (span[0], -span[1]))
+        chosen: list[tuple[int, int]] = []
+        for start, end in found:
+            if not chosen or start >= chosen[-1][1]:
+                chosen.append((start, end))
+        return chosen
+
+    def _replace_evasions(
+        self, text: str, spans: list[tuple[int, int]], starts: list[int]
+    ) -> tuple[str, list[int], list[int]]:
+        out: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        last = 0
+        for match_start, match_end in spans:
+            out.append(text[last:match_start])
+            new_starts.extend(starts[last:match_start])
+            new_ends.extend(map(_NEXT, starts[last:match_start]))
+            replacement = self._evasions[text[match_start:match_end]]
+            out.append(replacement)
+            new_starts.extend([starts[match_start]] * len(replacement))
+            new_ends.extend([starts[match_end - 1] + 1] * len(replacement))
+            last = match_end
+        out.append(text[last:])
+        new_starts.extend(starts[last:])
+        new_ends.extend(map(_NEXT, starts[last:]))
+        return "".join(out), new_starts, new_ends
+
+    def fold_pattern(self, text: str) -> str:
+        """Fold a library keyword or line exactly as a message would be folded."""
+        # Remembered only while an engine build is recorded (the library's own texts, never a message).
+        return _FOLDED.get((self._key, text), lambda: self.normalise(text).text, keep=False)
+
+
+_NEXT = (1).__add__  # position -> position + 1, without a Python frame per character
+
+_DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"})
+
+
+def _fold_unicode(char: str) -> str:
+    """NFKC and lower case; zero-width, control and combining characters vanish."""
+    if unicodedata.category(char) in _DROPPED_CATEGORIES and char not in "\n\t\r":
+        return ""
+    return "".join(
+        c for c in unicodedata.normalize("NFKC", char).lower() if unicodedata.category(c) not in _DROPPED_CATEGORIES
+    )
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def _latin_edge_inside_word(text: str, start: int, end: int) -> bool:
+    """True when a match's Latin first or last letter continues a longer Latin word ("vx123" still maps)."""
+    if _is_latin(text[start]) and start > 0 and _is_latin(text[start - 1]):
+        return True
+    return _is_latin(text[end - 1]) and end < len(text) and _is_latin(text[end])

@@ -1,0 +1,105 @@
+"""The recogniser: normalise -> rules -> fuzzy -> score -> verdict, as one pure function.
+
+`Engine` is built once from an immutable `Library` and holds only read-only indexes, so
+`analyse` is deterministic and safe to call from many threads at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from bot.engine.budget import Budget, partial_note
+from bot.engine.fuzzy import FuzzyMatcher
+from bot.engine.model import ModelSpan
+from bot.engine.normalise import NormalisedText, Normaliser
+from bot.engine.rules import RuleMatcher
+from bot.engine.scoring import ComboRef, Scores, member_entry, score_message
+from bot.engine.types import Risk, Verdict
+from bot.engine.verdict import VerdictBuilder
+from bot.library.loader import Library, load_library
+from bot.library.schema import Region
+
+
+class Engine:
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.normaliser = Normaliser(library.normalise)
+        self.rules = RuleMatcher(library, self.normaliser)
+        self.fuzzy = FuzzyMatcher(library, self.normaliser)
+        self.verdicts = VerdictBuilder(library)
+        self._type_order = tuple(scam_type.id for scam_type in library.types)
+        combos: dict[str, list[ComboRef]] = {}
+        for scam_type in library.types:
+            for combo in scam_type.combos:
+                members = tuple(member_entry(scam_type.id, name) for name in combo.all)
+                combos.setdefault(members[0], []).append(ComboRef(scam_type.id, combo, members))
+        self._combos = {first: tuple(refs) for first, refs in combos.items()}
+        self._regions = {region.id: region for region in library.regions.regions}
+        languages = library.settings.languages
+        self._han_language = next(
+            (lang.id for lang in languages if lang.script == "han"), library.settings.default_language
+        )
+        self._latin_language = next(
+            (lang.id for lang in languages if lang.script == "latin"), library.settings.default_language
+        )
+
+    @classmethod
+    def from_path(cls, root: Path | None = None) -> Engine:
+        return cls(load_library(root))
+
+    def region(self, region_id: str | None) -> Region:
+        """The deployment region, falling back to the library default for an unknown id."""
+        return self._regions.get(region_id or "", self._regions[self.library.regions.default])
+
+    def detect_language(self, normalised: NormalisedText) -> str:
+        """Chinese when a fifth of the visible characters are Han, otherwise the Latin-script language."""
+        return self._han_language if normalised.cjk_share >= 0.2 else self._latin_language
+
+    def _score(self, normalised: NormalisedText, lang: str, budget: Budget, explain: bool) -> Scores:
+        rule_matches = self.rules.match(normalised, lang, budget=budget)
+        line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
+        model = self.library.model
+        prediction = model.predict(normalised.text) if model is not None and budget.allows("model") else None
+        spans = None
+        if explain and model is not None:
+
+            def spans(scam_type: str | None) -> tuple[ModelSpan, ...]:
+                return model.spans(normalised.text, scam_type)
+
+        return score_message(
+            self.library.settings,
+            self._type_order,
+            self._combos,
+            rule_matches,
+            line_matches,
+            prediction,
+            model.bands if model is not None else (),
+            spans,
+        )
+
+    def points(self, text: str) -> float:
+        """The points behind the risk (after the awareness discount): what `antifraud train` fits
+        the learned layer's bands against."""
+        normalised = self.normaliser.normalise(text)
+        return self._score(normalised, self.detect_language(normalised), Budget(), explain=False).total
+
+    def analyse(
+        self, text: str, lang: str | None = None, region: str | None = None, budget: Budget | None = None
+    ) -> Verdict:
+        """The verdict on one message. `budget` bounds its time (default: `Budget()`, 100 ms): steps it
+        leaves no time for are skipped and the verdict is marked partial, so no message can hang."""
+        budget = budget or Budget()
+        normalised = self.normaliser.normalise(text)
+        if lang not in self.library.languages:
+            lang = self.detect_language(normalised)
+        scores = self._score(normalised, lang, budget, explain=True)
+        if scores.risk is not Risk.NONE and budget.allows("indicators"):
+            shown = sorted(
+                [*scores.indicator_hits, *self.rules.display_indicators(normalised, budget)], key=lambda h: h.start
+            )
+            scores = dataclasses.replace(scores, indicator_hits=tuple(shown))
+        verdict = self.verdicts.build(normalised, scores, lang, self.region(region))
+        if budget.exhausted:
+            verdict = dataclasses.replace(verdict, partial=True, notes=(*verdict.notes, partial_note(lang)))
+        return verdict

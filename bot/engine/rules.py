@@ -1,0 +1,431 @@
+"""Keyword and regex rules, cross-type signals and context cues, matched on the folded text.
+
+All keywords of the whole library go into one Aho-Corasick automaton (pyahocorasick matches
+Chinese character by character, unlike flashtext), so the cost of a message does not grow with
+the number of keywords. Regexes run only for the scripts the message is written in.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import ahocorasick
+
+from bot.engine.budget import Budget
+from bot.engine.concepts import ConceptIndex, ConceptOccurrence
+from bot.engine.links import LinkAssessment, LinkChecker
+from bot.engine.normalise import NormalisedText, Normaliser
+from bot.engine.patterns import LazyPattern, windows_around
+from bot.engine.prefilter import required_literals
+from bot.library.loader import Library
+from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
+
+CueKind = Literal["negation", "awareness", "citizen_report"]
+_CUE_KINDS: tuple[CueKind, ...] = ("negation", "awareness", "citizen_report")
+_AWARENESS_CUES_NEEDED = 2
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """One rule or signal of the library, as the matcher knows it."""
+
+    index: int
+    owner: str  # a scam type id, or "signal"
+    rule: Rule
+    entry: str  # "fake_authority.rules.safe_account" or "signal.asks_code"
+    kind: str  # rule | rebuttal | script_line | signal | indicator
+    scope: str  # where its regexes look: text | numbers | links
+    rebuttal: Rebuttal | None = None  # set for a rebuttal's markers and concepts
+    line: ScriptLine | None = None  # set for a scammer line matched through its concepts
+
+
+def _ref(
+    index: int,
+    owner: str,
+    rule: Rule,
+    entry: str,
+    rebuttal: Rebuttal | None = None,
+    line: ScriptLine | None = None,
+) -> RuleRef:
+    if line is not None:
+        return RuleRef(index, owner, rule, entry, "script_line", "text", None, line)
+    if rebuttal is not None:
+        kind, scope = "rebuttal", "text"
+    elif isinstance(rule, Signal):
+        kind, scope = rule.kind, rule.scope
+    else:
+        kind, scope = "rule", "text"
+    return RuleRef(index, owner, rule, entry, kind, scope, rebuttal)
+
+
+@dataclass(frozen=True, slots=True)
+class _Regex:
+    ref: RuleRef
+    pattern: LazyPattern  # compiled on first use
+    script: str  # han | latin: run only when the message has characters of that script
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    ref: RuleRef
+    start: int  # folded-text span
+    end: int
+    concepts: tuple[ConceptOccurrence, ...] = ()  # set when the rule fired through a concept set
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatches:
+    fired: dict[int, Hit]  # first hit of each rule that fired, by RuleRef.index
+    negated: tuple[Hit, ...]  # hits cancelled by a negation ("will never ask...")
+    awareness: bool  # reads like an official reminder (two or more awareness cues)
+    citizen_report: bool  # reads like a citizen telling what happened to them
+    indicators: tuple[Hit, ...]  # every indicator occurrence (URLs, numbers...)
+    awareness_cues: int = 0  # how many different awareness cues the message has
+
+
+_LATIN_LETTER = re.compile("[a-z]")
+_LINK_HINT = re.compile(r"\.[a-z]{2}|://|www")
+_NUMBER_RUN = re.compile(r"[+(]?\d[\d ,.\-()]*")
+
+
+def _windows(hint: re.Pattern[str], text: str, margin: int) -> list[tuple[int, int]]:
+    """Stretches around each hint (a run of digits, a dot before letters), merged: scoped
+    patterns only look inside these, so a message with no number costs no number pattern."""
+    windows: list[tuple[int, int]] = []
+    for match in hint.finditer(text):
+        start, end = max(0, match.start() - margin), min(len(text), match.end() + margin)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
+
+
+_SENTENCE_END = re.compile(r"[。!?;\n]")
+
+
+def _clause_starts(normalised: NormalisedText) -> list[int]:
+    """Where each sentence of the folded text starts, for the negation check."""
+    starts = {0, *(match.end() for match in _SENTENCE_END.finditer(normalised.text)), *normalised.clause_breaks}
+    return sorted(starts)
+
+
+def _distinct_cues(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The cues that do not overlap an earlier, longer one."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+def _is_negated(hit: Hit, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
+    """A negation cue shortly before the hit, in the same sentence ("will never ask you to...")."""
+    return _is_negated_at(hit.start, negations, clause_starts, window)
+
+
+def _is_negated_at(position: int, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
+    """`negations` sorted by start: only the cues starting in this clause before `position` are
+    looked at, so a long text full of cues stays linear."""
+    clause_start = clause_starts[bisect.bisect_right(clause_starts, position) - 1]
+    first = bisect.bisect_left(negations, (clause_start, -1))
+    last = bisect.bisect_left(negations, (position, -1))
+    return any(position - end <= window for _, end in negations[first:last])
+
+
+def _scoped_hits(
+    ref: RuleRef, pattern: LazyPattern, text: str, windows: list[tuple[int, int]], budget: Budget | None
+) -> Iterable[Hit]:
+    for start, end in windows:
+        if budget is not None:
+            budget.count(end - start)
+        for match in pattern.finditer(text, start, end):
+            if match.end() > match.start():
+                yield Hit(ref, match.start(), match.end())
+
+
+def _whole_host(original: str, start: int, end: int) -> str:
+    """A link with the host labels the `url` pattern left out in front ("chase." of
+    "chase.secure-verify.com": a bare domain is found from its last two labels)."""
+    while start > 0 and (
+        original[start - 1].isascii() and (original[start - 1].isalnum() or original[start - 1] in ".-!")
+    ):
+        start -= 1
+    return original[start:end]
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+class RuleMatcher:
+    def __init__(self, library: Library, normaliser: Normaliser) -> None:
+        self.refs: list[RuleRef] = []
+        for signal in library.signals.signals:
+            self.refs.append(_ref(len(self.refs), "signal", signal, f"signal.{signal.id}"))
+        for scam_type in library.types:
+            for rule in scam_type.rules:
+                self.refs.append(_ref(len(self.refs), scam_type.id, rule, f"{scam_type.id}.rules.{rule.id}"))
+            for rebuttal in scam_type.rebuttals:
+                if rebuttal.markers or rebuttal.concepts:
+                    marker_rule = Rule(
+                        id=rebuttal.id,
+                        points=library.settings.fuzzy.rebuttal_points,
+                        keywords=rebuttal.markers,
+                        concepts=rebuttal.concepts,
+                        stage=rebuttal.stage,
+                        explain=rebuttal.truth,
+                    )
+                    entry = f"{scam_type.id}.rebuttals.{rebuttal.id}"
+                    self.refs.append(_ref(len(self.refs), scam_type.id, marker_rule, entry, rebuttal))
+            for line in scam_type.lines:
+                if line.concepts:
+                    line_rule = Rule(
+                        id=line.id,
+                        points=library.settings.fuzzy.line_points,
+                        concepts=line.concepts,
+                        stage=line.stage,
+                        explain=scam_type.summary,
+                    )
+                    entry = f"{scam_type.id}.lines.{line.id}"
+                    self.refs.append(_ref(len(self.refs), scam_type.id, line_rule, entry, line=line))
+        self.by_entry = {ref.entry: ref for ref in self.refs}
+        self._windows = dict(library.settings.negation_window)
+        self._han_languages = {lang.id for lang in library.settings.languages if lang.script == "han"}
+
+        entries: dict[str, list[tuple[str, int]]] = {}
+        for ref in self.refs:
+            for keywords in ref.rule.keywords.values():
+                for keyword in keywords:
+                    folded = normaliser.fold_pattern(keyword)
+                    if folded:
+                        entries.setdefault(folded, []).append(("rule", ref.index))
+        cues = library.signals.context
+        cue_words = {"negation": cues.negations, "awareness": cues.awareness, "citizen_report": cues.citizen_report}
+        for kind in _CUE_KINDS:
+            for words in cue_words[kind].values():
+                for word in words:
+                    folded = normaliser.fold_pattern(word)
+                    if folded:
+                        entries.setdefault(folded, []).append((kind, 0))
+        # Concepts: every way of saying each one rides in the same automaton; rules, lines and
+        # rebuttals written over concepts are then checked for their concepts said close together.
+        self.concepts = ConceptIndex(library, normaliser, [(ref.index, ref.rule) for ref in self.refs])
+        for folded, concept_index in self.concepts.terms():
+            entries.setdefault(folded, []).append(("concept", concept_index))
+        # Brand names ride in the automaton too: a link is judged against the brands the message names.
+        self.links = LinkChecker(library.links) if library.links is not None else None
+        self._link_signals: dict[str, RuleRef] = {
+            ref.rule.link_check: ref for ref in self.refs if isinstance(ref.rule, Signal) and ref.rule.link_check
+        }
+        self._cleared_by_official_links = frozenset(
+            self.concepts.index_of(concept_id) for concept_id in (self.links.official_link_clears if self.links else ())
+        )
+        if self.links is not None and self._link_signals:
+            for name in self.links.names():
+                folded = normaliser.fold_pattern(name)
+                if folded:
+                    entries.setdefault(folded, []).append(("brand", 0))
+        # Regexes with a literal prefilter are run only when one of their literals is present;
+        # the literals ride in the same automaton as the keywords (kind "trigger").
+        self._regexes: list[_Regex] = []
+        self._always: list[int] = []  # regexes with no usable literal
+        # Indicators worth no points (phone numbers, amounts) change no verdict: they are extracted
+        # only for messages worth showing them on (`display_indicators`).
+        self._display_only: list[int] = []
+        for ref in self.refs:
+            for lang, patterns in ref.rule.regex.items():
+                script = "han" if lang in self._han_languages else "latin"
+                for pattern in patterns:
+                    index = len(self._regexes)
+                    self._regexes.append(_Regex(ref, LazyPattern(pattern), script))
+                    if ref.kind == "indicator" and ref.rule.points == 0:
+                        self._display_only.append(index)
+                        continue
+                    literals = required_literals(pattern) if ref.scope == "text" else None
+                    if literals is None:
+                        self._always.append(index)
+                        continue
+                    for literal in literals:
+                        entries.setdefault(literal, []).append(("trigger", index))
+
+        # Each entry carries its length and whether its edges are Latin letters or digits, so the
+        # word-boundary check at match time looks at the text only when it has to.
+        self._automaton = ahocorasick.Automaton()
+        for folded, values in entries.items():
+            edges = (_is_word_char(folded[0]), _is_word_char(folded[-1]))
+            self._automaton.add_word(folded, (len(folded), edges, tuple(values)))
+        self._automaton.make_automaton()
+
+    @property
+    def regex_count(self) -> int:
+        return len(self._regexes)
+
+    def match(
+        self,
+        normalised: NormalisedText,
+        lang: str,
+        force_regexes: list[int] | None = None,
+        budget: Budget | None = None,
+    ) -> RuleMatches:
+        """All rules, signals and cues that fire; `force_regexes` bypasses the prefilter (for tests);
+        `budget` stops running regexes once the message's time is spent."""
+        text = normalised.text
+        hits: list[Hit] = []
+        negations: list[tuple[int, int]] = []
+        citizen_report = False
+        awareness_spans: list[tuple[int, int]] = []
+        triggered: dict[int, list[tuple[int, int]]] = {}  # regex -> where its literals occur
+        concept_hits: list[ConceptOccurrence] = []
+        brands: list[tuple[int, int]] = []  # where a brand is named
+        refs = self.refs
+        length = len(text)
+        for end_index, (size, (word_start, word_end), values) in self._automaton.iter(text):
+            start = end_index - size + 1
+            end = end_index + 1
+            inside_word = (word_start and start > 0 and _is_word_char(text[start - 1])) or (
+                word_end and end < length and _is_word_char(text[end])
+            )
+            for kind, index in values:
+                if inside_word and kind != "trigger":
+                    continue
+                if kind == "rule":
+                    hits.append(Hit(refs[index], start, end))
+                elif kind == "trigger":
+                    triggered.setdefault(index, []).append((start, end))
+                elif kind == "concept":
+                    concept_hits.append(ConceptOccurrence(index, start, end))
+                elif kind == "negation":
+                    negations.append((start, end))
+                elif kind == "awareness":
+                    awareness_spans.append((start, end))
+                elif kind == "brand":
+                    brands.append((start, end))
+                else:
+                    citizen_report = True
+        forced = set(force_regexes or ()).difference(self._display_only)
+        hits.extend(
+            self._regex_hits(normalised, sorted(triggered.keys() | set(self._always) | forced), triggered, budget)
+        )
+
+        if self.links is not None and self._link_signals:
+            assessment = self._assess_links(normalised, hits, brands)
+            if assessment is not None:
+                if assessment.official:  # the brand's own site is not "a link" to warn about
+                    official = set(assessment.official)
+                    hits = [h for h in hits if not (h.ref.kind == "indicator" and (h.start, h.end) in official)]
+                    if assessment.all_official:
+                        concept_hits = [c for c in concept_hits if c.concept not in self._cleared_by_official_links]
+                hits.extend(Hit(self._link_signals[f.check], f.start, f.end) for f in assessment.findings)
+
+        window = self._windows.get(lang, 8)
+        negations.sort()
+        clause_starts = _clause_starts(normalised) if negations else []
+        bridged = self.concepts.by_signal
+        if bridged:
+            for hit in hits:
+                for concept_index in bridged.get(hit.ref.entry, ()):
+                    concept_hits.append(ConceptOccurrence(concept_index, hit.start, hit.end))
+        if concept_hits:
+            if negations:  # "police will never ask you to move money": the moving is not said
+                concept_hits = [
+                    c for c in concept_hits if not _is_negated_at(c.start, negations, clause_starts, window)
+                ]
+            for ref_index, start, end, occurrences in self.concepts.find(concept_hits, lang):
+                hits.append(Hit(refs[ref_index], start, end, occurrences))
+        fired: dict[int, Hit] = {}
+        negated: list[Hit] = []
+        indicators: list[Hit] = []
+        for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+            if hit.ref.kind == "indicator":
+                indicators.append(hit)
+            elif negations and _is_negated(hit, negations, clause_starts, window):
+                negated.append(hit)
+                continue
+            current = fired.get(hit.ref.index)
+            # The first hit of each rule, but the citizen's exact words over a concept set.
+            if current is None or (current.concepts and not hit.concepts):
+                fired[hit.ref.index] = hit
+        # One cue alone ("谨防诈骗") is often a chat app's own banner pasted with a real scam; an
+        # official reminder or a news report says more than one such thing. Cues that overlap
+        # ("国家反诈中心提醒" holds "反诈") are one cue.
+        awareness_cues = _distinct_cues(awareness_spans)
+        awareness = len(awareness_cues) >= _AWARENESS_CUES_NEEDED
+        # Someone telling what happened to them is not reading a reminder, unless the message is
+        # mostly about scams ("今天民警来讲防诈骗…谁说她涉嫌洗钱她就直接挂").
+        if citizen_report and len(awareness_cues) > _AWARENESS_CUES_NEEDED:
+            citizen_report = False
+        return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues))
+
+    def _assess_links(
+        self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int]]
+    ) -> LinkAssessment | None:
+        """The link checks, on the links the `url` indicator found: judged on the citizen's own
+        characters (folding turns "paypa1" into "paypal"), against brands named outside links."""
+        assert self.links is not None
+        links = [
+            (hit.start, hit.end, _whole_host(normalised.original, *normalised.original_span(hit.start, hit.end)))
+            for hit in hits
+            if hit.ref.entry == "signal.url"
+        ]
+        if not links:
+            return None
+        names_a_brand = any(not any(s <= start and end <= e for s, e, _ in links) for start, end in brands)
+        return self.links.assess(links, names_a_brand, frozenset(self._link_signals))
+
+    def _regex_hits(
+        self,
+        normalised: NormalisedText,
+        indexes: Iterable[int],
+        anchors: dict[int, list[tuple[int, int]]] | None = None,
+        budget: Budget | None = None,
+    ) -> list[Hit]:
+        """Run the given regexes: a triggered one only near its literals (`anchors`), a scoped one
+        only around numbers or links, the rest over the whole text; stop when the budget is spent."""
+        text = normalised.text
+        length = len(text)
+        scripts = set()
+        if normalised.cjk_share > 0:
+            scripts.add("han")
+        if _LATIN_LETTER.search(text):
+            scripts.add("latin")
+        windows = {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
+        hits: list[Hit] = []
+        for index in indexes:
+            regex = self._regexes[index]
+            if regex.script not in scripts:
+                continue
+            if budget is not None and not budget.allows("regexes"):
+                break
+            ref, pattern = regex.ref, regex.pattern
+            if ref.scope != "text":
+                hits.extend(_scoped_hits(ref, pattern, text, windows[ref.scope], budget))
+                continue
+            spans = anchors.get(index) if anchors else None
+            near = windows_around(spans, pattern.reach, length) if spans else [(0, length)]
+            if ref.kind == "indicator":
+                hits.extend(_scoped_hits(ref, pattern, text, near, budget))
+                continue
+            for start, end in near:  # the first match, as a search of the whole text finds it
+                if budget is not None:
+                    budget.count(end - start)
+                found = pattern.search(text, start, end)
+                if found and found.end() > found.start():
+                    hits.append(Hit(ref, found.start(), found.end()))
+                    break
+        return hits
+
+    def display_indicators(self, normalised: NormalisedText, budget: Budget | None = None) -> list[Hit]:
+        """Phone numbers and amounts: shown to the citizen, worth no points, so found only when needed."""
+        return self._regex_hits(normalised, self._display_only, budget=budget)
+
+    def fires(self, entry: str, normalised: NormalisedText, lang: str) -> bool:
+        """Whether one rule fires on a message: used to run each rule's own examples."""
+        ref = self.by_entry[entry]
+        if ref.index in self.match(normalised, lang).fired:
+            return True
+        return any(hit.ref.index == ref.index for hit in self.display_indicators(normalised))

@@ -1,0 +1,275 @@
+"""Points -> per-type scores -> risk, SpamAssassin style: each rule counts once, combos add
+points when signs co-occur, cross-type signals are capped, and the thresholds live in data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.engine.fuzzy import LineMatch
+from bot.engine.model import ModelSpan, Prediction
+from bot.engine.rules import Hit, RuleMatches
+from bot.engine.types import EvidenceKind, Risk
+from bot.library.schema import Combo, LibrarySettings, Signal, Stage
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One piece of evidence before it is rendered: folded span, what fired, how many points."""
+
+    kind: EvidenceKind
+    start: int
+    end: int
+    entry: str
+    type_id: str | None
+    points: float
+    stage: Stage | None
+    hit: Hit | None = None
+    line: LineMatch | None = None
+    combo: Combo | None = None
+    model: ModelSpan | None = None  # wording the learned layer weighed
+
+
+@dataclass(frozen=True, slots=True)
+class ComboRef:
+    type_id: str
+    combo: Combo
+    members: tuple[str, ...]  # rule entries ("type.rules.id") or "signal.id"
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    by_type: dict[str, float]  # a type's own points (rules, combos, lines, rebuttals)
+    signal_points: float  # capped cross-type points
+    contributions: tuple[Contribution, ...]
+    top_type: str | None
+    total: float  # points behind the risk, after the awareness discount
+    score: float
+    risk: Risk
+    awareness: bool  # discounted as an official reminder
+    indicator_hits: tuple[Hit, ...]
+    model_points: float = 0.0  # from the learned layer
+
+
+# The first scammer line of a type counts fully, the second half, more add nothing (the script is
+# already recognised); a second canned rebuttal adds a quarter.
+_LINE_DECAY = {"script_line": (1.0, 0.5, 0.0), "rebuttal": (1.0, 0.25, 0.25)}
+
+
+def to_score(points: float, settings: LibrarySettings) -> float:
+    return 1.0 - math.exp(-max(points, 0.0) / settings.saturation)
+
+
+def to_risk(score: float, settings: LibrarySettings) -> Risk:
+    thresholds = settings.thresholds
+    if score >= thresholds.high:
+        return Risk.HIGH
+    if score >= thresholds.medium:
+        return Risk.MEDIUM
+    if score >= thresholds.low:
+        return Risk.LOW
+    return Risk.NONE
+
+
+def learned_points(probability: float, bands: tuple[tuple[float, float], ...]) -> float:
+    """The points of the highest band (min probability, points) that the probability reaches."""
+    points = 0.0
+    for minimum, band_points in bands:
+        if probability >= minimum:
+            points = band_points
+    return points
+
+
+def score_message(
+    settings: LibrarySettings,
+    type_order: tuple[str, ...],
+    combos: dict[str, tuple[ComboRef, ...]],  # by the entry of their first member
+    rules: RuleMatches,
+    lines: list[LineMatch],
+    prediction: Prediction | None = None,
+    bands: tuple[tuple[float, float], ...] = (),
+    model_spans: Callable[[str | None], tuple[ModelSpan, ...]] | None = None,
+) -> Scores:
+    contributions: list[Contribution] = []
+    by_type = dict.fromkeys(type_order, 0.0)
+    signal_points = 0.0
+    fired_entries: dict[str, Hit] = {}
+    naming = dict.fromkeys(type_order, 0.0)  # points used only to name the type
+    type_spans = [(hit.start, hit.end) for hit in rules.fired.values() if hit.ref.owner != "signal"]
+    taken: dict[str, list[tuple[int, int]]] = {}  # per type, the words already counted
+    # A generic word ("客服", "police") counts only beside another sign of any kind.
+    # Alone, such a word still counts (the citizen who says "a 'policeman' called me" gets a follow-up
+    # question), but cannot lift the message past "low".
+    model_points = learned_points(prediction.scam_probability, bands) if prediction is not None else 0.0
+    company = sum(1 for hit in rules.fired.values() if hit.ref.rule.points > 0 and not hit.ref.rule.needs_company)
+    company += len(lines)
+    lonely_points = 0.0  # generic words with no other sign: worth at most "low"
+    counted_entries: set[str] = set()  # rules, lines and rebuttals that added points
+    counted: dict[tuple[str, str], int] = {}  # lines and rebuttals counted so far, per type and kind
+    fuzzy = settings.fuzzy
+
+    def count_line(type_id: str, kind: str, base: float) -> float:
+        """The first line (rebuttal) of a type counts fully, the next ones less."""
+        rank = counted.get((type_id, kind), 0)
+        counted[(type_id, kind)] = rank + 1
+        return base * _LINE_DECAY[kind][min(rank, 2)]
+
+    def count_hit(hit: Hit) -> None:
+        rule = hit.ref.rule
+        if rule.needs_company and company == 0:
+            nonlocal lonely_points
+            lonely_points += rule.points
+        fired_entries[hit.ref.entry] = hit
+        if hit.ref.owner == "signal":
+            kind: EvidenceKind = "indicator" if hit.ref.kind == "indicator" else "signal"
+            if kind == "signal" and any(start <= hit.start and hit.end <= end for start, end in type_spans):
+                return  # the same words already count through a type's own rule
+            nonlocal signal_points
+            signal_points += rule.points
+            if isinstance(rule, Signal):
+                for type_id, share in rule.suggests.items():
+                    if type_id in naming:
+                        naming[type_id] += rule.points * share
+            if rule.points > 0:
+                contributions.append(
+                    Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit)
+                )
+            return
+        if hit.ref.entry in counted_entries:
+            return  # the line already counted word for word
+        spans = taken.setdefault(hit.ref.owner, [])
+        pieces = [(o.start, o.end) for o in hit.concepts] or [(hit.start, hit.end)]
+        fresh = [(a, b) for a, b in pieces if not any(start <= a and b <= end for start, end in spans)]
+        if not fresh:
+            return  # these words already count for this type through a stronger rule
+        spans.extend(pieces)
+        # A concept set's evidence quotes the citizen's words it added (its reason names every
+        # concept), not the whole stretch between its first and last concept.
+        span_start, span_end = fresh[-1] if hit.concepts else (hit.start, hit.end)
+        kind = "rebuttal" if hit.ref.rebuttal is not None else "script_line" if hit.ref.line else "rule"
+        points = rule.points if kind == "rule" else count_line(hit.ref.owner, kind, rule.points)
+        if points <= 0:
+            return
+        by_type[hit.ref.owner] += points
+        if kind != "rule" and not hit.concepts:  # a scammer's own words: the surest sign of the script
+            naming[hit.ref.owner] += points
+        counted_entries.add(hit.ref.entry)
+        contributions.append(
+            Contribution(kind, span_start, span_end, hit.ref.entry, hit.ref.owner, points, rule.stage, hit=hit)
+        )
+
+    # 1. Word rules, strongest first, so when two rules of one type fire on the same words only the
+    # stronger counts. 2. Scammer lines and rebuttals said (nearly) word for word. 3. Concept sets,
+    # which count only where they reach words nothing of their type counted yet (a scam retold in
+    # other words), so the same words never count twice.
+    by_strength = sorted(rules.fired.values(), key=lambda h: -h.ref.rule.points)
+    for hit in by_strength:
+        if not hit.concepts:
+            count_hit(hit)
+    for match in lines:  # best first
+        line = match.line
+        if line.entry in counted_entries:  # the same rebuttal already counted through its markers
+            continue
+        strength = 0.5 + 0.5 * (match.score - fuzzy.min_score) / max(100.0 - fuzzy.min_score, 1.0)
+        base = fuzzy.rebuttal_points if line.kind == "rebuttal" else fuzzy.line_points
+        points = count_line(line.type_id, line.kind, base * strength)
+        if points <= 0:
+            continue
+        by_type[line.type_id] += points
+        naming[line.type_id] += points
+        counted_entries.add(line.entry)
+        taken.setdefault(line.type_id, []).append((match.start, match.end))
+        contributions.append(
+            Contribution(line.kind, match.start, match.end, line.entry, line.type_id, points, line.stage, line=match)
+        )
+    for hit in by_strength:
+        if hit.concepts:
+            count_hit(hit)
+
+    for entry in list(fired_entries):
+        for ref in combos.get(entry, ()):
+            members = [fired_entries.get(member) for member in ref.members]
+            if all(members):
+                last = max((m for m in members if m is not None), key=lambda m: m.start)
+                combo = ref.combo
+                by_type[ref.type_id] += combo.points
+                contributions.append(
+                    Contribution(
+                        "rule",
+                        last.start,
+                        last.end,
+                        f"{ref.type_id}.combos.{combo.id}",
+                        ref.type_id,
+                        combo.points,
+                        None,
+                        combo=combo,
+                    )
+                )
+
+    if prediction is not None and model_points > 0 and settings.learned is not None:
+        if prediction.top_type in naming:
+            naming[prediction.top_type] += model_points * settings.learned.type_share
+        explained = model_spans(prediction.top_type) if model_spans is not None else ()
+        total_weight = sum(span.weight for span in explained) or 1.0
+        for span in explained:
+            if span.end > span.start:
+                contributions.append(
+                    Contribution(
+                        "model",
+                        span.start,
+                        span.end,
+                        "model",
+                        prediction.top_type if prediction.top_type in naming else None,
+                        model_points * span.weight / total_weight,
+                        None,
+                        model=span,
+                    )
+                )
+
+    signal_points = min(signal_points, settings.signal_cap)
+    for type_id, points in by_type.items():
+        naming[type_id] += points
+    top_type = max(type_order, key=lambda type_id: naming[type_id]) if type_order else None
+    if top_type is not None and naming[top_type] < settings.type_needs:
+        top_type = None
+    leader = top_type or max(by_type, key=lambda type_id: by_type[type_id], default=None)
+    # Several types' rules describing one scam (a "customer service" refund that needs a "loan"
+    # to verify) add up: the others count in part.
+    others = sum(points for type_id, points in by_type.items() if type_id != leader)
+    total = signal_points + (by_type[leader] if leader else 0.0) + settings.other_types_share * others + model_points
+    # An official reminder or news report says two things only reminders say; with one such cue,
+    # the learned layer's confident "this reads like an ordinary message" settles it.
+    confident_harmless = (
+        prediction is not None
+        and rules.awareness_cues >= 1
+        and prediction.scam_probability < settings.awareness_model_below
+    )
+    below_medium = -settings.saturation * math.log(1.0 - settings.thresholds.medium) * 0.9
+    if lonely_points:  # generic words with no other sign name a type but stay at "low" at most
+        total = max(total - lonely_points, min(total, below_medium))
+    awareness = (rules.awareness or confident_harmless) and not rules.citizen_report
+    if awareness:
+        total *= settings.awareness_factor
+        # A news report or a reminder full of scam words ("破获…抓获犯罪嫌疑人…警方提醒") stays
+        # below a verdict however many scam words it quotes.
+        if rules.awareness_cues >= settings.awareness_cap_cues:
+            total = min(total, below_medium)
+    score = to_score(total, settings)
+    return Scores(
+        by_type,
+        signal_points,
+        tuple(contributions),
+        top_type,
+        total,
+        score,
+        to_risk(score, settings),
+        awareness,
+        rules.indicators,
+        model_points,
+    )
+
+
+def member_entry(type_id: str, name: str) -> str:
+    """A combo names its own type's rules by id and cross-type signals as "signal.<id>"."""
+    return name if name.startswith("signal.") else f"{type_id}.rules.{name}"

@@ -1,0 +1,256 @@
+"""Train the learned layer on the project's own corpus (tests/corpus), deterministically.
+
+Never on ../shared/eval: that set only measures. The command refuses rows whose source is not the
+project's own. The report (written beside the model) gives cross-validated figures, including
+leave-one-channel-out ones, so that what the layer adds is measured on messages it was not fitted to.
+scikit-learn is needed only here (the `train` extra); prediction uses `bot.engine.model` alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.engine.model import BENIGN, MAX_N, MIN_N, LearnedModel, length_scale, ngrams, prepare
+
+OWN_SOURCES = frozenset({"own"})
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRow:
+    id: str
+    text: str  # already folded by the library's normaliser
+    label: str  # "benign" or a scam type id
+    lang: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingSettings:
+    regularisation: float = 4.0  # scikit-learn's C
+    min_df: int = 2  # an n-gram must occur in this many messages
+    max_grams: int = 60000  # kept in the shipped model (the largest weights)
+    folds: int = 5
+
+
+def read_training_rows(paths: Sequence[Path], fold: Callable[[str], str]) -> list[TrainingRow]:
+    """Labelled rows of the project's own corpus (files, or folders of *.jsonl), folded.
+
+    Rows of any other source are refused: the learned layer is never fitted to evaluation data.
+    """
+    from bot.engine.evaluate import read_rows
+
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
+    rows: list[TrainingRow] = []
+    for file in files:
+        channels = _channels(file)
+        for row in read_rows(file):
+            if row.source not in OWN_SOURCES:
+                raise ValueError(
+                    f"{file}: row {row.id} has source {row.source!r}: only the project's own corpus trains"
+                )
+            if row.label == "spam":
+                continue
+            label = BENIGN if row.label == "benign" else (row.types[0] if row.types else "")
+            if not label:
+                raise ValueError(f"{file}: scam row {row.id} names no type")
+            rows.append(TrainingRow(row.id, fold(row.text), label, row.lang, channels.get(row.id, "unknown")))
+    rows.sort(key=lambda row: row.id)
+    return rows
+
+
+def _channels(file: Path) -> dict[str, str]:
+    result: dict[str, str] = {}
+    with file.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                data = json.loads(line)
+                result[str(data.get("id"))] = str(data.get("channel") or "unknown")
+    return result
+
+
+def corpus_hash(rows: Sequence[TrainingRow]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(f"{row.id}\t{row.label}\t{row.text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def _matrix(texts: Sequence[str], min_df: int) -> tuple[Any, dict[str, int]]:
+    """Presence of each n-gram (seen in at least `min_df` texts), scaled by 1/sqrt(length)."""
+    from scipy.sparse import diags
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(analyzer=ngrams, binary=True, min_df=min_df, dtype=np.float32)
+    matrix = vectorizer.fit_transform(texts)
+    scales = np.array([length_scale(text) for text in texts], dtype=np.float32)
+    return diags(scales) @ matrix, dict(vectorizer.vocabulary_)
+
+
+def _fit(texts: Sequence[str], labels: Sequence[str], settings: TrainingSettings) -> tuple[Any, dict[str, int]]:
+    from sklearn.linear_model import LogisticRegression
+
+    matrix, vocabulary = _matrix(texts, settings.min_df)
+    benign = sum(1 for label in labels if label == BENIGN)
+    scams = len(labels) - benign
+    # Scam and harmless messages weigh the same in total, whatever their counts.
+    scam_weight = benign / scams if scams and benign else 1.0
+    weights = np.array([1.0 if label == BENIGN else scam_weight for label in labels])
+    model = LogisticRegression(C=settings.regularisation, max_iter=3000, tol=1e-5)
+    model.fit(matrix, labels, sample_weight=weights)
+    return model, vocabulary
+
+
+def _prune(model: Any, vocabulary: dict[str, int], max_grams: int, meta: dict[str, Any]) -> LearnedModel:
+    """Keep the `max_grams` n-grams with the largest weights, in a fixed order (deterministic)."""
+    coef = np.asarray(model.coef_, dtype=np.float32).T  # (n_grams, classes)
+    classes = [str(c) for c in model.classes_]
+    if coef.shape[1] == 1:  # two classes: scikit-learn keeps one column
+        coef = np.hstack([-coef / 2, coef / 2])
+    intercept = np.asarray(model.intercept_, dtype=np.float32)
+    if intercept.shape[0] == 1:
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
+    strength = np.abs(coef).max(axis=1)
+    keep = np.argsort(-strength, kind="stable")[:max_grams]
+    keep = keep[strength[keep] > 1e-3]
+    by_index = {index: gram for gram, index in vocabulary.items()}
+    keep = np.array(sorted(keep, key=lambda i: by_index[int(i)]), dtype=np.intp)
+    grams = [by_index[int(i)] for i in keep]
+    return LearnedModel(grams, coef[keep], intercept, classes, meta)
+
+
+def train(rows: Sequence[TrainingRow], settings: TrainingSettings | None = None) -> LearnedModel:
+    """Fit on every row; the model's meta records what it was trained on."""
+    settings = settings or TrainingSettings()
+    texts = [prepare(row.text) for row in rows]
+    model, vocabulary = _fit(texts, [row.label for row in rows], settings)
+    meta = {
+        "corpus_hash": corpus_hash(rows),
+        "rows": len(rows),
+        "ngram_range": [MIN_N, MAX_N],
+        "settings": {k: getattr(settings, k) for k in ("regularisation", "min_df", "max_grams")},
+    }
+    return _prune(model, vocabulary, settings.max_grams, meta)
+
+
+def out_of_fold(
+    rows: Sequence[TrainingRow],
+    settings: TrainingSettings,
+    group_of: Callable[[TrainingRow], str] | None = None,
+) -> npt.NDArray[np.float64]:
+    """P(scam) for every row from a model that never saw it: k-fold by a stable hash of the id,
+    or leave-one-group-out when `group_of` is given (e.g. the channel)."""
+    if group_of is None:
+        groups = [int(hashlib.md5(row.id.encode()).hexdigest(), 16) % settings.folds for row in rows]
+    else:
+        names = sorted({group_of(row) for row in rows})
+        groups = [names.index(group_of(row)) for row in rows]
+    result = np.zeros(len(rows))
+    for fold in sorted(set(groups)):
+        train_rows = [row for row, g in zip(rows, groups, strict=True) if g != fold]
+        test_index = [i for i, g in enumerate(groups) if g == fold]
+        if not train_rows or not test_index:
+            continue
+        model = train(train_rows, settings)
+        for i in test_index:
+            result[i] = model.predict(rows[i].text).scam_probability
+    return result
+
+
+CUTOFF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
+
+
+def fit_bands(
+    rule_points: npt.NDArray[np.float64],
+    probabilities: npt.NDArray[np.float64],
+    is_scam: npt.NDArray[np.bool_],
+    band_points: Sequence[float],
+    flag_points: float,
+    false_positive_target: float,
+) -> tuple[tuple[float, float], ...]:
+    """Probability cut-offs for the bands, fitted as SpamAssassin re-fits its BAYES_* scores: of
+    all increasing cut-offs on a fixed grid, those that flag the most scams while the model adds
+    at most `false_positive_target` to the share of harmless rows the rules alone flag (if none
+    can, the fewest). `rule_points` are the engine's points without the model (after the
+    awareness discount); a row is flagged at `flag_points`."""
+    from itertools import combinations
+
+    benign = ~is_scam
+    rules_alone = float((rule_points[benign] >= flag_points).mean()) if benign.any() else 0.0
+    false_positive_target += rules_alone
+    best: tuple[float, float, float, tuple[float, ...]] | None = None
+    for cutoffs in combinations(CUTOFF_GRID, len(band_points)):
+        added = np.zeros_like(probabilities)
+        for cutoff, points in zip(cutoffs, band_points, strict=True):
+            added[probabilities >= cutoff] = points
+        flagged = rule_points + added >= flag_points
+        false_positives = float(flagged[benign].mean()) if benign.any() else 0.0
+        recall = float(flagged[is_scam].mean()) if is_scam.any() else 0.0
+        within = false_positives <= false_positive_target
+        # Within the target: most recall; otherwise: fewest false positives. Ties go to the
+        # higher cut-offs (the fewer points the model hands out, the better).
+        key = (1.0 if within else 0.0, recall if within else -false_positives, sum(cutoffs))
+        if best is None or key > best[:3]:
+            best = (*key, cutoffs)
+    assert best is not None
+    return tuple((float(c), float(p)) for c, p in zip(best[3], band_points, strict=True))
+
+
+def recall_at_fpr(
+    probabilities: npt.NDArray[np.float64], is_scam: npt.NDArray[np.bool_], fpr: float
+) -> dict[str, float]:
+    """The threshold that flags at most `fpr` of the harmless rows, and the recall it gives."""
+    benign = np.sort(probabilities[~is_scam])[::-1]
+    allowed = int(np.floor(fpr * len(benign)))
+    threshold = float(benign[allowed]) + 1e-9 if allowed < len(benign) else 0.0
+    flagged = probabilities >= threshold
+    return {
+        "threshold": round(threshold, 4),
+        "recall": round(float(flagged[is_scam].mean()) if is_scam.any() else 0.0, 4),
+        "false_positive_rate": round(float(flagged[~is_scam].mean()) if (~is_scam).any() else 0.0, 4),
+    }
+
+
+def report(
+    rows: Sequence[TrainingRow],
+    settings: TrainingSettings,
+    kfold: npt.NDArray[np.float64] | None = None,
+) -> dict[str, Any]:
+    """Cross-validated figures of the layer alone: k-fold (`kfold`, if already computed), and
+    leave-one-channel-out (trained without a channel, measured on it)."""
+    is_scam = np.array([row.label != BENIGN for row in rows])
+    result: dict[str, Any] = {"rows": len(rows), "scams": int(is_scam.sum()), "corpus_hash": corpus_hash(rows)}
+    if kfold is None:
+        kfold = out_of_fold(rows, settings)
+    result["kfold"] = {f"at_fpr_{p}": recall_at_fpr(kfold, is_scam, p) for p in (0.01, 0.02)}
+    # Each channel's rows predicted by a model trained without that channel: how the layer does
+    # on a kind of message it has never seen, at the threshold that keeps 2% false positives overall.
+    by_channel = out_of_fold(rows, settings, group_of=lambda row: row.channel)
+    overall = recall_at_fpr(by_channel, is_scam, 0.02)
+    threshold = overall["threshold"]
+    channels: dict[str, dict[str, float]] = {}
+    for channel in sorted({row.channel for row in rows}):
+        mask = np.array([row.channel == channel for row in rows])
+        scams, harmless = mask & is_scam, mask & ~is_scam
+        channels[channel] = {
+            "rows": int(mask.sum()),
+            "recall": round(float((by_channel[scams] >= threshold).mean()), 4) if scams.any() else -1.0,
+            "false_positive_rate": round(float((by_channel[harmless] >= threshold).mean()), 4)
+            if harmless.any()
+            else -1.0,
+        }
+    result["leave_one_channel_out"] = {"at_fpr_0.02": overall, "by_channel": channels}
+    return result
+
+
+def dump_report(result: dict[str, Any]) -> str:
+    return json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
