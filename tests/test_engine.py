@@ -91,6 +91,33 @@ def test_awareness_and_ordinary_messages_are_not_flagged(engine: Engine, text: s
     assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "提醒大家，今天收到短信说我的快递地址不详，让我点链接补填地址再交两块钱改派费，这种全是骗子，千万别信！",
+        "PSA: I got a call from 'HMRC' saying there's a warrant for my arrest unless I pay in gift cards today. "
+        "It's a scam, they hung up when I said I'd ring HMRC back.",
+    ],
+)
+def test_a_story_told_to_warn_others_is_not_flagged(engine: Engine, text: str) -> None:
+    """First-hand ("I got a call") but told as a warning: two warning cues settle it."""
+    verdict = engine.analyse(text)
+    assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我收到短信说我的快递地址不详，要点链接补填地址再交两块钱改派费，别人说这种都是骗子，是真的吗？",
+        "Got a call saying there's a warrant for my arrest unless I pay HMRC in gift cards today. "
+        "My friend says scammers do this, but is this a scam? What should I do?",
+    ],
+)
+def test_a_citizen_asking_gets_the_verdict_whatever_warning_words_they_quote(engine: Engine, text: str) -> None:
+    verdict = engine.analyse(text)
+    assert verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+
+
 def test_a_negated_sign_is_not_evidence(engine: Engine) -> None:
     verdict = engine.analyse("Remember: real police will never ask you to move money to a safe account.")
     assert not any(item.text.lower() == "safe account" for item in verdict.evidence)

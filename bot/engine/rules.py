@@ -24,8 +24,8 @@ from bot.engine.prefilter import required_literals
 from bot.library.loader import Library
 from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
 
-CueKind = Literal["negation", "awareness", "citizen_report"]
-_CUE_KINDS: tuple[CueKind, ...] = ("negation", "awareness", "citizen_report")
+CueKind = Literal["negation", "awareness", "citizen_report", "citizen_question"]
+_CUE_KINDS: tuple[CueKind, ...] = ("negation", "awareness", "citizen_report", "citizen_question")
 _AWARENESS_CUES_NEEDED = 2
 
 
@@ -205,7 +205,12 @@ class RuleMatcher:
                     if folded:
                         entries.setdefault(folded, []).append(("rule", ref.index))
         cues = library.signals.context
-        cue_words = {"negation": cues.negations, "awareness": cues.awareness, "citizen_report": cues.citizen_report}
+        cue_words = {
+            "negation": cues.negations,
+            "awareness": cues.awareness,
+            "citizen_report": cues.citizen_report,
+            "citizen_question": cues.citizen_question,
+        }
         for kind in _CUE_KINDS:
             for words in cue_words[kind].values():
                 for word in words:
@@ -278,6 +283,7 @@ class RuleMatcher:
         hits: list[Hit] = []
         negations: list[tuple[int, int]] = []
         citizen_report = False
+        citizen_question = False
         awareness_spans: list[tuple[int, int]] = []
         triggered: dict[int, list[tuple[int, int]]] = {}  # regex -> where its literals occur
         concept_hits: list[ConceptOccurrence] = []
@@ -305,6 +311,8 @@ class RuleMatcher:
                     awareness_spans.append((start, end))
                 elif kind == "brand":
                     brands.append((start, end))
+                elif kind == "citizen_question":
+                    citizen_question = True
                 else:
                     citizen_report = True
         forced = set(force_regexes or ()).difference(self._display_only)
@@ -355,10 +363,12 @@ class RuleMatcher:
         # ("国家反诈中心提醒" holds "反诈") are one cue.
         awareness_cues = _distinct_cues(awareness_spans)
         awareness = len(awareness_cues) >= _AWARENESS_CUES_NEEDED
-        # Someone telling what happened to them is not reading a reminder, unless the message is
-        # mostly about scams ("今天民警来讲防诈骗…谁说她涉嫌洗钱她就直接挂").
-        if citizen_report and len(awareness_cues) > _AWARENESS_CUES_NEEDED:
+        # Someone telling what happened to them is not reading a reminder, unless they tell it as
+        # a warning ("提醒大家…都是骗子", "PSA: … it's a scam"). Someone asking whether it is a scam
+        # needs the verdict however many warning words they quote.
+        if citizen_report and awareness and not citizen_question:
             citizen_report = False
+        citizen_report = citizen_report or citizen_question
         return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues))
 
     def _assess_links(

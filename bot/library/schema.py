@@ -257,6 +257,8 @@ class ContextCues(Model):
     negations: LocalisedList
     awareness: LocalisedList
     citizen_report: LocalisedList = Field(default_factory=dict)
+    # A citizen asking ("is this a scam?") needs the warning however many awareness words they quote.
+    citizen_question: LocalisedList = Field(default_factory=dict)
 
 
 class SignalsFile(Model):
