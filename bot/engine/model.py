@@ -10,11 +10,13 @@ hash is compared with the n-gram's own), and a row sum gives the class scores. T
 pushed hardest towards the predicted type are the spans shown to the citizen; the lookup done for
 the prediction is reused for them (the model remembers the last message it read).
 
-Cost (issue 13): on a 100-character message the hashing and the search are a few µs each; what
-used to dominate was numpy's general-purpose `np.unique` (its hash-table path costs ~25 µs even
-for a few hundred values) and hashing each message twice, so both are avoided: the few rows found
-are sorted and de-duplicated directly, and for many rows a presence mask over the vocabulary does
-it without sorting. The results are the same arrays, so the probabilities are bit for bit the same.
+Cost (issue 13): what used to dominate was numpy's general-purpose `np.unique` (its hash-table path
+costs ~25 µs even for a few hundred values) and hashing each message twice, so both are avoided: the
+few rows found are sorted and de-duplicated directly, and for many rows a presence mask over the
+vocabulary does it without sorting. Then the binary search itself (~35 µs for the ~400 n-grams of a
+100-character message: 16 dependent cache misses each in 480 KB of hashes) gave way to a direct-
+addressed table (`_HashTable`): one gather of a 64-byte bucket per n-gram. The results are the same
+arrays, so the probabilities are bit for bit the same.
 """
 
 from __future__ import annotations
@@ -106,6 +108,52 @@ def _starts_and_lengths(
     return (positions - offsets.take(level)).astype(np.intp), (level + 1).astype(np.intp)
 
 
+_BUCKET_SLOTS = 8  # n-gram hashes per bucket: 8 x 8 bytes, one cache line
+_FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads any bits into the top ones
+
+
+class _HashTable:
+    """The vocabulary's hashes in buckets of `_BUCKET_SLOTS`, addressed by the top bits of
+    hash x `_FIBONACCI`: finding a message's known n-grams is one gather and one comparison per
+    n-gram instead of a binary search. Exact: a hash is found only where it is stored. An unused
+    slot holds a value whose own bucket is another one (0 lives in bucket 0; 1 never does, the top
+    bit of `_FIBONACCI` being set), so no hash compared with it can equal it."""
+
+    __slots__ = ("_buckets", "_rows", "_shift")
+
+    def __init__(self, hashes: npt.NDArray[np.uint64]) -> None:
+        bits = max(1, (len(hashes) - 1).bit_length())  # about one hash per bucket
+        while True:
+            shift = np.uint64(64 - bits)
+            bucket = ((hashes * _FIBONACCI) >> shift).astype(np.intp)
+            if not len(hashes) or np.bincount(bucket).max() <= _BUCKET_SLOTS:
+                break
+            bits += 1
+        self._shift = shift
+        table = np.zeros((1 << bits, _BUCKET_SLOTS), dtype=np.uint64)
+        table[0] = 1
+        rows = np.full((1 << bits, _BUCKET_SLOTS), -1, dtype=np.intp)
+        if len(hashes):
+            order = np.argsort(bucket, kind="stable")
+            ordered = bucket[order]
+            first_of_bucket = np.searchsorted(ordered, ordered)  # where each one's bucket starts
+            slot = np.arange(len(ordered)) - first_of_bucket
+            table[ordered, slot] = hashes[order]
+            rows[ordered, slot] = order
+        # One 64-byte item per bucket, so the gather copies whole buckets.
+        self._buckets = table.view(np.dtype((np.void, 8 * _BUCKET_SLOTS))).reshape(-1)
+        self._rows = rows.reshape(-1)
+
+    def find(self, hashes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(index into `hashes`, row in the hashes the table was built from) of each hash found,
+        by index."""
+        bucket = ((hashes * _FIBONACCI) >> self._shift).astype(np.intp)
+        equal = self._buckets.take(bucket).view(np.uint64).reshape(-1, _BUCKET_SLOTS) == hashes[:, None]
+        found = np.flatnonzero(equal)  # at most one slot of a bucket holds a given hash
+        positions = found // _BUCKET_SLOTS
+        return positions, self._rows.take(bucket.take(positions) * _BUCKET_SLOTS + found % _BUCKET_SLOTS)
+
+
 _MASK_FROM = 512  # rows found: from this many, a presence mask over the vocabulary beats sorting
 
 
@@ -182,11 +230,10 @@ class LearnedModel:
         # contribution used to pick the spans to show.
         self._lift = weights - weights[:, [self._benign]]
         hashes = _vocabulary_hashes(grams)
-        order = np.argsort(hashes, kind="stable")
-        self._sorted_hashes = hashes[order]
-        self._row_of = order.astype(np.intp)  # sorted position -> weight row
-        if np.any(self._sorted_hashes[1:] == self._sorted_hashes[:-1]):
+        ordered = np.sort(hashes)
+        if np.any(ordered[1:] == ordered[:-1]):
             raise ModelError("two n-grams of the model share a hash")
+        self._table = _HashTable(hashes)  # hash -> weight row
         self._grams = tuple(grams)
         # (folded text, (prepared text, positions, rows)) of the last message read: `spans` is asked
         # about the message `predict` just read. One tuple, replaced whole: safe across threads.
@@ -196,7 +243,7 @@ class LearnedModel:
         state = self.__dict__.copy()
         state["_last"] = None  # a cached library holds no message
         del state["_lift"]  # 3.6 MB of the cache file, recomputed in a few milliseconds
-        return state
+        return state  # the hash table stays: 8 MB read back in milliseconds, ~40 ms to compute
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -208,14 +255,9 @@ class LearnedModel:
 
         Known = its 64-bit hash is among the model's; two different n-grams sharing a 64-bit hash
         is too unlikely to matter (and the model's own n-grams are checked to be distinct)."""
-        sorted_hashes = self._sorted_hashes
-        if not text or not len(sorted_hashes):
+        if not text or not self._grams:
             return _NOTHING, _NOTHING
-        hashes = _hashes(_codes(text))
-        found = sorted_hashes.searchsorted(hashes)
-        # Past the end: compared with the last hash, which is smaller, so never found.
-        positions = np.flatnonzero(sorted_hashes.take(found, mode="clip") == hashes)
-        return positions, self._row_of.take(found.take(positions))
+        return self._table.find(_hashes(_codes(text)))
 
     def _read(self, folded: str) -> tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """The prepared text and its known n-grams (`_lookup`), remembered for the last message."""
