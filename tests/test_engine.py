@@ -118,6 +118,27 @@ def test_a_citizen_asking_gets_the_verdict_whatever_warning_words_they_quote(eng
     assert verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, it's Maria from the bank returning your call about the card you reported lost. The new card is in "
+        "the post; if anything looks wrong, call the number on the back of your card.",
+        "您好，这里是某某宽带客服，您反馈的网速问题已经处理好了，这是满意度回访，请问现在网速正常吗？",
+    ],
+)
+def test_a_genuine_service_contact_the_citizen_started_is_not_flagged(engine: Engine, text: str) -> None:
+    verdict = engine.analyse(text)
+    assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+
+
+def test_one_genuine_sounding_phrase_does_not_clear_a_scam_script(engine: Engine) -> None:
+    verdict = engine.analyse(
+        "This is the fraud department returning your call. Your account is compromised: move your savings to "
+        "a safe account today and don't tell the bank staff why."
+    )
+    assert verdict.risk.flagged
+
+
 def test_a_negated_sign_is_not_evidence(engine: Engine) -> None:
     verdict = engine.analyse("Remember: real police will never ask you to move money to a safe account.")
     assert not any(item.text.lower() == "safe account" for item in verdict.evidence)

@@ -205,9 +205,15 @@ class RuleMatcher:
                     if folded:
                         entries.setdefault(folded, []).append(("rule", ref.index))
         cues = library.signals.context
+        # A genuine service contact ("returning your call", "call the number on the back of your
+        # card") counts as awareness: two such signs and a caller reads as the real organisation.
+        awareness_words = {
+            lang: [*cues.awareness.get(lang, []), *cues.genuine_contact.get(lang, [])]
+            for lang in cues.awareness.keys() | cues.genuine_contact.keys()
+        }
         cue_words = {
             "negation": cues.negations,
-            "awareness": cues.awareness,
+            "awareness": awareness_words,
             "citizen_report": cues.citizen_report,
             "citizen_question": cues.citizen_question,
         }

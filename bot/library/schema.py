@@ -259,6 +259,8 @@ class ContextCues(Model):
     citizen_report: LocalisedList = Field(default_factory=dict)
     # A citizen asking ("is this a scam?") needs the warning however many awareness words they quote.
     citizen_question: LocalisedList = Field(default_factory=dict)
+    # Signs of a genuine service contact: the citizen started it, or the caller points to the official channel.
+    genuine_contact: LocalisedList = Field(default_factory=dict)
 
 
 class SignalsFile(Model):
