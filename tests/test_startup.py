@@ -99,3 +99,33 @@ def test_side_files_come_back_from_the_cache_until_they_change(
     path.write_text("entries: [", encoding="utf-8")  # broken: named, never cached
     assert load_side_file(library, "questions.yaml", QuestionsFile, problems) is None
     assert problems and "questions.yaml" in problems[0].file
+
+
+def test_a_service_without_redis_never_imports_it() -> None:
+    """redis-py costs ~85 ms of every start; a deployment with no Redis URL must not pay it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from bot.channels.web.app import create_app\n"
+        "from bot.channels.web.settings import Settings\n"
+        "create_app(Settings(redis_url=''))\n"
+        "assert 'redis' not in sys.modules, sorted(m for m in sys.modules if m.startswith('redis'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_warming_up_changes_no_verdict() -> None:
+    """`Engine.warm_up` (run beside a service's first requests) only builds what is built on first use."""
+    library = load_library_cached()
+    fresh, warmed = Engine(library), Engine(library)
+    warmed.warm_up()
+    for text in MESSAGES:
+        first = fresh.analyse(text, budget=Budget(seconds=None))
+        second = warmed.analyse(text, budget=Budget(seconds=None))
+        assert [(e.kind, e.entry, e.span) for e in first.evidence] == [
+            (e.kind, e.entry, e.span) for e in second.evidence
+        ]
+        assert (first.risk, first.score) == (second.risk, second.score)

@@ -25,12 +25,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
-
-import redis
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.channels.sms import LINK
-from bot.channels.store import open_sqlite
+from bot.channels.store import open_sqlite, redis_error
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +266,7 @@ class Insights:
             if day != self._purged:
                 self._purged = day
                 self.backend.purge(today(self._clock() - self._keep_days * 86_400))
-        except (redis.RedisError, sqlite3.Error, OSError) as exc:
+        except (redis_error(), sqlite3.Error, OSError) as exc:
             self._on_error("insights.flush")
             log.warning("insights not written yet (%s); kept for the next try", type(exc).__name__)
             with self._lock:
@@ -293,7 +294,7 @@ class Insights:
         }
         try:
             self.backend.push_review(entry, now + self._review_seconds, self._review_max)
-        except (redis.RedisError, sqlite3.Error, OSError) as exc:
+        except (redis_error(), sqlite3.Error, OSError) as exc:
             self._on_error("review.push")
             log.warning("review queue not written (%s)", type(exc).__name__)
 

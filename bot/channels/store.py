@@ -25,14 +25,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar, cast
-
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from bot.channels.sms import SmsReply, SmsState
 from bot.conversation.dialogue import Phase, SessionState
+
+if TYPE_CHECKING:  # redis is imported when a Redis URL is set: 85 ms of start-up otherwise
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +130,20 @@ FLAG_CODEC: Codec[bool] = Codec(lambda value: "1" if value else "0", lambda raw:
 # --- Redis -------------------------------------------------------------------------------------------
 
 
+def redis_error() -> type[Exception]:
+    """redis' base error, for `except` clauses that only Redis-backed code reaches."""
+    import redis
+
+    return redis.RedisError
+
+
 def redis_client(url: str, timeout_ms: int) -> redis.Redis:
     """A client whose every call fails within `timeout_ms` and is never retried behind our back:
     a request that cannot reach Redis must say so quickly, not wait out a backoff."""
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     seconds = timeout_ms / 1000
     return redis.Redis.from_url(
         url,
@@ -210,7 +220,7 @@ class RedisStore(Generic[T]):
     def _failures(self, operation: str) -> Iterator[None]:
         try:
             yield
-        except redis.RedisError as exc:
+        except redis_error() as exc:
             self._on_error(f"{self.kind}.{operation}")
             log.warning("redis %s.%s failed: %s", self.kind, operation, type(exc).__name__)
             raise StateUnavailable(str(exc)) from exc
@@ -236,7 +246,7 @@ class RedisLocks:
         )
         try:
             acquired = lock.acquire()
-        except redis.RedisError as exc:
+        except redis_error() as exc:
             self.on_error("lock.acquire")
             raise StateUnavailable(str(exc)) from exc
         if not acquired:
@@ -244,7 +254,7 @@ class RedisLocks:
         try:
             yield None
         finally:
-            with contextlib.suppress(redis.RedisError):
+            with contextlib.suppress(redis_error()):
                 lock.release()
 
 

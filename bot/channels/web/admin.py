@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio.to_thread
-import redis
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import SecretStr
 
+from bot.channels.store import redis_error
 from bot.channels.web import metrics
 from bot.channels.web.errors import ApiError
 from bot.channels.web.models import SIGNED_RESPONSES
@@ -145,7 +145,7 @@ def current_generation(state: SharedState) -> int:
         return 0
     try:
         return int(state.redis.get(generation_key(state.settings)) or 0)
-    except (redis.RedisError, ValueError):
+    except (redis_error(), ValueError):
         return -1
 
 
@@ -172,7 +172,7 @@ async def admin_reload(request: Request) -> JSONResponse:
     if state.redis is not None:
         try:
             request.app.state.generation = await anyio.to_thread.run_sync(state.redis.incr, generation_key(settings))
-        except redis.RedisError:
+        except redis_error():
             metrics.redis_error("reload.publish")
             return JSONResponse({"status": "reloaded", "detail": detail, "others": "not told: Redis unreachable"})
     return JSONResponse({"status": "reloaded", "detail": detail})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
@@ -79,6 +80,8 @@ def build_services(settings: Settings, library: Library | None = None, state: Sh
         log.warning("region %r is not in regions.yaml; using %r for hotlines", settings.region, library.regions.default)
     state = state or build_state(settings)
     engine = Engine(library)
+    # What the engine builds on first use is built beside the first requests, not before them.
+    threading.Thread(target=engine.warm_up, name="engine-warm-up", daemon=True).start()
     faq = FaqIndex(library, engine.normaliser)
     dialogue = Dialogue(
         engine, faq, settings.region, load_phrases(library), max_message_chars=settings.max_message_chars

@@ -19,8 +19,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-
-import redis
+from typing import TYPE_CHECKING
 
 from bot.channels.insights import Insights, RedisBackend, SqliteBackend
 from bot.channels.sessions import InMemorySessionStore, LocalLocks, Locks, SessionStore
@@ -34,11 +33,15 @@ from bot.channels.store import (
     RedisStore,
     SqliteFlagStore,
     redis_client,
+    redis_error,
     stored_secret,
 )
 from bot.channels.web import metrics
 from bot.channels.web.pool import EnginePool
 from bot.channels.web.ratelimit import RateLimits
+
+if TYPE_CHECKING:  # imported when a Redis URL is set
+    import redis
 from bot.channels.web.settings import Settings
 from bot.conversation.dialogue import SessionState
 
@@ -72,7 +75,7 @@ class SharedState:
             return None
         try:
             self.redis.ping()
-        except redis.RedisError as exc:
+        except redis_error() as exc:
             metrics.redis_error("ping")
             return type(exc).__name__
         return None
