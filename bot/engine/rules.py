@@ -82,7 +82,7 @@ class RuleMatches:
     fired: dict[int, Hit]  # first hit of each rule that fired, by RuleRef.index
     negated: tuple[Hit, ...]  # hits cancelled by a negation ("will never ask...")
     awareness: bool  # reads like an official reminder (two or more awareness cues)
-    citizen_report: bool  # reads like a citizen telling what happened to them
+    citizen_report: bool  # a citizen telling what happened to them (not as a warning) or asking about it
     indicators: tuple[Hit, ...]  # every indicator occurrence (URLs, numbers...)
     awareness_cues: int = 0  # how many different awareness cues the message has
 
