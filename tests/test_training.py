@@ -142,8 +142,9 @@ def _reference_prediction(model: LearnedModel, folded: str) -> tuple[float, str 
 
 
 def _reference_spans(model: LearnedModel, folded: str, scam_type: str) -> list[tuple[int, int, float]]:
-    """The spans as first written (np.unique with return_index, numpy scalars), for comparison."""
-    from bot.engine.model import _says_something, _whole_words
+    """The spans' n-grams chosen as first written (np.unique with return_index, numpy scalars); how
+    the chosen pieces are merged and shown is the model's own `_shown_spans`."""
+    from bot.engine.model import _shown_spans
 
     text = prepare(folded)
     rows, starts, lengths = (np.array(part, dtype=np.intp) for part in _exact_known(model, text))
@@ -158,27 +159,7 @@ def _reference_spans(model: LearnedModel, folded: str, scam_type: str) -> list[t
         for i in order
         if lift[i] > 0 and lengths[i] >= 2 and text[starts[i] : starts[i] + lengths[i]].strip()
     )
-    merged: list[tuple[int, int, float]] = []
-    for start, end, weight in pieces:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end), merged[-1][2] + weight)
-        else:
-            merged.append((start, end, weight))
-    merged.sort(key=lambda m: -m[2])
-    result: list[tuple[int, int, float]] = []
-    for start, end, weight in merged:
-        words = text[start:end].strip()
-        located = folded.find(words) if words else -1
-        if located < 0:
-            continue
-        span_start, span_end = _whole_words(folded, located, located + len(words))
-        if _says_something(folded[span_start:span_end]) and not any(
-            span_start < other_end and other_start < span_end for other_start, other_end, _ in result
-        ):
-            result.append((span_start, span_end, weight))
-        if len(result) == 3:
-            break
-    return result
+    return [(span.start, span.end, span.weight) for span in _shown_spans(folded, text, pieces, 3)]
 
 
 def _sample_texts(engine: Engine) -> list[str]:

@@ -361,30 +361,36 @@ class LearnedModel:
             )
             if weight > 0 and length >= 2 and text[start : start + length].strip()
         )
-        merged: list[tuple[int, int, float]] = []
-        for start, end, weight in pieces:
-            if merged and start <= merged[-1][1]:
-                last = merged[-1]
-                merged[-1] = (last[0], max(last[1], end), last[2] + weight)
-            else:
-                merged.append((start, end, weight))
-        merged.sort(key=lambda m: -m[2])
-        # `text` differs from `folded` only where whitespace runs were collapsed or a long paste
-        # was cut, so each span is found back in `folded` by its words.
-        result: list[ModelSpan] = []
-        for start, end, weight in merged:
-            words = text[start:end].strip()
-            located = folded.find(words) if words else -1
-            if located < 0:
-                continue
-            span_start, span_end = _whole_words(folded, located, located + len(words))
-            if _says_something(folded[span_start:span_end]) and not any(
-                span_start < other.end and other.start < span_end for other in result
-            ):
-                result.append(ModelSpan(span_start, span_end, weight))
-            if len(result) == max_spans:
-                break
-        return tuple(result)
+        return _shown_spans(folded, text, pieces, max_spans)
+
+
+def _shown_spans(folded: str, text: str, pieces: list[tuple[int, int, float]], max_spans: int) -> tuple[ModelSpan, ...]:
+    """The strongest `pieces` (start, end, weight in the prepared `text`, by start) as shown: merged
+    where they overlap, strongest first, found back in `folded` on whole words, each saying something."""
+    merged: list[tuple[int, int, float]] = []
+    for start, end, weight in pieces:
+        if merged and start <= merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2] + weight)
+        else:
+            merged.append((start, end, weight))
+    merged.sort(key=lambda m: -m[2])
+    # `text` differs from `folded` only where whitespace runs were collapsed or a long paste
+    # was cut, so each span is found back in `folded` by its words.
+    result: list[ModelSpan] = []
+    for start, end, weight in merged:
+        words = text[start:end].strip()
+        located = folded.find(words) if words else -1
+        if located < 0:
+            continue
+        span_start, span_end = _whole_words(folded, located, located + len(words))
+        if _says_something(folded[span_start:span_end]) and not any(
+            span_start < other.end and other.start < span_end for other in result
+        ):
+            result.append(ModelSpan(span_start, span_end, weight))
+        if len(result) == max_spans:
+            break
+    return tuple(result)
 
 
 def _is_word_char(char: str) -> bool:
