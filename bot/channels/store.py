@@ -137,22 +137,22 @@ def redis_error() -> type[Exception]:
     return redis.RedisError
 
 
-def redis_client(url: str, timeout_ms: int) -> redis.Redis:
-    """A client whose every call fails within `timeout_ms` and is never retried behind our back:
-    a request that cannot reach Redis must say so quickly, not wait out a backoff."""
-    import redis
+def fail_fast(timeout_ms: int) -> dict[str, Any]:
+    """Connection options under which every Redis call fails within `timeout_ms` and is never
+    retried behind our back: a request that cannot reach Redis must say so quickly, not wait out a
+    backoff. Shared by the session store and the rate limiter's storage."""
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
     seconds = timeout_ms / 1000
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=seconds,
-        socket_connect_timeout=seconds,
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=30,
-        decode_responses=True,
-    )
+    return {"socket_timeout": seconds, "socket_connect_timeout": seconds, "retry": Retry(NoBackoff(), 0)}
+
+
+def redis_client(url: str, timeout_ms: int) -> redis.Redis:
+    """A client with the `fail_fast` options."""
+    import redis
+
+    return redis.Redis.from_url(url, health_check_interval=30, decode_responses=True, **fail_fast(timeout_ms))
 
 
 def hashed(key: str) -> str:

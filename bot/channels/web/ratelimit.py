@@ -31,6 +31,7 @@ from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import SlidingWindowCounterRateLimiter
 
 from bot.channels.sms import Budget
+from bot.channels.store import fail_fast
 from bot.channels.web import metrics
 from bot.channels.web.errors import ApiError
 from bot.channels.web.settings import Settings
@@ -75,18 +76,9 @@ def _key(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
 
 
-def _redis_storage(settings: Settings, url: str, seconds: float) -> Storage:
+def _redis_storage(settings: Settings, url: str) -> Storage:
     """Limits shared by every process through Redis (redis imported only then: 85 ms of start-up)."""
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    return RedisStorage(
-        url,
-        key_prefix=f"{settings.redis_namespace}:limits",
-        socket_timeout=seconds,
-        socket_connect_timeout=seconds,
-        retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]
-    )
+    return RedisStorage(url, key_prefix=f"{settings.redis_namespace}:limits", **fail_fast(settings.redis_timeout_ms))
 
 
 class RateLimits:
@@ -95,8 +87,7 @@ class RateLimits:
     def __init__(self, settings: Settings, on_error: Callable[[str], None] = metrics.redis_error) -> None:
         url = settings.redis_url.get_secret_value()
         self.shared = bool(url)
-        seconds = settings.redis_timeout_ms / 1000
-        self.storage: Storage = _redis_storage(settings, url, seconds) if url else MemoryStorage()
+        self.storage: Storage = _redis_storage(settings, url) if url else MemoryStorage()
         self.limiter = SlidingWindowCounterRateLimiter(self.storage)
         self.web = parse_limits(settings.rate_limit_web)
         self.site = parse_limits(settings.rate_limit_site)
