@@ -25,7 +25,17 @@ CEILINGS = {"false_positive_rate": 0.045}  # was 0.04 before the relabelling bel
 # weakest from outside. The same evening 47 posts about scams that writers had filed as scams were
 # relabelled harmless by docs/corpus.md's definition (chosen blind to the engine): the engine flags
 # most of them, so the false-positive ceilings rose with the labels, not with the engine.
-LATER_FILES = {"sms_world_en.jsonl", "sms_world_zh.jsonl", "calls_posts.jsonl", "social_en.jsonl", "social_zh.jsonl"}
+# Later (second evening): world2_*.jsonl, 600 real-world SMS, chat records, posts, e-mails and calls in
+# both languages by another helper; measured before any tuning at 0.921 recall, 5.4% false positives.
+LATER_FILES = {
+    "sms_world_en.jsonl",
+    "sms_world_zh.jsonl",
+    "calls_posts.jsonl",
+    "social_en.jsonl",
+    "social_zh.jsonl",
+    "world2_en.jsonl",
+    "world2_zh.jsonl",
+}
 WHOLE_SET_CEILINGS = {"false_positive_rate": 0.06}  # was 0.05 before social_* and the relabelling
 
 
