@@ -152,7 +152,7 @@ def _reference_spans(model: LearnedModel, folded: str, scam_type: str) -> list[t
         return []
     _, first = np.unique(rows, return_index=True)
     rows, starts, lengths = rows[first], starts[first], lengths[first]
-    lift = model._lift[rows, model.classes.index(scam_type)]
+    lift = model._lift[model.classes.index(scam_type), rows]
     order = np.argsort(-lift)[:18]
     pieces = sorted(
         (int(starts[i]), int(starts[i] + lengths[i]), float(lift[i]))
@@ -197,6 +197,25 @@ def test_model_spans_equal_the_reference_computation(engine: Engine) -> None:
             model._last = None  # and without the remembered lookup
             again = [(span.start, span.end, span.weight) for span in model.spans(folded, scam_type)]
             assert again == found
+
+
+def test_the_hash_table_finds_exactly_the_stored_hashes_even_where_unused_slots_could_match() -> None:
+    from bot.engine.model import _FIBONACCI, _HashTable
+
+    # Hashes whose rest (hash x _FIBONACCI below the bucket bits) is 0 compare equal to unused slots.
+    inverse = pow(int(_FIBONACCI), -1, 2**64)
+    rng = np.random.default_rng(7)
+    stored = [int(x) for x in rng.integers(0, 2**63, size=1000, dtype=np.uint64)]
+    bits = 10  # the table's bucket bits for 1000 hashes
+    zero_rest = [((bucket << (64 - bits)) * inverse) % 2**64 for bucket in range(12)]
+    stored += zero_rest[:6]  # some stored, some not
+    table = _HashTable(np.array(stored, dtype=np.uint64))
+    assert table._shift == np.uint64(64 - bits)
+    queries = [*stored[::7], *zero_rest, 0, 1, 2**64 - 1, *(int(x) for x in rng.integers(0, 2**63, 50, np.uint64))]
+    positions, rows = table.find(np.array(queries, dtype=np.uint64))
+    row_of = {value: row for row, value in enumerate(stored)}
+    expected = [(index, row_of[query]) for index, query in enumerate(queries) if query in row_of]
+    assert list(zip(positions.tolist(), rows.tolist(), strict=True)) == expected
 
 
 def test_vocabulary_hashes_are_the_rolling_hashes() -> None:

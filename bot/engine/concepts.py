@@ -34,6 +34,7 @@ class _Pattern:
     ref_index: int  # the RuleRef this set belongs to
     concepts: tuple[int, ...]
     within: int | None  # None: the library's window for the message's language
+    needs: frozenset[int]  # `concepts` as a set: checked against those said in one operation
 
 
 class ConceptIndex:
@@ -65,7 +66,7 @@ class ConceptIndex:
                 indexes = tuple(dict.fromkeys(self._ids[c] for c in concept_set if c in self._ids))
                 if len(indexes) != len(concept_set):
                     continue  # an unknown concept: lint reports it, the pattern never fires
-                pattern = _Pattern(ref_index, indexes, rule.within)
+                pattern = _Pattern(ref_index, indexes, rule.within, frozenset(indexes))
                 self._by_first.setdefault(indexes[0], []).append(pattern)
 
     def index_of(self, concept_id: str) -> int:
@@ -89,10 +90,11 @@ class ConceptIndex:
             by_concept.setdefault(occurrence.concept, []).append(occurrence)
         starts = {concept: [o.start for o in found] for concept, found in by_concept.items()}
         fired: set[int] = set()
+        said = frozenset(by_concept)
         default_window = self._windows.get(lang, self._default_window)
         for first in by_concept:
             for pattern in self._by_first.get(first, ()):
-                if pattern.ref_index in fired or any(c not in by_concept for c in pattern.concepts):
+                if pattern.ref_index in fired or not pattern.needs <= said:
                     continue
                 window = pattern.within or default_window
                 found = _closest_set(pattern.concepts, by_concept, starts, window)

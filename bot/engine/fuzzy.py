@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, filterfalse
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -84,7 +84,7 @@ def grams(text: str) -> set[str]:
     found: set[str] = set()
     for run in _CJK_RUN.findall(text):
         found.update(map(operator.add, run, run[1:]))
-    found.update(word for word in _WORD.findall(text) if word not in _STOPWORDS)
+    found.update(filterfalse(_STOPWORDS.__contains__, _WORD.findall(text)))
     return found
 
 
@@ -133,6 +133,7 @@ class FuzzyMatcher:
                             )
                         )
         self.lines = tuple(line for line in lines if len(line.grams) >= self.settings.min_shared_grams)
+        self._sizes = [len(line.grams) for line in self.lines]  # read for every line a message shares a gram with
         document_frequency: Counter[str] = Counter(gram for line in self.lines for gram in line.grams)
         # A gram in more than 2.5% of lines (and in more than a handful) tells little: leave it out.
         limit = max(8, len(self.lines) // 40)
@@ -152,16 +153,13 @@ class FuzzyMatcher:
     def match(self, normalised: NormalisedText) -> list[LineMatch]:
         """The best match of each library entry whose lines clear the score cut-off."""
         settings = self.settings
+        min_shared, sizes, postings = settings.min_shared_grams, self._sizes, self._postings
         best: dict[str, LineMatch] = {}
         for offset, window in self._windows(normalised.text):
-            postings = self._postings
-            shared = Counter(chain.from_iterable(postings.get(gram, ()) for gram in grams(window)))
-            candidates = [
-                index
-                for index, count in shared.items()
-                if count >= settings.min_shared_grams and count * 4 >= len(self.lines[index].grams)
-            ]
-            candidates.sort(key=lambda index: shared[index] / len(self.lines[index].grams), reverse=True)
+            # (every posting list is non-empty: `filter` drops only the grams no line has)
+            shared = Counter(chain.from_iterable(filter(None, map(postings.get, grams(window)))))
+            candidates = [index for index, count in shared.items() if count >= min_shared and count * 4 >= sizes[index]]
+            candidates.sort(key=lambda index: shared[index] / sizes[index], reverse=True)
             for index in candidates[: settings.max_candidates]:
                 line = self.lines[index]
                 found = self._align(line, window, settings.min_score, shared[index])

@@ -21,6 +21,8 @@ arrays, so the probabilities are bit for bit the same.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 import re
@@ -57,13 +59,10 @@ _MULTIPLIER_INT = 0x100000001B3  # FNV-1a's 64-bit prime; arithmetic wraps modul
 _HASH_MULTIPLIER = np.uint64(_MULTIPLIER_INT)
 
 
-def _codes(text: str) -> npt.NDArray[np.uint64]:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-
-
-def _hashes(codes: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """The hash of every 1- to 4-gram of `codes`, all 1-grams first, then all 2-grams...: each
+def _hashes(text: str) -> npt.NDArray[np.uint64]:
+    """The hash of every 1- to 4-gram of `text`, all 1-grams first, then all 2-grams...: each
     length's hashes extend the previous length's by one character, written in place into one array."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # widened as they are used
     length = len(codes)
     top = min(MAX_N, length)
     hashes = np.empty(sum(length - n + 1 for n in range(1, top + 1)), dtype=np.uint64)
@@ -113,45 +112,56 @@ _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: spreads any 
 
 
 class _HashTable:
-    """The vocabulary's hashes in buckets of `_BUCKET_SLOTS`, addressed by the top bits of
+    """The vocabulary's hashes in buckets of `_BUCKET_SLOTS`, addressed by the top `bits` bits of
     hash x `_FIBONACCI`: finding a message's known n-grams is one gather and one comparison per
-    n-gram instead of a binary search. Exact: a hash is found only where it is stored. An unused
-    slot holds a value whose own bucket is another one (0 lives in bucket 0; 1 never does, the top
-    bit of `_FIBONACCI` being set), so no hash compared with it can equal it."""
+    n-gram instead of a binary search.
 
-    __slots__ = ("_buckets", "_rows", "_shift")
+    A slot holds the rest of hash x `_FIBONACCI` (its low 64 - `bits` bits; the top ones are the
+    bucket's number) above the n-gram's row, so the gather that compares also brings the row: a
+    second table of rows would cost a cache miss per n-gram found, and cache misses are most of the
+    cost. Exact: multiplying by an odd number is a bijection on 64-bit integers, so bucket and rest
+    together are the hash. An unused slot holds the row `_empty` (past the last row) and a rest of 0;
+    a hash whose rest is 0 matches it, and is dropped by its row."""
+
+    __slots__ = ("_bits", "_buckets", "_empty", "_row_mask", "_shift")
 
     def __init__(self, hashes: npt.NDArray[np.uint64]) -> None:
-        bits = max(1, (len(hashes) - 1).bit_length())  # about one hash per bucket
+        bits = max(1, len(hashes).bit_length())  # about one hash per bucket, and a row id to spare
+        mixed = hashes * _FIBONACCI
         while True:
             shift = np.uint64(64 - bits)
-            bucket = ((hashes * _FIBONACCI) >> shift).astype(np.intp)
+            bucket = (mixed >> shift).astype(np.intp)
             if not len(hashes) or np.bincount(bucket).max() <= _BUCKET_SLOTS:
                 break
             bits += 1
         self._shift = shift
-        table = np.zeros((1 << bits, _BUCKET_SLOTS), dtype=np.uint64)
-        table[0] = 1
-        rows = np.full((1 << bits, _BUCKET_SLOTS), -1, dtype=np.intp)
+        self._bits = np.uint64(bits)
+        self._empty = (1 << bits) - 1
+        self._row_mask = np.uint64(self._empty)
+        table = np.full((1 << bits, _BUCKET_SLOTS), self._empty, dtype=np.uint64)
         if len(hashes):
             order = np.argsort(bucket, kind="stable")
             ordered = bucket[order]
             first_of_bucket = np.searchsorted(ordered, ordered)  # where each one's bucket starts
             slot = np.arange(len(ordered)) - first_of_bucket
-            table[ordered, slot] = hashes[order]
-            rows[ordered, slot] = order
+            table[ordered, slot] = (mixed[order] << self._bits) | order.astype(np.uint64)
         # One 64-byte item per bucket, so the gather copies whole buckets.
         self._buckets = table.view(np.dtype((np.void, 8 * _BUCKET_SLOTS))).reshape(-1)
-        self._rows = rows.reshape(-1)
 
     def find(self, hashes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """(index into `hashes`, row in the hashes the table was built from) of each hash found,
         by index."""
-        bucket = ((hashes * _FIBONACCI) >> self._shift).astype(np.intp)
-        equal = self._buckets.take(bucket).view(np.uint64).reshape(-1, _BUCKET_SLOTS) == hashes[:, None]
-        found = np.flatnonzero(equal)  # at most one slot of a bucket holds a given hash
+        mixed = hashes * _FIBONACCI
+        slots = self._buckets.take((mixed >> self._shift).view(np.intp)).view(np.uint64)  # bucket < 2**63
+        rest = mixed << self._bits
+        equal = (slots.reshape(-1, _BUCKET_SLOTS) & ~self._row_mask) == rest[:, None]
+        found = np.flatnonzero(equal)  # at most one used slot of a bucket holds a given hash
         positions = found // _BUCKET_SLOTS
-        return positions, self._rows.take(bucket.take(positions) * _BUCKET_SLOTS + found % _BUCKET_SLOTS)
+        rows = (slots.take(found) & self._row_mask).view(np.intp)
+        if len(rows) and rows.max() == self._empty:  # a rest of 0 matched unused slots
+            used = rows != self._empty
+            positions, rows = positions[used], rows[used]
+        return positions, rows
 
 
 _MASK_FROM = 512  # rows found: from this many, a presence mask over the vocabulary beats sorting
@@ -203,6 +213,14 @@ class ModelError(ValueError):
 
 
 _NOTHING = np.zeros(0, dtype=np.intp)
+# A message as the model read it: the prepared text, the position (in `_hashes`' order) and weight
+# row of each known n-gram occurrence, and those rows each once, sorted.
+_Reading = tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
+
+
+def _lift(weights: npt.NDArray[np.float32], benign: int) -> npt.NDArray[np.float32]:
+    """Each class's weights minus benign's, one contiguous row per class (a row is read at once)."""
+    return np.ascontiguousarray((weights - weights[:, [benign]]).T)
 
 
 class LearnedModel:
@@ -227,27 +245,27 @@ class LearnedModel:
         self._intercept = intercept
         self._benign = classes.index(BENIGN)
         # How much each n-gram pushes towards each class rather than towards "benign": the
-        # contribution used to pick the spans to show.
-        self._lift = weights - weights[:, [self._benign]]
+        # contribution used to pick the spans to show; one contiguous row per class.
+        self._lift = _lift(weights, self._benign)
         hashes = _vocabulary_hashes(grams)
         ordered = np.sort(hashes)
         if np.any(ordered[1:] == ordered[:-1]):
             raise ModelError("two n-grams of the model share a hash")
         self._table = _HashTable(hashes)  # hash -> weight row
         self._grams = tuple(grams)
-        # (folded text, (prepared text, positions, rows)) of the last message read: `spans` is asked
-        # about the message `predict` just read. One tuple, replaced whole: safe across threads.
-        self._last: tuple[str, tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp]]] | None = None
+        # (folded text, `_read`'s answer) of the last message read: `spans` is asked about the
+        # message `predict` just read. One tuple, replaced whole: safe across threads.
+        self._last: tuple[str, _Reading] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_last"] = None  # a cached library holds no message
         del state["_lift"]  # 3.6 MB of the cache file, recomputed in a few milliseconds
-        return state  # the hash table stays: 8 MB read back in milliseconds, ~40 ms to compute
+        return state  # the hash table stays: 4 MB read back in milliseconds, ~40 ms to compute
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lift = self._weights - self._weights[:, [self._benign]]
+        self._lift = _lift(self._weights, self._benign)
 
     def _lookup(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """(position in `_hashes`' order, weight row) of every occurrence of a known n-gram in the
@@ -257,15 +275,18 @@ class LearnedModel:
         is too unlikely to matter (and the model's own n-grams are checked to be distinct)."""
         if not text or not self._grams:
             return _NOTHING, _NOTHING
-        return self._table.find(_hashes(_codes(text)))
+        return self._table.find(_hashes(text))
 
-    def _read(self, folded: str) -> tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-        """The prepared text and its known n-grams (`_lookup`), remembered for the last message."""
+    def _read(self, folded: str) -> _Reading:
+        """The prepared text, its known n-grams (`_lookup`) and their rows each once, sorted:
+        remembered for the last message, as `predict` and `spans` both need them."""
         last = self._last
         if last is not None and last[0] == folded:
             return last[1]
         text = prepare(folded)
-        found = (text, *self._lookup(text))
+        positions, rows = self._lookup(text)
+        present = _sorted_unique(rows, len(self._grams)) if len(rows) else _NOTHING
+        found = (text, positions, rows, present)
         self._last = (folded, found)
         return found
 
@@ -318,12 +339,11 @@ class LearnedModel:
 
     def predict(self, folded: str) -> Prediction:
         """Class probabilities from the known n-grams of the message (tens of µs)."""
-        text, _, rows = self._read(folded)
+        text, _, rows, present = self._read(folded)
         if not text or not self._grams:
             return Prediction(0.0, None)
         logits = self._intercept.astype(np.float64)
-        if len(rows):
-            present = _sorted_unique(rows, len(self._grams))  # presence, not counts
+        if len(rows):  # presence, not counts
             logits = logits + np.add.reduce(self._weights.take(present, axis=0), axis=0) * length_scale(text)
         logits -= logits.max()
         probabilities = np.exp(logits)
@@ -339,28 +359,24 @@ class LearnedModel:
         Computed only for verdicts worth explaining."""
         if scam_type not in self.classes:
             return ()
-        text, positions, rows = self._read(folded)
+        text, positions, rows, present = self._read(folded)
         if not text or not len(rows):
             return ()
-        # Each known n-gram once, at its first occurrence (what `np.unique(rows, return_index=True)`
-        # gives: a stable sort by row, then the first of each run).
-        by_row = np.argsort(rows, kind="stable")
-        ordered = rows[by_row]
-        first = np.empty(len(ordered), dtype=bool)
-        first[:1] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-        rows = ordered[first]
-        starts, lengths = _starts_and_lengths(positions[by_row[first]], len(text))
-        lift = self._lift[rows, self.classes.index(scam_type)]
+        # The strongest known n-grams, each once (`present`: sorted, as `np.unique` gives them), then
+        # where each first occurs: looked up for these few only, not for every n-gram of the message.
+        lift = self._lift[self.classes.index(scam_type)].take(present)
         order = np.argsort(-lift)[: max_spans * 6]
+        first = (rows == present.take(order)[:, None]).argmax(axis=1)
+        offsets = list(itertools.accumulate(len(text) - n for n in range(min(MAX_N, len(text)) - 1)))
+        offsets.insert(0, 0)  # where each n-gram length starts, as `_level_offsets`
         # Python numbers from here on: a numpy scalar costs far more per operation.
-        pieces = sorted(
-            (start, start + length, weight)
-            for start, length, weight in zip(
-                starts.take(order).tolist(), lengths.take(order).tolist(), lift.take(order).tolist(), strict=True
-            )
-            if weight > 0 and length >= 2 and text[start : start + length].strip()
-        )
+        pieces = []
+        for position, weight in zip(positions.take(first).tolist(), lift.take(order).tolist(), strict=True):
+            level = bisect.bisect_right(offsets, position) - 1  # n-gram length - 1
+            start = position - offsets[level]
+            if weight > 0 and level >= 1 and text[start : start + level + 1].strip():
+                pieces.append((start, start + level + 1, weight))
+        pieces.sort()
         return _shown_spans(folded, text, pieces, max_spans)
 
 

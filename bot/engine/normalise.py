@@ -7,6 +7,7 @@ evidence is reported as a span of the original text, as spaCy's matchers do.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 import unicodedata
@@ -58,22 +59,23 @@ def is_cjk(char: str) -> bool:
 class NormalisedText:
     """The folded `text`, and for each of its characters the span it came from in `original`.
 
-    `starts`/`ends` are None when folding changed no character's position (the common case), so
-    building the map costs nothing until a piece of evidence needs it.
+    `starts` is None when folding changed no character's position (the common case), so building
+    the map costs nothing until a piece of evidence needs it. A folded character spans one original
+    character, except those `ends` lists (an evasion spelling's replacement spans all it replaced):
+    only those few are stored, not an end for each of a 64 KB paste's characters.
     """
 
     original: str
     text: str
     starts: list[int] | None
-    ends: list[int] | None
+    ends: dict[int, int]  # folded position -> end in `original`, for a replacement's characters
     clause_breaks: frozenset[int]  # folded positions where a removed sentence end stood
     cjk_share: float  # share of the visible characters that are Chinese (or other wide script)
 
     def origin(self, position: int) -> tuple[int, int]:
         """The span of the original text that folded character `position` came from."""
         start = self.starts[position] if self.starts is not None else position
-        end = self.ends[position] if self.ends is not None else start + 1
-        return start, end
+        return start, self.ends.get(position, start + 1) if self.ends else start + 1
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the folded text to the citizen's own characters."""
@@ -100,15 +102,18 @@ class Normaliser:
         self._key = hashlib.sha256(
             repr((variants_key, sorted(config.evasions.items()), config.separators)).encode()
         ).hexdigest()
-        self._leet_re = re.compile(r"(?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9])[0@](?=[a-z]{2})")
+        # Both patterns start with the class of the character they match first, so a search skips
+        # to the next such character in C instead of trying the alternatives at every position; the
+        # look-behinds then check what precedes it. Same matches as the plainer spellings:
+        # (?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9])[0@](?=[a-z]{2}) and
+        # (?<=CJK)[SEP]+(?=CJK)|[^\S\n]{2,}|[^\S \n] (separators inside a Chinese word, whitespace runs, tabs).
+        self._leet_re = re.compile(r"[0134@$](?:(?<=[a-z].)(?=[a-z])|(?<=[0@])(?<![a-z0-9].)(?=[a-z]{2}))")
         self._irregular_re = re.compile(irregular_class)
         separators = set(config.separators) | symbols
         separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
-        cjk = r"\u3400-\u4dbf\u4e00-\u9fff"
-        self._fold_re = re.compile(
-            rf"(?<=[{cjk}])[{separator_class}\s\u2600-\u27bf\U0001F000-\U0001FAFF]+(?=[{cjk}])"  # inside a Chinese word
-            r"|[^\S\n]{2,}|[^\S \n]"  # whitespace runs, tabs
-        )
+        cjk = r"[\u3400-\u4dbf\u4e00-\u9fff]"
+        sep = rf"[{separator_class}\s\u2600-\u27bf\U0001F000-\U0001FAFF]"  # holds every whitespace character
+        self._fold_re = re.compile(rf"{sep}(?:(?<={cjk}{sep}){sep}*(?={cjk})|(?<=[^\S\n])[^\S\n]+|(?<=[^\S \n]))")
         evasions = {self._fold_plain(key): self._fold_plain(value) for key, value in config.evasions.items()}
         self._evasions = {key: value for key, value in evasions.items() if key}
         self._evasion_automaton = ahocorasick.Automaton()
@@ -155,7 +160,7 @@ class Normaliser:
     def normalise(self, original: str) -> NormalisedText:
         # 1. Character folding (NFKC, case, traditional -> simplified, variants, zero-width dropped).
         starts: list[int] | None = None  # None: folded character i came from original character i
-        ends: list[int] | None = None  # None: ends[i] == starts[i] + 1
+        ends: dict[int, int] = {}  # see NormalisedText.ends
         if self._irregular_re.search(original):
             # Only the few characters that fold to more or fewer than one character are handled
             # one by one; the stretches between them are still translated in one call.
@@ -209,7 +214,7 @@ class Normaliser:
             text = "".join(out)
             # (map over a bound method: a 64 KB paste maps tens of thousands of positions)
             starts = list(map(starts.__getitem__, kept)) if starts is not None else kept
-            ends = list(map(ends.__getitem__, kept)) if ends is not None else None
+            ends = _kept_ends(ends, kept)
 
         # Wide characters take three bytes in UTF-8 (four for emoji): a cheap measure of the
         # share of Chinese without looking at each character in Python.
@@ -237,24 +242,26 @@ class Normaliser:
 
     def _replace_evasions(
         self, text: str, spans: list[tuple[int, int]], starts: list[int]
-    ) -> tuple[str, list[int], list[int]]:
+    ) -> tuple[str, list[int], dict[int, int]]:
+        """The text with the spelling at each span replaced, its starts, and the ends of the
+        replacements' characters (NormalisedText.ends; the others end one character after their start)."""
         out: list[str] = []
         new_starts: list[int] = []
-        new_ends: list[int] = []
+        ends: dict[int, int] = {}
         last = 0
         for match_start, match_end in spans:
             out.append(text[last:match_start])
             new_starts.extend(starts[last:match_start])
-            new_ends.extend(map(_NEXT, starts[last:match_start]))
             replacement = self._evasions[text[match_start:match_end]]
             out.append(replacement)
-            new_starts.extend([starts[match_start]] * len(replacement))
-            new_ends.extend([starts[match_end - 1] + 1] * len(replacement))
+            end = starts[match_end - 1] + 1
+            for _ in replacement:
+                ends[len(new_starts)] = end
+                new_starts.append(starts[match_start])
             last = match_end
         out.append(text[last:])
         new_starts.extend(starts[last:])
-        new_ends.extend(map(_NEXT, starts[last:]))
-        return "".join(out), new_starts, new_ends
+        return "".join(out), new_starts, ends
 
     def fold_pattern(self, text: str) -> str:
         """Fold a library keyword or line exactly as a message would be folded."""
@@ -262,7 +269,16 @@ class Normaliser:
         return _FOLDED.get((self._key, text), lambda: self.normalise(text).text, keep=False)
 
 
-_NEXT = (1).__add__  # position -> position + 1, without a Python frame per character
+def _kept_ends(ends: dict[int, int], kept: list[int]) -> dict[int, int]:
+    """`ends` after only the `kept` positions (strictly increasing) are kept: few are looked up,
+    each by a binary search, rather than every kept position."""
+    moved = {}
+    for position, end in ends.items():
+        index = bisect.bisect_left(kept, position)
+        if index < len(kept) and kept[index] == position:
+            moved[index] = end
+    return moved
+
 
 _DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"})
 

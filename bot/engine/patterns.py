@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import re._constants as sre_constants  # type: ignore[import-not-found]
 import re._parser as sre_parser  # type: ignore[import-not-found]
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 MAX_REACH = 256  # characters a match may extend from its triggering literal, for unbounded patterns
@@ -81,9 +81,6 @@ class LazyPattern:
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         return self.compiled.search(text, pos, len(text) if endpos is None else endpos)
-
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
-        return self.compiled.finditer(text, pos, len(text) if endpos is None else endpos)
 
 
 def windows_around(spans: Iterable[tuple[int, int]], reach: int, length: int) -> list[tuple[int, int]]:

@@ -8,7 +8,9 @@ the number of keywords. Regexes run only for the scripts the message is written 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -89,7 +91,9 @@ class RuleMatches:
 
 _LATIN_LETTER = re.compile("[a-z]")
 _LINK_HINT = re.compile(r"\.[a-z]{2}|://|www")
-_NUMBER_RUN = re.compile(r"[+(]?\d[\d ,.\-()]*")
+# A run of digits, with a "+" or "(" just before it: `[+(]?\d[\d ,.\-()]*`, spelled to start with the
+# class of its first character so a search skips to the next such character in C.
+_NUMBER_RUN = re.compile(r"[+(\d](?:(?<=\d)[\d ,.\-()]*|(?<=[+(])\d[\d ,.\-()]*)")
 
 
 def _windows(hint: re.Pattern[str], text: str, margin: int) -> list[tuple[int, int]]:
@@ -138,14 +142,24 @@ def _is_negated_at(position: int, negations: list[tuple[int, int]], clause_start
 
 
 def _scoped_hits(
-    ref: RuleRef, pattern: LazyPattern, text: str, windows: list[tuple[int, int]], budget: Budget | None
-) -> Iterable[Hit]:
+    ref: RuleRef, pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], budget: Budget | None
+) -> list[Hit]:
+    found = []
     for start, end in windows:
         if budget is not None:
             budget.count(end - start)
         for match in pattern.finditer(text, start, end):
             if match.end() > match.start():
-                yield Hit(ref, match.start(), match.end())
+                found.append(Hit(ref, match.start(), match.end()))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What the regexes need to know of one message, found once for it."""
+
+    scripts: frozenset[str]  # han | latin: the scripts it has characters of
+    windows: dict[str, list[tuple[int, int]]]  # by scope (numbers, links): where scoped patterns look
 
 
 def _whole_host(original: str, start: int, end: int) -> str:
@@ -160,6 +174,20 @@ def _whole_host(original: str, start: int, end: int) -> str:
 
 def _is_word_char(char: str) -> bool:
     return char.isascii() and char.isalnum()
+
+
+_FREQUENT = 300  # characters: about 95% of those in the library's lines are among them
+
+
+def _frequent_characters(library: Library, normaliser: Normaliser) -> list[str]:
+    """The characters of the library's scammer lines and rebuttals (folded, as messages are), most
+    used first: a stand-in for the characters of the messages the engine reads."""
+    counts: Counter[str] = Counter()
+    for scam_type in library.types:
+        for texts in (*(line.text for line in scam_type.lines), *(rebuttal.answer for rebuttal in scam_type.rebuttals)):
+            for text in itertools.chain.from_iterable(texts.values()):
+                counts.update(normaliser.fold_pattern(text))
+    return sorted(counts, key=lambda char: (-counts[char], char))[:_FREQUENT]
 
 
 class RuleMatcher:
@@ -244,7 +272,7 @@ class RuleMatcher:
         # Regexes with a literal prefilter are run only when one of their literals is present;
         # the literals ride in the same automaton as the keywords (kind "trigger").
         self._regexes: list[_Regex] = []
-        self._always: list[int] = []  # regexes with no usable literal
+        self._always: set[int] = set()  # regexes with no usable literal
         # Indicators worth no points (phone numbers, amounts) change no verdict: they are extracted
         # only for messages worth showing them on (`display_indicators`).
         self._display_only: list[int] = []
@@ -259,18 +287,32 @@ class RuleMatcher:
                         continue
                     literals = required_literals(pattern) if ref.scope == "text" else None
                     if literals is None:
-                        self._always.append(index)
+                        self._always.add(index)
                         continue
                     for literal in literals:
                         entries.setdefault(literal, []).append(("trigger", index))
 
         # Each entry carries its length and whether its edges are Latin letters or digits, so the
-        # word-boundary check at match time looks at the text only when it has to.
+        # word-boundary check at match time looks at the text only when it has to; the regexes it
+        # triggers (wherever it occurs) apart from what it says as a whole word, so the common entry,
+        # a literal only, costs a few operations.
         self._automaton = ahocorasick.Automaton()
+        # pyahocorasick finds a character's transition by comparing it with a node's children in
+        # the order they were added: at the root, with ~900 of them, a character no entry starts
+        # with is compared with all. The characters the library's lines use most are added first,
+        # each as the start of an entry no folded text holds (folding drops NUL), so a message's
+        # common characters are found in a few comparisons: a quarter off the automaton's time.
+        for char in _frequent_characters(library, normaliser):
+            self._automaton.add_word(char + "\0", (2, False, False, (), ()))
         for folded, values in entries.items():
+            triggers = tuple(index for kind, index in values if kind == "trigger")
+            whole_word = tuple((kind, index) for kind, index in values if kind != "trigger")
             edges = (_is_word_char(folded[0]), _is_word_char(folded[-1]))
-            self._automaton.add_word(folded, (len(folded), edges, tuple(values)))
+            self._automaton.add_word(folded, (len(folded), *edges, triggers, whole_word))
         self._automaton.make_automaton()
+        # (message, what the regexes need to know of it) of the last message: `match` and
+        # `display_indicators` look at the same one. One tuple, replaced whole: thread-safe.
+        self._last_view: tuple[NormalisedText, _View] | None = None
 
     @property
     def regex_count(self) -> int:
@@ -296,21 +338,30 @@ class RuleMatcher:
         brands: list[tuple[int, int]] = []  # where a brand is named
         refs = self.refs
         length = len(text)
-        for end_index, (size, (word_start, word_end), values) in self._automaton.iter(text):
+        for end_index, (size, word_start, word_end, triggers, words) in self._automaton.iter(text):
             start = end_index - size + 1
             end = end_index + 1
-            inside_word = (word_start and start > 0 and _is_word_char(text[start - 1])) or (
-                word_end and end < length and _is_word_char(text[end])
-            )
-            for kind, index in values:
-                if inside_word and kind != "trigger":
+            for index in triggers:  # a literal triggers its regexes even inside a word
+                near = triggered.get(index)
+                if near is None:
+                    triggered[index] = [(start, end)]
+                else:
+                    near.append((start, end))
+            if not words:
+                continue
+            if word_start and start > 0:
+                before = text[start - 1]
+                if before.isascii() and before.isalnum():
                     continue
-                if kind == "rule":
-                    hits.append(Hit(refs[index], start, end))
-                elif kind == "trigger":
-                    triggered.setdefault(index, []).append((start, end))
-                elif kind == "concept":
+            if word_end and end < length:
+                after = text[end]
+                if after.isascii() and after.isalnum():
+                    continue
+            for kind, index in words:
+                if kind == "concept":
                     concept_hits.append(ConceptOccurrence(index, start, end))
+                elif kind == "rule":
+                    hits.append(Hit(refs[index], start, end))
                 elif kind == "negation":
                     negations.append((start, end))
                 elif kind == "awareness":
@@ -321,10 +372,10 @@ class RuleMatcher:
                     citizen_question = True
                 else:
                     citizen_report = True
-        forced = set(force_regexes or ()).difference(self._display_only)
-        hits.extend(
-            self._regex_hits(normalised, sorted(triggered.keys() | set(self._always) | forced), triggered, budget)
-        )
+        run = triggered.keys() | self._always
+        if force_regexes:
+            run |= set(force_regexes).difference(self._display_only)
+        hits.extend(self._regex_hits(normalised, sorted(run), triggered, budget))
 
         if self.links is not None and self._link_signals:
             assessment = self._assess_links(normalised, hits, brands)
@@ -404,36 +455,58 @@ class RuleMatcher:
         only around numbers or links, the rest over the whole text; stop when the budget is spent."""
         text = normalised.text
         length = len(text)
-        scripts = set()
-        if normalised.cjk_share > 0:
-            scripts.add("han")
-        if _LATIN_LETTER.search(text):
-            scripts.add("latin")
-        windows = {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
+        view = self._view(normalised)
+        scripts, windows = view.scripts, view.windows
+        regexes = self._regexes
         hits: list[Hit] = []
         for index in indexes:
-            regex = self._regexes[index]
+            regex = regexes[index]
             if regex.script not in scripts:
                 continue
             if budget is not None and not budget.allows("regexes"):
                 break
             ref, pattern = regex.ref, regex.pattern
             if ref.scope != "text":
-                hits.extend(_scoped_hits(ref, pattern, text, windows[ref.scope], budget))
+                scoped = windows[ref.scope]
+                if scoped:
+                    hits.extend(_scoped_hits(ref, pattern.compiled, text, scoped, budget))
                 continue
             spans = anchors.get(index) if anchors else None
-            near = windows_around(spans, pattern.reach, length) if spans else [(0, length)]
+            if spans:
+                reach = pattern.reach
+                # A text no longer than the reach is one window, whatever the spans.
+                near = [(0, length)] if length <= reach else windows_around(spans, reach, length)
+            else:
+                near = [(0, length)]
             if ref.kind == "indicator":
-                hits.extend(_scoped_hits(ref, pattern, text, near, budget))
+                hits.extend(_scoped_hits(ref, pattern.compiled, text, near, budget))
                 continue
+            search = pattern.compiled.search
             for start, end in near:  # the first match, as a search of the whole text finds it
                 if budget is not None:
                     budget.count(end - start)
-                found = pattern.search(text, start, end)
+                found = search(text, start, end)
                 if found and found.end() > found.start():
                     hits.append(Hit(ref, found.start(), found.end()))
                     break
         return hits
+
+    def _view(self, normalised: NormalisedText) -> _View:
+        """The message's scripts and scoped windows, remembered for the last message."""
+        last = self._last_view
+        if last is not None and last[0] is normalised:
+            return last[1]
+        text = normalised.text
+        scripts = set()
+        if normalised.cjk_share > 0:
+            scripts.add("han")
+        if _LATIN_LETTER.search(text):
+            scripts.add("latin")
+        view = _View(
+            frozenset(scripts), {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
+        )
+        self._last_view = (normalised, view)
+        return view
 
     def display_indicators(self, normalised: NormalisedText, budget: Budget | None = None) -> list[Hit]:
         """Phone numbers and amounts: shown to the citizen, worth no points, so found only when needed."""

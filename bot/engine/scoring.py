@@ -230,10 +230,10 @@ def score_message(
     signal_points = min(signal_points, settings.signal_cap)
     for type_id, points in by_type.items():
         naming[type_id] += points
-    top_type = max(type_order, key=lambda type_id: naming[type_id]) if type_order else None
+    top_type = max(type_order, key=naming.__getitem__) if type_order else None  # (no Python frame per type)
     if top_type is not None and naming[top_type] < settings.type_needs:
         top_type = None
-    leader = top_type or max(by_type, key=lambda type_id: by_type[type_id], default=None)
+    leader = top_type or max(by_type, key=by_type.__getitem__, default=None)
     # Several types' rules describing one scam (a "customer service" refund that needs a "loan"
     # to verify) add up: the others count in part.
     others = sum(points for type_id, points in by_type.items() if type_id != leader)
