@@ -62,6 +62,20 @@ def test_a_look_alike_spelling_is_judged_as_written_not_as_folded(engine: Engine
     assert "signal.lookalike_host" in link_signs(engine, "PayPal: your account is limited, restore it at paypa1.com")
 
 
+def test_a_sender_linking_to_its_own_site_is_not_a_mismatch(engine: Engine) -> None:
+    # A courier or shop that names another brand ("your Shopee parcel") and links to the site of the
+    # name it signs with is not sending the citizen elsewhere; a bank's name with a stranger's link is.
+    assert "signal.brand_mismatch" not in link_signs(
+        engine, "Ninja Van: your parcel from Shopee is out for delivery. Track on ninjavan.co/en-sg/tracking"
+    )
+    assert "signal.brand_mismatch" not in link_signs(
+        engine, "Lululemon: your order has shipped via FedEx. Track: lululemon.com/orders"
+    )
+    assert "signal.brand_mismatch" in link_signs(
+        engine, "Wells Fargo: a payment was flagged, visit cb1online.com/secure"
+    )
+
+
 def test_a_brand_named_with_a_mail_address_is_not_a_site_mismatch(engine: Engine) -> None:
     assert "signal.brand_mismatch" not in link_signs(engine, "Amazon refund questions: write to jane.doe@gmail.com")
 

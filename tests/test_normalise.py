@@ -31,6 +31,11 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("𝐒𝐚𝐟𝐞 account", "safe account"),  # mathematical bold letters
         ("safe acc0unt, m0ney, wh@tsapp", "safe account, money, whatsapp"),  # look-alike digits
         ("call 110 or 96110", "call 110 or 96110"),  # real numbers stay numbers
+        ("H.M.R.C F.I.N.A.L notice", "hmrc final notice"),  # letters split by a repeated mark
+        ("C-o-s-t-c-o f*r*e*e gift", "costco free gift"),
+        ("e.g. U.S. a-b", "e.g. u.s. a-b"),  # two letters, or a mark that changes, are not a split word
+        ("$3O4.OO, call 1-8O0-2I4-0O91", "$304.00, call 1-800-214-0091"),  # look-alike letters in numbers
+        ("oil, lol, 10am, I", "oil, lol, 10am, i"),  # words that only look numeric stay words
     ],
 )
 def test_spellings_fold_to_one_form(engine: Engine, written: str, folded: str) -> None:
@@ -55,6 +60,13 @@ def test_spans_map_back_to_the_original_characters(engine: Engine) -> None:
     start = normalised.text.index("安全账户")
     span = normalised.original_span(start, start + 4)
     assert original[span[0] : span[1]] == "安 全 帳 戶"
+
+
+def test_a_split_word_maps_back_to_what_was_written(engine: Engine) -> None:
+    original = "H.M.R.C: pay now"
+    normalised = fold(engine, original)
+    assert normalised.text.startswith("hmrc")
+    assert normalised.original_span(0, 4) == (0, 7)
 
 
 def test_an_evasion_maps_back_to_what_was_written(engine: Engine) -> None:

@@ -84,10 +84,17 @@ class LinkChecker:
                 yield from names
 
     def assess(
-        self, links: Sequence[tuple[int, int, str]], names_a_brand: bool, checks: frozenset[str]
+        self,
+        links: Sequence[tuple[int, int, str]],
+        names_a_brand: bool,
+        checks: frozenset[str],
+        sender: str = "",
     ) -> LinkAssessment:
         """Check each link (folded start, end, and the citizen's own characters of it) against the
-        message naming a brand outside its links or not; only the `checks` the library defines."""
+        message naming a brand outside its links or not; only the `checks` the library defines.
+        `sender` is the name the text opens with, letters and digits only ("ninjavan" of "Ninja Van:"):
+        a shop or courier that names another brand ("your Shopee parcel") and links to its own site,
+        called as it signs, is not sending you elsewhere."""
         found: list[LinkFinding] = []
         official: list[tuple[int, int]] = []
         for start, end, original in links:
@@ -113,7 +120,8 @@ class LinkChecker:
             # A bare name with no scheme, "www" or path ("a purchase at BESTBUY.COM") is more often a
             # merchant's name than a link to follow: only the brand's own name inside it counts.
             looks_like_a_link = "/" in original or original.lower().lstrip().startswith("www")
-            if names_a_brand and "brand_mismatch" in checks and looks_like_a_link:
+            own_site = bool(sender) and parts.domain.replace("-", "") == sender
+            if names_a_brand and "brand_mismatch" in checks and looks_like_a_link and not own_site:
                 found.append(LinkFinding("brand_mismatch", start, end))
         return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
 

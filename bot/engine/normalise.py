@@ -114,6 +114,13 @@ class Normaliser:
         cjk = r"[\u3400-\u4dbf\u4e00-\u9fff]"
         sep = rf"[{separator_class}\s\u2600-\u27bf\U0001F000-\U0001FAFF]"  # holds every whitespace character
         self._fold_re = re.compile(rf"{sep}(?:(?<={cjk}{sep}){sep}*(?={cjk})|(?<=[^\S\n])[^\S\n]+|(?<=[^\S \n]))")
+        # Letters split by one repeated mark to slip past filters ("h.m.r.c", "c-o-s-t-c-o", "f*r*e*e"):
+        # three letters or more, each alone between the marks. Spaces are left to the evasion list
+        # ("k y c"): joining them would depend on how many spaces there were, which folding changes.
+        self._split_letters_re = re.compile(r"[a-z](?<![a-z0-9][a-z])([.\-*_~^])[a-z](?:\1[a-z])+(?![a-z0-9])")
+        # Look-alike letters in a number ("$3O4.OO", "1-8O0-2I4"): a number-like token that starts
+        # with a digit or holds two, made only of digits, o/i/l and number punctuation.
+        self._letter_digits_re = re.compile(r"[0-9oil](?<![a-z0-9][0-9oil])[0-9oil.,\-]*(?<![.,\-])(?![a-z0-9])")
         evasions = {self._fold_plain(key): self._fold_plain(value) for key, value in config.evasions.items()}
         self._evasions = {key: value for key, value in evasions.items() if key}
         self._evasion_automaton = ahocorasick.Automaton()
@@ -181,6 +188,12 @@ class Normaliser:
         else:
             text = original.translate(self._translate)
 
+        # Marks between split letters go ("h.m.r.c" -> "hmrc").
+        if self._split_letters_re.search(text):
+            letters = _split_letters_kept(self._split_letters_re, text)
+            text = "".join(map(text.__getitem__, letters))
+            starts = list(map(starts.__getitem__, letters)) if starts is not None else letters
+
         # 2. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
         evasions = self._find_evasions(text)
         if evasions:
@@ -191,6 +204,9 @@ class Normaliser:
         # letters; one character for one, so no offset moves.
         if self._leet_re.search(text):
             text = self._leet_re.sub(lambda match: _LEET[match.group(0)], text)
+
+        if self._letter_digits_re.search(text):
+            text = self._letter_digits_re.sub(_as_digits, text)
 
         # 3. Separators inside Chinese words go ("安 全-账*户"); whitespace runs become one space.
         breaks: set[int] = set()
@@ -267,6 +283,34 @@ class Normaliser:
         """Fold a library keyword or line exactly as a message would be folded."""
         # Remembered only while an engine build is recorded (the library's own texts, never a message).
         return _FOLDED.get((self._key, text), lambda: self.normalise(text).text, keep=False)
+
+
+_AS_DIGITS = str.maketrans("oil", "011")
+
+
+def _as_digits(match: re.Match[str]) -> str:
+    """A number written with look-alike letters, as digits; other words that only look numeric
+    ("oil", "i", "lol", "10") stay as they are. One character for one: no offset moves."""
+    token = match.group(0)
+    digits = sum(char.isdigit() for char in token)
+    if digits == len(token) - token.count(".") - token.count(",") - token.count("-"):
+        return token
+    if digits >= 2 or (digits and token[0].isdigit()):
+        return token.translate(_AS_DIGITS)
+    return token
+
+
+def _split_letters_kept(pattern: re.Pattern[str], text: str) -> list[int]:
+    """The positions of `text` that stay once the marks inside each split-letter run are dropped."""
+    kept: list[int] = []
+    last = 0
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        kept.extend(range(last, start))
+        kept.extend(range(start, end, 2))  # the letters: every other character of the run
+        last = end
+    kept.extend(range(last, len(text)))
+    return kept
 
 
 def _kept_ends(ends: dict[int, int], kept: list[int]) -> dict[int, int]:

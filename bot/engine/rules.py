@@ -90,6 +90,9 @@ class RuleMatches:
 
 
 _LATIN_LETTER = re.compile("[a-z]")
+# The sender's name a text opens with ("Lululemon: ...", "[Ninja Van] ...", "【FairPrice】").
+_SENDER_TAG = re.compile(r"\s*[\[【(（]?\s*([a-z0-9][a-z0-9 &'._-]{1,30}?)\s*[\]】)）:：]")
+_NOT_ALNUM = re.compile("[^a-z0-9]+")
 _LINK_HINT = re.compile(r"\.[a-z]{2}|://|www")
 # A run of digits, with a "+" or "(" just before it: `[+(]?\d[\d ,.\-()]*`, spelled to start with the
 # class of its first character so a search skips to the next such character in C.
@@ -442,7 +445,9 @@ class RuleMatcher:
         if not links:
             return None
         names_a_brand = any(not any(s <= start and end <= e for s, e, _ in links) for start, end in brands)
-        return self.links.assess(links, names_a_brand, frozenset(self._link_signals))
+        sender = _SENDER_TAG.match(normalised.text)
+        own_name = _NOT_ALNUM.sub("", sender.group(1)) if sender else ""
+        return self.links.assess(links, names_a_brand, frozenset(self._link_signals), own_name)
 
     def _regex_hits(
         self,
