@@ -131,6 +131,50 @@ def test_a_genuine_service_contact_the_citizen_started_is_not_flagged(engine: En
     assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
 
 
+@pytest.mark.parametrize(
+    ("scam", "genuine"),
+    [
+        (  # a parcel "pending": decided by a link that is not the courier's own site
+            "Parcel notice: shipment 5521AX is pending, please verify the delivery location: fastloop-ship.com/8k",
+            "UPS: your package 1Z999AA10123456784 could not be delivered today, we will try again tomorrow. "
+            "Track at ups.com/track",
+        ),
+        (  # a charge "not you? call": decided by the message's own number
+            "Alert: your debit card was used for $1,212.40 at Walmart. If this was not you, call us at 1-877-555-0142.",
+            "Your card was used for $12.40 at Walmart. Not you? Call the number on the back of your card.",
+        ),
+        (  # a "little gift" for paying the bill, with a stranger's link
+            "Thanks for paying your March bill! Here is a little gift for you: bright-orchard-gifts.com/claim",
+            "Thanks for paying your March bill. Your next bill is due on 4 April.",
+        ),
+        (  # Taiwan's instalment-error script
+            "蝦皮客服：系統錯誤把您設定成批發商，每月會自動扣款，等等銀行會打給您，請照指示去ATM操作解除。",
+            "【凱基銀行】您的信貸第12期款項已自動扣款成功，感謝您的使用。",
+        ),
+        (  # payment in gift-card numbers
+            "Hi, this is Principal Tan. Please buy 5 Apple gift cards and send me photos of the codes, I'll repay you.",
+            "Thanks for the Amazon gift card you sent for my birthday!",
+        ),
+    ],
+)
+def test_a_text_scam_shape_decides_only_with_its_tell(engine: Engine, scam: str, genuine: str) -> None:
+    """The FTC's text-scam shapes: the lure alone is common in genuine texts; the stranger's link,
+    the message's own call-back number or the gift-card codes decide."""
+    verdict = engine.analyse(scam)
+    assert verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    assert_spans_point_at_the_words(scam, verdict)
+    verdict = engine.analyse(genuine)
+    assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+
+
+def test_split_letters_and_look_alike_digits_do_not_hide_a_scam(engine: Engine) -> None:
+    text = "H.M.R.C F.I.N.A.L W.A.R.N.I.N.G: legal action against you. Pay the fine in gift cards, call 0203 1O4 5529."
+    verdict = engine.analyse(text)
+    assert verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    assert_spans_point_at_the_words(text, verdict)
+    assert any(item.text == "H.M.R.C" for item in verdict.evidence)  # quoted as the citizen wrote it
+
+
 def test_one_genuine_sounding_phrase_does_not_clear_a_scam_script(engine: Engine) -> None:
     verdict = engine.analyse(
         "This is the fraud department returning your call. Your account is compromised: move your savings to "
