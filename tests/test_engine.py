@@ -20,6 +20,13 @@ SEED_REBUTTALS = [
 ]
 
 
+def flagged_verdict(engine: Engine, text: str, *, flagged: bool) -> Verdict:
+    """The verdict on `text`, asserting it is flagged (medium or high) or not; a failure lists the evidence."""
+    verdict = engine.analyse(text)
+    assert verdict.risk.flagged is flagged, [(e.text, e.entry) for e in verdict.evidence]
+    return verdict
+
+
 def assert_spans_point_at_the_words(text: str, verdict: Verdict) -> None:
     for item in verdict.evidence:
         start, end = item.span
@@ -87,8 +94,7 @@ def test_obfuscated_spellings_are_still_recognised(engine: Engine) -> None:
     ],
 )
 def test_awareness_and_ordinary_messages_are_not_flagged(engine: Engine, text: str) -> None:
-    verdict = engine.analyse(text)
-    assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    flagged_verdict(engine, text, flagged=False)
 
 
 @pytest.mark.parametrize(
@@ -101,8 +107,7 @@ def test_awareness_and_ordinary_messages_are_not_flagged(engine: Engine, text: s
 )
 def test_a_story_told_to_warn_others_is_not_flagged(engine: Engine, text: str) -> None:
     """First-hand ("I got a call") but told as a warning: two warning cues settle it."""
-    verdict = engine.analyse(text)
-    assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    flagged_verdict(engine, text, flagged=False)
 
 
 @pytest.mark.parametrize(
@@ -114,8 +119,7 @@ def test_a_story_told_to_warn_others_is_not_flagged(engine: Engine, text: str) -
     ],
 )
 def test_a_citizen_asking_gets_the_verdict_whatever_warning_words_they_quote(engine: Engine, text: str) -> None:
-    verdict = engine.analyse(text)
-    assert verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    flagged_verdict(engine, text, flagged=True)
 
 
 @pytest.mark.parametrize(
@@ -127,8 +131,7 @@ def test_a_citizen_asking_gets_the_verdict_whatever_warning_words_they_quote(eng
     ],
 )
 def test_a_genuine_service_contact_the_citizen_started_is_not_flagged(engine: Engine, text: str) -> None:
-    verdict = engine.analyse(text)
-    assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    flagged_verdict(engine, text, flagged=False)
 
 
 @pytest.mark.parametrize(
@@ -160,17 +163,14 @@ def test_a_genuine_service_contact_the_citizen_started_is_not_flagged(engine: En
 def test_a_text_scam_shape_decides_only_with_its_tell(engine: Engine, scam: str, genuine: str) -> None:
     """The FTC's text-scam shapes: the lure alone is common in genuine texts; the stranger's link,
     the message's own call-back number or the gift-card codes decide."""
-    verdict = engine.analyse(scam)
-    assert verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    verdict = flagged_verdict(engine, scam, flagged=True)
     assert_spans_point_at_the_words(scam, verdict)
-    verdict = engine.analyse(genuine)
-    assert not verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    flagged_verdict(engine, genuine, flagged=False)
 
 
 def test_split_letters_and_look_alike_digits_do_not_hide_a_scam(engine: Engine) -> None:
     text = "H.M.R.C F.I.N.A.L W.A.R.N.I.N.G: legal action against you. Pay the fine in gift cards, call 0203 1O4 5529."
-    verdict = engine.analyse(text)
-    assert verdict.risk.flagged, [(e.text, e.entry) for e in verdict.evidence]
+    verdict = flagged_verdict(engine, text, flagged=True)
     assert_spans_point_at_the_words(text, verdict)
     assert any(item.text == "H.M.R.C" for item in verdict.evidence)  # quoted as the citizen wrote it
 

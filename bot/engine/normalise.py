@@ -293,11 +293,7 @@ def _as_digits(match: re.Match[str]) -> str:
     ("oil", "i", "lol", "10") stay as they are. One character for one: no offset moves."""
     token = match.group(0)
     digits = sum(char.isdigit() for char in token)
-    if digits == len(token) - token.count(".") - token.count(",") - token.count("-"):
-        return token
-    if digits >= 2 or (digits and token[0].isdigit()):
-        return token.translate(_AS_DIGITS)
-    return token
+    return token.translate(_AS_DIGITS) if digits >= 2 or token[0].isdigit() else token
 
 
 def _split_letters_kept(pattern: re.Pattern[str], text: str) -> list[int]:

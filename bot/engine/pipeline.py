@@ -13,7 +13,7 @@ from bot.engine.budget import Budget, partial_note
 from bot.engine.fuzzy import FuzzyMatcher
 from bot.engine.model import ModelSpan
 from bot.engine.normalise import NormalisedText, Normaliser
-from bot.engine.rules import RuleMatcher
+from bot.engine.rules import RegexView, RuleMatcher
 from bot.engine.scoring import ComboRef, Scores, member_entry, score_message
 from bot.engine.types import Risk, Verdict
 from bot.engine.verdict import VerdictBuilder
@@ -65,8 +65,10 @@ class Engine:
         """Chinese when a fifth of the visible characters are Han, otherwise the Latin-script language."""
         return self._han_language if normalised.cjk_share >= 0.2 else self._latin_language
 
-    def _score(self, normalised: NormalisedText, lang: str, budget: Budget, explain: bool) -> Scores:
-        rule_matches = self.rules.match(normalised, lang, budget=budget)
+    def _score(
+        self, normalised: NormalisedText, lang: str, budget: Budget, explain: bool, view: RegexView | None = None
+    ) -> Scores:
+        rule_matches = self.rules.match(normalised, lang, budget=budget, view=view)
         line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
         model = self.library.model
         prediction = model.predict(normalised.text) if model is not None and budget.allows("model") else None
@@ -102,10 +104,12 @@ class Engine:
         normalised = self.normaliser.normalise(text)
         if lang not in self.library.languages:
             lang = self.detect_language(normalised)
-        scores = self._score(normalised, lang, budget, explain=True)
+        view = self.rules.view(normalised)  # what the regexes of both steps below need to know
+        scores = self._score(normalised, lang, budget, explain=True, view=view)
         if scores.risk is not Risk.NONE and budget.allows("indicators"):
             shown = sorted(
-                [*scores.indicator_hits, *self.rules.display_indicators(normalised, budget)], key=lambda h: h.start
+                [*scores.indicator_hits, *self.rules.display_indicators(normalised, budget, view)],
+                key=lambda h: h.start,
             )
             scores = dataclasses.replace(scores, indicator_hits=tuple(shown))
         verdict = self.verdicts.build(normalised, scores, lang, self.region(region))

@@ -158,7 +158,7 @@ def _scoped_hits(
 
 
 @dataclass(frozen=True, slots=True)
-class _View:
+class RegexView:
     """What the regexes need to know of one message, found once for it."""
 
     scripts: frozenset[str]  # han | latin: the scripts it has characters of
@@ -313,9 +313,6 @@ class RuleMatcher:
             edges = (_is_word_char(folded[0]), _is_word_char(folded[-1]))
             self._automaton.add_word(folded, (len(folded), *edges, triggers, whole_word))
         self._automaton.make_automaton()
-        # (message, what the regexes need to know of it) of the last message: `match` and
-        # `display_indicators` look at the same one. One tuple, replaced whole: thread-safe.
-        self._last_view: tuple[NormalisedText, _View] | None = None
 
     @property
     def regex_count(self) -> int:
@@ -327,9 +324,11 @@ class RuleMatcher:
         lang: str,
         force_regexes: list[int] | None = None,
         budget: Budget | None = None,
+        view: RegexView | None = None,
     ) -> RuleMatches:
         """All rules, signals and cues that fire; `force_regexes` bypasses the prefilter (for tests);
-        `budget` stops running regexes once the message's time is spent."""
+        `budget` stops running regexes once the message's time is spent; `view` is `self.view(normalised)`
+        when the caller already has it."""
         text = normalised.text
         hits: list[Hit] = []
         negations: list[tuple[int, int]] = []
@@ -378,7 +377,7 @@ class RuleMatcher:
         run = triggered.keys() | self._always
         if force_regexes:
             run |= set(force_regexes).difference(self._display_only)
-        hits.extend(self._regex_hits(normalised, sorted(run), triggered, budget))
+        hits.extend(self._regex_hits(normalised, view or self.view(normalised), sorted(run), triggered, budget))
 
         if self.links is not None and self._link_signals:
             assessment = self._assess_links(normalised, hits, brands)
@@ -452,6 +451,7 @@ class RuleMatcher:
     def _regex_hits(
         self,
         normalised: NormalisedText,
+        view: RegexView,
         indexes: Iterable[int],
         anchors: dict[int, list[tuple[int, int]]] | None = None,
         budget: Budget | None = None,
@@ -460,7 +460,6 @@ class RuleMatcher:
         only around numbers or links, the rest over the whole text; stop when the budget is spent."""
         text = normalised.text
         length = len(text)
-        view = self._view(normalised)
         scripts, windows = view.scripts, view.windows
         regexes = self._regexes
         hits: list[Hit] = []
@@ -496,26 +495,24 @@ class RuleMatcher:
                     break
         return hits
 
-    def _view(self, normalised: NormalisedText) -> _View:
-        """The message's scripts and scoped windows, remembered for the last message."""
-        last = self._last_view
-        if last is not None and last[0] is normalised:
-            return last[1]
+    def view(self, normalised: NormalisedText) -> RegexView:
+        """The message's scripts and scoped windows: worked out once by a caller that runs both
+        `match` and `display_indicators` on it."""
         text = normalised.text
         scripts = set()
         if normalised.cjk_share > 0:
             scripts.add("han")
         if _LATIN_LETTER.search(text):
             scripts.add("latin")
-        view = _View(
+        return RegexView(
             frozenset(scripts), {"numbers": _windows(_NUMBER_RUN, text, 6), "links": _windows(_LINK_HINT, text, 60)}
         )
-        self._last_view = (normalised, view)
-        return view
 
-    def display_indicators(self, normalised: NormalisedText, budget: Budget | None = None) -> list[Hit]:
+    def display_indicators(
+        self, normalised: NormalisedText, budget: Budget | None = None, view: RegexView | None = None
+    ) -> list[Hit]:
         """Phone numbers and amounts: shown to the citizen, worth no points, so found only when needed."""
-        return self._regex_hits(normalised, self._display_only, budget=budget)
+        return self._regex_hits(normalised, view or self.view(normalised), self._display_only, budget=budget)
 
     def fires(self, entry: str, normalised: NormalisedText, lang: str) -> bool:
         """Whether one rule fires on a message: used to run each rule's own examples."""
