@@ -168,6 +168,28 @@ def test_a_text_scam_shape_decides_only_with_its_tell(engine: Engine, scam: str,
     flagged_verdict(engine, genuine, flagged=False)
 
 
+@pytest.mark.parametrize(
+    ("pitch", "warning"),
+    [
+        (
+            "被骗了别慌！反诈律师团队帮您追回损失，网赌、杀猪盘被骗都能追回，先付10%服务费，联系微信 zhuihui888",
+            "警方提醒：凡是说能帮你追回被骗的钱、先收手续费的，都是二次诈骗，不要相信。",
+        ),
+        (
+            "Scammed? Don't let the scammers win! Our ethical hackers recover your funds in 48 hours. WhatsApp us +44 7700 900123",
+            "PSA: beware of 'recovery services' that promise to get your money back after a scam, they are scammers too.",
+        ),
+    ],
+)
+def test_a_recovery_offer_in_warning_words_is_not_a_warning(engine: Engine, pitch: str, warning: str) -> None:
+    """A "recovery" advert to victims speaks like a reminder; its warning words must not lower it,
+    while a real reminder about recovery scams stays unflagged."""
+    verdict = flagged_verdict(engine, pitch, flagged=True)
+    assert any(item.entry.endswith("c_recovery_pitch") for item in verdict.evidence)
+    assert_spans_point_at_the_words(pitch, verdict)
+    flagged_verdict(engine, warning, flagged=False)
+
+
 def test_split_letters_and_look_alike_digits_do_not_hide_a_scam(engine: Engine) -> None:
     text = "H.M.R.C F.I.N.A.L W.A.R.N.I.N.G: legal action against you. Pay the fine in gift cards, call 0203 1O4 5529."
     verdict = flagged_verdict(engine, text, flagged=True)

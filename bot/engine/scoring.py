@@ -248,7 +248,10 @@ def score_message(
     below_medium = -settings.saturation * math.log(1.0 - settings.thresholds.medium) * 0.9
     if lonely_points:  # generic words with no other sign name a type but stay at "low" at most
         total = max(total - lonely_points, min(total, below_medium))
-    awareness = (rules.awareness or confident_harmless) and not rules.citizen_report
+    # A "recovery" offer to scam victims talks like a warning ("被骗了别慌", "don't let the scammers
+    # win"): its warning words are part of the pitch, not a reminder.
+    pitch_in_warning_words = any(hit.ref.rule.speaks_warning_words for hit in rules.fired.values())
+    awareness = (rules.awareness or confident_harmless) and not rules.citizen_report and not pitch_in_warning_words
     if awareness:
         total *= settings.awareness_factor
         # A news report or a reminder full of scam words ("破获…抓获犯罪嫌疑人…警方提醒") stays

@@ -55,6 +55,9 @@ class Rule(Model):
     # Generic words (客服, 公安, "boss") say little alone: such a rule counts only when another
     # rule, line or signal of the message fired too.
     needs_company: bool = False
+    # A scam that speaks warning words itself: "recovery" offers to victims ("被骗了别慌，帮您追回损失",
+    # "don't let the scammers win"). Where such a rule fires, warning cues do not lower the verdict.
+    speaks_warning_words: bool = False
     stage: Stage | None = None
     explain: Localised
     examples: Examples = Field(default_factory=Examples)
