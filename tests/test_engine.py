@@ -176,8 +176,10 @@ def test_a_text_scam_shape_decides_only_with_its_tell(engine: Engine, scam: str,
             "警方提醒：凡是说能帮你追回被骗的钱、先收手续费的，都是二次诈骗，不要相信。",
         ),
         (
-            "Scammed? Don't let the scammers win! Our ethical hackers recover your funds in 48 hours. WhatsApp us +44 7700 900123",
-            "PSA: beware of 'recovery services' that promise to get your money back after a scam, they are scammers too.",
+            "Scammed? Don't let the scammers win! Our ethical hackers recover your funds in 48 hours."
+            " WhatsApp us +44 7700 900123",
+            "PSA: beware of 'recovery services' that promise to get your money back after a scam,"
+            " they are scammers too.",
         ),
     ],
 )
@@ -188,6 +190,32 @@ def test_a_recovery_offer_in_warning_words_is_not_a_warning(engine: Engine, pitc
     assert any(item.entry.endswith("c_recovery_pitch") for item in verdict.evidence)
     assert_spans_point_at_the_words(pitch, verdict)
     flagged_verdict(engine, warning, flagged=False)
+
+
+@pytest.mark.parametrize(
+    ("story", "scam", "question"),
+    [
+        (
+            "朋友圈看到的：有人冒充“京东客服”，说“商品质量有问题要给您退款”，然后让下载“屏幕共享”软件，大家别上当。",
+            "【京东客服】您购买的商品存在质量问题，我们将为您办理“双倍赔付”，请下载“屏幕共享”软件配合操作。",
+            "我接到电话，对方说是“京东客服”，说要给我退款，让我下载“屏幕共享”软件，是不是骗子？",
+        ),
+        (
+            'My aunt told us a man pretending to be from the "Mega Millions Prize Department" wanted "taxes" of'
+            ' $5,000 before the "prize" could be released.',
+            'Congratulations! You won $850,000 in the "Mega Millions" draw. Pay the "release tax" of $5,000 by'
+            " Western Union today to receive your prize.",
+            'A man from the "Mega Millions Prize Department" says I won and must pay "taxes" of $5,000 first.'
+            " Is this a scam?",
+        ),
+    ],
+)
+def test_a_story_that_quotes_the_scammer_is_not_the_scam(engine: Engine, story: str, scam: str, question: str) -> None:
+    """One warning cue and the scam's words in quotation marks: someone telling about a scam. The
+    scammer's own message, quotes and all, and a citizen asking about the same words are flagged."""
+    flagged_verdict(engine, story, flagged=False)
+    assert_spans_point_at_the_words(scam, flagged_verdict(engine, scam, flagged=True))
+    flagged_verdict(engine, question, flagged=True)
 
 
 def test_split_letters_and_look_alike_digits_do_not_hide_a_scam(engine: Engine) -> None:

@@ -87,6 +87,7 @@ class RuleMatches:
     citizen_report: bool  # a citizen telling what happened to them (not as a warning) or asking about it
     indicators: tuple[Hit, ...]  # every indicator occurrence (URLs, numbers...)
     awareness_cues: int = 0  # how many different awareness cues the message has
+    quoted_share: float = 0.0  # share of the fired rules' words inside quotation marks (see below)
 
 
 _LATIN_LETTER = re.compile("[a-z]")
@@ -119,6 +120,23 @@ def _clause_starts(normalised: NormalisedText) -> list[int]:
     """Where each sentence of the folded text starts, for the negation check."""
     starts = {0, *(match.end() for match in _SENTENCE_END.finditer(normalised.text)), *normalised.clause_breaks}
     return sorted(starts)
+
+
+_QUOTE_MARKS = re.compile('["“”「」『』]')
+
+
+def _quoted_share(normalised: NormalisedText, hits: Iterable[Hit]) -> float:
+    """The share of these hits that sit inside quotation marks on their line of the citizen's text:
+    a story or a reminder quotes the scammer ('说是"京东客服"', 'a "legal officer"'); a scammer
+    writes the words as his own."""
+    original = normalised.original
+    inside = total = 0
+    for hit in hits:
+        start, _ = normalised.original_span(hit.start, hit.end)
+        line_start = original.rfind("\n", 0, start) + 1
+        total += 1
+        inside += len(_QUOTE_MARKS.findall(original, line_start, start)) % 2
+    return inside / total if total else 0.0
 
 
 def _distinct_cues(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -428,7 +446,12 @@ class RuleMatcher:
         if citizen_report and awareness and not citizen_question:
             citizen_report = False
         citizen_report = citizen_report or citizen_question
-        return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues))
+        quoted = 0.0
+        if awareness_cues and not awareness and not citizen_report:
+            quoted = _quoted_share(normalised, (hit for hit in fired.values() if hit.ref.rule.points > 0))
+        return RuleMatches(
+            fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues), quoted
+        )
 
     def _assess_links(
         self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int]]

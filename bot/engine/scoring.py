@@ -245,18 +245,24 @@ def score_message(
         and rules.awareness_cues >= 1
         and prediction.scam_probability < settings.awareness_model_below
     )
+    # ... or the scam's words are mostly in quotation marks: a story or reminder quoting the scammer.
+    quoting_a_scam = rules.awareness_cues >= 1 and rules.quoted_share >= settings.quoted_story_share
     below_medium = -settings.saturation * math.log(1.0 - settings.thresholds.medium) * 0.9
     if lonely_points:  # generic words with no other sign name a type but stay at "low" at most
         total = max(total - lonely_points, min(total, below_medium))
     # A "recovery" offer to scam victims talks like a warning ("被骗了别慌", "don't let the scammers
     # win"): its warning words are part of the pitch, not a reminder.
     pitch_in_warning_words = any(hit.ref.rule.speaks_warning_words for hit in rules.fired.values())
-    awareness = (rules.awareness or confident_harmless) and not rules.citizen_report and not pitch_in_warning_words
+    awareness = (
+        (rules.awareness or confident_harmless or quoting_a_scam)
+        and not rules.citizen_report
+        and not pitch_in_warning_words
+    )
     if awareness:
         total *= settings.awareness_factor
         # A news report or a reminder full of scam words ("破获…抓获犯罪嫌疑人…警方提醒") stays
         # below a verdict however many scam words it quotes.
-        if rules.awareness_cues >= settings.awareness_cap_cues:
+        if rules.awareness_cues >= settings.awareness_cap_cues or quoting_a_scam:
             total = min(total, below_medium)
     score = to_score(total, settings)
     return Scores(

@@ -348,6 +348,9 @@ class LibrarySettings(Model):
     awareness_model_below: float = Field(default=0.0, ge=0, le=1)
     # With this many distinct awareness cues (and no first-hand report), a message stays below medium.
     awareness_cap_cues: int = Field(default=99, ge=2)
+    # With a single awareness cue and no first-hand report or question, a message that puts at least
+    # this share of the scam's words inside quotation marks is telling about a scam, not running one.
+    quoted_story_share: float = Field(default=1.01, ge=0, le=1.01)
     negation_window: dict[Identifier, int]
     fuzzy: FuzzySettings
     # How close (folded characters) the concepts of one concept set must be, per script language.
