@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 
 from bot.channels.web import pages
 from bot.channels.web.settings import Settings
-from bot.library.loader import load_library
+from bot.channels.web.words import PAGE_WORDS_FILE, load_page_words
+from bot.library.loader import LibraryError, load_library
 
 HOSTILE = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 
@@ -175,6 +176,24 @@ def test_both_languages_have_every_ui_string() -> None:
     assert set(pages.UI_STRINGS["zh"]) == set(pages.UI_STRINGS["en"])
     for strings in pages.UI_STRINGS.values():
         assert all(text.strip() for text in strings.values())
+
+
+def test_the_pages_words_are_data_and_a_broken_file_names_entry_and_field(tmp_path: Path) -> None:
+    """web/page_words.yaml holds the page's own words; a missing translation or a placeholder one
+    language lacks stops the start, naming the file, the entry and the field."""
+    words = load_page_words()
+    assert set(words.languages) == set(pages.LANGUAGES) == {"zh", "en"}
+    assert pages.UI_STRINGS["en"]["send"] == words.interface["send"]["en"]
+    broken = PAGE_WORDS_FILE.read_text(encoding="utf-8")
+    broken = broken.replace("    en: Check\n", "", 1)  # the English "send" button label
+    broken = broken.replace("立即联系{call}", "立即联系", 1)  # urgent_call without its placeholder
+    path = tmp_path / "page_words.yaml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(LibraryError) as raised:
+        load_page_words(path)
+    message = str(raised.value)
+    assert f"{path}: interface > send field 'en': missing" in message
+    assert "interface > urgent_call" in message and "placeholders" in message
 
 
 def test_english_page_says_english_things(client: TestClient) -> None:

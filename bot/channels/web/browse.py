@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from bot.channels.web.pages import (
     LANG_TAGS,
     LANGUAGES,
+    PAGE_WORDS,
     UI_STRINGS,
     choose_lang,
     choose_region,
@@ -25,14 +26,7 @@ from bot.library.regions import region_text
 router = APIRouter(include_in_schema=False)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_FAQ_TEXT = {
-    "zh": {"heading": "常见问题", "intro": "关于常见骗局、怎样核实和怎样举报的问答。", "back": "回到对话"},
-    "en": {
-        "heading": "Questions and answers",
-        "intro": "About common scams, how to check, and how to report.",
-        "back": "Back to the chat",
-    },
-}
+_FAQ_TEXT = PAGE_WORDS.by_language(PAGE_WORDS.faq_page)  # the FAQ page's own words
 
 
 @router.api_route("/faq", methods=["GET", "HEAD"], response_class=HTMLResponse)

@@ -29,6 +29,7 @@ from fastapi.templating import Jinja2Templates
 
 from bot.channels.web import drill
 from bot.channels.web.settings import Settings
+from bot.channels.web.words import load_page_words
 from bot.library.loader import Library, LibraryError, load_library
 from bot.library.schema import Region
 
@@ -38,130 +39,13 @@ WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
-LANGUAGES = ("zh", "en")  # languages the page's own words are written in
-LANG_TAGS = {"zh": "zh-Hans", "en": "en"}  # BCP 47 tags for <html lang>: picks CJK glyphs and voices
-
-# Every word of the page's own interface, in both languages. The template renders the current
-# language; chat.js gets both (data-i18n) so switching language needs no reload and keeps the chat.
-UI_STRINGS: dict[str, dict[str, str]] = {
-    "zh": {
-        "title": "防骗助手",
-        "tagline": "收到可疑的短信、电话或消息？发给我看看，我告诉你哪里不对、该怎么办。",
-        "skip": "跳到输入框",
-        "larger_text": "大字",
-        "larger_text_label": "放大文字",
-        "switch_lang": "English",
-        "switch_lang_label": "Switch to English",
-        "welcome": "您好！把可疑的短信、聊天内容，或者电话里对方说的话发给我。"
-        "我会告诉您风险有多大、是哪种骗局、哪些话露出了破绽，以及现在该怎么做。",
-        "examples_label": "不知道怎么说？试试这些例子：",
-        "example_1": "我是公安局的民警，你的银行卡涉嫌洗钱，请把钱转到安全账户，不要告诉家人。",
-        "example_2": "您好，我是快递客服，您的包裹丢了，我们给您退款理赔，请加一下QQ。",
-        "privacy": "请不要在这里输入您的密码、验证码或完整的银行卡号。",
-        "log_label": "对话记录",
-        "input_label": "把可疑的内容粘贴到这里，或者说说对方讲了什么",
-        "input_hint": "按 Enter 发送，Shift + Enter 换行",
-        "send": "检查",
-        "sending": "正在检查，请稍候…",
-        "you": "您发来的",
-        "bot": "防骗助手",
-        "empty": "请先输入或粘贴要检查的内容。",
-        "risk_high": "高风险：很可能是诈骗",
-        "risk_medium": "中风险：有诈骗迹象",
-        "risk_low": "低风险：有可疑之处，请核实",
-        "risk_none": "没有发现已知的骗局",
-        "none_note": "这不代表一定安全。拿不准时，请自己打官方电话核实。",
-        "scam_type": "骗局类型",
-        "evidence_heading": "这些话露出了破绽",
-        "evidence_other": "其他可疑之处",
-        "indicators_heading": "消息里的链接和号码（不要点开，不要回拨）",
-        "warning_heading": "要警惕的信号",
-        "next_heading": "骗子接下来很可能会",
-        "before_heading": "现在就这样做",
-        "after_heading": "如果已经转了钱或给了验证码",
-        "check_yourself": "怎样自己核实",
-        "more_heading": "为什么这样判断，还要注意什么",
-        "faq_link": "常见问题：怎样核实、怎样举报、已经转账怎么办",
-        "before_more_heading": "还可以这样做",
-        "too_long_local": "这段内容有 {length} 个字，超过了一次 {limit} 个字的上限，还没有发送。"
-        "请只粘贴最可疑的那一段，或者分几次发。",
-        "urgent_title": "请马上行动",
-        "urgent_call": "立即联系{call}",
-        "urgent_call_plain": "立即打银行卡背面的电话冻结账户，并向警方报案",
-        "faq_heading": "您问的问题",
-        "quick_replies": "快速回答",
-        "related_heading": "您可能还想问",
-        "yes": "是",
-        "no": "不是",
-        "error_network": "暂时连不上服务器，请稍后再试。如果情况紧急，请直接拨打 {police}。",
-        "error_generic": "出了点问题，请再试一次。如果情况紧急，请直接拨打 {police}。",
-        "error_too_long": "内容太长了，请只粘贴最可疑的那一段。",
-        "error_busy": "现在使用的人太多，请过一会儿再试。",
-        "hotlines": "求助电话",
-        "disclaimer": "本工具只能帮您识别常见的骗局，不能保证任何消息是安全的。"
-        "拿不准时，请挂断电话，自己拨打官方电话核实。",
-    },
-    "en": {
-        "title": "Scam Check",
-        "tagline": "Got a suspicious message or call? Show it to me and I will tell you what gives it away "
-        "and what to do.",
-        "skip": "Skip to the message box",
-        "larger_text": "Larger text",
-        "larger_text_label": "Larger text",
-        "switch_lang": "中文",
-        "switch_lang_label": "切换为中文",
-        "welcome": "Hello! Paste a suspicious text or chat message here, or tell me what the caller said. "
-        "I will tell you how risky it is, which scam it looks like, which words give it away, and what to do now.",
-        "examples_label": "Not sure what to write? Try an example:",
-        "example_1": "This is the police. Your bank account is linked to money laundering. "
-        "Transfer your savings to a safe account now and do not tell your family.",
-        "example_2": "Hello, this is customer service. Your parcel was lost and we will refund you. "
-        "Please share your screen so we can process it.",
-        "privacy": "Never type your passwords, verification codes or full card numbers here.",
-        "log_label": "Conversation",
-        "input_label": "Paste the suspicious message here, or tell me what they said",
-        "input_hint": "Press Enter to send, Shift + Enter for a new line",
-        "send": "Check",
-        "sending": "Checking, please wait…",
-        "you": "You sent",
-        "bot": "Scam Check",
-        "empty": "Please type or paste something to check first.",
-        "risk_high": "High risk: very likely a scam",
-        "risk_medium": "Medium risk: signs of a scam",
-        "risk_low": "Low risk: something looks wrong, check it",
-        "risk_none": "No known scam found",
-        "none_note": "That does not mean it is safe. If in doubt, call an official number yourself.",
-        "scam_type": "Type of scam",
-        "evidence_heading": "The words that give it away",
-        "evidence_other": "Other warning signs",
-        "indicators_heading": "Links and numbers in the message (do not open, do not call back)",
-        "warning_heading": "Warning signs",
-        "next_heading": "What they will likely do next",
-        "before_heading": "What to do now",
-        "after_heading": "If you already sent money or a code",
-        "check_yourself": "How to check for yourself",
-        "more_heading": "Why, and what else to know",
-        "faq_link": "Questions and answers: how to check, how to report, what to do after paying",
-        "before_more_heading": "More you can do",
-        "too_long_local": "This is {length} characters; the limit is {limit} at a time, so it has not been sent. "
-        "Please paste only the most suspicious part, or send it in pieces.",
-        "urgent_title": "Act now",
-        "urgent_call": "Contact {call} now",
-        "urgent_call_plain": "Call the number on the back of your card now, and report it to the police",
-        "faq_heading": "Your question",
-        "quick_replies": "Quick answers",
-        "related_heading": "You may also want to ask",
-        "yes": "Yes",
-        "no": "No",
-        "error_network": "Cannot reach the service right now. Please try again later. In an emergency, call {police}.",
-        "error_generic": "Something went wrong. Please try again. In an emergency, call {police}.",
-        "error_too_long": "That is too long. Please paste only the most suspicious part.",
-        "error_busy": "Too many people are using this right now. Please try again in a moment.",
-        "hotlines": "Hotlines",
-        "disclaimer": "This tool recognises common scams; it cannot guarantee that anything is safe. "
-        "If in doubt, hang up and call an official number yourself.",
-    },
-}
+# Every word of the page's own interface, in every page language (web/page_words.yaml, checked at
+# import so a broken file stops the start). The template renders the current language; chat.js gets
+# all of them (data-i18n) so switching language needs no reload and keeps the chat.
+PAGE_WORDS = load_page_words()
+LANGUAGES = tuple(PAGE_WORDS.languages)  # languages the page's own words are written in
+LANG_TAGS = dict(PAGE_WORDS.languages)  # BCP 47 tags for <html lang>: picks CJK glyphs and voices
+UI_STRINGS = PAGE_WORDS.by_language(PAGE_WORDS.interface)
 
 # What a page may load: only our own files. No inline script or style, no plugins, no <base>.
 _CSP = (
