@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.engine.pipeline import Engine
     from bot.engine.types import Verdict
     from bot.library.loader import Library
+    from bot.library.schema import Region
 
 MAX_CHECK_CHARS = 100_000  # longer input is cut (and said so) rather than refused
 PUMP_SIZE = 5000  # the service's default message size limit
@@ -69,30 +70,41 @@ def _superscript(number: int) -> str:
     return str(number).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
-def format_verdict(text: str, verdict: Verdict, library: Library) -> str:
+def format_verdict(text: str, verdict: Verdict, library: Library, region: Region | None = None) -> str:
+    """The verdict for a terminal; its headings in the region's script (traditional in hk and tw),
+    like the advice they head."""
     zh = verdict.lang == "zh"
     labels = RISK_LABELS["zh" if zh else "en"]
-    lines = [f"{labels[str(verdict.risk)]} ({verdict.score:.2f})"]
+    from bot.library.regions import region_text
+
+    def script(words: str) -> str:
+        if region is None:
+            return words
+        return region_text(region, verdict.lang, library.settings.default_language).script(words)
+
+    lines = [f"{script(labels[str(verdict.risk)])} ({verdict.score:.2f})"]
     if verdict.subtype:
         name = library.scam_type(verdict.subtype).name
-        lines[0] += f" — {name.get(verdict.lang) or next(iter(name.values()))} [{verdict.scam_type}]"
+        lines[0] += f" — {script(name.get(verdict.lang) or next(iter(name.values())))} [{verdict.scam_type}]"
     lines += ["", render_marked(text, verdict), ""]
     lines += verdict.notes
     if verdict.evidence:
-        lines.append("证据：" if zh else "Evidence:")
+        lines.append(script("证据：") if zh else "Evidence:")
         for item in verdict.evidence:
             lines.append(f"  - «{item.text}» ({item.kind}): {item.why}")
     if verdict.indicators:
-        lines.append("消息里的链接和号码（不要点开或回拨）：" if zh else "Links and numbers (do not open or call):")
+        lines.append(
+            script("消息里的链接和号码（不要点开或回拨）：") if zh else "Links and numbers (do not open or call):"
+        )
         lines += [f"  - {i.kind}: {i.defanged}" for i in verdict.indicators]
     if verdict.warning_signs:
-        lines.append("警示信号：" if zh else "Warning signs:")
+        lines.append(script("警示信号：") if zh else "Warning signs:")
         lines += [f"  - {sign}" for sign in verdict.warning_signs]
     if verdict.next_step:
-        lines.append(("接下来他们通常会：" if zh else "What they usually ask next: ") + verdict.next_step)
-    lines.append("现在该做的：" if zh else "What to do now:")
+        lines.append((script("接下来他们通常会：") if zh else "What they usually ask next: ") + verdict.next_step)
+    lines.append(script("现在该做的：") if zh else "What to do now:")
     lines += [f"  - {step}" for step in verdict.advice.before]
-    lines.append("如果已经付钱或给了验证码：" if zh else "If you already paid or gave a code:")
+    lines.append(script("如果已经付钱或给了验证码：") if zh else "If you already paid or gave a code:")
     lines += [f"  - {step}" for step in verdict.advice.after]
     return "\n".join(lines)
 
@@ -113,7 +125,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         if truncated:
             print(f"note: only the first {MAX_CHECK_CHARS} characters were checked", file=sys.stderr)
-        print(format_verdict(text, verdict, engine.library))
+        print(format_verdict(text, verdict, engine.library, engine.region(args.region)))
     return 0
 
 

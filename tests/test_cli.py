@@ -26,6 +26,17 @@ def test_check_marks_the_evidence_in_the_message(capsys: pytest.CaptureFixture[s
     assert "110" in out
 
 
+def test_check_speaks_the_regions_script_and_quotes_the_citizen_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    """Taiwan: headings and advice in traditional characters; the citizen's simplified words are
+    quoted as they wrote them."""
+    assert main(["check", "--region", "tw", "公安局说你涉嫌洗钱，把钱转到安全账户"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("高風險") and "證據：" in out and "現在該做的：" in out
+    assert "«安全账户»" in out  # not 安全賬戶: the citizen's own characters
+    assert main(["check", "公安局说你涉嫌洗钱，把钱转到安全账户"]) == 0
+    assert capsys.readouterr().out.startswith("高风险")
+
+
 def test_check_json_is_the_verdict(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", SEED, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
