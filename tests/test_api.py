@@ -301,3 +301,9 @@ def test_an_unexpected_failure_is_a_generic_500_and_logged(library: Library, cap
     error = assert_error(response, 500, "internal_error")
     assert "secret" not in response.text and "shadow" not in error["message"]
     assert "secret internals" in caplog.text  # the operator sees it in the log
+
+
+def test_the_faq_page_reads_in_the_regions_script(client: TestClient) -> None:
+    faq = client.get("/faq?region=hk&lang=zh")
+    assert faq.status_code == 200
+    assert '<html lang="zh-Hant-HK">' in faq.text and "常見問題" in faq.text and "常见问题" not in faq.text

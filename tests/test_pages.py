@@ -196,6 +196,14 @@ def test_the_pages_words_are_data_and_a_broken_file_names_entry_and_field(tmp_pa
     assert "interface > urgent_call" in message and "placeholders" in message
 
 
+def test_a_taiwan_page_reads_in_traditional_characters(client: TestClient) -> None:
+    """The page's own words follow the region's script, like the advice it shows; <html lang> says so."""
+    html = client.get("/?region=tw&lang=zh").text
+    assert '<html lang="zh-Hant-TW">' in html
+    assert "防騙助手" in html and "防骗助手" not in html
+    assert '<html lang="zh-Hans">' in client.get("/?region=cn&lang=zh").text
+
+
 def test_english_page_says_english_things(client: TestClient) -> None:
     html = client.get("/?lang=en").text
     assert "Scam Check" in html

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot.channels.web.pages import (
-    LANG_TAGS,
     LANGUAGES,
     PAGE_WORDS,
     UI_STRINGS,
     choose_lang,
     choose_region,
     content_security_policy,
+    in_region_script,
+    lang_tag,
     page_library,
     page_settings,
     static_url,
@@ -57,9 +58,9 @@ def faq_page(request: Request) -> Response:
     back = f"{base}/?lang={lang}" + (f"&region={region.id}" if region else "")
     context = {
         "lang": lang,
-        "lang_tag": LANG_TAGS[lang],
-        "t": UI_STRINGS[lang],
-        "faq": _FAQ_TEXT[lang],
+        "lang_tag": lang_tag(lang, region),
+        "t": in_region_script(UI_STRINGS, region, library)[lang],
+        "faq": in_region_script(_FAQ_TEXT, region, library)[lang],
         "topics": topics,
         "back_url": back,
         "embed": False,

@@ -31,6 +31,7 @@ from bot.channels.web import drill
 from bot.channels.web.settings import Settings
 from bot.channels.web.words import load_page_words
 from bot.library.loader import Library, LibraryError, load_library
+from bot.library.regions import region_text
 from bot.library.schema import Region
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,32 @@ PAGE_WORDS = load_page_words()
 LANGUAGES = tuple(PAGE_WORDS.languages)  # languages the page's own words are written in
 LANG_TAGS = dict(PAGE_WORDS.languages)  # BCP 47 tags for <html lang>: picks CJK glyphs and voices
 UI_STRINGS = PAGE_WORDS.by_language(PAGE_WORDS.interface)
+
+
+def lang_tag(lang: str, region: Region | None) -> str:
+    """The page's BCP 47 tag: the region's script when it has one ("zh-Hant-TW" in Taiwan), which
+    picks the right CJK glyphs and voice."""
+    script = region.script.get(lang, "") if region else ""
+    if not script:
+        return LANG_TAGS[lang]
+    parts = script.split("-")
+    return "-".join([lang, parts[0].title(), *(part.upper() for part in parts[1:])])
+
+
+def in_region_script(
+    words: dict[str, dict[str, str]], region: Region | None, library: Library | None
+) -> dict[str, dict[str, str]]:
+    """{language: {key: words}} in the region's script: a Taiwan or Hong Kong page reads in
+    traditional characters, like the advice it shows."""
+    if region is None or not region.script:
+        return words
+    default = library.settings.default_language if library else LANGUAGES[0]
+    converted: dict[str, dict[str, str]] = {}
+    for lang, texts in words.items():
+        script = region_text(region, lang, default).script
+        converted[lang] = {key: script(text) for key, text in texts.items()}
+    return converted
+
 
 # What a page may load: only our own files. No inline script or style, no plugins, no <base>.
 _CSP = (
@@ -401,6 +428,7 @@ def _render(
         return static_url(base, name)
 
     other_lang = next(code for code in LANGUAGES if code != lang)
+    words = in_region_script(UI_STRINGS, region, library)
     types = library.types if library else ()
     scam_names = {t.id: {code: _localised(t.name, code) for code in LANGUAGES} for t in types}
     # Only the region's own verified facts: no number stands in for one the region lacks.
@@ -410,11 +438,11 @@ def _render(
     call_tel = after_loss.dial.replace(" ", "").replace("-", "") if after_loss and after_loss.dial else ""
     context: dict[str, Any] = {
         "lang": lang,
-        "lang_tag": LANG_TAGS[lang],
+        "lang_tag": lang_tag(lang, region),
         "other_lang": other_lang,
-        "other_lang_tag": LANG_TAGS[other_lang],
-        "t": UI_STRINGS[lang],
-        "i18n_json": _I18N_JSON,
+        "other_lang_tag": lang_tag(other_lang, region),
+        "t": words[lang],
+        "i18n_json": _I18N_JSON if words is UI_STRINGS else _json(words),
         "scam_names_json": _json(scam_names),
         "police_json": _json({code: value for code, value in police.items() if value}),
         "call_first_json": _json({code: value for code, value in call_first.items() if value}),
