@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.channels.web.app import create_app
+from bot.channels.web.drill import drill_for
 from bot.channels.web.settings import Settings
 from bot.conversation.drill import (
     MIN_REBUTTALS,
@@ -359,6 +360,14 @@ def test_a_tampered_token_is_refused_not_obeyed(drill: Drill) -> None:
     for broken in (replace(state, type_id="nope"), replace(state, stage=99), replace(state, said=((1, 0, 999, 0),))):
         with pytest.raises(DrillError):
             drill.step(broken.token(), "go_along")
+
+
+def test_the_page_and_the_api_keep_their_own_default_region(library: Library) -> None:
+    """The page builds its drill without a region; the API's (an operator's region) must not be
+    handed that one, or a Singapore service would play the library default's facts."""
+    assert drill_for(library).default_region == library.regions.default
+    assert drill_for(library, "sg").default_region == "sg"
+    assert drill_for(library, "sg") is drill_for(library, "sg")
 
 
 def test_no_drill_over_sms(client: TestClient) -> None:

@@ -132,12 +132,13 @@ class DrillTurnOut(BaseModel):
 
 
 _lock = threading.Lock()
-_drills: dict[int, tuple[Library, Drill]] = {}
+_drills: dict[tuple[int, str | None], tuple[Library, Drill]] = {}
 
 
 def drill_for(library: Library, region: str | None = None) -> Drill:
-    """One Drill per loaded library (rebuilt after a reload), shared by every request."""
-    key = id(library)
+    """One Drill per loaded library and default region (rebuilt after a reload), shared by every
+    request: the page's drill and the API's must not swap default regions."""
+    key = (id(library), region)
     with _lock:
         cached = _drills.get(key)
         if cached is not None and cached[0] is library:
