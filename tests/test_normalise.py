@@ -36,6 +36,8 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("e.g. U.S. a-b", "e.g. u.s. a-b"),  # two letters, or a mark that changes, are not a split word
         ("$3O4.OO, call 1-8O0-2I4-0O91", "$304.00, call 1-800-214-0091"),  # look-alike letters in numbers
         ("oil, lol, 10am, I", "oil, lol, 10am, i"),  # words that only look numeric stay words
+        ("ǫᴜɪᴄᴋ ᴊᴏʙ, ɢᴇᴛ ᴘᴀɪᴅ", "quick job, get paid"),  # small capitals
+        ("P\u0430yP\u0430l \u0441ode, \u03a1ay", "paypal code, pay"),  # Cyrillic and Greek look-alikes
     ],
 )
 def test_spellings_fold_to_one_form(engine: Engine, written: str, folded: str) -> None:

@@ -31,8 +31,10 @@ _SPACES = (" ", "\n", "\t", "\r", "\u3000")
 # Blocks folded by table at start-up; anything else is folded one character at a time.
 _TABLE_RANGES = (
     (0x00, 0x530),  # ASCII, Latin, IPA, Greek, Cyrillic
+    (0x1D00, 0x1D80),  # phonetic extensions: the small capitals of "ᴀᴍᴀᴢᴏɴ" (normalise.yaml variants)
     (0x2000, 0x2C00),  # punctuation, zero-width characters, letter-like and enclosed forms, symbols
     (0x3000, 0xA000),  # CJK punctuation, enclosed CJK, extension A, unified ideographs
+    (0xA720, 0xA800),  # Latin extended-D: small capitals ꜰ and ꜱ
     (0xF900, 0xFB00),  # CJK compatibility ideographs
     (0xFE00, 0xFFF0),  # variation selectors, small and full-width forms
 )
