@@ -121,6 +121,17 @@ def test_a_link_to_the_brands_own_site_is_not_an_ask_to_open_a_link(engine: Engi
     assert engine.analyse(fake).risk.value in {"medium", "high"}
 
 
+def test_a_governments_bare_domain_is_its_own_site(engine: Engine) -> None:
+    """ "GOV.UK" is a government's site, not a link to warn about: a one-time code naming it is harmless."""
+    verdict = engine.analyse(
+        "GOV.UK One Login: your security code is 118733. It expires in 15 minutes. Do not share it."
+    )
+    assert not verdict.risk.flagged, [(item.text, item.entry) for item in verdict.evidence]
+    assert not any(item.entry == "signal.url" for item in verdict.evidence)
+    fake = "GOV.UK: your tax refund of £318 is ready, claim it at gov.uk-refund.help before Friday"
+    assert engine.analyse(fake).risk.flagged
+
+
 @pytest.mark.parametrize(
     "text",
     [

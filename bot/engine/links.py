@@ -102,7 +102,9 @@ class LinkChecker:
             if host is None:
                 continue
             parts = self._extract(host)
-            if not parts.suffix or not parts.domain:
+            if not parts.domain:  # a bare suffix: "GOV.UK" is the UK government's own site
+                if parts.suffix in self._official_suffixes:
+                    official.append((start, end))
                 continue
             domain = f"{parts.domain}.{parts.suffix}"
             if domain in self._owner or parts.suffix in self._official_suffixes:
