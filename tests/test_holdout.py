@@ -27,6 +27,8 @@ CEILINGS = {"false_positive_rate": 0.045}  # was 0.04 before the relabelling bel
 # most of them, so the false-positive ceilings rose with the labels, not with the engine.
 # Later (second evening): world2_*.jsonl, 600 real-world SMS, chat records, posts, e-mails and calls in
 # both languages by another helper; measured before any tuning at 0.921 recall, 5.4% false positives.
+# Later (2026-12-05): world3_*.jsonl, 660 rows of every type and channel by a fifth helper; measured
+# before any tuning at 0.965 recall, 3.7% false positives (en 0.971 / 6.2%, zh 0.959 / 1.3%).
 LATER_FILES = {
     "sms_world_en.jsonl",
     "sms_world_zh.jsonl",
@@ -35,6 +37,8 @@ LATER_FILES = {
     "social_zh.jsonl",
     "world2_en.jsonl",
     "world2_zh.jsonl",
+    "world3_en.jsonl",
+    "world3_zh.jsonl",
 }
 WHOLE_SET_CEILINGS = {"false_positive_rate": 0.06}  # was 0.05 before social_* and the relabelling
 
