@@ -17,7 +17,7 @@ import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from bot.engine.normalise import Normaliser
+from bot.engine.normalise import PatternFolder
 from bot.library.loader import Library
 from bot.library.schema import Concept, Rule
 
@@ -40,7 +40,7 @@ class _Pattern:
 class ConceptIndex:
     """Built once from the library; `find` is a pure function of the concept occurrences."""
 
-    def __init__(self, library: Library, normaliser: Normaliser, rules: Iterable[tuple[int, Rule]]) -> None:
+    def __init__(self, library: Library, normaliser: PatternFolder, rules: Iterable[tuple[int, Rule]]) -> None:
         self.concepts: tuple[Concept, ...] = library.concepts
         self._ids = {concept.id: index for index, concept in enumerate(self.concepts)}
         self._terms: list[tuple[str, int]] = []
@@ -92,12 +92,17 @@ class ConceptIndex:
         fired: set[int] = set()
         said = frozenset(by_concept)
         default_window = self._windows.get(lang, self._default_window)
+        # Rules, lines and rebuttals often share a concept set: each set and window is looked for once.
+        closest: dict[tuple[tuple[int, ...], int], tuple[ConceptOccurrence, ...] | None] = {}
         for first in by_concept:
             for pattern in self._by_first.get(first, ()):
                 if pattern.ref_index in fired or not pattern.needs <= said:
                     continue
-                window = pattern.within or default_window
-                found = _closest_set(pattern.concepts, by_concept, starts, window)
+                key = (pattern.concepts, pattern.within or default_window)
+                if key in closest:
+                    found = closest[key]
+                else:
+                    found = closest[key] = _closest_set(pattern.concepts, by_concept, starts, key[1])
                 if found is not None:
                     fired.add(pattern.ref_index)
                     yield pattern.ref_index, min(o.start for o in found), max(o.end for o in found), found

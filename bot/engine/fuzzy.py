@@ -18,7 +18,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from bot.engine.normalise import NormalisedText, Normaliser
+from bot.engine.normalise import NormalisedText, PatternFolder
 from bot.library.loader import Library
 from bot.library.schema import FuzzySettings, Rebuttal, Stage
 
@@ -109,9 +109,10 @@ class LineMatch:
 
 
 class FuzzyMatcher:
-    def __init__(self, library: Library, normaliser: Normaliser) -> None:
+    def __init__(self, library: Library, normaliser: PatternFolder) -> None:
         self.settings: FuzzySettings = library.settings.fuzzy
         lines: list[LibraryLine] = []
+        grams_of: dict[str, frozenset[str]] = {}  # one set per distinct text: lines repeat across types
         for scam_type in library.types:
             sources: list[tuple[Literal["script_line", "rebuttal"], str, Stage, dict[str, list[str]], Rebuttal | None]]
             sources = [("script_line", f"lines.{x.id}", x.stage, x.text, None) for x in scam_type.lines]
@@ -120,6 +121,9 @@ class FuzzyMatcher:
                 for lang, texts in texts_by_lang.items():
                     for text in texts:
                         folded = normaliser.fold_pattern(text)
+                        line_grams = grams_of.get(folded)
+                        if line_grams is None:
+                            line_grams = grams_of[folded] = frozenset(grams(folded))
                         lines.append(
                             LibraryLine(
                                 scam_type.id,
@@ -128,7 +132,7 @@ class FuzzyMatcher:
                                 lang,
                                 folded,
                                 stage,
-                                frozenset(grams(folded)),
+                                line_grams,
                                 rebuttal,
                             )
                         )

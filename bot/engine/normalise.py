@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 import ahocorasick
 import opencc
@@ -45,6 +46,30 @@ _TABLE_RANGES = (
 # normalise settings they depend on.
 _TABLES: Memo[tuple[dict[int, str], str, frozenset[str]]] = Memo("normalise.table")
 _FOLDED: Memo[str] = Memo("normalise.fold_pattern")
+
+
+class PatternFolder(Protocol):
+    """What building the matchers needs of a normaliser: folding the library's own texts."""
+
+    def fold_pattern(self, text: str) -> str: ...
+
+
+class LibraryFolding:
+    """`Normaliser.fold_pattern` for one engine build, each distinct text folded once: a library repeats
+    its texts (a keyword in several rules, a line in the rules' and the fuzzy index), and folding them is
+    much of a large library's build. Dropped with the build, so it never holds a citizen's message."""
+
+    __slots__ = ("_folded", "_normaliser")
+
+    def __init__(self, normaliser: Normaliser) -> None:
+        self._normaliser = normaliser
+        self._folded: dict[str, str] = {}
+
+    def fold_pattern(self, text: str) -> str:
+        folded = self._folded.get(text)
+        if folded is None:
+            folded = self._folded[text] = self._normaliser.fold_pattern(text)
+        return folded
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,8 @@ import re._parser as sre_parser  # type: ignore[import-not-found]
 from collections.abc import Iterable
 from typing import Any
 
+from bot.engine.regex_tree import REPEATS, FastParser, Unsupported
+
 MAX_REACH = 256  # characters a match may extend from its triggering literal, for unbounded patterns
 LOOKAROUND_SLACK = 32  # room for look-aheads and \b past a match's end, so windows change no result
 WHOLE_TEXT = -1  # reach of an anchored pattern
@@ -30,29 +32,54 @@ _ANCHORS = frozenset(
 
 def _anchored(items: Iterable[tuple[Any, Any]]) -> bool:
     for op, value in items:
+        if op is sre_constants.LITERAL:  # most items: nothing to look into
+            continue
         if op is sre_constants.AT and value in _ANCHORS:
             return True
-        if op is sre_constants.SUBPATTERN and _anchored(value[-1]):
+        if op is sre_constants.SUBPATTERN and _anchored(value[-1].data):
             return True
-        if op is sre_constants.BRANCH and any(_anchored(branch) for branch in value[1]):
+        if op is sre_constants.BRANCH and any(_anchored(branch.data) for branch in value[1]):
             return True
-        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT) and _anchored(
-            value[2]
-        ):
+        if op in REPEATS and _anchored(value[2].data):
             return True
-        if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT) and _anchored(value[1]):
+        if op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT) and _anchored(value[1].data):
             return True
-        if op is sre_constants.ATOMIC_GROUP and _anchored(value):
+        if op is sre_constants.ATOMIC_GROUP and _anchored(value.data):
             return True
     return False
 
 
+_UNITS = frozenset({sre_constants.LITERAL, sre_constants.NOT_LITERAL, sre_constants.IN, sre_constants.ANY})
+
+
+def _reach_width(items: list[tuple[Any, Any]]) -> int:
+    """The longest match of a `FastParser` tree up to MAX_REACH, all a reach needs: `re._parser`'s
+    `getwidth()[1]` capped (each step only adds or multiplies, so capping at every level changes nothing
+    below the cap; the tree holds no group references, so it needs no group widths)."""
+    width = 0
+    for op, value in items:
+        if op in _UNITS:
+            width += 1
+        elif op is sre_constants.SUBPATTERN:
+            width += _reach_width(value[-1].data)
+        elif op is sre_constants.BRANCH:
+            width += max(_reach_width(branch.data) for branch in value[1])
+        elif op in REPEATS:
+            width += _reach_width(value[2].data) * value[1]
+    return min(width, MAX_REACH)
+
+
 def reach_of(source: str) -> int:
     """How far from its literal a match can reach: the maximum width (capped), or WHOLE_TEXT."""
-    parsed = sre_parser.parse(source)
-    if _anchored(parsed):
+    try:
+        items = FastParser(source).parse()
+        width = _reach_width(items)
+    except Unsupported:
+        parsed = sre_parser.parse(source)
+        items, width = parsed.data, parsed.getwidth()[1]
+    if _anchored(items):
         return WHOLE_TEXT
-    return min(int(parsed.getwidth()[1]), MAX_REACH) + LOOKAROUND_SLACK
+    return min(int(width), MAX_REACH) + LOOKAROUND_SLACK
 
 
 class LazyPattern:

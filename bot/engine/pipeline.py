@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.engine.budget import Budget, partial_note
 from bot.engine.fuzzy import FuzzyMatcher
 from bot.engine.model import ModelSpan
-from bot.engine.normalise import NormalisedText, Normaliser
+from bot.engine.normalise import LibraryFolding, NormalisedText, Normaliser
 from bot.engine.rules import RegexView, RuleMatcher
 from bot.engine.scoring import ComboRef, Scores, member_entry, score_message
 from bot.engine.types import Risk, Verdict
@@ -25,8 +25,9 @@ class Engine:
     def __init__(self, library: Library) -> None:
         self.library = library
         self.normaliser = Normaliser(library.normalise)
-        self.rules = RuleMatcher(library, self.normaliser)
-        self.fuzzy = FuzzyMatcher(library, self.normaliser)
+        folding = LibraryFolding(self.normaliser)
+        self.rules = RuleMatcher(library, folding)
+        self.fuzzy = FuzzyMatcher(library, folding)
         self.verdicts = VerdictBuilder(library)
         self._type_order = tuple(scam_type.id for scam_type in library.types)
         combos: dict[str, list[ComboRef]] = {}

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 import re._constants as sre_constants  # type: ignore[import-not-found]
-import re._parser as sre_parser  # type: ignore[import-not-found]
 from typing import Any
 
 from bot.engine.memo import Memo
+from bot.engine.regex_tree import REPEATS, parse
 
-_REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
 # Parsing ~650 library patterns takes about a third of a second: remembered across starts (bot/engine/memo.py).
 _LITERALS: Memo[frozenset[str] | None] = Memo("prefilter.required_literals")
 
@@ -27,10 +26,10 @@ def required_literals(pattern: str) -> frozenset[str] | None:
 
 def _required_literals(pattern: str) -> frozenset[str] | None:
     try:
-        parsed = sre_parser.parse(pattern)
+        data = parse(pattern)
     except re.error:
         return None
-    found = _sequence(parsed.data, {})
+    found = _sequence(data, {})
     if not found or any(len(literal) == 1 and literal.isascii() for literal in found):
         return None  # a single Latin letter or digit is in most messages: running the regex is cheaper
     return frozenset(found)
@@ -42,10 +41,12 @@ _MAX_PRODUCT = 64  # adjacent alternatives are combined ("(让|要)(我|你)" ->
 def _exact(items: list[tuple[Any, Any]]) -> set[str] | None:
     """Every string a piece of pattern can match, when it is only literals and alternatives."""
     strings = {""}
+    pending = ""  # literal characters still to append to every string: a run costs one step, not one each
     for op, value in items:
         if op is sre_constants.LITERAL:
-            options = {chr(value)}
-        elif op is sre_constants.SUBPATTERN:
+            pending += chr(value)
+            continue
+        if op is sre_constants.SUBPATTERN:
             inner = _exact(value[-1].data)
             if inner is None:
                 return None
@@ -61,10 +62,11 @@ def _exact(items: list[tuple[Any, Any]]) -> set[str] | None:
             options = {chr(code) for _, code in value}
         else:
             return None
-        strings = {prefix + option for prefix in strings for option in options}
+        strings = {prefix + pending + option for prefix in strings for option in options}
+        pending = ""
         if len(strings) > _MAX_PRODUCT:
             return None
-    return strings
+    return {prefix + pending for prefix in strings} if pending else strings
 
 
 def _literal_only(op: Any, value: Any, known: dict[int, bool]) -> bool:
@@ -83,7 +85,9 @@ def _literal_only(op: Any, value: Any, known: dict[int, bool]) -> bool:
     for group in groups:
         result = known.get(id(group))
         if result is None:
-            result = known[id(group)] = all(_literal_only(inner, item, known) for inner, item in group.data)
+            result = known[id(group)] = all(
+                inner is sre_constants.LITERAL or _literal_only(inner, item, known) for inner, item in group.data
+            )
         if not result:
             return False
     return True
@@ -92,7 +96,14 @@ def _literal_only(op: Any, value: Any, known: dict[int, bool]) -> bool:
 def _sequence(items: list[tuple[Any, Any]], known: dict[int, bool]) -> set[str] | None:
     candidates: list[set[str]] = []
     run: set[str] = {""}
+    pending = ""  # literal characters still to append to every string of `run` (as in `_exact`)
     for op, value in items:
+        if op is sre_constants.LITERAL:
+            pending += chr(value)
+            continue
+        if pending:
+            run = {prefix + pending for prefix in run}
+            pending = ""
         exact = _exact([(op, value)]) if _literal_only(op, value, known) else None
         if exact is not None and "" not in exact:
             combined = {prefix + option for prefix in run for option in exact}
@@ -113,10 +124,12 @@ def _sequence(items: list[tuple[Any, Any]], known: dict[int, bool]) -> set[str] 
             alternatives = [_sequence(branch.data, known) for branch in value[1]]
             if alternatives and all(alternatives):
                 candidates.append(set().union(*(alt for alt in alternatives if alt)))
-        elif op in _REPEATS and value[0] >= 1:
+        elif op in REPEATS and value[0] >= 1:
             inner = _sequence(value[2].data, known)
             if inner:
                 candidates.append(inner)
+    if pending:
+        run = {prefix + pending for prefix in run}
     if run != {""}:
         candidates.append(run)
     if not candidates:

@@ -20,7 +20,7 @@ import ahocorasick
 from bot.engine.budget import Budget
 from bot.engine.concepts import ConceptIndex, ConceptOccurrence
 from bot.engine.links import LinkAssessment, LinkChecker
-from bot.engine.normalise import NormalisedText, Normaliser
+from bot.engine.normalise import NormalisedText, PatternFolder
 from bot.engine.patterns import LazyPattern, windows_around
 from bot.engine.prefilter import required_literals
 from bot.library.loader import Library
@@ -200,7 +200,7 @@ def _is_word_char(char: str) -> bool:
 _FREQUENT = 300  # characters: about 95% of those in the library's lines are among them
 
 
-def _frequent_characters(library: Library, normaliser: Normaliser) -> list[str]:
+def _frequent_characters(library: Library, normaliser: PatternFolder) -> list[str]:
     """The characters of the library's scammer lines and rebuttals (folded, as messages are), most
     used first: a stand-in for the characters of the messages the engine reads."""
     counts: Counter[str] = Counter()
@@ -212,7 +212,7 @@ def _frequent_characters(library: Library, normaliser: Normaliser) -> list[str]:
 
 
 class RuleMatcher:
-    def __init__(self, library: Library, normaliser: Normaliser) -> None:
+    def __init__(self, library: Library, normaliser: PatternFolder) -> None:
         self.refs: list[RuleRef] = []
         for signal in library.signals.signals:
             self.refs.append(_ref(len(self.refs), "signal", signal, f"signal.{signal.id}"))

@@ -52,6 +52,7 @@ _CODE_FILES = (
     "engine/model.py",
     "engine/memo.py",
     "engine/prefilter.py",
+    "engine/regex_tree.py",
     "engine/normalise.py",
 )
 
