@@ -130,6 +130,13 @@ def test_a_governments_bare_domain_is_its_own_site(engine: Engine) -> None:
     assert not any(item.entry == "signal.url" for item in verdict.evidence)
     fake = "GOV.UK: your tax refund of £318 is ready, claim it at gov.uk-refund.help before Friday"
     assert engine.analyse(fake).risk.flagged
+    # "Sign in at the official site" is how a genuine notice points there; at a look-alike it is the lure.
+    genuine = (
+        "HMRC: your PAYE coding notice has been updated. Sign in to your personal tax account at gov.uk to view it."
+    )
+    assert not any(item.entry == "signal.login_request" for item in engine.analyse(genuine).evidence)
+    lure = "HMRC: your PAYE notice has an error. Sign in to your tax account at hmrc-gov.uk-paye.help today."
+    assert any(item.entry == "signal.login_request" for item in engine.analyse(lure).evidence)
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,7 @@ class LinkChecker:
         self._official_suffixes = frozenset(links.official_suffixes)
         self._risky = frozenset(links.risky_suffixes)
         self.official_link_clears = tuple(links.official_link_clears)
+        self.official_link_clears_signals = tuple(links.official_link_clears_signals)
         self._host_words = tuple((word, brand.id) for brand in links.brands for word in brand.host_words)
         self._host_parts = {part: brand.id for brand in links.brands for part in brand.host_parts}
         # The name part of every brand's own domains ("steamcommunity" of steamcommunity.com).

@@ -285,6 +285,9 @@ class RuleMatcher:
         self._cleared_by_official_links = frozenset(
             self.concepts.index_of(concept_id) for concept_id in (self.links.official_link_clears if self.links else ())
         )
+        self._signals_cleared_by_official_links = frozenset(
+            f"signal.{signal_id}" for signal_id in (self.links.official_link_clears_signals if self.links else ())
+        )
         if self.links is not None and self._link_signals:
             for name in self.links.names():
                 folded = normaliser.fold_pattern(name)
@@ -405,6 +408,8 @@ class RuleMatcher:
                     hits = [h for h in hits if not (h.ref.kind == "indicator" and (h.start, h.end) in official)]
                     if assessment.all_official:
                         concept_hits = [c for c in concept_hits if c.concept not in self._cleared_by_official_links]
+                        cleared = self._signals_cleared_by_official_links
+                        hits = [h for h in hits if h.ref.entry not in cleared]
                 hits.extend(Hit(self._link_signals[f.check], f.start, f.end) for f in assessment.findings)
 
         window = self._windows.get(lang, 8)

@@ -384,4 +384,8 @@ def _link_problems(library: Library) -> list[Problem]:
     for concept_id in library.links.official_link_clears:
         if concept_id not in concept_ids:
             problems.append(Problem(file, "", "official_link_clears", f"{concept_id!r} is not a concept"))
+    signal_ids = {signal.id for signal in library.signals.signals}
+    for signal_id in library.links.official_link_clears_signals:
+        if signal_id not in signal_ids:
+            problems.append(Problem(file, "", "official_link_clears_signals", f"{signal_id!r} is not a signal"))
     return problems

@@ -213,6 +213,9 @@ class LinksFile(Model):
     # Concepts that a link to the brand's own site does not say: "sign in at chase.com" is not the
     # warning sign "asks you to open a link" when every link in the message is an official one.
     official_link_clears: list[Identifier] = Field(default_factory=list)
+    # Signals (signals.yaml ids) that such a message does not give either: "sign in to your account at
+    # gov.uk" is how a genuine notice points to the official site.
+    official_link_clears_signals: list[Identifier] = Field(default_factory=list)
     source: NonEmpty
 
 
