@@ -1,4 +1,5 @@
-"""The regex prefilter only skips regexes that could not have matched."""
+"""The regex prefilter only skips regexes that could not have matched, and runs a regex only when
+each of its required literal sets is in the message."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.engine.normalise import LibraryFolding
 from bot.engine.pipeline import Engine
-from bot.engine.prefilter import required_literals
+from bot.engine.prefilter import required_literal_sets
+from bot.engine.rules import RuleMatcher
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -28,9 +31,25 @@ CORPUS = Path(__file__).parent / "corpus"
         (r"a\d+b", None),  # single Latin letters are in most messages: not worth a trigger
     ],
 )
-def test_required_literals(pattern: str, literals: set[str] | None) -> None:
-    found = required_literals(pattern)
-    assert (set(found) if found is not None else None) == literals
+def test_the_anchor_is_the_most_selective_set(pattern: str, literals: set[str] | None) -> None:
+    found = required_literal_sets(pattern)
+    assert (set(found[0]) if found is not None else None) == literals
+
+
+@pytest.mark.parametrize(
+    ("pattern", "sets"),
+    [
+        ("(转账|汇款)[^。]{0,10}安全账户", [{"安全账户"}, {"转账", "汇款"}]),
+        # A copy pinned to its marker needs the marker as well as the original's words.
+        (r"zqx1qz(?:\b(read|tell)\b[^.]{0,20}\bcode\b)", [{"zqx1qz"}, {"code"}, {"read", "tell"}]),
+        (r"(?:pay|send)\s\d+ to (?:me|us)", [{" to me", " to us"}, {"pay", "send"}]),
+        (r"资金.{0,4}资金", [{"资金"}]),  # the same set once
+        (r"a\d+转账", [{"转账"}]),  # a single Latin letter is not worth checking
+    ],
+)
+def test_every_required_set_is_found_the_likeliest_absent_first(pattern: str, sets: list[set[str]]) -> None:
+    found = required_literal_sets(pattern)
+    assert found is not None and [set(literals) for literals in found] == sets
 
 
 @settings(max_examples=200, deadline=None)
@@ -38,11 +57,16 @@ def test_required_literals(pattern: str, literals: set[str] | None) -> None:
 def test_a_match_always_contains_a_required_literal(text: str) -> None:
     import re
 
-    for pattern in ("资金(进行|做)?(清查|核查)", r"(让|要)(我|你)转(账|钱)?", r"\b(read|tell)\b[^.]{0,20}\bcode\b"):
-        literals = required_literals(pattern)
-        assert literals is not None
+    for pattern in (
+        "资金(进行|做)?(清查|核查)",
+        r"(让|要)(我|你)转(账|钱)?",
+        r"\b(read|tell)\b[^.]{0,20}\bcode\b",
+        r"(让|要)[^。]{0,6}(转账|清查)",
+    ):
+        sets = required_literal_sets(pattern)
+        assert sets is not None
         if re.search(pattern, text):
-            assert any(literal in text for literal in literals)
+            assert all(any(literal in text for literal in literals) for literals in sets)
 
 
 def test_prefiltered_matching_equals_running_every_regex(engine: Engine) -> None:
@@ -54,3 +78,22 @@ def test_prefiltered_matching_equals_running_every_regex(engine: Engine) -> None
         lang = engine.detect_language(normalised)
         filtered = sorted(engine.rules.match(normalised, lang).fired)
         assert filtered == sorted(engine.rules.match(normalised, lang, force_regexes=everything).fired), text
+
+
+def test_a_regex_is_compiled_only_when_every_required_set_is_present(engine: Engine) -> None:
+    matcher = RuleMatcher(engine.library, LibraryFolding(engine.normaliser))  # nothing compiled yet
+    chosen = None
+    for index, regex in enumerate(matcher._regexes):
+        sets = required_literal_sets(regex.pattern.source) if regex.ref.scope == "text" else None
+        if regex.script == "han" and sets is not None and len(sets) > 1 and index not in matcher._always:
+            chosen = index, sets
+            break
+    assert chosen is not None
+    index, sets = chosen
+    lang = engine.library.settings.default_language
+    anchor_only = engine.normaliser.normalise("。".join(["我们", sets[0][0], "好的"]))
+    matcher.match(anchor_only, lang)
+    assert matcher._regexes[index].pattern._compiled is None
+    every_set = engine.normaliser.normalise("。".join(["我们", *(literals[0] for literals in sets), "好的"]))
+    matcher.match(every_set, lang)
+    assert matcher._regexes[index].pattern._compiled is not None

@@ -22,7 +22,7 @@ from bot.engine.concepts import ConceptIndex, ConceptOccurrence
 from bot.engine.links import LinkAssessment, LinkChecker
 from bot.engine.normalise import NormalisedText, PatternFolder
 from bot.engine.patterns import LazyPattern, windows_around
-from bot.engine.prefilter import required_literals
+from bot.engine.prefilter import LiteralSet, required_literal_sets
 from bot.library.loader import Library
 from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
 
@@ -293,13 +293,18 @@ class RuleMatcher:
                 folded = normaliser.fold_pattern(name)
                 if folded:
                     entries.setdefault(folded, []).append(("brand", 0))
-        # Regexes with a literal prefilter are run only when one of their literals is present;
-        # the literals ride in the same automaton as the keywords (kind "trigger").
+        # Regexes with a literal prefilter are compiled and run only when each of their literal sets
+        # (bot/engine/prefilter.py) has a literal in the message, and then only near their anchor
+        # set's literals. The literals ride in the same automaton as the keywords (kind "trigger"),
+        # each standing for the sets it is in: regexes sharing a set (the same words in several rules,
+        # a library's copies) share its entries, so a literal's hit costs one step, not one per regex.
         self._regexes: list[_Regex] = []
         self._always: set[int] = set()  # regexes with no usable literal
         # Indicators worth no points (phone numbers, amounts) change no verdict: they are extracted
         # only for messages worth showing them on (`display_indicators`).
         self._display_only: list[int] = []
+        set_ids: dict[LiteralSet, int] = {}
+        by_anchor: dict[int, dict[tuple[int, ...], list[int]]] = {}  # anchor set -> other sets -> regexes
         for ref in self.refs:
             for lang, patterns in ref.rule.regex.items():
                 script = "han" if lang in self._han_languages else "latin"
@@ -309,16 +314,28 @@ class RuleMatcher:
                     if ref.kind == "indicator" and ref.rule.points == 0:
                         self._display_only.append(index)
                         continue
-                    literals = required_literals(pattern) if ref.scope == "text" else None
-                    if literals is None:
+                    sets = required_literal_sets(pattern) if ref.scope == "text" else None
+                    if sets is None:
                         self._always.add(index)
                         continue
-                    for literal in literals:
-                        entries.setdefault(literal, []).append(("trigger", index))
+                    ids = []
+                    for literals in sets:
+                        set_id = set_ids.get(literals)
+                        if set_id is None:
+                            set_id = set_ids[literals] = len(set_ids)
+                            for literal in literals:
+                                entries.setdefault(literal, []).append(("trigger", set_id))
+                        ids.append(set_id)
+                    by_anchor.setdefault(ids[0], {}).setdefault(tuple(ids[1:]), []).append(index)
+        # For each anchor set: the regexes it anchors, grouped by the other sets they need.
+        self._by_anchor: dict[int, tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]] = {
+            anchor: tuple((others, tuple(indexes)) for others, indexes in groups.items())
+            for anchor, groups in by_anchor.items()
+        }
 
         # Each entry carries its length and whether its edges are Latin letters or digits, so the
-        # word-boundary check at match time looks at the text only when it has to; the regexes it
-        # triggers (wherever it occurs) apart from what it says as a whole word, so the common entry,
+        # word-boundary check at match time looks at the text only when it has to; the literal sets
+        # it is in (wherever it occurs) apart from what it says as a whole word, so the common entry,
         # a literal only, costs a few operations.
         self._automaton = ahocorasick.Automaton()
         # pyahocorasick finds a character's transition by comparing it with a node's children in
@@ -356,7 +373,7 @@ class RuleMatcher:
         citizen_report = False
         citizen_question = False
         awareness_spans: list[tuple[int, int]] = []
-        triggered: dict[int, list[tuple[int, int]]] = {}  # regex -> where its literals occur
+        triggered: dict[int, list[tuple[int, int]]] = {}  # literal set -> where its literals occur
         concept_hits: list[ConceptOccurrence] = []
         brands: list[tuple[int, int]] = []  # where a brand is named
         refs = self.refs
@@ -364,10 +381,10 @@ class RuleMatcher:
         for end_index, (size, word_start, word_end, triggers, words) in self._automaton.iter(text):
             start = end_index - size + 1
             end = end_index + 1
-            for index in triggers:  # a literal triggers its regexes even inside a word
-                near = triggered.get(index)
+            for set_id in triggers:  # a literal counts for its sets even inside a word
+                near = triggered.get(set_id)
                 if near is None:
-                    triggered[index] = [(start, end)]
+                    triggered[set_id] = [(start, end)]
                 else:
                     near.append((start, end))
             if not words:
@@ -395,10 +412,16 @@ class RuleMatcher:
                     citizen_question = True
                 else:
                     citizen_report = True
-        run = triggered.keys() | self._always
+        anchors: dict[int, list[tuple[int, int]]] = {}  # regex to run -> where its anchor's literals occur
+        for set_id, spans in triggered.items():
+            for others, indexes in self._by_anchor.get(set_id, ()):
+                if all(other in triggered for other in others):
+                    for index in indexes:
+                        anchors[index] = spans
+        run = anchors.keys() | self._always
         if force_regexes:
             run |= set(force_regexes).difference(self._display_only)
-        hits.extend(self._regex_hits(normalised, view or self.view(normalised), sorted(run), triggered, budget))
+        hits.extend(self._regex_hits(normalised, view or self.view(normalised), sorted(run), anchors, budget))
 
         if self.links is not None and self._link_signals:
             assessment = self._assess_links(normalised, hits, brands)
@@ -484,7 +507,7 @@ class RuleMatcher:
         anchors: dict[int, list[tuple[int, int]]] | None = None,
         budget: Budget | None = None,
     ) -> list[Hit]:
-        """Run the given regexes: a triggered one only near its literals (`anchors`), a scoped one
+        """Run the given regexes: a triggered one only near its anchor's literals (`anchors`), a scoped one
         only around numbers or links, the rest over the whole text; stop when the budget is spent."""
         text = normalised.text
         length = len(text)
