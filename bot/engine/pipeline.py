@@ -29,7 +29,7 @@ class Engine:
         self.rules = RuleMatcher(library, folding)
         self.fuzzy = FuzzyMatcher(library, folding)
         self.verdicts = VerdictBuilder(library)
-        self._type_order = tuple(scam_type.id for scam_type in library.types)
+        self._type_rank = {scam_type.id: rank for rank, scam_type in enumerate(library.types)}
         combos: dict[str, list[ComboRef]] = {}
         for scam_type in library.types:
             for combo in scam_type.combos:
@@ -81,7 +81,7 @@ class Engine:
 
         return score_message(
             self.library.settings,
-            self._type_order,
+            self._type_rank,
             self._combos,
             rule_matches,
             line_matches,

@@ -4,7 +4,7 @@ points when signs co-occur, cross-type signals are capped, and the thresholds li
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.engine.fuzzy import LineMatch
@@ -40,7 +40,7 @@ class ComboRef:
 
 @dataclass(frozen=True, slots=True)
 class Scores:
-    by_type: dict[str, float]  # a type's own points (rules, combos, lines, rebuttals)
+    by_type: dict[str, float]  # a type's own points (rules, combos, lines, rebuttals), in library order
     signal_points: float  # capped cross-type points
     contributions: tuple[Contribution, ...]
     top_type: str | None
@@ -50,11 +50,21 @@ class Scores:
     awareness: bool  # discounted as an official reminder
     indicator_hits: tuple[Hit, ...]
     model_points: float = 0.0  # from the learned layer
+    best_type: str | None = None  # most own points (the library's first type when none has any)
 
 
 # The first scammer line of a type counts fully, the second half, more add nothing (the script is
 # already recognised); a second canned rebuttal adds a quarter.
 _LINE_DECAY = {"script_line": (1.0, 0.5, 0.0), "rebuttal": (1.0, 0.25, 0.25)}
+
+
+def _first_best(points: Mapping[str, float], type_rank: Mapping[str, int]) -> str | None:
+    """The type with the most points, the library's first on a tie; when none has more than zero,
+    the library's first type (what a max over every type, the untouched ones at zero, gives)."""
+    best = max(points.values(), default=0.0)
+    if best <= 0.0:
+        return next(iter(type_rank), None)
+    return min((type_id for type_id, value in points.items() if value == best), key=type_rank.__getitem__)
 
 
 def to_score(points: float, settings: LibrarySettings) -> float:
@@ -83,7 +93,7 @@ def learned_points(probability: float, bands: tuple[tuple[float, float], ...]) -
 
 def score_message(
     settings: LibrarySettings,
-    type_order: tuple[str, ...],
+    type_rank: Mapping[str, int],  # every type id -> its place in the library (ties go to the first)
     combos: dict[str, tuple[ComboRef, ...]],  # by the entry of their first member
     rules: RuleMatches,
     lines: list[LineMatch],
@@ -92,10 +102,11 @@ def score_message(
     model_spans: Callable[[str | None], tuple[ModelSpan, ...]] | None = None,
 ) -> Scores:
     contributions: list[Contribution] = []
-    by_type = dict.fromkeys(type_order, 0.0)
+    # Only the types that get points are kept: a library of 1,400 types costs what one of 14 does.
+    by_type: dict[str, float] = {}
     signal_points = 0.0
     fired_entries: dict[str, Hit] = {}
-    naming = dict.fromkeys(type_order, 0.0)  # points used only to name the type
+    naming: dict[str, float] = {}  # points used only to name the type
     type_spans = [(hit.start, hit.end) for hit in rules.fired.values() if hit.ref.owner != "signal"]
     taken: dict[str, list[tuple[int, int]]] = {}  # per type, the words already counted
     # A generic word ("客服", "police") counts only beside another sign of any kind.
@@ -129,8 +140,8 @@ def score_message(
             signal_points += rule.points
             if isinstance(rule, Signal):
                 for type_id, share in rule.suggests.items():
-                    if type_id in naming:
-                        naming[type_id] += rule.points * share
+                    if type_id in type_rank:
+                        naming[type_id] = naming.get(type_id, 0.0) + rule.points * share
             if rule.points > 0:
                 contributions.append(
                     Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit)
@@ -151,9 +162,9 @@ def score_message(
         points = rule.points if kind == "rule" else count_line(hit.ref.owner, kind, rule.points)
         if points <= 0:
             return
-        by_type[hit.ref.owner] += points
+        by_type[hit.ref.owner] = by_type.get(hit.ref.owner, 0.0) + points
         if kind != "rule" and not hit.concepts:  # a scammer's own words: the surest sign of the script
-            naming[hit.ref.owner] += points
+            naming[hit.ref.owner] = naming.get(hit.ref.owner, 0.0) + points
         counted_entries.add(hit.ref.entry)
         contributions.append(
             Contribution(kind, span_start, span_end, hit.ref.entry, hit.ref.owner, points, rule.stage, hit=hit)
@@ -176,8 +187,8 @@ def score_message(
         points = count_line(line.type_id, line.kind, base * strength)
         if points <= 0:
             continue
-        by_type[line.type_id] += points
-        naming[line.type_id] += points
+        by_type[line.type_id] = by_type.get(line.type_id, 0.0) + points
+        naming[line.type_id] = naming.get(line.type_id, 0.0) + points
         counted_entries.add(line.entry)
         taken.setdefault(line.type_id, []).append((match.start, match.end))
         contributions.append(
@@ -193,7 +204,7 @@ def score_message(
             if all(members):
                 last = max((m for m in members if m is not None), key=lambda m: m.start)
                 combo = ref.combo
-                by_type[ref.type_id] += combo.points
+                by_type[ref.type_id] = by_type.get(ref.type_id, 0.0) + combo.points
                 contributions.append(
                     Contribution(
                         "rule",
@@ -208,8 +219,9 @@ def score_message(
                 )
 
     if prediction is not None and model_points > 0 and settings.learned is not None:
-        if prediction.top_type in naming:
-            naming[prediction.top_type] += model_points * settings.learned.type_share
+        predicted = prediction.top_type
+        if predicted is not None and predicted in type_rank:
+            naming[predicted] = naming.get(predicted, 0.0) + model_points * settings.learned.type_share
         explained = model_spans(prediction.top_type) if model_spans is not None else ()
         total_weight = sum(span.weight for span in explained) or 1.0
         for span in explained:
@@ -220,7 +232,7 @@ def score_message(
                         span.start,
                         span.end,
                         "model",
-                        prediction.top_type if prediction.top_type in naming else None,
+                        prediction.top_type if prediction.top_type in type_rank else None,
                         model_points * span.weight / total_weight,
                         None,
                         model=span,
@@ -228,16 +240,23 @@ def score_message(
                 )
 
     signal_points = min(signal_points, settings.signal_cap)
+    by_type = dict(sorted(by_type.items(), key=lambda item: type_rank[item[0]]))
     for type_id, points in by_type.items():
-        naming[type_id] += points
-    top_type = max(type_order, key=naming.__getitem__) if type_order else None  # (no Python frame per type)
-    if top_type is not None and naming[top_type] < settings.type_needs:
+        naming[type_id] = naming.get(type_id, 0.0) + points
+    top_type = _first_best(naming, type_rank)
+    if top_type is not None and naming.get(top_type, 0.0) < settings.type_needs:
         top_type = None
-    leader = top_type or max(by_type, key=by_type.__getitem__, default=None)
+    best_type = _first_best(by_type, type_rank)
+    leader = top_type or best_type
     # Several types' rules describing one scam (a "customer service" refund that needs a "loan"
     # to verify) add up: the others count in part.
     others = sum(points for type_id, points in by_type.items() if type_id != leader)
-    total = signal_points + (by_type[leader] if leader else 0.0) + settings.other_types_share * others + model_points
+    total = (
+        signal_points
+        + (by_type.get(leader, 0.0) if leader else 0.0)
+        + settings.other_types_share * others
+        + model_points
+    )
     # An official reminder or news report says two things only reminders say; with one such cue,
     # the learned layer's confident "this reads like an ordinary message" settles it.
     confident_harmless = (
@@ -276,6 +295,7 @@ def score_message(
         awareness,
         rules.indicators,
         model_points,
+        best_type,
     )
 
 

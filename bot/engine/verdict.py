@@ -156,7 +156,7 @@ class VerdictBuilder:
             key=lambda type_id: scores.by_type[type_id],
             reverse=True,
         )
-        best = max(scores.by_type, key=scores.by_type.__getitem__, default=None)
+        best = scores.best_type
         shown_types = {top or best, *runner_ups}
 
         evidence: list[Evidence] = []
