@@ -456,7 +456,11 @@ class RuleMatcher:
         for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
             if hit.ref.kind == "indicator":
                 indicators.append(hit)
-            elif negations and _is_negated(hit, negations, clause_starts, window):
+            elif (
+                negations
+                and not hit.ref.rule.speaks_warning_words
+                and _is_negated(hit, negations, clause_starts, window)
+            ):
                 negated.append(hit)
                 continue
             current = fired.get(hit.ref.index)

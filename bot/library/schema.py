@@ -56,7 +56,9 @@ class Rule(Model):
     # rule, line or signal of the message fired too.
     needs_company: bool = False
     # A scam that speaks warning words itself: "recovery" offers to victims ("被骗了别慌，帮您追回损失",
-    # "don't let the scammers win"). Where such a rule fires, warning cues do not lower the verdict.
+    # "don't let the scammers win"), a caller quoting the bank's "never share this code" to wave it
+    # away. Where such a rule fires, warning cues do not lower the verdict and a negation before its
+    # words does not cancel them.
     speaks_warning_words: bool = False
     stage: Stage | None = None
     explain: Localised
