@@ -4,6 +4,7 @@ points when signs co-occur, cross-type signals are capped, and the thresholds li
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -103,10 +104,10 @@ def score_message(
 ) -> Scores:
     contributions: list[Contribution] = []
     # Only the types that get points are kept: a library of 1,400 types costs what one of 14 does.
-    by_type: dict[str, float] = {}
+    by_type: defaultdict[str, float] = defaultdict(float)
     signal_points = 0.0
     fired_entries: dict[str, Hit] = {}
-    naming: dict[str, float] = {}  # points used only to name the type
+    naming: defaultdict[str, float] = defaultdict(float)  # points used only to name the type
     type_spans = [(hit.start, hit.end) for hit in rules.fired.values() if hit.ref.owner != "signal"]
     taken: dict[str, list[tuple[int, int]]] = {}  # per type, the words already counted
     # A generic word ("客服", "police") counts only beside another sign of any kind.
@@ -141,7 +142,7 @@ def score_message(
             if isinstance(rule, Signal):
                 for type_id, share in rule.suggests.items():
                     if type_id in type_rank:
-                        naming[type_id] = naming.get(type_id, 0.0) + rule.points * share
+                        naming[type_id] += rule.points * share
             if rule.points > 0:
                 contributions.append(
                     Contribution(kind, hit.start, hit.end, hit.ref.entry, None, rule.points, rule.stage, hit=hit)
@@ -162,9 +163,9 @@ def score_message(
         points = rule.points if kind == "rule" else count_line(hit.ref.owner, kind, rule.points)
         if points <= 0:
             return
-        by_type[hit.ref.owner] = by_type.get(hit.ref.owner, 0.0) + points
+        by_type[hit.ref.owner] += points
         if kind != "rule" and not hit.concepts:  # a scammer's own words: the surest sign of the script
-            naming[hit.ref.owner] = naming.get(hit.ref.owner, 0.0) + points
+            naming[hit.ref.owner] += points
         counted_entries.add(hit.ref.entry)
         contributions.append(
             Contribution(kind, span_start, span_end, hit.ref.entry, hit.ref.owner, points, rule.stage, hit=hit)
@@ -187,8 +188,8 @@ def score_message(
         points = count_line(line.type_id, line.kind, base * strength)
         if points <= 0:
             continue
-        by_type[line.type_id] = by_type.get(line.type_id, 0.0) + points
-        naming[line.type_id] = naming.get(line.type_id, 0.0) + points
+        by_type[line.type_id] += points
+        naming[line.type_id] += points
         counted_entries.add(line.entry)
         taken.setdefault(line.type_id, []).append((match.start, match.end))
         contributions.append(
@@ -204,7 +205,7 @@ def score_message(
             if all(members):
                 last = max((m for m in members if m is not None), key=lambda m: m.start)
                 combo = ref.combo
-                by_type[ref.type_id] = by_type.get(ref.type_id, 0.0) + combo.points
+                by_type[ref.type_id] += combo.points
                 contributions.append(
                     Contribution(
                         "rule",
@@ -221,7 +222,7 @@ def score_message(
     if prediction is not None and model_points > 0 and settings.learned is not None:
         predicted = prediction.top_type
         if predicted is not None and predicted in type_rank:
-            naming[predicted] = naming.get(predicted, 0.0) + model_points * settings.learned.type_share
+            naming[predicted] += model_points * settings.learned.type_share
         explained = model_spans(prediction.top_type) if model_spans is not None else ()
         total_weight = sum(span.weight for span in explained) or 1.0
         for span in explained:
@@ -240,20 +241,20 @@ def score_message(
                 )
 
     signal_points = min(signal_points, settings.signal_cap)
-    by_type = dict(sorted(by_type.items(), key=lambda item: type_rank[item[0]]))
-    for type_id, points in by_type.items():
-        naming[type_id] = naming.get(type_id, 0.0) + points
+    own_points = dict(sorted(by_type.items(), key=lambda item: type_rank[item[0]]))  # in library order
+    for type_id, points in own_points.items():
+        naming[type_id] += points
     top_type = _first_best(naming, type_rank)
     if top_type is not None and naming.get(top_type, 0.0) < settings.type_needs:
         top_type = None
-    best_type = _first_best(by_type, type_rank)
+    best_type = _first_best(own_points, type_rank)
     leader = top_type or best_type
     # Several types' rules describing one scam (a "customer service" refund that needs a "loan"
     # to verify) add up: the others count in part.
-    others = sum(points for type_id, points in by_type.items() if type_id != leader)
+    others = sum(points for type_id, points in own_points.items() if type_id != leader)
     total = (
         signal_points
-        + (by_type.get(leader, 0.0) if leader else 0.0)
+        + (own_points.get(leader, 0.0) if leader else 0.0)
         + settings.other_types_share * others
         + model_points
     )
@@ -285,7 +286,7 @@ def score_message(
             total = min(total, below_medium)
     score = to_score(total, settings)
     return Scores(
-        by_type,
+        own_points,
         signal_points,
         tuple(contributions),
         top_type,
