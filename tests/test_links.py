@@ -51,6 +51,8 @@ def test_a_link_that_is_not_the_brands_own_is_a_sign(engine: Engine, text: str, 
         "I chase my dreams every day, my blog is at www.sunnyroadtrips.com",
         "HMRC: your tax return is due, see https://www.gov.uk/self-assessment-tax-returns",
         "中華電信帳單已出，請至 www.cht.com.tw 或官方 App 查詢",
+        # India's banks moved to bank.in (2025): a public suffix the list knows, so the bank's own site.
+        "Axis Bank: your statement for A/c XX4821 is ready. Sign in at https://axis.bank.in to view it.",
     ],
 )
 def test_official_and_neutral_links_are_not_held_against_a_message(engine: Engine, text: str) -> None:

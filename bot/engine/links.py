@@ -2,18 +2,19 @@
 
 Real smishing is often a brand's name and a link and little else ("CHASE: a new payee was added,
 not you? visit cb1-secure.top"): the words are the bank's own, only the link gives it away. The
-checks here compare each link's registrable domain (the public-suffix list, through tldextract's
-bundled copy, never the network) with the sites the named brand really owns (links.yaml).
+checks here compare each link's registrable domain (the public-suffix list's ICANN section, through
+publicsuffixlist's bundled copy, never the network) with the sites the named brand really owns (links.yaml).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import tldextract
+from publicsuffixlist import PublicSuffixList
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -24,6 +25,7 @@ _SCHEME = re.compile(r"^[a-z]{3,5}\s?:/+|^[a-z]{3,5}//")
 _DEFANGED = re.compile(r"\s*(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\bdot\b|\.)\s*")
 _AUTHORITY_END = re.compile(r"[/?#\\\s]")
 _HOST = re.compile(r"^[a-z0-9!$-]+(\.[a-z0-9!$-]+)+$")
+_IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _PART_SPLIT = re.compile(r"[.\-]+|\d+")
 # Look-alike characters in a host ("netfl!x", "amaz0n", "paypa1"), read both ways a 1 can go.
 _DELEET = (str.maketrans("0134@$!5", "oleaasis"), str.maketrans("0134@$!5", "oieaasis"))
@@ -50,6 +52,14 @@ def link_host(link: str) -> str | None:
     return authority if _HOST.match(authority) else None
 
 
+def _is_ipv4(host: str) -> bool:
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class LinkAssessment:
     findings: tuple[LinkFinding, ...]
@@ -61,8 +71,9 @@ class LinkChecker:
     """Built once from links.yaml; `findings` is then a pure function of the links and brands."""
 
     def __init__(self, links: LinksFile) -> None:
-        # The bundled public-suffix snapshot: no download, no cache directory.
-        self._extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+        # The list publicsuffixlist bundles (no download), its ICANN section only: with the companies'
+        # section every blog on blogspot.com would be a registrable domain of its own.
+        self._suffixes = PublicSuffixList(only_icann=True, accept_unknown=False)
         self.brands = tuple(links.brands)
         self._owner = {domain: brand.id for brand in links.brands for domain in brand.domains}
         self._neutral = frozenset(links.neutral_domains)
@@ -73,9 +84,7 @@ class LinkChecker:
         self._host_words = tuple((word, brand.id) for brand in links.brands for word in brand.host_words)
         self._host_parts = {part: brand.id for brand in links.brands for part in brand.host_parts}
         # The name part of every brand's own domains ("steamcommunity" of steamcommunity.com).
-        self._own_labels = {
-            self._extract(domain).domain: brand.id for brand in links.brands for domain in brand.domains
-        }
+        self._own_labels = {self._split(domain)[0]: brand.id for brand in links.brands for domain in brand.domains}
         self._own_labels_list = sorted(self._own_labels)
 
     def names(self) -> Iterable[str]:
@@ -102,31 +111,42 @@ class LinkChecker:
             host = link_host(original)
             if host is None:
                 continue
-            parts = self._extract(host)
-            if not parts.domain:  # a bare suffix: "GOV.UK" is the UK government's own site
-                if parts.suffix in self._official_suffixes:
+            label, suffix = self._split(host)
+            if not label:  # a bare suffix: "GOV.UK" is the UK government's own site
+                if suffix in self._official_suffixes:
                     official.append((start, end))
                 continue
-            domain = f"{parts.domain}.{parts.suffix}"
-            if domain in self._owner or parts.suffix in self._official_suffixes:
+            domain = f"{label}.{suffix}"
+            if domain in self._owner or suffix in self._official_suffixes:
                 official.append((start, end))
                 continue
             if domain in self._neutral:
                 continue
-            if "risky_suffix" in checks and (
-                parts.suffix in self._risky or parts.suffix.rsplit(".", 1)[-1] in self._risky
-            ):
+            if "risky_suffix" in checks and (suffix in self._risky or suffix.rsplit(".", 1)[-1] in self._risky):
                 found.append(LinkFinding("risky_suffix", start, end))
-            borrowed = self._borrowed_brand(host[: len(host) - len(parts.suffix)]) or self._typosquat(parts.domain)
+            borrowed = self._borrowed_brand(host[: len(host) - len(suffix)]) or self._typosquat(label)
             if borrowed is not None and "lookalike_host" in checks:
                 found.append(LinkFinding("lookalike_host", start, end))
             # A bare name with no scheme, "www" or path ("a purchase at BESTBUY.COM") is more often a
             # merchant's name than a link to follow: only the brand's own name inside it counts.
             looks_like_a_link = "/" in original or original.lower().lstrip().startswith("www")
-            own_site = bool(sender) and parts.domain.replace("-", "") == sender
+            own_site = bool(sender) and label.replace("-", "") == sender
             if names_a_brand and "brand_mismatch" in checks and looks_like_a_link and not own_site:
                 found.append(LinkFinding("brand_mismatch", start, end))
         return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
+
+    def _split(self, host: str) -> tuple[str, str]:
+        """A host's registrable name and its public suffix: ("secure-check", "net") of
+        "chase.secure-check.net"; ("", "gov.uk") of a bare suffix; an IP address or a name under no
+        known suffix is all name ("192.168.1.1", "") / ("localhost", "")."""
+        if _IPV4.match(host) and _is_ipv4(host):
+            return host, ""
+        suffix = self._suffixes.publicsuffix(host)
+        if not isinstance(suffix, str):
+            return host.rsplit(".", 1)[-1], ""
+        if suffix == host:
+            return "", suffix
+        return host[: len(host) - len(suffix) - 1].rsplit(".", 1)[-1], suffix
 
     def _borrowed_brand(self, host: str) -> str | None:
         """The brand whose name is inside a host that is not the brand's own (as written, or with
