@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from rapidfuzz import fuzz, process
 
-from bot.conversation.faq import FaqIndex
+from bot.conversation.faq import SOFT_WORD_MATCH, FaqIndex
 from bot.engine.pipeline import Engine
 from bot.library.loader import Library, load_library
 
@@ -106,3 +107,16 @@ def test_answers_are_rendered_with_the_regions_numbers(
         police = region.fact_text("police", lang, lang)
         if "{police}" in entry.answer[lang] and police:
             assert police in answer.answer
+
+
+def test_alike_words_are_what_comparing_every_word_with_every_other_gives(faq: FaqIndex) -> None:
+    """Built with half the comparisons (the ratio is symmetric): the same words, scores and order."""
+    expected = {}
+    for word in faq._vocabulary:
+        matches = process.extract(
+            word, faq._vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=SOFT_WORD_MATCH, limit=None
+        )
+        others = tuple((match, score) for match, score, _ in matches if match != word)
+        if others:
+            expected[word] = others
+    assert expected and faq._alike == expected

@@ -25,11 +25,22 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.sms import SmsChannel, SmsReply, count_segments, load_sms_texts
+from bot.channels.sms import (
+    GSM_BASIC,
+    GSM_EXTENSION,
+    SmsChannel,
+    SmsReply,
+    count_segments,
+    is_gsm,
+    load_sms_texts,
+    units,
+)
 from bot.channels.web.app import create_app
 from bot.channels.web.services import Services, build_sms
 from bot.channels.web.settings import Settings
+from bot.channels.web.sms import twiml
 from bot.conversation.dialogue import Dialogue
 from bot.conversation.faq import FaqIndex
 from bot.engine.pipeline import Engine
@@ -754,3 +765,33 @@ def test_start_from_a_number_that_never_left_explains_the_service(channel: SmsCh
 def test_an_empty_text_gets_the_help(client: TestClient) -> None:
     parts = messages(post_twilio(client, twilio_form("")))
     assert parts and "退订" in "".join(parts)  # the region's language (cn: Chinese)
+
+
+# --- the fast paths of laying out and sending a reply ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        (),
+        ("",),
+        ("plain", "中文回复"),
+        ("a & b < c > d \"quoted\" 'single' ]]> &amp;",),
+        ("line\nbreak\r\n\ttab", "", "\x00\x1f control", "emoji 😀 and € ^{}[~]|\\"),
+    ],
+)
+def test_twiml_is_written_exactly_as_twilios_own_builder_writes_it(parts: tuple[str, ...]) -> None:
+    expected = MessagingResponse()
+    for part in parts:
+        expected.message(part)
+    assert twiml(parts) == str(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain GSM text @£$", "brackets [x] {y} ~ | ^ € \\", "中文，全角", "emoji 😀😀 and a lone \ud800", "é’\u00a0"],
+)
+def test_units_and_gsm_agree_with_counting_each_character(text: str) -> None:
+    assert is_gsm(text) == all(char in GSM_BASIC or char in GSM_EXTENSION for char in text)
+    assert units(text, "GSM-7") == sum(2 if char in GSM_EXTENSION else 1 for char in text)
+    assert units(text, "UCS-2") == sum(2 if ord(char) > 0xFFFF else 1 for char in text)

@@ -29,7 +29,7 @@ from bot.channels.phone import normalise_number
 from bot.channels.sessions import LocalLocks, Locks, SessionStore
 from bot.conversation.dialogue import Dialogue, SessionState
 from bot.conversation.phrases import Question
-from bot.conversation.reply import Reply, ReplyKind
+from bot.conversation.reply import RegionTexts, Reply, ReplyKind
 from bot.engine.verdict import Localiser
 from bot.library.lint import PLACEHOLDERS, text_problems
 from bot.library.loader import Library, LibraryError, Problem, load_side_file
@@ -69,8 +69,11 @@ class SegmentCount:
     segments: int
 
 
+GSM_CHARACTERS = GSM_BASIC | GSM_EXTENSION
+
+
 def is_gsm(text: str) -> bool:
-    return all(char in GSM_BASIC or char in GSM_EXTENSION for char in text)
+    return GSM_CHARACTERS.issuperset(text)
 
 
 def _costs(text: str, encoding: Encoding) -> Iterator[int]:
@@ -80,7 +83,11 @@ def _costs(text: str, encoding: Encoding) -> Iterator[int]:
 
 
 def units(text: str, encoding: Encoding) -> int:
-    return sum(_costs(text, encoding))
+    """What `_costs` adds up, counted in C: laying a reply out measures every candidate part, and a
+    generator over each character was most of an SMS reply's own time."""
+    if encoding == "GSM-7":  # the extension's characters count twice
+        return len(text) + sum(text.count(char) for char in GSM_EXTENSION)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # UTF-16 code units: 2 outside the BMP
 
 
 def count_segments(text: str) -> SegmentCount:
@@ -442,6 +449,9 @@ class SmsChannel:
             for word in items
         }
         self._details = {detail.key: detail for detail in sms.details}
+        # sms.yaml's texts as sent, by language: only the library's own, so bounded by it.
+        self._filled = RegionTexts(region, self._default_language)
+        self._said: dict[tuple[str, str], str] = {}
 
     def sender_key(self, number: str) -> str:
         """HMAC-SHA256(salt, number in E.164): every written form of one number is one key (bot/channels/phone.py),
@@ -536,8 +546,15 @@ class SmsChannel:
 
     def _say(self, value: dict[str, str], lang: str, **extra: str) -> str:
         """A text of sms.yaml in `lang` with the region's facts (a sentence needing one the region
-        lacks is left out) and `extra` filled in."""
-        return self._clean(self._region(lang).fill(self._local(lang)(value), **extra), lang)
+        lacks is left out) and `extra` filled in; one without `extra` is worked out once."""
+        text = self._local(lang)(value)
+        if extra:
+            return self._clean(self._filled.fill(text, lang, **extra), lang)
+        key = (lang, text)
+        said = self._said.get(key)
+        if said is None:
+            said = self._said[key] = self._clean(self._filled.fill(text, lang), lang)
+        return said
 
     def _say_all(self, values: dict[str, list[str]], lang: str) -> list[str]:
         return [self._clean(item, lang) for item in self._region(lang).fill_all(self._local(lang).many(values))]

@@ -34,6 +34,8 @@ from rapidfuzz import fuzz
 from bot.conversation.faq import FaqIndex
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
+from bot.conversation.triggers import Triggers
+from bot.engine.normalise import NormalisedText
 from bot.engine.patterns import LazyPattern
 from bot.engine.pipeline import Engine
 from bot.engine.types import Risk, Verdict
@@ -44,6 +46,8 @@ MAX_TURNS = 6  # citizen messages kept per conversation
 # The longest message read, in characters: the API, the page and the dialogue share this one limit
 # (Settings.max_message_chars); a longer one is refused whole, never cut.
 MAX_MESSAGE_CHARS = 5000
+# The language of a message is read from its first this many characters.
+_DETECT_CHARS = 2000
 # A question about the verdict is a story of its own when it is this long and itself high risk.
 _FOLLOW_UP_CHARS = 60
 # How close (rapidfuzz, 0-100) a doubt must be to a rebuttal's doubt or canned answer to be answered
@@ -121,6 +125,7 @@ class Dialogue:
             for lang, items in harm.patterns.items()
             for pattern in items
         ]
+        self._harm_triggers = Triggers(pattern.source for _, _, pattern in self._harm_patterns)
         self._paid_negations = {
             lang: tuple(self._fold(word) for word in words) for lang, words in cues.paid.negations.items()
         }
@@ -129,11 +134,15 @@ class Dialogue:
             (intent.id, [LazyPattern(p) for items in intent.patterns.values() for p in items])
             for intent in cues.intents
         ]
+        # Every intent's patterns in dialogue.yaml's order, beside the intent each belongs to.
+        self._intent_patterns = [(intent_id, pattern) for intent_id, patterns in self._intents for pattern in patterns]
+        self._intent_triggers = Triggers(pattern.source for _, pattern in self._intent_patterns)
         self._doubts = [
             (doubt, [LazyPattern(p) for items in doubt.patterns.values() for p in items]) for doubt in cues.doubts
         ]
         # Compiled when first used (checked when the phrases were loaded): ~80 ms less at start-up.
         self._question_markers = [LazyPattern(p) for patterns in cues.question_markers.values() for p in patterns]
+        self._question_triggers = Triggers(marker.source for marker in self._question_markers)
 
     @property
     def writer(self) -> ReplyWriter:
@@ -154,7 +163,10 @@ class Dialogue:
         """The reply to one message, and the conversation's state after it. `region` (a region id)
         sets the conversation's hotlines; unknown or None keeps the conversation's, else the service's."""
         state = state or SessionState()
-        lang = self._language(message, lang, state)
+        detect = lang not in self._engine.library.languages and any(char.isalpha() for char in message)
+        # Normalised once: the language is read from it, and for most messages it is the folded text too.
+        normalised = self._engine.normaliser.normalise(message[:_DETECT_CHARS]) if detect else None
+        lang = self._language(normalised, lang, state)
         region_id = self._region_id(region, state)
         script = written_in(message) or state.script
         state = replace(state, lang=lang, region=region_id, script=script)
@@ -162,7 +174,7 @@ class Dialogue:
         if len(message) > self.max_message_chars:  # refused whole: never judged on a silently cut part
             text = turn.writer.too_long(len(message), self.max_message_chars, lang)
             return state, self._plain(ReplyKind.TOO_LONG, text, lang, state)
-        folded = self._fold(message)
+        folded = normalised.text if normalised is not None and len(message) <= _DETECT_CHARS else self._fold(message)
         bare = _PUNCTUATION.sub("", folded)
         pending = (
             self._phrases.question(state.pending) if state.phase is Phase.AWAITING_ANSWER and state.pending else None
@@ -419,12 +431,13 @@ class Dialogue:
         folded = {self._fold(word) for items in words.values() for word in items}
         return tuple(sorted(folded, key=len, reverse=True))
 
-    def _language(self, message: str, explicit: str | None, state: SessionState) -> str:
-        """An explicit language, else the message's own, else the conversation's, else the region's."""
+    def _language(self, normalised: NormalisedText | None, explicit: str | None, state: SessionState) -> str:
+        """An explicit language, else the message's own (`normalised`: its start, when it has letters),
+        else the conversation's, else the region's."""
         if explicit in self._engine.library.languages:
             return str(explicit)
-        if any(char.isalpha() for char in message):
-            return self._engine.detect_language(self._engine.normaliser.normalise(message[:2000]))
+        if normalised is not None:
+            return self._engine.detect_language(normalised)
         return state.lang or self._region.default_language
 
     def _region_id(self, requested: str | None, state: SessionState) -> str:
@@ -469,8 +482,9 @@ class Dialogue:
         """What the message says has already been given away (harm ids, in dialogue.yaml's order),
         each unless a negation comes just before it in the same clause ("还没转", "I did not pay")."""
         found: list[str] = []
-        for harm_id, lang, pattern in self._harm_patterns:
-            if harm_id in found:
+        possible = self._harm_triggers.possible(folded)
+        for index, (harm_id, lang, pattern) in enumerate(self._harm_patterns):
+            if harm_id in found or index not in possible:
                 continue
             for match in pattern.compiled.finditer(folded):
                 window = self._negation_window.get(lang, 4)
@@ -487,8 +501,10 @@ class Dialogue:
 
     def _intent(self, folded: str) -> str | None:
         """The first intent (dialogue.yaml order) whose pattern the message matches."""
-        for intent_id, patterns in self._intents:
-            if any(pattern.search(folded) for pattern in patterns):
+        possible = self._intent_triggers.possible(folded)
+        for index in sorted(possible):  # the first match in file order is the first intent's
+            intent_id, pattern = self._intent_patterns[index]
+            if pattern.search(folded):
                 return intent_id
         return None
 
@@ -529,7 +545,8 @@ class Dialogue:
 
     def _is_question(self, folded: str) -> bool:
         folded = folded.strip()
-        return any(marker.search(folded) for marker in self._question_markers)
+        possible = self._question_triggers.possible(folded)
+        return any(self._question_markers[index].search(folded) for index in sorted(possible))
 
     def _analyse(self, turn: _Turn, text: str) -> Verdict:
         """One text judged in the conversation's region, its texts in the citizen's script."""

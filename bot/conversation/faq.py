@@ -193,16 +193,23 @@ class FaqIndex:
         return frozenset(softened)
 
     def _alike_words(self) -> dict[str, tuple[tuple[str, float], ...]]:
-        """Each FAQ word with the other FAQ words whose ratio to it is at least SOFT_WORD_MATCH."""
-        alike: dict[str, tuple[tuple[str, float], ...]] = {}
-        for word in self._vocabulary:
+        """Each FAQ word with the other FAQ words whose ratio to it is at least SOFT_WORD_MATCH, closest
+        first (ties in vocabulary order, as rapidfuzz's extract gives them). The ratio is symmetric, so
+        each word is compared only with the words after it: half the comparisons of a start."""
+        words = self._vocabulary
+        found: dict[int, list[tuple[int, float]]] = {}
+        for index, word in enumerate(words):
+            later = words[index + 1 :]
             matches = process.extract(
-                word, self._vocabulary, scorer=fuzz.ratio, processor=None, score_cutoff=SOFT_WORD_MATCH, limit=None
+                word, later, scorer=fuzz.ratio, processor=None, score_cutoff=SOFT_WORD_MATCH, limit=None
             )
-            others = tuple((match, score) for match, score, _ in matches if match != word)
-            if others:
-                alike[word] = others
-        return alike
+            for _, score, offset in matches:
+                found.setdefault(index, []).append((index + 1 + offset, score))
+                found.setdefault(index + 1 + offset, []).append((index, score))
+        return {
+            words[index]: tuple((words[other], score) for other, score in sorted(pairs, key=lambda p: (-p[1], p[0])))
+            for index, pairs in sorted(found.items())
+        }
 
     def _score(self, asked: _Asked, text: _Text) -> float:
         """Weighted F1 of the content the question and this wording share."""

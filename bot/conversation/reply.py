@@ -18,6 +18,7 @@ from bot.engine.types import Advice, Evidence, Indicator, Risk, Verdict
 from bot.engine.verdict import Localiser
 from bot.library.loader import Library
 from bot.library.regions import RegionText, region_text
+from bot.library.regions import _format as fill_placeholders
 from bot.library.schema import Region
 
 MAX_EVIDENCE_LINES = 3
@@ -64,14 +65,38 @@ class Reply:
 NO_ADVICE = Advice((), ())
 
 
+class RegionTexts:
+    """Library texts (dialogue.yaml, sms.yaml) filled with one region's facts, each worked out once per
+    language: replies say the same few dozen sentences again and again, and filling one (sentences
+    split, facts checked, script converted) cost more than the rest of writing it. Callers pass only
+    the library's own texts, so what is kept is bounded by the library."""
+
+    def __init__(self, region: Region, default_language: str) -> None:
+        self._region = region
+        self._default_language = default_language
+        self._filled: dict[tuple[str, str], str] = {}
+
+    def fill(self, text: str, lang: str, **extra: str) -> str:
+        """What `RegionText.fill(text, **extra)` gives: the caller's placeholders filled each time, after
+        the region's facts and script, exactly as it fills them."""
+        key = (lang, text)
+        filled = self._filled.get(key)
+        if filled is None:
+            filled = self._filled[key] = region_text(self._region, lang, self._default_language).fill(text)
+        return fill_placeholders(filled, extra) if extra else filled
+
+
 class ReplyWriter:
-    """Turns verdicts into reply texts in one region; built once, then read-only."""
+    """Turns verdicts into reply texts in one region; built once, then it only remembers the library
+    texts it has filled (RegionTexts, urgent steps)."""
 
     def __init__(self, library: Library, phrases: Phrases, region: Region) -> None:
         self._library = library
         self._texts = phrases.dialogue.texts
         self._region = region
         self._default_language = library.settings.default_language
+        self._filled = RegionTexts(region, self._default_language)
+        self._steps: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}  # by dialogue.yaml harm ids
 
     def local(self, lang: str) -> Localiser:
         return Localiser(lang, self._default_language)
@@ -82,7 +107,7 @@ class ReplyWriter:
     def say(self, value: dict[str, str], lang: str, **extra: str) -> str:
         """A text from dialogue.yaml in `lang` with the region's facts filled in; a sentence that
         needs a fact the region lacks is left out (issue 11)."""
-        return self.region(lang).fill(self.local(lang)(value), **extra)
+        return self._filled.fill(self.local(lang)(value), lang, **extra)
 
     def text(self, value: dict[str, str], lang: str) -> str:
         """Library text with no placeholders (a question, a topic) in the region's script."""
@@ -124,7 +149,15 @@ class ReplyWriter:
 
     def urgent_steps(self, harms: Sequence[Harm], lang: str) -> tuple[str, ...]:
         """The steps for what was given away, then (unless every harm named needs none) the general
-        ones; one call to the bank at most, each step once, bank and police in the region's order."""
+        ones; one call to the bank at most, each step once, bank and police in the region's order.
+        Worked out once for each list of harms: every reply after money has gone lays them out."""
+        key = (tuple(harm.id for harm in harms), lang)
+        steps = self._steps.get(key)
+        if steps is None:
+            steps = self._steps[key] = self._urgent_steps(harms, lang)
+        return steps
+
+    def _urgent_steps(self, harms: Sequence[Harm], lang: str) -> tuple[str, ...]:
         local = self.local(lang)
         raw: list[str] = []
         for harm in harms:

@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.sms import SmsReply
 from bot.channels.store import StateUnavailable
@@ -80,6 +79,20 @@ def check_twilio_signature(request: Request, form: FormData, settings: Settings)
         raise ApiError(403, "bad_signature", "The X-Twilio-Signature header is missing or does not match.")
 
 
+_TWIML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def twiml(parts: tuple[str, ...]) -> str:
+    """One <Message> per part, exactly as twilio's MessagingResponse writes it (the same escapes and
+    empty elements), without building an ElementTree for every reply."""
+    if not parts:
+        return '<?xml version="1.0" encoding="UTF-8"?><Response />'
+    messages = "".join(
+        f"<Message>{part.translate(_TWIML_ESCAPES)}</Message>" if part else "<Message />" for part in parts
+    )
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response>{messages}</Response>'
+
+
 _TWILIO_FORM = {
     "requestBody": {
         "required": True,
@@ -132,10 +145,7 @@ async def twilio_webhook(request: Request) -> Response:
     text = fields.get("Body", "")  # never cut: over the limit, the dialogue says so in its reply
     message_id = fields.get("MessageSid") or fields.get("SmsSid") or None
     reply = await _handle(services, sender, text, message_id)
-    twiml = MessagingResponse()
-    for part in reply.parts:
-        twiml.message(part)
-    return Response(str(twiml), media_type="text/xml")
+    return Response(twiml(reply.parts), media_type="text/xml")
 
 
 @router.post(
