@@ -17,8 +17,7 @@ from bot.conversation.phrases import Harm, Phrases
 from bot.engine.types import Advice, Evidence, Indicator, Risk, Verdict
 from bot.engine.verdict import Localiser
 from bot.library.loader import Library
-from bot.library.regions import RegionText, region_text
-from bot.library.regions import _format as fill_placeholders
+from bot.library.regions import RegionText, fill_placeholders, region_text
 from bot.library.schema import Region
 
 MAX_EVIDENCE_LINES = 3

@@ -77,7 +77,7 @@ class RegionText:
             return match.group(1) if placeholders(match.group(1)) & FACT_IDS <= self.values.keys() else ""
 
         filled = _OPTIONAL.sub(optional, sentence)
-        return _format(filled, self.values)
+        return fill_placeholders(filled, self.values)
 
     def fill(self, text: str, **extra: str) -> str:
         """A text of one or more sentences: facts filled, unmet sentences left out, steps ordered.
@@ -86,7 +86,7 @@ class RegionText:
         converted, so a citizen's quoted words are never rewritten."""
         kept = [s for s in (self.sentence(part) for part in split_sentences(text)) if s is not None]
         joined = _join(self._ordered(kept), self.lang)
-        return _format(self.script(joined), extra) if extra else self.script(joined)
+        return fill_placeholders(self.script(joined), extra) if extra else self.script(joined)
 
     def fill_all(self, texts: Iterable[str]) -> tuple[str, ...]:
         """A list (advice, steps): each item filled, items left empty dropped, steps ordered."""
@@ -131,7 +131,7 @@ def _join(sentences: Sequence[str], lang: str) -> str:
 _HAN_ENDS = ("。", "！", "？", "；", "”", "」", "）")
 
 
-def _format(text: str, values: Mapping[str, str]) -> str:
+def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
     """str.format for the placeholders present in `values`; any other {name} is kept for later."""
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
