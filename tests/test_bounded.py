@@ -5,11 +5,15 @@ the engine's own budget flag, its work counters, growth ratios and the order thi
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
+import gc
+import itertools
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 import pytest
@@ -18,11 +22,13 @@ from hypothesis import strategies as st
 
 from bot.channels.web.app import create_app
 from bot.channels.web.pool import EnginePool
+from bot.channels.web.services import build_services
 from bot.channels.web.settings import Settings
 from bot.conversation.dialogue import Dialogue
 from bot.conversation.faq import FaqIndex
+from bot.engine import patterns
 from bot.engine.budget import PARTIAL_NOTE, Budget
-from bot.engine.patterns import WHOLE_TEXT, reach_of, windows_around
+from bot.engine.patterns import WHOLE_TEXT, LazyPattern, reach_of, windows_around
 from bot.engine.pipeline import Engine
 from bot.library.cache import fingerprint, load_library_cached
 from bot.library.loader import Library
@@ -45,6 +51,36 @@ def test_windows_reach_as_far_as_a_match_can_and_anchored_patterns_see_everythin
     assert reach_of(r"^(?=.*钱).*视频") == WHOLE_TEXT
     assert windows_around([(100, 104), (120, 124), (900, 904)], 50, 1000) == [(50, 174), (850, 954)]
     assert windows_around([(10, 12)], WHOLE_TEXT, 30) == [(0, 30)]
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 199), st.integers(1, 12)), max_size=12),
+    st.sampled_from([0, 1, 5, 40, 300, WHOLE_TEXT]),
+)
+def test_windows_around_covers_exactly_the_reach_of_each_span(spans: list[tuple[int, int]], reach: int) -> None:
+    length = 200
+    spans = [(start, min(start + size, length)) for start, size in spans]
+    windows = windows_around(spans, reach, length)
+    covered = set(range(length)) if reach == WHOLE_TEXT or not spans else set()
+    if reach != WHOLE_TEXT:
+        for start, end in spans:
+            covered.update(range(max(0, start - reach), min(length, end + reach)))
+    if reach != WHOLE_TEXT and not spans:
+        assert windows == []
+        return
+    assert set().union(*(range(start, end) for start, end in windows)) == covered
+    # merged: in order, neither overlapping nor touching
+    assert all(end < next_start for (_, end), (next_start, _) in itertools.pairwise(windows))
+
+
+@given(st.text(alphabet="ab- ,.x", max_size=40), st.integers(0, 40), st.integers(0, 40))
+def test_a_pattern_starting_with_a_word_boundary_finds_what_search_finds(text: str, pos: int, endpos: int) -> None:
+    with mock.patch.object(patterns, "SCAN_FROM", 0):  # the scan, however short the text
+        for source in (r"\b(ab|b-?a)+\b", r"\ba ?b", r"\b(?<!x)b[a ]*", r"\b|x", r"a\b"):
+            pattern = LazyPattern(source)
+            expected = pattern.compiled.search(text, pos, endpos)
+            found = pattern.first(text, pos, endpos)
+            assert (found and found.span()) == (expected and expected.span())
 
 
 _PIECES = st.sampled_from(
@@ -253,3 +289,33 @@ def test_a_broken_cache_entry_is_rebuilt(library_copy: Path, tmp_path: Path, mon
     (entry,) = (tmp_path / "cache").glob("library-*.pickle")
     entry.write_bytes(b"not a pickle")
     assert _same(load_library_cached(library_copy), expected)
+
+
+def test_engine_work_runs_off_the_event_loop_in_the_requests_context() -> None:
+    """The request id (a context variable) reaches the worker thread, and the pool is empty afterwards."""
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+    pool = EnginePool(workers=2, queue=4)
+
+    def seen() -> tuple[str, int]:
+        return request_id.get(), threading.get_ident()
+
+    async def scenario() -> list[tuple[str, int]]:
+        request_id.set("abc")
+        return list(await asyncio.gather(*(pool.run(seen) for _ in range(5))))
+
+    results = asyncio.run(scenario())
+    assert {value for value, _ in results} == {"abc"}
+    assert threading.get_ident() not in {thread for _, thread in results}
+    assert pool.in_flight == 0
+
+
+def test_building_the_services_leaves_garbage_collection_as_it_was(library: Library) -> None:
+    assert gc.isenabled()
+    build_services(Settings(state_dir="off"), library)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        build_services(Settings(state_dir="off"), library)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

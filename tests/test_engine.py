@@ -6,8 +6,12 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot.engine.normalise import NormalisedText
 from bot.engine.pipeline import Engine
+from bot.engine.rules import _negated_positions
 from bot.engine.types import Risk, Verdict
 
 # The seed's two manual rebuttals, as citizens retell them.
@@ -236,6 +240,25 @@ def test_one_genuine_sounding_phrase_does_not_clear_a_scam_script(engine: Engine
 def test_a_negated_sign_is_not_evidence(engine: Engine) -> None:
     verdict = engine.analyse("Remember: real police will never ask you to move money to a safe account.")
     assert not any(item.text.lower() == "safe account" for item in verdict.evidence)
+
+
+@given(
+    st.text(alphabet="ab 。;\n", max_size=60),
+    st.lists(st.tuples(st.integers(0, 59), st.integers(1, 4)), max_size=6),
+    st.frozensets(st.integers(0, 60), max_size=4),
+    st.integers(0, 12),
+)
+def test_a_negation_cue_negates_what_starts_shortly_after_it_in_its_sentence(
+    text: str, cues: list[tuple[int, int]], breaks: frozenset[int], window: int
+) -> None:
+    negations = sorted((start, min(start + size, len(text))) for start, size in cues if start < len(text))
+    normalised = NormalisedText(text, text, None, {}, breaks, 0.0)
+    marks = _negated_positions(normalised, negations, window)
+    sentence_starts = {0, *breaks, *(i + 1 for i, char in enumerate(text) if char in "。!?;\n")}
+    for position in range(len(text) + 1):
+        sentence = max(start for start in sentence_starts if start <= position)
+        expected = any(sentence <= start < position and position - end <= window for start, end in negations)
+        assert bool(marks[position]) is expected, position
 
 
 def test_nothing_found_never_says_safe(engine: Engine) -> None:

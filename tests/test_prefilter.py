@@ -97,3 +97,27 @@ def test_a_regex_is_compiled_only_when_every_required_set_is_present(engine: Eng
     every_set = engine.normaliser.normalise("。".join(["我们", *(literals[0] for literals in sets), "好的"]))
     matcher.match(every_set, lang)
     assert matcher._regexes[index].pattern._compiled is not None
+
+
+def test_a_common_literal_left_out_of_the_automaton_still_counts_for_its_set(engine: Engine) -> None:
+    matcher = RuleMatcher(engine.library, LibraryFolding(engine.normaliser))  # nothing compiled yet
+    searched = {literal for literals in matcher._searched.values() for literal in literals}
+    assert searched, "the library's common literals are searched for, not in the automaton"
+    lang = {"han": "zh", "latin": "en"}
+    for index, regex in enumerate(matcher._regexes):
+        sets = required_literal_sets(regex.pattern.source) if regex.ref.scope == "text" else None
+        if sets is None or len(sets) < 2 or index in matcher._always or regex.script not in lang:
+            continue
+        common = next((literals for literals in sets[1:] if set(literals) <= searched), None)
+        if common is None:
+            continue
+        others = [sets[0][0], *(literals[0] for literals in sets[1:] if literals != common)]
+        without = engine.normaliser.normalise(" | ".join(others))
+        if any(literal in without.text for literal in common):
+            continue
+        matcher.match(without, lang[regex.script])
+        assert matcher._regexes[index].pattern._compiled is None
+        matcher.match(engine.normaliser.normalise(" | ".join([*others, common[0]])), lang[regex.script])
+        assert matcher._regexes[index].pattern._compiled is not None
+        return
+    pytest.fail("no regex needs a set of common literals only")

@@ -53,9 +53,9 @@ class Budget:
             self.skipped.append(step)
         return False
 
-    def count(self, chars: int) -> None:
-        """One regex search over `chars` characters."""
-        self.regex_runs += 1
+    def count(self, chars: int, runs: int = 1) -> None:
+        """`runs` regex searches over `chars` characters in all (a regex's windows are counted at once)."""
+        self.regex_runs += runs
         self.regex_chars += chars
 
 

@@ -16,14 +16,16 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.engine.normalise import PatternFolder
 from bot.library.loader import Library
 from bot.library.schema import Concept, Rule
 
 
-@dataclass(frozen=True, slots=True)
-class ConceptOccurrence:
+class ConceptOccurrence(NamedTuple):
+    """A concept said in the message (a tuple: a long paste says thousands, each made in C)."""
+
     concept: int  # index into ConceptIndex.concepts
     start: int  # folded-text span
     end: int

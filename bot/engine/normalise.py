@@ -239,25 +239,40 @@ class Normaliser:
         breaks: set[int] = set()
         if self._fold_re.search(text):
             out: list[str] = []
-            kept: list[int] = []
+            # Where each kept character stood in `text` (needed for `ends`, and it is `starts` when there
+            # is none yet), and where it came from in the original: copied a stretch at a time, in C.
+            source = starts
+            kept: list[int] | None = [] if source is None or ends else None
+            moved: list[int] = []
+            size = 0  # characters kept so far
             last = 0
             for match in self._fold_re.finditer(text):
                 start, end = match.span()
                 out.append(text[last:start])
-                kept.extend(range(last, start))
+                if kept is not None:
+                    kept.extend(range(last, start))
+                if source is not None:
+                    moved.extend(source[last:start])
+                size += start - last
                 last = end
                 if start and is_cjk(text[start - 1]) and end < len(text) and is_cjk(text[end]):
                     if any(piece in _SENTENCE_ENDS for piece in match.group(0)):
-                        breaks.add(len(kept))
+                        breaks.add(size)
                     continue
                 out.append(" ")
-                kept.append(start)
+                if kept is not None:
+                    kept.append(start)
+                if source is not None:
+                    moved.append(source[start])
+                size += 1
             out.append(text[last:])
-            kept.extend(range(last, len(text)))
+            if kept is not None:
+                kept.extend(range(last, len(text)))
+            if source is not None:
+                moved.extend(source[last:])
             text = "".join(out)
-            # (map over a bound method: a 64 KB paste maps tens of thousands of positions)
-            starts = list(map(starts.__getitem__, kept)) if starts is not None else kept
-            ends = _kept_ends(ends, kept)
+            starts = moved if source is not None else kept
+            ends = _kept_ends(ends, kept) if ends and kept is not None else {}
 
         # Wide characters take three bytes in UTF-8 (four for emoji): a cheap measure of the
         # share of Chinese without looking at each character in Python.

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -116,10 +117,25 @@ def _windows(hint: re.Pattern[str], text: str, margin: int) -> list[tuple[int, i
 _SENTENCE_END = re.compile(r"[。!?;\n]")
 
 
-def _clause_starts(normalised: NormalisedText) -> list[int]:
-    """Where each sentence of the folded text starts, for the negation check."""
-    starts = {0, *(match.end() for match in _SENTENCE_END.finditer(normalised.text)), *normalised.clause_breaks}
-    return sorted(starts)
+def _negated_positions(normalised: NormalisedText, negations: list[tuple[int, int]], window: int) -> bytearray:
+    """1 at each position of the folded text that a negation cue negates: what starts shortly after
+    a cue, in the same sentence ("will never ask you to..."). Each cue marks its stretch at once,
+    so a long text full of cues and hits stays linear and each hit is one look-up."""
+    text = normalised.text
+    marks = bytearray(len(text) + 1)
+    breaks = sorted(normalised.clause_breaks)
+    for start, end in negations:
+        # up to `window` characters after the cue, and not past its sentence's end (a sentence end or a break)
+        stop = min(end + window + 1, len(text) + 1)
+        sentence_end = _SENTENCE_END.search(text, start)
+        if sentence_end is not None:
+            stop = min(stop, sentence_end.end())
+        following = bisect.bisect_right(breaks, start)
+        if following < len(breaks):
+            stop = min(stop, breaks[following])
+        if stop > start + 1:
+            marks[start + 1 : stop] = b"\x01" * (stop - start - 1)
+    return marks
 
 
 _QUOTE_MARKS = re.compile('["“”「」『』]')
@@ -148,30 +164,16 @@ def _distinct_cues(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return kept
 
 
-def _is_negated(hit: Hit, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
-    """A negation cue shortly before the hit, in the same sentence ("will never ask you to...")."""
-    return _is_negated_at(hit.start, negations, clause_starts, window)
-
-
-def _is_negated_at(position: int, negations: list[tuple[int, int]], clause_starts: list[int], window: int) -> bool:
-    """`negations` sorted by start: only the cues starting in this clause before `position` are
-    looked at, so a long text full of cues stays linear."""
-    clause_start = clause_starts[bisect.bisect_right(clause_starts, position) - 1]
-    first = bisect.bisect_left(negations, (clause_start, -1))
-    last = bisect.bisect_left(negations, (position, -1))
-    return any(position - end <= window for _, end in negations[first:last])
-
-
 def _scoped_hits(
     ref: RuleRef, pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], budget: Budget | None
 ) -> list[Hit]:
     found = []
     for start, end in windows:
-        if budget is not None:
-            budget.count(end - start)
         for match in pattern.finditer(text, start, end):
             if match.end() > match.start():
                 found.append(Hit(ref, match.start(), match.end()))
+    if budget is not None:
+        budget.count(sum(end - start for start, end in windows), len(windows))
     return found
 
 
@@ -198,17 +200,50 @@ def _is_word_char(char: str) -> bool:
 
 
 _FREQUENT = 300  # characters: about 95% of those in the library's lines are among them
+_COMMON_SAMPLE = 2000  # library lines a literal's commonness is judged on (the first ones: a bounded cost)
+_COMMON_SHARE = 0.01  # share of those lines a common literal is in
 
 
-def _frequent_characters(library: Library, normaliser: PatternFolder) -> list[str]:
-    """The characters of the library's scammer lines and rebuttals (folded, as messages are), most
-    used first: a stand-in for the characters of the messages the engine reads."""
+def _library_lines(library: Library, normaliser: PatternFolder) -> list[str]:
+    """The library's scammer lines and rebuttals, folded as messages are: a stand-in for the messages
+    the engine reads."""
+    return [
+        normaliser.fold_pattern(text)
+        for scam_type in library.types
+        for texts in (*(line.text for line in scam_type.lines), *(rebuttal.answer for rebuttal in scam_type.rebuttals))
+        for text in itertools.chain.from_iterable(texts.values())
+    ]
+
+
+def _frequent_characters(lines: list[str]) -> list[str]:
+    """The characters of the library's lines, most used first."""
     counts: Counter[str] = Counter()
-    for scam_type in library.types:
-        for texts in (*(line.text for line in scam_type.lines), *(rebuttal.answer for rebuttal in scam_type.rebuttals)):
-            for text in itertools.chain.from_iterable(texts.values()):
-                counts.update(normaliser.fold_pattern(text))
+    for line in lines:
+        counts.update(line)
     return sorted(counts, key=lambda char: (-counts[char], char))[:_FREQUENT]
+
+
+def _common_literals(literals: Iterable[str], lines: list[str]) -> set[str]:
+    """The literals said at least once per hundred of the library's lines ("的", "you", "in")."""
+    automaton = ahocorasick.Automaton()
+    for literal in literals:
+        automaton.add_word(literal, literal)
+    sample = lines[:_COMMON_SAMPLE]
+    if not len(automaton) or not sample:
+        return set()
+    automaton.make_automaton()
+    counts = Counter(map(operator.itemgetter(1), automaton.iter("\n".join(sample))))
+    needed = max(1.0, _COMMON_SHARE * len(sample))
+    return {literal for literal, count in counts.items() if count >= needed}
+
+
+def _said(set_id: int, text: str, searched: dict[int, tuple[str, ...]], seen: dict[int, bool]) -> bool:
+    """Whether `text` holds one of a literal set's literals that are searched for rather than in the
+    automaton; remembered for the message."""
+    found = seen.get(set_id)
+    if found is None:
+        found = seen[set_id] = any(literal in text for literal in searched.get(set_id, ()))
+    return found
 
 
 class RuleMatcher:
@@ -332,24 +367,53 @@ class RuleMatcher:
             anchor: tuple((others, tuple(indexes)) for others, indexes in groups.items())
             for anchor, groups in by_anchor.items()
         }
-
-        # Each entry carries its length and whether its edges are Latin letters or digits, so the
-        # word-boundary check at match time looks at the text only when it has to; the literal sets
-        # it is in (wherever it occurs) apart from what it says as a whole word, so the common entry,
-        # a literal only, costs a few operations.
-        self._automaton = ahocorasick.Automaton()
+        # Each entry's value in the automaton is a number: entries that say something as a whole word
+        # (a keyword, concept term, cue or brand) come first and carry, in `_word_entries`, their
+        # length and whether their edges are Latin letters or digits (so the word-boundary check looks
+        # at the text only when it has to); every entry also has the literal sets it is in (wherever it
+        # occurs). A literal only, most of a long message's hits, then costs one append per hit: its
+        # sets and spans are worked out once per message from where it occurred.
+        whole_words: dict[str, tuple[tuple[str, int], ...]] = {}
+        literal_sets: dict[str, tuple[int, ...]] = {}
+        for folded, values in entries.items():
+            literal_sets[folded] = tuple(index for kind, index in values if kind == "trigger")
+            said = tuple((kind, index) for kind, index in values if kind != "trigger")
+            if said:
+                whole_words[folded] = said
+        # A set that anchors no regex only has to be said somewhere. Its common literals ("in", "you",
+        # "的": most of a long message's hits) are left out of the automaton and searched for (in C)
+        # when a regex needs the set, each once per message: the first occurrence ends the search.
+        lines = _library_lines(library, normaliser)
+        anchor_sets = self._by_anchor.keys()
+        only_said = (
+            folded
+            for folded, sets in literal_sets.items()
+            if folded not in whole_words and anchor_sets.isdisjoint(sets)
+        )
+        self._searched: dict[int, tuple[str, ...]] = {}
+        for literal in sorted(_common_literals(only_said, lines)):
+            for set_id in literal_sets.pop(literal):
+                self._searched[set_id] = (*self._searched.get(set_id, ()), literal)
+        by_number = [*whole_words, *(folded for folded in literal_sets if folded not in whole_words)]
+        number_of = {folded: number for number, folded in enumerate(by_number)}
+        self._first_literal = len(whole_words)  # entries numbered from here are literals only
+        self._word_entries: tuple[tuple[int, bool, bool, bool, tuple[tuple[str, int], ...]], ...] = tuple(
+            (len(folded), _is_word_char(folded[0]), _is_word_char(folded[-1]), bool(literal_sets[folded]), said)
+            for folded, said in whole_words.items()
+        )
+        # (and one more entry, in no set, for the frequent characters below)
+        self._entry_sizes = (*(len(folded) for folded in by_number), 2)
+        self._entry_sets = (*(literal_sets[folded] for folded in by_number), ())
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         # pyahocorasick finds a character's transition by comparing it with a node's children in
         # the order they were added: at the root, with ~900 of them, a character no entry starts
         # with is compared with all. The characters the library's lines use most are added first,
         # each as the start of an entry no folded text holds (folding drops NUL), so a message's
         # common characters are found in a few comparisons: a quarter off the automaton's time.
-        for char in _frequent_characters(library, normaliser):
-            self._automaton.add_word(char + "\0", (2, False, False, (), ()))
-        for folded, values in entries.items():
-            triggers = tuple(index for kind, index in values if kind == "trigger")
-            whole_word = tuple((kind, index) for kind, index in values if kind != "trigger")
-            edges = (_is_word_char(folded[0]), _is_word_char(folded[-1]))
-            self._automaton.add_word(folded, (len(folded), *edges, triggers, whole_word))
+        for char in _frequent_characters(lines):
+            self._automaton.add_word(char + "\0", len(by_number))
+        for folded in literal_sets:
+            self._automaton.add_word(folded, number_of[folded])
         self._automaton.make_automaton()
 
     @property
@@ -373,22 +437,21 @@ class RuleMatcher:
         citizen_report = False
         citizen_question = False
         awareness_spans: list[tuple[int, int]] = []
-        triggered: dict[int, list[tuple[int, int]]] = {}  # literal set -> where its literals occur
         concept_hits: list[ConceptOccurrence] = []
         brands: list[tuple[int, int]] = []  # where a brand is named
         refs = self.refs
         length = len(text)
-        for end_index, (size, word_start, word_end, triggers, words) in self._automaton.iter(text):
+        first_literal, word_entries = self._first_literal, self._word_entries
+        occurred: defaultdict[int, list[int]] = defaultdict(list)  # entry -> where it ends, for its sets
+        for end_index, entry in self._automaton.iter(text):
+            if entry >= first_literal:
+                occurred[entry].append(end_index)
+                continue
+            size, word_start, word_end, in_sets, words = word_entries[entry]
+            if in_sets:  # a literal counts for its sets even inside a word
+                occurred[entry].append(end_index)
             start = end_index - size + 1
             end = end_index + 1
-            for set_id in triggers:  # a literal counts for its sets even inside a word
-                near = triggered.get(set_id)
-                if near is None:
-                    triggered[set_id] = [(start, end)]
-                else:
-                    near.append((start, end))
-            if not words:
-                continue
             if word_start and start > 0:
                 before = text[start - 1]
                 if before.isascii() and before.isalnum():
@@ -412,10 +475,31 @@ class RuleMatcher:
                     citizen_question = True
                 else:
                     citizen_report = True
+        triggered: dict[int, list[int]] = {}  # literal set -> its entries that occurred
+        entry_sets = self._entry_sets
+        for entry in occurred:
+            for set_id in entry_sets[entry]:
+                found = triggered.get(set_id)
+                if found is None:
+                    triggered[set_id] = [entry]
+                else:
+                    found.append(entry)
         anchors: dict[int, list[tuple[int, int]]] = {}  # regex to run -> where its anchor's literals occur
-        for set_id, spans in triggered.items():
-            for others, indexes in self._by_anchor.get(set_id, ()):
-                if all(other in triggered for other in others):
+        sizes, searched = self._entry_sizes, self._searched
+        seen: dict[int, bool] = {}
+        for set_id, set_entries in triggered.items():
+            groups = self._by_anchor.get(set_id)
+            if groups is None:
+                continue
+            spans: list[tuple[int, int]] | None = None
+            for others, indexes in groups:
+                if all(other in triggered or _said(other, text, searched, seen) for other in others):
+                    if spans is None:
+                        spans = [
+                            (end_index - sizes[entry] + 1, end_index + 1)
+                            for entry in set_entries
+                            for end_index in occurred[entry]
+                        ]
                     for index in indexes:
                         anchors[index] = spans
         run = anchors.keys() | self._always
@@ -435,19 +519,15 @@ class RuleMatcher:
                         hits = [h for h in hits if h.ref.entry not in cleared]
                 hits.extend(Hit(self._link_signals[f.check], f.start, f.end) for f in assessment.findings)
 
-        window = self._windows.get(lang, 8)
-        negations.sort()
-        clause_starts = _clause_starts(normalised) if negations else []
+        negated_at = _negated_positions(normalised, negations, self._windows.get(lang, 8)) if negations else None
         bridged = self.concepts.by_signal
         if bridged:
             for hit in hits:
                 for concept_index in bridged.get(hit.ref.entry, ()):
                     concept_hits.append(ConceptOccurrence(concept_index, hit.start, hit.end))
         if concept_hits:
-            if negations:  # "police will never ask you to move money": the moving is not said
-                concept_hits = [
-                    c for c in concept_hits if not _is_negated_at(c.start, negations, clause_starts, window)
-                ]
+            if negated_at is not None:  # "police will never ask you to move money": the moving is not said
+                concept_hits = [c for c in concept_hits if not negated_at[c.start]]
             for ref_index, start, end, occurrences in self.concepts.find(concept_hits, lang):
                 hits.append(Hit(refs[ref_index], start, end, occurrences))
         fired: dict[int, Hit] = {}
@@ -456,11 +536,7 @@ class RuleMatcher:
         for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
             if hit.ref.kind == "indicator":
                 indicators.append(hit)
-            elif (
-                negations
-                and not hit.ref.rule.speaks_warning_words
-                and _is_negated(hit, negations, clause_starts, window)
-            ):
+            elif negated_at is not None and negated_at[hit.start] and not hit.ref.rule.speaks_warning_words:
                 negated.append(hit)
                 continue
             current = fired.get(hit.ref.index)
@@ -518,6 +594,8 @@ class RuleMatcher:
         scripts, windows = view.scripts, view.windows
         regexes = self._regexes
         hits: list[Hit] = []
+        # Regexes sharing an anchor set and a reach (most reaches are the cap) look in the same windows.
+        around: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for index in indexes:
             regex = regexes[index]
             if regex.script not in scripts:
@@ -534,20 +612,27 @@ class RuleMatcher:
             if spans:
                 reach = pattern.reach
                 # A text no longer than the reach is one window, whatever the spans.
-                near = [(0, length)] if length <= reach else windows_around(spans, reach, length)
+                if length <= reach:
+                    near = [(0, length)]
+                else:
+                    key = (id(spans), reach)
+                    near = around.get(key) or around.setdefault(key, windows_around(spans, reach, length))
             else:
                 near = [(0, length)]
             if ref.kind == "indicator":
                 hits.extend(_scoped_hits(ref, pattern.compiled, text, near, budget))
                 continue
-            search = pattern.compiled.search
+            search = pattern.first
+            runs = chars = 0
             for start, end in near:  # the first match, as a search of the whole text finds it
-                if budget is not None:
-                    budget.count(end - start)
+                runs += 1
+                chars += end - start
                 found = search(text, start, end)
                 if found and found.end() > found.start():
                     hits.append(Hit(ref, found.start(), found.end()))
                     break
+            if budget is not None:
+                budget.count(chars, runs)
         return hits
 
     def view(self, normalised: NormalisedText) -> RegexView:
