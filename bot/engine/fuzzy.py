@@ -163,7 +163,9 @@ class FuzzyMatcher:
             # (every posting list is non-empty: `filter` drops only the grams no line has)
             shared = Counter(chain.from_iterable(filter(None, map(postings.get, grams(window)))))
             candidates = [index for index, count in shared.items() if count >= min_shared and count * 4 >= sizes[index]]
-            candidates.sort(key=lambda index: shared[index] / sizes[index], reverse=True)
+            # Ties by the line's place in the library: `grams` is a set, whose order (and so the
+            # counter's) changes with the process's string hashing, and a verdict must not.
+            candidates.sort(key=lambda index: (-shared[index] / sizes[index], index))
             for index in candidates[: settings.max_candidates]:
                 line = self.lines[index]
                 found = self._align(line, window, settings.min_score, shared[index])
@@ -173,7 +175,7 @@ class FuzzyMatcher:
                 current = best.get(line.entry)
                 if current is None or score > current.score:
                     best[line.entry] = LineMatch(line, score, offset + start, offset + end)
-        return sorted(best.values(), key=lambda match: match.score, reverse=True)
+        return sorted(best.values(), key=lambda match: (-match.score, match.line.entry))
 
     @staticmethod
     def _align(line: LibraryLine, window: str, cutoff: float, shared: int) -> tuple[float, int, int] | None:
