@@ -309,13 +309,22 @@ def test_engine_work_runs_off_the_event_loop_in_the_requests_context() -> None:
     assert pool.in_flight == 0
 
 
-def test_building_the_services_leaves_garbage_collection_as_it_was(library: Library) -> None:
+@pytest.mark.parametrize("build", ["engine", "services"])
+def test_building_leaves_garbage_collection_as_it_was(library: Library, build: str) -> None:
+    """The build pauses automatic collection (bot/engine/pipeline.py `collection_paused`) and gives it back."""
+
+    def run() -> None:
+        if build == "engine":
+            Engine(library)
+        else:
+            build_services(Settings(state_dir="off"), library)
+
     assert gc.isenabled()
-    build_services(Settings(state_dir="off"), library)
+    run()
     assert gc.isenabled()
     gc.disable()
     try:
-        build_services(Settings(state_dir="off"), library)
+        run()
         assert not gc.isenabled()
     finally:
         gc.enable()

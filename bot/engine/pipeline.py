@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.engine.budget import Budget, partial_note
@@ -21,8 +24,30 @@ from bot.library.loader import Library, load_library
 from bot.library.schema import Region
 
 
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """No automatic cyclic garbage collection inside the block; back as it was after.
+
+    Building an engine (and the services around it) makes millions of objects that live as long as the
+    engine, and each full collection the allocations set off walks all of them and frees nothing: half
+    of a 100x library's build, a third of a service's start. Reference counting still frees what dies
+    meanwhile. The switch is process-wide, so other threads (requests served during a reload) also go
+    without cyclic collection for the build's few hundred milliseconds."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Engine:
     def __init__(self, library: Library) -> None:
+        with collection_paused():
+            self._build(library)
+
+    def _build(self, library: Library) -> None:
         self.library = library
         self.normaliser = Normaliser(library.normalise)
         folding = LibraryFolding(self.normaliser)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from typing import Annotated
@@ -32,7 +30,7 @@ from bot.channels.web.state import (
 from bot.conversation.dialogue import Dialogue, SessionState
 from bot.conversation.faq import FaqIndex
 from bot.conversation.phrases import load_phrases
-from bot.engine.pipeline import Engine
+from bot.engine.pipeline import Engine, collection_paused
 from bot.library.cache import load_library_cached
 from bot.library.loader import Library
 
@@ -77,24 +75,8 @@ class Services:
 
 def build_services(settings: Settings, library: Library | None = None, state: SharedState | None = None) -> Services:
     """Load the library (unless given), build the indexes once; raises LibraryError on broken files."""
-    with _collection_paused():
+    with collection_paused():  # the FAQ index and the rest too, not only the engine
         return _build_services(settings, library, state)
-
-
-@contextlib.contextmanager
-def _collection_paused() -> Iterator[None]:
-    """No automatic garbage collection while the library and its indexes are built. The build makes
-    millions of objects that live as long as the process, and each full collection it set off walked
-    all of them, finding nothing to free: three at a start, 0.3 s together here (one inside the FAQ
-    index, whose own work is a tenth of that). The service freezes them out of the collector once it
-    starts (app.py's lifespan)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build_services(settings: Settings, library: Library | None, state: SharedState | None) -> Services:
