@@ -237,12 +237,16 @@ def _common_literals(literals: Iterable[str], lines: list[str]) -> set[str]:
     return {literal for literal, count in counts.items() if count >= needed}
 
 
-def _said(set_id: int, text: str, searched: dict[int, tuple[str, ...]], seen: dict[int, bool]) -> bool:
+def _said(set_id: int, text: str, searched: dict[int, tuple[str, ...]], seen: dict[tuple[str, ...], bool]) -> bool:
     """Whether `text` holds one of a literal set's literals that are searched for rather than in the
-    automaton; remembered for the message."""
-    found = seen.get(set_id)
+    automaton; remembered for the message by the literals themselves, since a large library has many
+    sets with the same ones (each text searched once, not once per set)."""
+    literals = searched.get(set_id)
+    if not literals:
+        return False
+    found = seen.get(literals)
     if found is None:
-        found = seen[set_id] = any(literal in text for literal in searched.get(set_id, ()))
+        found = seen[literals] = any(literal in text for literal in literals)
     return found
 
 
@@ -486,7 +490,7 @@ class RuleMatcher:
                     found.append(entry)
         anchors: dict[int, list[tuple[int, int]]] = {}  # regex to run -> where its anchor's literals occur
         sizes, searched = self._entry_sizes, self._searched
-        seen: dict[int, bool] = {}
+        seen: dict[tuple[str, ...], bool] = {}
         for set_id, set_entries in triggered.items():
             groups = self._by_anchor.get(set_id)
             if groups is None:

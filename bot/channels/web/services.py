@@ -75,7 +75,8 @@ class Services:
 
 def build_services(settings: Settings, library: Library | None = None, state: SharedState | None = None) -> Services:
     """Load the library (unless given), build the indexes once; raises LibraryError on broken files."""
-    with collection_paused():  # the FAQ index and the rest too, not only the engine
+    # The FAQ index and the rest too, not only the engine; no collection after: the lifespan freezes them.
+    with collection_paused():
         return _build_services(settings, library, state)
 
 
