@@ -619,8 +619,10 @@ class RuleMatcher:
                 if length <= reach:
                     near = [(0, length)]
                 else:
-                    key = (id(spans), reach)
-                    near = around.get(key) or around.setdefault(key, windows_around(spans, reach, length))
+                    key = (id(spans), reach)  # `anchors` holds each spans list for the whole call
+                    if key not in around:
+                        around[key] = windows_around(spans, reach, length)
+                    near = around[key]
             else:
                 near = [(0, length)]
             if ref.kind == "indicator":
