@@ -62,12 +62,12 @@ _HASH_MULTIPLIER = np.uint64(_MULTIPLIER_INT)
 def _hashes(text: str) -> npt.NDArray[np.uint64]:
     """The hash of every 1- to 4-gram of `text`, all 1-grams first, then all 2-grams...: each
     length's hashes extend the previous length's by one character, written in place into one array."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # widened as they are used
-    length = len(codes)
+    length = len(text)
     top = min(MAX_N, length)
-    hashes = np.empty(sum(length - n + 1 for n in range(1, top + 1)), dtype=np.uint64)
-    hashes[:length] = codes
-    previous, offset = hashes[:length], length
+    hashes = np.empty(top * length - top * (top - 1) // 2, dtype=np.uint64)
+    codes = hashes[:length]  # the 1-grams are the characters, widened once
+    codes[:] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    previous, offset = codes, length
     for n in range(2, top + 1):
         level = hashes[offset : offset + length - n + 1]
         np.multiply(previous[:-1], _HASH_MULTIPLIER, out=level)
@@ -123,7 +123,7 @@ class _HashTable:
     together are the hash. An unused slot holds the row `_empty` (past the last row) and a rest of 0;
     a hash whose rest is 0 matches it, and is dropped by its row."""
 
-    __slots__ = ("_bits", "_buckets", "_empty", "_row_mask", "_shift")
+    __slots__ = ("_bits", "_buckets", "_empty", "_rest_mask", "_row_mask", "_shift")
 
     def __init__(self, hashes: npt.NDArray[np.uint64]) -> None:
         bits = max(1, len(hashes).bit_length())  # about one hash per bucket, and a row id to spare
@@ -138,6 +138,7 @@ class _HashTable:
         self._bits = np.uint64(bits)
         self._empty = (1 << bits) - 1
         self._row_mask = np.uint64(self._empty)
+        self._rest_mask = ~self._row_mask
         table = np.full((1 << bits, _BUCKET_SLOTS), self._empty, dtype=np.uint64)
         if len(hashes):
             order = np.argsort(bucket, kind="stable")
@@ -154,7 +155,7 @@ class _HashTable:
         mixed = hashes * _FIBONACCI
         slots = self._buckets.take((mixed >> self._shift).view(np.intp)).view(np.uint64)  # bucket < 2**63
         rest = mixed << self._bits
-        equal = (slots.reshape(-1, _BUCKET_SLOTS) & ~self._row_mask) == rest[:, None]
+        equal = (slots.reshape(-1, _BUCKET_SLOTS) & self._rest_mask) == rest[:, None]
         found = np.flatnonzero(equal)  # at most one used slot of a bucket holds a given hash
         positions = found // _BUCKET_SLOTS
         rows = (slots.take(found) & self._row_mask).view(np.intp)
@@ -243,6 +244,7 @@ class LearnedModel:
         self.meta = meta
         self._weights = weights
         self._intercept = intercept
+        self._intercept64 = intercept.astype(np.float64)  # where every message's logits start
         self._benign = classes.index(BENIGN)
         # How much each n-gram pushes towards each class rather than towards "benign": the
         # contribution used to pick the spans to show; one contiguous row per class.
@@ -342,12 +344,14 @@ class LearnedModel:
         text, _, rows, present = self._read(folded)
         if not text or not self._grams:
             return Prediction(0.0, None)
-        logits = self._intercept.astype(np.float64)
         if len(rows):  # presence, not counts
-            logits = logits + np.add.reduce(self._weights.take(present, axis=0), axis=0) * length_scale(text)
-        logits -= logits.max()
+            logits = self._intercept64 + np.add.reduce(self._weights.take(present, axis=0), axis=0) * length_scale(text)
+        else:
+            logits = self._intercept64.copy()
+        # The ufuncs themselves: `ndarray.max()` and `.sum()` reach the same reductions through Python.
+        logits -= np.maximum.reduce(logits)
         probabilities = np.exp(logits)
-        probabilities /= probabilities.sum()
+        probabilities /= np.add.reduce(probabilities)
         benign = float(probabilities[self._benign])
         probabilities[self._benign] = -1.0
         top = int(probabilities.argmax())
@@ -365,16 +369,20 @@ class LearnedModel:
         # The strongest known n-grams, each once (`present`: sorted, as `np.unique` gives them), then
         # where each first occurs: looked up for these few only, not for every n-gram of the message.
         lift = self._lift[self.classes.index(scam_type)].take(present)
-        order = np.argsort(-lift)[: max_spans * 6]
-        first = (rows == present.take(order)[:, None]).argmax(axis=1)
+        order = (-lift).argsort()[: max_spans * 6]
+        weights = lift.take(order).tolist()  # strongest first: only the positive ones can be shown
+        shown = next((count for count, weight in enumerate(weights) if not weight > 0), len(weights))
+        if not shown:
+            return ()
+        first = (rows == present.take(order[:shown])[:, None]).argmax(axis=1)
         offsets = list(itertools.accumulate(len(text) - n for n in range(min(MAX_N, len(text)) - 1)))
         offsets.insert(0, 0)  # where each n-gram length starts, as `_level_offsets`
         # Python numbers from here on: a numpy scalar costs far more per operation.
         pieces = []
-        for position, weight in zip(positions.take(first).tolist(), lift.take(order).tolist(), strict=True):
+        for position, weight in zip(positions.take(first).tolist(), weights[:shown], strict=True):
             level = bisect.bisect_right(offsets, position) - 1  # n-gram length - 1
             start = position - offsets[level]
-            if weight > 0 and level >= 1 and text[start : start + level + 1].strip():
+            if level >= 1 and text[start : start + level + 1].strip():
                 pieces.append((start, start + level + 1, weight))
         pieces.sort()
         return _shown_spans(folded, text, pieces, max_spans)

@@ -137,13 +137,13 @@ class Engine:
             lang = self.detect_language(normalised)
         view = self.rules.view(normalised)  # what the regexes of both steps below need to know
         scores = self._score(normalised, lang, budget, explain=True, view=view)
+        indicators = scores.indicator_hits
         if scores.risk is not Risk.NONE and budget.allows("indicators"):
             shown = sorted(
-                [*scores.indicator_hits, *self.rules.display_indicators(normalised, budget, view)],
-                key=lambda h: h.start,
+                [*indicators, *self.rules.display_indicators(normalised, budget, view)], key=lambda h: h.start
             )
-            scores = dataclasses.replace(scores, indicator_hits=tuple(shown))
-        verdict = self.verdicts.build(normalised, scores, lang, self.region(region))
+            indicators = tuple(shown)
+        verdict = self.verdicts.build(normalised, scores, lang, self.region(region), indicators)
         if budget.exhausted:
             verdict = dataclasses.replace(verdict, partial=True, notes=(*verdict.notes, partial_note(lang)))
         return verdict

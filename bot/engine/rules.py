@@ -497,7 +497,8 @@ class RuleMatcher:
                 continue
             spans: list[tuple[int, int]] | None = None
             for others, indexes in groups:
-                if all(other in triggered or _said(other, text, searched, seen) for other in others):
+                # (most regexes need their anchor only: no generator for them)
+                if not others or all(other in triggered or _said(other, text, searched, seen) for other in others):
                     if spans is None:
                         spans = [
                             (end_index - sizes[entry] + 1, end_index + 1)

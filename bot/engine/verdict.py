@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.engine.normalise import NormalisedText
 from bot.engine.quotes import tidy_span
+from bot.engine.rules import Hit
 from bot.engine.scoring import Contribution, Scores, to_score
 from bot.engine.types import Advice, Candidate, Evidence, Indicator, Risk, Verdict
 from bot.library.loader import Library
@@ -140,7 +141,16 @@ class VerdictBuilder:
             text.fill(local(scam_type.legal_warning)) if scam_type.legal_warning else None,
         )
 
-    def build(self, normalised: NormalisedText, scores: Scores, lang: str, region: Region) -> Verdict:
+    def build(
+        self,
+        normalised: NormalisedText,
+        scores: Scores,
+        lang: str,
+        region: Region,
+        indicator_hits: tuple[Hit, ...] | None = None,
+    ) -> Verdict:
+        """The verdict; `indicator_hits` are the indicators to show when the caller found more than
+        the scores hold (a new `Scores` just to carry them cost more than the rest of this)."""
         library = self.library
         local = Localiser(lang, library.settings.default_language)
         script = region_text(region, lang, library.settings.default_language).script
@@ -180,7 +190,7 @@ class VerdictBuilder:
 
         indicators: list[Indicator] = []
         seen_spans: set[tuple[int, int]] = set()
-        for hit in scores.indicator_hits:
+        for hit in scores.indicator_hits if indicator_hits is None else indicator_hits:
             span = normalised.original_span(hit.start, hit.end)
             if span in seen_spans:
                 continue
