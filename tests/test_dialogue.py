@@ -54,6 +54,22 @@ def assert_spans_point_into(message: str, reply: Reply) -> None:
         assert message[start:end] == text
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "他说是公安局的，说我涉嫌洗钱，让我把钱转到安全账户 http://safe-account.top",
+        "Pay the toll now at https://toll-pay.top",
+    ],
+)
+def test_a_first_message_quotes_what_the_engine_finds_in_it(dialogue: Dialogue, engine: Engine, message: str) -> None:
+    """A one-message story is the message: its evidence and indicators are the engine's, spans and all."""
+    _, (reply,) = talk(dialogue, message)
+    verdict = engine.analyse(message, lang=reply.lang, region="cn")
+    assert reply.evidence == verdict.evidence and reply.indicators == verdict.indicators
+    assert reply.evidence
+    assert_spans_point_into(message, reply)
+
+
 # --- greetings, help, thanks ---------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.sms import (
     GSM_BASIC,
     GSM_EXTENSION,
+    LIMITS,
     SmsChannel,
     SmsReply,
     count_segments,
@@ -795,3 +796,20 @@ def test_units_and_gsm_agree_with_counting_each_character(text: str) -> None:
     assert is_gsm(text) == all(char in GSM_BASIC or char in GSM_EXTENSION for char in text)
     assert units(text, "GSM-7") == sum(2 if char in GSM_EXTENSION else 1 for char in text)
     assert units(text, "UCS-2") == sum(2 if ord(char) > 0xFFFF else 1 for char in text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 400, "€" * 100 + "a" * 200, "a" * 306 + "€", "中" * 200, "😀" * 80 + "中" * 10, "[x]" * 90, "é" * 161],
+)
+def test_segment_count_agrees_with_filling_segments_character_by_character(text: str) -> None:
+    """Counted in one step when every character costs one unit; an escape or a surrogate pair never split."""
+    count = count_segments(text)
+    single, per_part = LIMITS[count.encoding]
+    segments, used = 1, 0
+    for char in text:
+        cost = 2 if (char in GSM_EXTENSION if count.encoding == "GSM-7" else ord(char) > 0xFFFF) else 1
+        if used + cost > per_part:
+            segments, used = segments + 1, 0
+        used += cost
+    assert count.segments == (segments if count.units > single else 1)

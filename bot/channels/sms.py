@@ -85,7 +85,9 @@ def _costs(text: str, encoding: Encoding) -> Iterator[int]:
 def units(text: str, encoding: Encoding) -> int:
     """What `_costs` adds up, counted in C: laying a reply out measures every candidate part, and a
     generator over each character was most of an SMS reply's own time."""
-    if encoding == "GSM-7":  # the extension's characters count twice
+    if encoding == "GSM-7":  # the extension's characters count twice (most texts have none)
+        if GSM_EXTENSION.isdisjoint(text):
+            return len(text)
         return len(text) + sum(text.count(char) for char in GSM_EXTENSION)
     return len(text.encode("utf-16-le", "surrogatepass")) // 2  # UTF-16 code units: 2 outside the BMP
 
@@ -98,6 +100,8 @@ def count_segments(text: str) -> SegmentCount:
     total = units(text, encoding)
     if total <= single:
         return SegmentCount(encoding, total, 1 if total else 0)
+    if total == len(text):  # every character one unit: nothing to keep whole across a segment break
+        return SegmentCount(encoding, total, -(-total // per_part))
     segments, used = 1, 0
     for cost in _costs(text, encoding):
         if used + cost > per_part:
@@ -122,25 +126,37 @@ _SENTENCE_BREAKS = frozenset("。！？；.!?;")
 _OTHER_BREAKS = frozenset(" ,:，：、")
 
 
+def _joined(lines: Sequence[Line]) -> str:
+    return "".join(line.glue + line.text if index else line.text for index, line in enumerate(lines))
+
+
+def _encoding(text: str) -> Encoding:
+    return "GSM-7" if is_gsm(text) else "UCS-2"
+
+
 def _layout(lines: Sequence[Line]) -> tuple[tuple[str, ...], Encoding]:
     """Lines packed greedily into parts; each part plus the newline that joins it to the next fits
-    one segment of a multipart message, so the joined text needs no more segments than parts."""
-    whole = "".join(line.glue + line.text if index else line.text for index, line in enumerate(lines))
-    encoding: Encoding = "GSM-7" if is_gsm(whole) else "UCS-2"
+    one segment of a multipart message, so the joined text needs no more segments than parts.
+    A text's units are the sum of its pieces' units, so each piece is measured once, not every
+    candidate part it grows."""
+    whole = _joined(lines)
+    encoding = _encoding(whole)
     single, per_part = LIMITS[encoding]
     if units(whole, encoding) <= single:
         return ((whole,) if whole else ()), encoding
     room = per_part - 1
     parts: list[str] = []
-    current = ""
+    current, used = "", 0
     for line in lines:
+        glue = units(line.glue, encoding)
         for piece in _pieces(line.text, room, encoding):
-            candidate = current + line.glue + piece if current else piece
-            if units(candidate, encoding) <= room:
-                current = candidate
+            size = units(piece, encoding)
+            grown = used + glue + size if current else size
+            if grown <= room:
+                current, used = (current + line.glue + piece if current else piece), grown
             else:
                 parts.append(current)
-                current = piece
+                current, used = piece, size
     if current:
         parts.append(current)
     return tuple(parts), encoding
@@ -186,7 +202,7 @@ def fit(head: Sequence[str], body: Sequence[Line], budget: int = MAX_SEGMENTS) -
     head_lines = [Line(text) for text in head if text]
     head_text = "\n".join(line.text for line in head_lines)
     kept = [line for line in body if line.text]
-    _, encoding = _layout([*head_lines, *(line for line in kept if line.rank == 0)])
+    encoding = _encoding(_joined([*head_lines, *(line for line in kept if line.rank == 0)]))
     if units(head_text, encoding) > LIMITS[encoding][1] - 1:
         return None
     while True:
@@ -488,20 +504,22 @@ class SmsChannel:
     def _budgeted(self, sender: str, text: str) -> SmsReply:
         """Within the number's budget, the reply; beyond it one short notice, then silence. STOP and
         START are always honoured (carriers require it), and cost nothing."""
-        group, keyword_lang = self._keywords.get(fold_keyword(text), ("", ""))
+        keyword = fold_keyword(text)  # folded once: a keyword, a detail's digit, or neither
+        group, keyword_lang = self._keywords.get(keyword, ("", ""))
         if self._budget is None or group in ("stop", "start"):
-            return self._respond(sender, text)
+            return self._respond(sender, text, keyword)
         budget = self._budget(sender)
         if budget == "ok":
-            return self._respond(sender, text)
+            return self._respond(sender, text, keyword)
         lang = keyword_lang or self.region.default_language
         if budget == "silent" or self.opt_outs.get(sender):
             return SmsReply((), "limited", lang)
         state = self.sessions.get(sender)
         return self._plain("limited", self.sms.texts.slow_down, keyword_lang or (state.lang if state else lang))
 
-    def _respond(self, sender: str, text: str) -> SmsReply:
-        group, keyword_lang = self._keywords.get(fold_keyword(text), ("", ""))
+    def _respond(self, sender: str, text: str, keyword: str) -> SmsReply:
+        """The reply to `text`, whose folded form (`fold_keyword`) is `keyword`."""
+        group, keyword_lang = self._keywords.get(keyword, ("", ""))
         opted_out = bool(self.opt_outs.get(sender))
         if group == "start" and opted_out:
             self.opt_outs.delete(sender)
@@ -519,7 +537,7 @@ class SmsChannel:
             return self._plain("reset", self.sms.texts.reset, keyword_lang)
         state = self.sessions.get(sender)
         lang = state.lang if state else self.region.default_language
-        detail = self._details.get(fold_keyword(text))
+        detail = self._details.get(keyword)
         if detail is not None:
             return self._detail(detail, state, lang)
         if not text.strip():

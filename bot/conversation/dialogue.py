@@ -28,17 +28,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
-from bot.conversation.faq import FaqIndex
+from bot.conversation.faq import FaqAnswer, FaqIndex
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
 from bot.conversation.triggers import Triggers
 from bot.engine.normalise import NormalisedText
 from bot.engine.patterns import LazyPattern
 from bot.engine.pipeline import Engine
-from bot.engine.types import Risk, Verdict
+from bot.engine.types import Evidence, Indicator, Risk, Verdict
 from bot.library.schema import Region
 from bot.library.script import convert_verdict, written_in
 
@@ -252,14 +253,11 @@ class Dialogue:
             )
             text = turn.writer.cant_tell(story, lang, related)
             phase = Phase.URGENT if state.phase is Phase.URGENT else Phase.IDLE
-            reply = self._from_verdict(turn, ReplyKind.CANT_TELL, text, story, current, state)
-            return replace(state, phase=phase, turns=turns, pending=None), replace(reply, related=related)
+            reply = self._from_verdict(turn, ReplyKind.CANT_TELL, text, story, current, state, related=related)
+            return replace(state, phase=phase, turns=turns, pending=None), reply
 
         question = None if state.phase is Phase.URGENT else self.choose_question(story, state.asked)
-        new_state, reply = self._verdict_reply(
-            turn, replace(state, turns=turns), story, told, current, question, prefix=None
-        )
-        return new_state, replace(reply, faq=answer)
+        return self._verdict_reply(turn, replace(state, turns=turns), story, told, current, question, None, answer)
 
     def _answered(
         self, turn: _Turn, state: SessionState, question: Question, said_yes: bool, more: str | None
@@ -298,8 +296,8 @@ class Dialogue:
         story, _ = self._story(turn, turns, state.confirmed)
         current = _latest(story, turns) if message.strip() else None
         text = turn.writer.urgent(story, turn.lang, self._harm_list(known))
-        reply = self._from_verdict(turn, ReplyKind.URGENT, text, story, current, state)
-        return state, replace(reply, urgent=True, harms=known)
+        # Urgent, with every harm known: the state says so, and the reply is built from it.
+        return state, self._from_verdict(turn, ReplyKind.URGENT, text, story, current, state)
 
     def _follow_up(
         self, turn: _Turn, state: SessionState, message: str, intent: str
@@ -358,7 +356,9 @@ class Dialogue:
         current: Verdict | None,
         question: Question | None,
         prefix: str | None,
+        faq: FaqAnswer | None = None,
     ) -> tuple[SessionState, Reply]:
+        """The verdict's reply; `faq`: the FAQ's answer to the message, shown beside it."""
         lang = turn.lang
         # Quote the message just sent; failing that, the citizen's earlier words (never a "yes" statement).
         quoted = (
@@ -374,7 +374,7 @@ class Dialogue:
         asked = turn.writer.text(question.text, lang) if question else None
         if asked:
             text = f"{text}\n\n{asked}"
-        reply = replace(self._from_verdict(turn, ReplyKind.VERDICT, text, story, current, state), question=asked)
+        reply = self._from_verdict(turn, ReplyKind.VERDICT, text, story, current, state, question=asked, faq=faq)
         if question is not None:
             state = replace(state, phase=Phase.AWAITING_ANSWER, pending=question.id, asked=(*state.asked, question.id))
         elif state.phase is not Phase.URGENT:
@@ -600,7 +600,11 @@ class Dialogue:
         story: Verdict,
         current: Verdict | None,
         state: SessionState,
+        question: str | None = None,
+        faq: FaqAnswer | None = None,
+        related: tuple[Topic, ...] = (),
     ) -> Reply:
+        """The reply to a story's verdict, built whole (each `replace` of a Reply copies all its fields)."""
         advice = story.advice
         if state.harms:
             # What was given away decides the steps a page lays out as "after": that harm's, then the
@@ -619,6 +623,9 @@ class Dialogue:
             next_step=story.next_step,
             indicators=current.indicators if current is not None else (),
             urgent=state.phase is Phase.URGENT,
+            question=question,
+            faq=faq,
+            related=related,
             harms=state.harms,
         )
 
@@ -630,13 +637,19 @@ def _latest(story: Verdict, turns: tuple[str, ...]) -> Verdict:
     offset = sum(len(turn) + 1 for turn in turns[:-1])  # the story joins turns with "\n"
     end = offset + len(last)
     evidence = tuple(
-        replace(item, span=(item.span[0] - offset, item.span[1] - offset))
-        for item in story.evidence
-        if offset <= item.span[0] and item.span[1] <= end
+        _shifted(item, offset) for item in story.evidence if offset <= item.span[0] and item.span[1] <= end
     )
     indicators = tuple(
-        replace(item, span=(item.span[0] - offset, item.span[1] - offset))
-        for item in story.indicators
-        if offset <= item.span[0] and item.span[1] <= end
+        _shifted(item, offset) for item in story.indicators if offset <= item.span[0] and item.span[1] <= end
     )
+    if len(evidence) == len(story.evidence) and len(indicators) == len(story.indicators) and not offset:
+        return story  # a one-message story: its verdict is the message's
     return replace(story, evidence=evidence, indicators=indicators)
+
+
+_Spanned = TypeVar("_Spanned", Evidence, Indicator)
+
+
+def _shifted(item: _Spanned, offset: int) -> _Spanned:
+    """`item` with its span `offset` characters earlier; itself when there is nothing to move."""
+    return replace(item, span=(item.span[0] - offset, item.span[1] - offset)) if offset else item
