@@ -34,6 +34,9 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("H.M.R.C F.I.N.A.L notice", "hmrc final notice"),  # letters split by a repeated mark
         ("C-o-s-t-c-o f*r*e*e gift", "costco free gift"),
         ("e.g. U.S. a-b", "e.g. u.s. a-b"),  # two letters, or a mark that changes, are not a split word
+        ("You.r pay.ment for Aug.ust was rec.eived: xq7.com/a", "your payment for august was received: xq7.com/a"),
+        ("Y.our in.voice is p.aid, see sh.op.com or shop.com", "your invoice is paid, see sh.op.com or shop.com"),
+        ("Done.Thanks.See you at home.ok", "done.thanks.see you at home.ok"),  # a few dotted words: left
         ("$3O4.OO, call 1-8O0-2I4-0O91", "$304.00, call 1-800-214-0091"),  # look-alike letters in numbers
         ("oil, lol, 10am, I", "oil, lol, 10am, i"),  # words that only look numeric stay words
         ("ǫᴜɪᴄᴋ ᴊᴏʙ, ɢᴇᴛ ᴘᴀɪᴅ", "quick job, get paid"),  # small capitals
@@ -69,6 +72,14 @@ def test_a_split_word_maps_back_to_what_was_written(engine: Engine) -> None:
     normalised = fold(engine, original)
     assert normalised.text.startswith("hmrc")
     assert normalised.original_span(0, 4) == (0, 7)
+
+
+def test_a_dotted_word_maps_back_to_what_was_written(engine: Engine) -> None:
+    original = "Y.our bill was p.aid, her.e is a gi.ft"
+    normalised = fold(engine, original)
+    assert normalised.text == "your bill was paid, here is a gift"
+    start = normalised.text.index("gift")
+    assert original[slice(*normalised.original_span(start, start + 4))] == "gi.ft"
 
 
 def test_an_evasion_maps_back_to_what_was_written(engine: Engine) -> None:

@@ -127,7 +127,15 @@ class Normaliser:
         self._translate, irregular_class, symbols = _TABLES.get(variants_key, self._build_translate)
         # Everything `fold_pattern` depends on, as one string (a key hashed once).
         self._key = hashlib.sha256(
-            repr((variants_key, sorted(config.evasions.items()), config.separators)).encode()
+            repr(
+                (
+                    variants_key,
+                    sorted(config.evasions.items()),
+                    config.separators,
+                    config.dotted_words_at_least,
+                    sorted(config.link_endings),
+                )
+            ).encode()
         ).hexdigest()
         # Both patterns start with the class of the character they match first, so a search skips
         # to the next such character in C instead of trying the alternatives at every position; the
@@ -145,6 +153,11 @@ class Normaliser:
         # three letters or more, each alone between the marks. Spaces are left to the evasion list
         # ("k y c"): joining them would depend on how many spaces there were, which folding changes.
         self._split_letters_re = re.compile(r"[a-z](?<![a-z0-9][a-z])([.\-*_~^])[a-z](?:\1[a-z])+(?![a-z0-9])")
+        # Words broken by one dot ("pay.ment"): letters only on both sides, no digit, path, "@" or
+        # second dot around (so "r7j2j.com/x", "a.b.c" and e-mail addresses are not words).
+        self._dotted_word_re = re.compile(r"[a-z](?<![a-z0-9.@/_-][a-z])[a-z]*\.([a-z]+)(?![a-z0-9@/_-]|\.[a-z0-9])")
+        self._dotted_words_at_least = config.dotted_words_at_least
+        self._link_endings = frozenset(config.link_endings)
         # Look-alike letters in a number ("$3O4.OO", "1-8O0-2I4"): a number-like token that starts
         # with a digit or holds two, made only of digits, o/i/l and number punctuation.
         self._letter_digits_re = re.compile(r"[0-9oil](?<![a-z0-9][0-9oil])[0-9oil.,\-]*(?<![.,\-])(?![a-z0-9])")
@@ -221,6 +234,14 @@ class Normaliser:
             text = "".join(map(text.__getitem__, letters))
             starts = list(map(starts.__getitem__, letters)) if starts is not None else letters
 
+        # Dots inside words go when a message is written that way throughout ("You.r pay.ment").
+        if "." in text:
+            dots = self._dotted_word_dots(text)
+            if dots:
+                letters = [position for position in range(len(text)) if position not in dots]
+                text = "".join(map(text.__getitem__, letters))
+                starts = list(map(starts.__getitem__, letters)) if starts is not None else letters
+
         # 2. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
         evasions = self._find_evasions(text)
         if evasions:
@@ -280,6 +301,16 @@ class Normaliser:
         wide = (len(original.encode("utf-8", "surrogatepass")) - len(original)) / 2
         share = min(wide / visible, 1.0) if visible > 0 else 0.0
         return NormalisedText(original, text, starts, ends, frozenset(breaks), share)
+
+    def _dotted_word_dots(self, text: str) -> frozenset[int]:
+        """The positions of the dots to drop: one per dotted word whose ending is not a link's,
+        and none unless the message holds `dotted_words_at_least` of them."""
+        dots = [
+            match.start(1) - 1
+            for match in self._dotted_word_re.finditer(text)
+            if match.group(1) not in self._link_endings
+        ]
+        return frozenset(dots) if len(dots) >= self._dotted_words_at_least else frozenset()
 
     def _find_evasions(self, text: str) -> list[tuple[int, int]]:
         """Leftmost-longest evasion spellings; Latin edges need a non-letter neighbour ("tg", not "tight")."""

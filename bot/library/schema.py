@@ -286,6 +286,10 @@ class NormaliseFile(Model):
     evasions: dict[Annotated[str, StringConstraints(min_length=1)], NonEmpty]
     variants: dict[NonEmpty, NonEmpty]  # single characters: "帐" -> "账"
     separators: NonEmpty  # characters dropped between two CJK characters ("安 全-账*户")
+    # A message of words broken by dots ("You.r pay.ment was rec.eived") has them joined back, except
+    # words ending in one of these (a bare link such as "shop.com" stays a link).
+    dotted_words_at_least: Annotated[int, Field(ge=2)]
+    link_endings: list[NonEmpty]
 
     @field_validator("variants")
     @classmethod
