@@ -29,6 +29,10 @@ CEILINGS = {"false_positive_rate": 0.045}  # was 0.04 before the relabelling bel
 # both languages by another helper; measured before any tuning at 0.921 recall, 5.4% false positives.
 # Later (2026-12-05): world3_*.jsonl, 660 rows of every type and channel by a fifth helper; measured
 # before any tuning at 0.965 recall, 3.7% false positives (en 0.971 / 6.2%, zh 0.959 / 1.3%).
+# Later (2026-12-05, seventh session): world4_*.jsonl, 840 rows by a sixth helper asked for messages as they
+# really arrive (short lures, random link hosts, obfuscation, Taiwan and Hong Kong texts, victims' chat
+# records); measured on the session start's engine at 0.941 recall, 4.5% false positives (en 0.943 / 5.3%,
+# zh 0.939 / 3.7%), and 0.943 / 4.5% after the session's knowledge steps, none of them written from it.
 LATER_FILES = {
     "sms_world_en.jsonl",
     "sms_world_zh.jsonl",
@@ -39,6 +43,8 @@ LATER_FILES = {
     "world2_zh.jsonl",
     "world3_en.jsonl",
     "world3_zh.jsonl",
+    "world4_en.jsonl",
+    "world4_zh.jsonl",
 }
 WHOLE_SET_CEILINGS = {"false_positive_rate": 0.06}  # was 0.05 before social_* and the relabelling
 
