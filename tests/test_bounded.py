@@ -10,6 +10,7 @@ import dataclasses
 import gc
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,19 @@ def test_a_spent_budget_gives_a_partial_verdict_that_says_so(engine: Engine) -> 
     assert verdict.notes[-1] == PARTIAL_NOTE["zh"]
     assert verdict.to_dict()["partial"] is True
     assert verdict.risk.value != "none" or verdict.notes  # never "safe" silently
+
+
+def test_the_budget_counts_work_not_waiting() -> None:
+    """The budget is the thread's CPU time: a message that waits for the processor on a busy machine
+    is not cut short (its verdict does not depend on the load), one that keeps it busy is."""
+    waiting = Budget(0.02)
+    time.sleep(0.05)
+    assert not waiting.spent() and waiting.allows("model")
+    working = Budget(0.02)
+    start = time.thread_time()
+    while time.thread_time() - start < 0.03:
+        pass
+    assert working.spent() and not working.allows("model") and working.skipped == ["model"]
 
 
 def test_an_ordinary_message_is_not_partial(engine: Engine) -> None:

@@ -8,6 +8,13 @@ spent, the remaining steps are skipped and the verdict says so (`Verdict.partial
 what was found still counts, and the citizen is told the check was cut short, never that the
 message is fine.
 
+The budget is the thread's CPU time, not the wall clock: on a busy machine (a burst of requests,
+another process on the same cores) a message waits for the processor without doing more work, and a
+wall-clock budget would then cut ordinary messages short at random, so the same message could get a
+different verdict under load. The CPU clock is slow to read (a system call), so the cheap wall clock
+is read first: CPU time cannot pass faster than wall time, so until the wall clock reaches the
+deadline the CPU clock need not be read.
+
 The budget also counts the work done (regex runs and the characters they scanned), which lets
 tests bound the work per message without timing anything.
 """
@@ -30,19 +37,35 @@ PARTIAL_NOTE = {
 class Budget:
     """Time allowed for one message, and the work done so far. Not shared between threads."""
 
-    __slots__ = ("_clock", "deadline", "exhausted", "regex_chars", "regex_runs", "skipped")
+    __slots__ = ("_clock", "_wall_deadline", "deadline", "exhausted", "regex_chars", "regex_runs", "skipped")
 
-    def __init__(self, seconds: float | None = DEFAULT_SECONDS, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(self, seconds: float | None = DEFAULT_SECONDS, clock: Callable[[], float] = time.thread_time) -> None:
         self._clock = clock
         self.deadline = clock() + seconds if seconds is not None else float("inf")
+        # Before this wall-clock time the CPU clock cannot have reached `deadline` (only for the real
+        # CPU clock: a test's own clock is always read).
+        if seconds is None:
+            self._wall_deadline = float("inf")
+        elif clock is time.thread_time:
+            self._wall_deadline = time.perf_counter() + seconds
+        else:
+            self._wall_deadline = float("-inf")
         self.exhausted = False  # a step was skipped because the time ran out
         self.skipped: list[str] = []  # which steps
         self.regex_runs = 0  # regex searches run for this message
         self.regex_chars = 0  # characters those searches were given
 
     def spent(self) -> bool:
-        """Whether the time has run out (cheap: one clock read)."""
-        return self._clock() >= self.deadline
+        """Whether the CPU time has run out (cheap: one wall-clock read until the deadline could have passed)."""
+        now = time.perf_counter()
+        if now < self._wall_deadline:
+            return False
+        used = self._clock()
+        if used >= self.deadline:
+            return True
+        if self._clock is time.thread_time:  # time is left: the wall clock cannot use it up before this
+            self._wall_deadline = now + (self.deadline - used)
+        return False
 
     def allows(self, step: str) -> bool:
         """True when `step` may run; otherwise records that it was skipped, once."""
