@@ -168,12 +168,15 @@ def finish_probe(process: subprocess.Popen[str], seconds: float) -> dict[str, fl
     }
 
 
-def open_session(base: str) -> str:
-    """One conversation to continue: a first message, its session id."""
+def continuing(base: str, texts: list[str]) -> list[str]:
+    """Every message added to one conversation, opened just before its run: opened earlier, the
+    thousands of new chats of the run before (all from 127.0.0.1, which may hold only a few open
+    conversations) close it, and every "continuing" request would really start a new chat."""
     body = json.dumps({"message": "有个自称公安局的人打电话给我"}).encode()
     request = urllib.request.Request(f"{base}/api/chat", data=body, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return str(json.load(response)["session_id"])
+        session = str(json.load(response)["session_id"])
+    return [json.dumps({"message": text, "session_id": session}, ensure_ascii=False) for text in texts]
 
 
 def corpus(limit: int | None) -> list[str]:
@@ -202,18 +205,16 @@ def run(seconds: int, connections: int, limit: int | None) -> dict[str, dict[str
         quiet = {"rate_limit_web": "off", "rate_limit_sms": "off", "state_dir": str(Path(folder) / "state")}
         app = create_app(Settings(sms_twilio_verify=False, **quiet))  # type: ignore[arg-type]
         with serving(app) as base:
-            session = open_session(base)
-            continuing = [dump({"message": text, "session_id": session}, ensure_ascii=False) for text in texts]
             for name, method, target, content_type, bodies in (
                 ("POST /api/check", "POST", "/api/check", "application/json", checks),
                 ("POST /api/chat (new)", "POST", "/api/chat", "application/json", chats),
-                ("POST /api/chat (continuing)", "POST", "/api/chat", "application/json", continuing),
+                ("POST /api/chat (continuing)", "POST", "/api/chat", "application/json", None),
                 ("GET /", "GET", "/", None, []),
                 ("POST /sms/twilio", "POST", "/sms/twilio", "application/x-www-form-urlencoded", sms),
                 ("GET /healthz", "GET", "/healthz", None, []),
             ):
                 time.sleep(1)  # let the previous run's queued requests drain: they would be 503s here
-                lua_script(script, method, target, content_type, bodies)
+                lua_script(script, method, target, content_type, continuing(base, texts) if bodies is None else bodies)
                 probe = start_probe(base, seconds) if target == "/api/check" else None
                 results[name] = load(base, script, seconds, connections)
                 if probe is not None:
@@ -236,14 +237,13 @@ def run(seconds: int, connections: int, limit: int | None) -> dict[str, dict[str
                 Settings(redis_url=f"redis://127.0.0.1:{port}/0", sms_salt="bench", **quiet)  # type: ignore[arg-type]
             )
             with serving(shared) as base:
-                session = open_session(base)
-                continuing = [dump({"message": text, "session_id": session}, ensure_ascii=False) for text in texts]
                 for name, bodies in (
                     ("POST /api/chat (new), Redis", chats),
-                    ("POST /api/chat (continuing), Redis", continuing),
+                    ("POST /api/chat (continuing), Redis", None),
                 ):
                     time.sleep(1)
-                    lua_script(script, "POST", "/api/chat", "application/json", bodies)
+                    sent = continuing(base, texts) if bodies is None else bodies
+                    lua_script(script, "POST", "/api/chat", "application/json", sent)
                     results[name] = load(base, script, seconds, connections)
         finally:
             process.terminate()
