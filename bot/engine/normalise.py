@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -238,9 +239,13 @@ class Normaliser:
         if "." in text:
             dots = self._dotted_word_dots(text)
             if dots:
-                letters = [position for position in range(len(text)) if position not in dots]
-                text = "".join(map(text.__getitem__, letters))
-                starts = list(map(starts.__getitem__, letters)) if starts is not None else letters
+                # The stretches between the dropped dots, copied a stretch at a time.
+                stretches = list(zip((0, *(dot + 1 for dot in dots)), (*dots, len(text)), strict=True))
+                text = "".join(text[start:end] for start, end in stretches)
+                if starts is None:
+                    starts = list(itertools.chain.from_iterable(range(start, end) for start, end in stretches))
+                else:
+                    starts = list(itertools.chain.from_iterable(starts[start:end] for start, end in stretches))
 
         # 2. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
         evasions = self._find_evasions(text)
@@ -302,15 +307,15 @@ class Normaliser:
         share = min(wide / visible, 1.0) if visible > 0 else 0.0
         return NormalisedText(original, text, starts, ends, frozenset(breaks), share)
 
-    def _dotted_word_dots(self, text: str) -> frozenset[int]:
-        """The positions of the dots to drop: one per dotted word whose ending is not a link's,
-        and none unless the message holds `dotted_words_at_least` of them."""
-        dots = [
+    def _dotted_word_dots(self, text: str) -> tuple[int, ...]:
+        """The positions of the dots to drop, in order: one per dotted word whose ending is not a
+        link's, and none unless the message holds `dotted_words_at_least` of them."""
+        dots = tuple(
             match.start(1) - 1
             for match in self._dotted_word_re.finditer(text)
             if match.group(1) not in self._link_endings
-        ]
-        return frozenset(dots) if len(dots) >= self._dotted_words_at_least else frozenset()
+        )
+        return dots if len(dots) >= self._dotted_words_at_least else ()
 
     def _find_evasions(self, text: str) -> list[tuple[int, int]]:
         """Leftmost-longest evasion spellings; Latin edges need a non-letter neighbour ("tg", not "tight")."""
