@@ -27,7 +27,7 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("加薇信", "加微信"),
         ("加q详谈", "加qq详谈"),
         ("玩菠菜", "玩博彩"),
-        ("收yhk 高价收zfb 加🐧", "收银行卡 高价收支付宝 加qq"),  # pinyin initials and QQ's penguin
+        ("收yhk 高价收zfb 加🐧", "收银行卡高价收支付宝加qq"),  # pinyin initials and QQ's penguin
         ("憑身分證即可", "凭身份证即可"),  # Taiwan's 身分證
         ("SAFE  Account", "safe account"),  # case and repeated spaces
         ("𝐒𝐚𝐟𝐞 account", "safe account"),  # mathematical bold letters
