@@ -214,7 +214,8 @@ def run(seconds: int, connections: int, limit: int | None) -> dict[str, dict[str
                 ("GET /healthz", "GET", "/healthz", None, []),
             ):
                 time.sleep(1)  # let the previous run's queued requests drain: they would be 503s here
-                lua_script(script, method, target, content_type, continuing(base, texts) if bodies is None else bodies)
+                sent = continuing(base, texts) if bodies is None else bodies
+                lua_script(script, method, target, content_type, sent)
                 probe = start_probe(base, seconds) if target == "/api/check" else None
                 results[name] = load(base, script, seconds, connections)
                 if probe is not None:

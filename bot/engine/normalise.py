@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -231,21 +231,18 @@ class Normaliser:
 
         # Marks between split letters go ("h.m.r.c" -> "hmrc").
         if self._split_letters_re.search(text):
-            letters = _split_letters_kept(self._split_letters_re, text)
-            text = "".join(map(text.__getitem__, letters))
-            starts = list(map(starts.__getitem__, letters)) if starts is not None else letters
+            marks = [
+                mark
+                for match in self._split_letters_re.finditer(text)
+                for mark in range(match.start() + 1, match.end(), 2)
+            ]
+            text, starts = _without(text, starts, marks)
 
         # Dots inside words go when a message is written that way throughout ("You.r pay.ment").
         if "." in text:
             dots = self._dotted_word_dots(text)
             if dots:
-                # The stretches between the dropped dots, copied a stretch at a time.
-                stretches = list(zip((0, *(dot + 1 for dot in dots)), (*dots, len(text)), strict=True))
-                text = "".join(text[start:end] for start, end in stretches)
-                if starts is None:
-                    starts = list(itertools.chain.from_iterable(range(start, end) for start, end in stretches))
-                else:
-                    starts = list(itertools.chain.from_iterable(starts[start:end] for start, end in stretches))
+                text, starts = _without(text, starts, dots)
 
         # 2. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
         evasions = self._find_evasions(text)
@@ -374,17 +371,15 @@ def _as_digits(match: re.Match[str]) -> str:
     return token.translate(_AS_DIGITS) if digits >= 2 or token[0].isdigit() else token
 
 
-def _split_letters_kept(pattern: re.Pattern[str], text: str) -> list[int]:
-    """The positions of `text` that stay once the marks inside each split-letter run are dropped."""
-    kept: list[int] = []
-    last = 0
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        kept.extend(range(last, start))
-        kept.extend(range(start, end, 2))  # the letters: every other character of the run
-        last = end
-    kept.extend(range(last, len(text)))
-    return kept
+def _without(text: str, starts: list[int] | None, dropped: Sequence[int]) -> tuple[str, list[int]]:
+    """`text` without the characters at `dropped` (increasing positions), and where each kept character
+    came from in the original (`starts`, or its own position when there is none yet): the stretches
+    between them copied a stretch at a time."""
+    stretches = list(zip((0, *(position + 1 for position in dropped)), (*dropped, len(text)), strict=True))
+    kept_text = "".join(text[start:end] for start, end in stretches)
+    if starts is None:
+        return kept_text, list(itertools.chain.from_iterable(range(start, end) for start, end in stretches))
+    return kept_text, list(itertools.chain.from_iterable(starts[start:end] for start, end in stretches))
 
 
 def _kept_ends(ends: dict[int, int], kept: list[int]) -> dict[int, int]:
