@@ -36,6 +36,8 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("H.M.R.C F.I.N.A.L notice", "hmrc final notice"),  # letters split by a repeated mark
         ("C-o-s-t-c-o f*r*e*e gift", "costco free gift"),
         ("e.g. U.S. a-b", "e.g. u.s. a-b"),  # two letters, or a mark that changes, are not a split word
+        ("Y o u  h a v e  w o n, verify K Y C", "you have won, verify kyc"),  # spaced letters; wider gaps part words
+        ("u r a winner, c u l8r, i n a", "u r a winner, c u l8r, i n a"),  # text-speak one-letter words stay
         ("You.r pay.ment for Aug.ust was rec.eived: xq7.com/a", "your payment for august was received: xq7.com/a"),
         ("Y.our in.voice is p.aid, see sh.op.com or shop.com", "your invoice is paid, see sh.op.com or shop.com"),
         ("Done.Thanks.See you at home.ok", "done.thanks.see you at home.ok"),  # a few dotted words: left
@@ -74,6 +76,14 @@ def test_a_split_word_maps_back_to_what_was_written(engine: Engine) -> None:
     normalised = fold(engine, original)
     assert normalised.text.startswith("hmrc")
     assert normalised.original_span(0, 4) == (0, 7)
+
+
+def test_spaced_letters_map_back_to_what_was_written(engine: Engine) -> None:
+    original = "Y o u r  p a r c e l is held"
+    normalised = fold(engine, original)
+    assert normalised.text == "your parcel is held"
+    start = normalised.text.index("parcel")
+    assert original[slice(*normalised.original_span(start, start + 6))] == "p a r c e l"
 
 
 def test_a_dotted_word_maps_back_to_what_was_written(engine: Engine) -> None:

@@ -135,6 +135,7 @@ class Normaliser:
                     config.separators,
                     config.dotted_words_at_least,
                     sorted(config.link_endings),
+                    config.one_letter_words,
                 )
             ).encode()
         ).hexdigest()
@@ -150,13 +151,15 @@ class Normaliser:
         cjk = r"[\u3400-\u4dbf\u4e00-\u9fff]"
         sep = rf"[{separator_class}\s\u2600-\u27bf\U0001F000-\U0001FAFF]"  # holds every whitespace character
         self._fold_re = re.compile(rf"{sep}(?:(?<={cjk}{sep}){sep}*(?={cjk})|(?<=[^\S\n])[^\S\n]+|(?<=[^\S \n]))")
-        # Letters split by one repeated mark to slip past filters ("h.m.r.c", "c-o-s-t-c-o", "f*r*e*e"):
-        # three letters or more, each alone between the marks. Spaces are left to the evasion list
-        # ("k y c"): joining them would depend on how many spaces there were, which folding changes.
-        self._split_letters_re = re.compile(r"[a-z](?<![a-z0-9][a-z])([.\-*_~^])[a-z](?:\1[a-z])+(?![a-z0-9])")
+        # Letters split by one repeated mark to slip past filters ("h.m.r.c", "c-o-s-t-c-o", "f*r*e*e",
+        # "Y o u r  p a r c e l"): three letters or more, each alone between the marks. A space counts
+        # as the mark only alone: this runs before whitespace folds, so the wider gaps a sender puts
+        # between spaced-out words still part them ("w o n  a  c a r" -> "won a car").
+        self._split_letters_re = re.compile(r"[a-z](?<![a-z0-9][a-z])([.\-*_~^ ])[a-z](?:\1[a-z])+(?![a-z0-9])")
         # Words broken by one dot ("pay.ment"): letters only on both sides, no digit, path, "@" or
         # second dot around (so "r7j2j.com/x", "a.b.c" and e-mail addresses are not words).
         self._dotted_word_re = re.compile(r"[a-z](?<![a-z0-9.@/_-][a-z])[a-z]*\.([a-z]+)(?![a-z0-9@/_-]|\.[a-z0-9])")
+        self._one_letter_words = frozenset(config.one_letter_words)
         self._dotted_words_at_least = config.dotted_words_at_least
         self._link_endings = frozenset(config.link_endings)
         # Look-alike letters in a number ("$3O4.OO", "1-8O0-2I4"): a number-like token that starts
@@ -234,9 +237,11 @@ class Normaliser:
             marks = [
                 mark
                 for match in self._split_letters_re.finditer(text)
+                if match.group(1) != " " or not self._one_letter_words.issuperset(match.group(0)[::2])
                 for mark in range(match.start() + 1, match.end(), 2)
             ]
-            text, starts = _without(text, starts, marks)
+            if marks:
+                text, starts = _without(text, starts, marks)
 
         # Dots inside words go when a message is written that way throughout ("You.r pay.ment").
         if "." in text:

@@ -290,6 +290,9 @@ class NormaliseFile(Model):
     # words ending in one of these (a bare link such as "shop.com" stays a link).
     dotted_words_at_least: Annotated[int, Field(ge=2)]
     link_endings: list[NonEmpty]
+    # Letters spaced out one by one ("Y o u r  p a r c e l") are joined back, unless every one of
+    # them is a word of its own in text-speak ("u r a winner", "c u"): these letters.
+    one_letter_words: Annotated[str, StringConstraints(pattern=r"^[a-z]+$")]
 
     @field_validator("variants")
     @classmethod
