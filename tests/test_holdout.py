@@ -47,10 +47,17 @@ LATER_FILES = {
     "world4_zh.jsonl",
 }
 WHOLE_SET_CEILINGS = {"false_positive_rate": 0.06}  # was 0.05 before social_* and the relabelling
+# Written 2026-12-05 (eighth session) in the genres outside detectors miss most, with 50 posts about
+# scams per language on the harmless side (police, bank and news warnings quoting scam wording). Held to
+# the figures measured blind when they arrived (session start: en 0.959 / 17.7%, zh 0.950 / 12.3%).
+NEWEST_FILES = {
+    "world5_en.jsonl": {"scam_recall": 0.95, "false_positive_rate": 0.17},
+    "world5_zh.jsonl": {"scam_recall": 0.94, "false_positive_rate": 0.13},
+}
 
 
 def _rows(first_only: bool) -> list[Row]:
-    paths = sorted(HOLDOUT.glob("*.jsonl"))
+    paths = [path for path in sorted(HOLDOUT.glob("*.jsonl")) if path.name not in NEWEST_FILES]
     return [row for path in paths if not (first_only and path.name in LATER_FILES) for row in read_rows(path)]
 
 
@@ -74,3 +81,11 @@ def test_the_whole_held_out_set_with_its_harder_rows(engine: Engine, lang: str |
         assert result[key] >= floor, (key, result)
     for key, ceiling in WHOLE_SET_CEILINGS.items():
         assert result[key] <= ceiling, (key, result)
+
+
+@pytest.mark.parametrize("name", sorted(NEWEST_FILES))
+def test_the_newest_rows_hold_what_they_measured_on_arrival(engine: Engine, name: str) -> None:
+    result = metrics(run(engine, read_rows(HOLDOUT / name)))
+    bounds = NEWEST_FILES[name]
+    assert result["scam_recall"] >= bounds["scam_recall"], (name, result)
+    assert result["false_positive_rate"] <= bounds["false_positive_rate"], (name, result)
