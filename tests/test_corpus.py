@@ -25,9 +25,9 @@ CEILINGS = {"false_positive_rate": 0.045}
 # floors, measured after the session's rules (before them: en 0.856 / 20.4%, zh 0.947 / 8.7%).
 LATER_BATCHES = {
     "scams_world5_en.jsonl": {"scam_recall": 0.89},
-    "lookalike_world5_en.jsonl": {"false_positive_rate": 0.13},
+    "lookalike_world5_en.jsonl": {"false_positive_rate": 0.15},
     "scams_world5_zh.jsonl": {"scam_recall": 0.96},
-    "lookalike_world5_zh.jsonl": {"false_positive_rate": 0.04},
+    "lookalike_world5_zh.jsonl": {"false_positive_rate": 0.045},
 }
 
 
