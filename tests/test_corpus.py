@@ -24,10 +24,17 @@ CEILINGS = {"false_positive_rate": 0.045}
 # harmless side), by helpers who saw neither the library nor the evaluation sets. Held to their own
 # floors, measured after the session's rules (before them: en 0.856 / 20.4%, zh 0.947 / 8.7%).
 LATER_BATCHES = {
-    "scams_world5_en.jsonl": {"scam_recall": 0.89},
+    "scams_world5_en.jsonl": {"scam_recall": 0.93},
     "lookalike_world5_en.jsonl": {"false_positive_rate": 0.15},
-    "scams_world5_zh.jsonl": {"scam_recall": 0.96},
+    "scams_world5_zh.jsonl": {"scam_recall": 0.97},
     "lookalike_world5_zh.jsonl": {"false_positive_rate": 0.045},
+    # A second round the same day, asked for the hardest real forms (chat fragments caught mid-scam, very
+    # short texts, pinyin inside Chinese words, Cantonese); before this session's rules for them: en 0.873 /
+    # 14.6%, zh 0.813 / 7.7%.
+    "scams_world6_en.jsonl": {"scam_recall": 0.93},
+    "lookalike_world6_en.jsonl": {"false_positive_rate": 0.15},
+    "scams_world6_zh.jsonl": {"scam_recall": 0.88},
+    "lookalike_world6_zh.jsonl": {"false_positive_rate": 0.08},
 }
 
 

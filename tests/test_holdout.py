@@ -53,6 +53,10 @@ WHOLE_SET_CEILINGS = {"false_positive_rate": 0.06}  # was 0.05 before social_* a
 NEWEST_FILES = {
     "world5_en.jsonl": {"scam_recall": 0.95, "false_positive_rate": 0.17},
     "world5_zh.jsonl": {"scam_recall": 0.94, "false_positive_rate": 0.13},
+    # A second round, asked for the hardest real forms; measured blind at the session start: en 0.855 / 7.0%,
+    # zh 0.915 / 13.0%.
+    "world6_en.jsonl": {"scam_recall": 0.85, "false_positive_rate": 0.07},
+    "world6_zh.jsonl": {"scam_recall": 0.91, "false_positive_rate": 0.13},
 }
 
 
