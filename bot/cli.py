@@ -213,7 +213,7 @@ def _eval(args: argparse.Namespace) -> int:
 
         from bot.engine.pipeline import Engine
 
-        engine = Engine(dataclasses.replace(_load(args.library), model=None))
+        engine = Engine(dataclasses.replace(_load(args.library), model=None, about_model=None))
     else:
         engine = _engine(args.library)
     try:
@@ -243,7 +243,9 @@ def _train(args: argparse.Namespace) -> int:
         out_of_fold,
         read_training_rows,
         report,
+        report_rows,
         train,
+        train_report_layer,
     )
     from bot.library.loader import DEFAULT_LIBRARY, load_library
 
@@ -260,26 +262,35 @@ def _train(args: argparse.Namespace) -> int:
     except (OSError, EvalFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    settings = TrainingSettings()
-    print(f"training on {len(rows)} messages ...", flush=True)
-    model = train(rows, settings)
-    probabilities = out_of_fold(rows, settings)
     rule_points = np.array([rules_only.points(originals[row.id]) for row in rows])
-    is_scam = np.array([row.label != "benign" for row in rows])
-    thresholds = library.settings.thresholds
-    flag_points = -library.settings.saturation * math.log(1.0 - thresholds.medium)
-    bands = fit_bands(
-        rule_points, probabilities, is_scam, learned.band_points, flag_points, learned.false_positive_target
-    )
-    model = model.with_meta(bands=[list(band) for band in bands])
-    target = library_root / learned.model
-    model.save(target)
-    print(f"model: {target} ({model.size} n-grams); bands {bands}")
-    if not args.no_report:
-        result = report(rows, settings, probabilities) | {"bands": [list(band) for band in bands]}
-        report_path = target.with_suffix(".report.json")
-        report_path.write_text(dump_report(result), encoding="utf-8")
-        print(f"report: {report_path}")
+    if not args.about_only:
+        settings = TrainingSettings()
+        print(f"training on {len(rows)} messages ...", flush=True)
+        model = train(rows, settings)
+        probabilities = out_of_fold(rows, settings)
+        is_scam = np.array([row.label != "benign" for row in rows])
+        thresholds = library.settings.thresholds
+        flag_points = -library.settings.saturation * math.log(1.0 - thresholds.medium)
+        bands = fit_bands(
+            rule_points, probabilities, is_scam, learned.band_points, flag_points, learned.false_positive_target
+        )
+        model = model.with_meta(bands=[list(band) for band in bands])
+        target = library_root / learned.model
+        model.save(target)
+        print(f"model: {target} ({model.size} n-grams); bands {bands}")
+        if not args.no_report:
+            result = report(rows, settings, probabilities) | {"bands": [list(band) for band in bands]}
+            report_path = target.with_suffix(".report.json")
+            report_path.write_text(dump_report(result), encoding="utf-8")
+            print(f"report: {report_path}")
+    if learned.about_model is not None:
+        about_rows = report_rows(rows, rule_points, learned.about_min_points)
+        print(f"training the report layer on {len(about_rows)} messages with scam words ...", flush=True)
+        about, about_result = train_report_layer(about_rows, sum(row.label != "benign" for row in rows), learned)
+        about_target = library_root / learned.about_model
+        about.save(about_target)
+        print(f"report layer: {about_target} ({about.size} n-grams); cut-off {about.cut_off}")
+        about_target.with_suffix(".report.json").write_text(dump_report(about_result), encoding="utf-8")
     return 0
 
 
@@ -378,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trainer.add_argument("--library", help="library folder (default: the bundled one)")
     trainer.add_argument("--no-report", action="store_true", help="skip the cross-validated report (faster)")
+    trainer.add_argument(
+        "--about-only", action="store_true", help="train only the layer that tells reports about scams from scams"
+    )
     trainer.set_defaults(handler=_train)
 
     serve = commands.add_parser("serve", help="run the chat service")

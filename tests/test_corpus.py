@@ -48,9 +48,7 @@ def outcomes(all_outcomes: dict[str, list[Outcome]]) -> list[Outcome]:
     return [outcome for name, batch in all_outcomes.items() if name not in LATER_BATCHES for outcome in batch]
 
 
-def test_the_corpus_covers_every_type_in_both_languages(
-    all_outcomes: dict[str, list[Outcome]], engine: Engine
-) -> None:
+def test_the_corpus_covers_every_type_in_both_languages(all_outcomes: dict[str, list[Outcome]], engine: Engine) -> None:
     outcomes = [outcome for batch in all_outcomes.values() for outcome in batch]
     for category in engine.library.settings.categories:
         for lang in engine.library.languages:

@@ -236,3 +236,31 @@ def test_a_pickled_model_keeps_no_message_and_predicts_the_same(engine: Engine) 
     assert copy._last is None
     assert (copy.predict(text), copy.spans(text, "click_farming")) == expected
     assert np.array_equal(copy._lift, model._lift)
+
+
+def test_the_report_layers_cut_off_keeps_scams_read_as_reports_within_the_budget() -> None:
+    from bot.engine.training import fit_report_cut_off
+
+    rng = np.random.default_rng(1)
+    is_scam = np.array([True] * 900 + [False] * 300)
+    p_report = np.concatenate([rng.beta(1, 8, 900), rng.beta(6, 2, 300)])
+    cut_off = fit_report_cut_off(p_report, is_scam, allowed=5)
+    assert int((p_report[is_scam] >= cut_off).sum()) <= 5
+    lower = round(cut_off - 0.01, 2)
+    assert lower < 0.5 or int((p_report[is_scam] >= lower).sum()) > 5  # the lowest cut-off that keeps it
+
+
+def test_the_shipped_report_layer_has_a_fitted_cut_off_and_two_classes(engine: Engine) -> None:
+    about = engine.library.about_model
+    assert about is not None and about.cut_off is not None and 0.5 <= about.cut_off < 1.0
+    assert set(about.classes) == {"benign", "scam"}
+
+
+def test_report_rows_keep_only_messages_with_scam_words_and_relabel_them(engine: Engine) -> None:
+    from bot.engine.training import REPORT, report_rows
+
+    rows = _sample(engine, 5)
+    points = np.array([float(i % 3) for i in range(len(rows))])
+    kept = report_rows(rows, points, 1.0)
+    assert len(kept) == int((points >= 1.0).sum())
+    assert {row.label for row in kept} <= {"benign", REPORT}

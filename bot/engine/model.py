@@ -333,6 +333,13 @@ class LearnedModel:
         """(min probability, points) fitted by training, lowest first; empty if never fitted."""
         return tuple((float(band[0]), float(band[1])) for band in self.meta.get("bands", ()))
 
+    @property
+    def cut_off(self) -> float | None:
+        """For the layer that tells reports from scams: P(report) from which a message reads as one
+        (fitted by training); None for the scam layer."""
+        value = self.meta.get("about_threshold")
+        return None if value is None else float(value)
+
     def with_meta(self, **meta: Any) -> LearnedModel:
         """The same weights with more training facts recorded (corpus hash, fitted bands...)."""
         return LearnedModel(

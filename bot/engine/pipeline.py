@@ -109,6 +109,13 @@ class Engine:
             def spans(scam_type: str | None) -> tuple[ModelSpan, ...]:
                 return model.spans(normalised.text, scam_type)
 
+        about_model = self.library.about_model
+        report_probability = None
+        if about_model is not None and budget.allows("model"):
+
+            def report_probability() -> float:
+                return 1.0 - about_model.predict(normalised.text).scam_probability
+
         return score_message(
             self.library.settings,
             self._type_rank,
@@ -118,6 +125,8 @@ class Engine:
             prediction,
             model.bands if model is not None else (),
             spans,
+            report_probability,
+            about_model.cut_off if about_model is not None else None,
         )
 
     def points(self, text: str) -> float:

@@ -101,6 +101,8 @@ def score_message(
     prediction: Prediction | None = None,
     bands: tuple[tuple[float, float], ...] = (),
     model_spans: Callable[[str | None], tuple[ModelSpan, ...]] | None = None,
+    report_probability: Callable[[], float] | None = None,
+    report_cut_off: float | None = None,
 ) -> Scores:
     contributions: list[Contribution] = []
     # Only the types that get points are kept: a library of 1,400 types costs what one of 14 does.
@@ -273,16 +275,26 @@ def score_message(
     # A "recovery" offer to scam victims talks like a warning ("被骗了别慌", "don't let the scammers
     # win"): its warning words are part of the pitch, not a reminder.
     pitch_in_warning_words = any(hit.ref.rule.speaks_warning_words for hit in rules.fired.values())
-    awareness = (
-        (rules.awareness or confident_harmless or quoting_a_scam)
-        and not rules.citizen_report
+    # The layer that tells a message about a scam from the scam itself (a warning, a news report, a
+    # story told afterwards) is asked only when the rules find enough scam words to need it, and never
+    # for a citizen's question ("is this a scam?") or a recovery pitch.
+    reads_as_report = (
+        report_probability is not None
+        and report_cut_off is not None
+        and settings.learned is not None
+        and total - model_points >= settings.learned.about_min_points
+        and not rules.citizen_question
         and not pitch_in_warning_words
+        and report_probability() >= report_cut_off
     )
+    awareness = (
+        ((rules.awareness or confident_harmless or quoting_a_scam) and not rules.citizen_report) or reads_as_report
+    ) and not pitch_in_warning_words
     if awareness:
         total *= settings.awareness_factor
         # A news report or a reminder full of scam words ("破获…抓获犯罪嫌疑人…警方提醒") stays
         # below a verdict however many scam words it quotes.
-        if rules.awareness_cues >= settings.awareness_cap_cues or quoting_a_scam:
+        if rules.awareness_cues >= settings.awareness_cap_cues or quoting_a_scam or reads_as_report:
             total = min(total, below_medium)
     score = to_score(total, settings)
     return Scores(

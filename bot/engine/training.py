@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.engine.model import BENIGN, MAX_N, MIN_N, LearnedModel, length_scale, ngrams, prepare
+from bot.library.schema import LearnedSettings
 
 OWN_SOURCES = frozenset({"own"})
 
@@ -164,6 +165,58 @@ def out_of_fold(
         for i in test_index:
             result[i] = model.predict(rows[i].text).scam_probability
     return result
+
+
+REPORT = "scam"  # the report layer's other class: the message is the scam itself
+
+
+def report_rows(
+    rows: Sequence[TrainingRow], rule_points: npt.NDArray[np.float64], min_points: float
+) -> list[TrainingRow]:
+    """The rows the report layer learns from: those to which the rules alone give `min_points` or
+    more (a warning quotes a scam's words; the layer tells it from the scam), labelled harmless or
+    scam whatever their type."""
+    return [
+        TrainingRow(row.id, row.text, BENIGN if row.label == BENIGN else REPORT, row.lang, row.channel)
+        for row, points in zip(rows, rule_points, strict=True)
+        if points >= min_points
+    ]
+
+
+def fit_report_cut_off(p_report: npt.NDArray[np.float64], is_scam: npt.NDArray[np.bool_], allowed: int) -> float:
+    """The lowest cut-off on a fine grid at which at most `allowed` scam rows (out of fold) would
+    read as reports: the layer then silences as many harmless rows as that budget of scams allows."""
+    for cut_off in np.round(np.arange(0.50, 0.995, 0.01), 2):
+        if int((p_report[is_scam] >= cut_off).sum()) <= allowed:
+            return float(cut_off)
+    return 0.99
+
+
+def train_report_layer(
+    rows: Sequence[TrainingRow], corpus_scams: int, learned: LearnedSettings
+) -> tuple[LearnedModel, dict[str, Any]]:
+    """The layer that tells a message about a scam (warning, news, a story told afterwards) from the
+    scam itself, its cut-off fitted so that out of fold at most `learned.about_scam_loss` of all the
+    corpus's scams (`corpus_scams`) would read as reports, and a report of what it does out of fold."""
+    settings = TrainingSettings(max_grams=30000)
+    model = train(rows, settings)
+    p_report = 1.0 - out_of_fold(rows, settings)
+    is_scam = np.array([row.label != BENIGN for row in rows])
+    allowed = int(np.floor(learned.about_scam_loss * corpus_scams))
+    cut_off = fit_report_cut_off(p_report, is_scam, allowed)
+    silenced = p_report >= cut_off
+    result = {
+        "rows": len(rows),
+        "scam_rows": int(is_scam.sum()),
+        "harmless_rows": int((~is_scam).sum()),
+        "cut_off": cut_off,
+        "out_of_fold": {
+            "scams_read_as_reports": int(silenced[is_scam].sum()),
+            "scams_allowed": allowed,
+            "harmless_read_as_reports": int(silenced[~is_scam].sum()),
+        },
+    }
+    return model.with_meta(about_threshold=cut_off), result
 
 
 CUTOFF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)

@@ -1,0 +1,82 @@
+"""A message ABOUT a scam (a police warning, a news report, a story told afterwards) is not the scam:
+the report layer keeps it below a verdict, with a note saying it reads like a warning, while the scam's
+own words, and a citizen asking about them, still get the verdict."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from bot.engine.pipeline import Engine
+from bot.engine.types import Risk
+from bot.library.loader import LibraryError, load_library
+
+REPORTS = [
+    (
+        "en",
+        "Police arrested two men on Tuesday over a grandparent scam. Officers said the suspects phoned elderly"
+        " victims pretending to be their grandsons, claimed they had been arrested after a crash and needed bail,"
+        " and sent a courier to collect the cash. Anyone who gets such a call should hang up and ring the family"
+        " member directly.",
+    ),
+    (
+        "zh",
+        "【以案说法】某高校男生在社交软件上与“美女”视频聊天，对方诱导其下载一款“直播插件”，随后以通讯录和视频"
+        "相要挟，索要3万元。警方提醒：遇到裸聊敲诈不要转账，立即报警，并保留聊天记录。",
+    ),
+]
+SCAMS = [
+    (
+        "en",
+        "Grandma it's me, I crashed the car and I'm in jail. I need $5,000 for bail right now, please don't tell mom.",
+    ),
+    ("zh", "你的裸聊视频我已经录下来了，不想让你家人看到就马上转三万块，给你一个小时考虑。"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), REPORTS)
+def test_a_report_about_a_scam_stays_below_a_verdict_and_says_why(engine: Engine, lang: str, text: str) -> None:
+    verdict = engine.analyse(text)
+    assert not verdict.risk.flagged
+    assert verdict.awareness
+    assert verdict.evidence  # the scam's words are still shown, as what the report quotes
+
+
+@pytest.mark.parametrize(("lang", "text"), SCAMS)
+def test_the_scam_itself_keeps_its_verdict(engine: Engine, lang: str, text: str) -> None:
+    verdict = engine.analyse(text)
+    assert verdict.risk in (Risk.HIGH, Risk.MEDIUM)
+    assert not verdict.awareness
+
+
+def test_a_citizen_asking_about_the_scam_still_gets_the_verdict(engine: Engine) -> None:
+    verdict = engine.analyse(
+        "Is this a scam? Someone says he is my grandson, he crashed the car and needs $5,000 bail today and"
+        " says not to tell his mom"
+    )
+    assert verdict.risk.flagged
+
+
+def test_the_report_layer_keeps_a_warning_the_cue_words_miss_below_a_verdict(engine: Engine) -> None:
+    """A building's notice retelling a refund scam has no cue word of the lists ("提醒" alone is a chat
+    app's banner too): without the report layer its quoted scam words decide; with it, it reads as a report."""
+    notice = (
+        "物业提醒：近期有人冒充快递客服，以“快递丢失要理赔”为由让业主添加微信、下载会议软件共享屏幕，"
+        "再诱导在借款平台借钱“验证”。真正的理赔不会让你借钱。"
+    )
+    without = Engine(dataclasses.replace(engine.library, about_model=None))
+    assert without.analyse(notice).risk.flagged
+    verdict = engine.analyse(notice)
+    assert not verdict.risk.flagged and verdict.awareness
+
+
+def test_a_named_report_layer_that_is_missing_fails_loudly(tmp_path: Path, engine: Engine) -> None:
+    import shutil
+
+    library = tmp_path / "library"
+    shutil.copytree(engine.library.root, library)
+    (library / "model" / "report_model.npz").unlink()
+    with pytest.raises(LibraryError, match=r"report_model\.npz"):
+        load_library(library, Path(__file__).parents[1] / "faq")
