@@ -51,6 +51,12 @@ def test_the_scam_itself_keeps_its_verdict(engine: Engine, lang: str, text: str)
     assert not verdict.awareness
 
 
+def test_a_citizen_telling_what_is_happening_is_never_read_as_a_report(engine: Engine) -> None:
+    """The dialogue's follow-up question needs the signal: "a 'policeman' called me" is not a warning."""
+    verdict = engine.analyse("I got a call from someone saying he is from the police")
+    assert verdict.risk is not Risk.NONE and not verdict.awareness
+
+
 def test_a_citizen_asking_about_the_scam_still_gets_the_verdict(engine: Engine) -> None:
     verdict = engine.analyse(
         "Is this a scam? Someone says he is my grandson, he crashed the car and needs $5,000 bail today and"

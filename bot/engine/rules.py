@@ -89,7 +89,6 @@ class RuleMatches:
     indicators: tuple[Hit, ...]  # every indicator occurrence (URLs, numbers...)
     awareness_cues: int = 0  # how many different awareness cues the message has
     quoted_share: float = 0.0  # share of the fired rules' words inside quotation marks (see below)
-    citizen_question: bool = False  # asks whether something is a scam: always gets the verdict
 
 
 _LATIN_LETTER = re.compile("[a-z]")
@@ -564,14 +563,7 @@ class RuleMatcher:
         if awareness_cues and not awareness and not citizen_report:
             quoted = _quoted_share(normalised, (hit for hit in fired.values() if hit.ref.rule.points > 0))
         return RuleMatches(
-            fired,
-            tuple(negated),
-            awareness,
-            citizen_report,
-            tuple(indicators),
-            len(awareness_cues),
-            quoted,
-            citizen_question,
+            fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues), quoted
         )
 
     def _assess_links(

@@ -275,15 +275,16 @@ def score_message(
     # A "recovery" offer to scam victims talks like a warning ("被骗了别慌", "don't let the scammers
     # win"): its warning words are part of the pitch, not a reminder.
     pitch_in_warning_words = any(hit.ref.rule.speaks_warning_words for hit in rules.fired.values())
-    # The layer that tells a message about a scam from the scam itself (a warning, a news report, a
-    # story told afterwards) is asked only when the rules find enough scam words to need it, and never
-    # for a citizen's question ("is this a scam?") or a recovery pitch.
+    # The layer that tells a message about a scam from the scam itself (a warning, a news report) is
+    # asked only when the rules find enough scam words to need it, and never for a citizen telling what
+    # is happening to them or asking about it ("a 'policeman' called me...", "is this a scam?"): they
+    # need the verdict and its follow-up question. A recovery pitch is never a report either.
     reads_as_report = (
         report_probability is not None
         and report_cut_off is not None
         and settings.learned is not None
         and total - model_points >= settings.learned.about_min_points
-        and not rules.citizen_question
+        and not rules.citizen_report
         and not pitch_in_warning_words
         and report_probability() >= report_cut_off
     )
