@@ -18,23 +18,23 @@ CORPUS = Path(__file__).parent / "corpus"
 FLOORS = {"scam_recall": 0.98, "type_accuracy": 0.90}
 # 0.03 until 2026-12-04 evening, when 454 posts about scams (warnings, news, victims' stories) that had
 # been filed as scams moved to the harmless side: the engine flags about a third of them.
-CEILINGS = {"false_positive_rate": 0.045}
+CEILINGS = {"false_positive_rate": 0.035}  # 0.045 until the report layer (2026-12-05, eighth session)
 # Written 2026-12-05 (eighth session) in the genres outside detectors miss most (obfuscated posts, fake
 # base-station ads, pasted chat records, scam tweets, short unbranded lures, awareness posts on the
 # harmless side), by helpers who saw neither the library nor the evaluation sets. Held to their own
 # floors, measured after the session's rules (before them: en 0.856 / 20.4%, zh 0.947 / 8.7%).
 LATER_BATCHES = {
     "scams_world5_en.jsonl": {"scam_recall": 0.93},
-    "lookalike_world5_en.jsonl": {"false_positive_rate": 0.15},
+    "lookalike_world5_en.jsonl": {"false_positive_rate": 0.09},
     "scams_world5_zh.jsonl": {"scam_recall": 0.97},
-    "lookalike_world5_zh.jsonl": {"false_positive_rate": 0.045},
+    "lookalike_world5_zh.jsonl": {"false_positive_rate": 0.035},
     # A second round the same day, asked for the hardest real forms (chat fragments caught mid-scam, very
     # short texts, pinyin inside Chinese words, Cantonese); before this session's rules for them: en 0.873 /
     # 14.6%, zh 0.813 / 7.7%.
     "scams_world6_en.jsonl": {"scam_recall": 0.93},
-    "lookalike_world6_en.jsonl": {"false_positive_rate": 0.15},
+    "lookalike_world6_en.jsonl": {"false_positive_rate": 0.12},
     "scams_world6_zh.jsonl": {"scam_recall": 0.88},
-    "lookalike_world6_zh.jsonl": {"false_positive_rate": 0.08},
+    "lookalike_world6_zh.jsonl": {"false_positive_rate": 0.05},
 }
 
 
