@@ -286,10 +286,12 @@ def _train(args: argparse.Namespace) -> int:
     if learned.about_model is not None:
         about_rows = report_rows(rows, rule_points, learned.about_min_points)
         print(f"training the report layer on {len(about_rows)} messages with scam words ...", flush=True)
-        about, about_result = train_report_layer(about_rows, sum(row.label != "benign" for row in rows), learned)
+        cues = [rules_only.context_cues(originals[row.id]) for row in about_rows]
+        corpus_scams = sum(row.label != "benign" for row in rows)
+        about, about_result = train_report_layer(about_rows, cues, corpus_scams, learned)
         about_target = library_root / learned.about_model
         about.save(about_target)
-        print(f"report layer: {about_target} ({about.size} n-grams); cut-off {about.cut_off}")
+        print(f"report layer: {about_target} ({about.size} n-grams); cut-offs {about.cut_offs}")
         about_target.with_suffix(".report.json").write_text(dump_report(about_result), encoding="utf-8")
     return 0
 

@@ -238,21 +238,27 @@ def test_a_pickled_model_keeps_no_message_and_predicts_the_same(engine: Engine) 
     assert np.array_equal(copy._lift, model._lift)
 
 
-def test_the_report_layers_cut_off_keeps_scams_read_as_reports_within_the_budget() -> None:
-    from bot.engine.training import fit_report_cut_off
+def test_the_report_layers_cut_offs_keep_scams_read_as_reports_within_the_budget() -> None:
+    from bot.engine.training import fit_report_cut_offs
 
     rng = np.random.default_rng(1)
     is_scam = np.array([True] * 900 + [False] * 300)
     p_report = np.concatenate([rng.beta(1, 8, 900), rng.beta(6, 2, 300)])
-    cut_off = fit_report_cut_off(p_report, is_scam, allowed=5)
-    assert int((p_report[is_scam] >= cut_off).sum()) <= 5
-    lower = round(cut_off - 0.01, 2)
-    assert lower < 0.5 or int((p_report[is_scam] >= lower).sum()) > 5  # the lowest cut-off that keeps it
+    has_cue = np.concatenate([rng.random(900) < 0.1, rng.random(300) < 0.6])
+    alone, with_cue = fit_report_cut_offs(p_report, is_scam, has_cue, allowed=5)
+    assert with_cue <= alone
+    reads = (p_report >= alone) | (has_cue & (p_report >= with_cue))
+    assert int(reads[is_scam].sum()) <= 5
+    # a cue lets the lower cut-off read more of the harmless rows than the single cut-off could
+    single = min(c for c in np.round(np.arange(0.5, 0.995, 0.01), 2) if int((p_report[is_scam] >= c).sum()) <= 5)
+    assert int(reads[~is_scam].sum()) >= int((p_report[~is_scam] >= single).sum())
 
 
-def test_the_shipped_report_layer_has_a_fitted_cut_off_and_two_classes(engine: Engine) -> None:
+def test_the_shipped_report_layer_has_fitted_cut_offs_and_two_classes(engine: Engine) -> None:
     about = engine.library.about_model
-    assert about is not None and about.cut_off is not None and 0.5 <= about.cut_off < 1.0
+    assert about is not None and about.cut_offs is not None
+    alone, with_cue = about.cut_offs
+    assert 0.5 <= with_cue <= alone < 1.0
     assert set(about.classes) == {"benign", "scam"}
 
 

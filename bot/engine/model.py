@@ -334,11 +334,12 @@ class LearnedModel:
         return tuple((float(band[0]), float(band[1])) for band in self.meta.get("bands", ()))
 
     @property
-    def cut_off(self) -> float | None:
-        """For the layer that tells reports from scams: P(report) from which a message reads as one
-        (fitted by training); None for the scam layer."""
-        value = self.meta.get("about_threshold")
-        return None if value is None else float(value)
+    def cut_offs(self) -> tuple[float, float] | None:
+        """For the layer that tells reports from scams: P(report) from which a message reads as one,
+        and the lower one that suffices when it also has an awareness cue (both fitted by training);
+        None for the scam layer."""
+        alone, with_cue = self.meta.get("about_threshold"), self.meta.get("about_threshold_with_cue")
+        return None if alone is None or with_cue is None else (float(alone), float(with_cue))
 
     def with_meta(self, **meta: Any) -> LearnedModel:
         """The same weights with more training facts recorded (corpus hash, fitted bands...)."""

@@ -126,7 +126,7 @@ class Engine:
             model.bands if model is not None else (),
             spans,
             report_probability,
-            about_model.cut_off if about_model is not None else None,
+            about_model.cut_offs if about_model is not None else None,
         )
 
     def points(self, text: str) -> float:
@@ -134,6 +134,13 @@ class Engine:
         the learned layer's bands against."""
         normalised = self.normaliser.normalise(text)
         return self._score(normalised, self.detect_language(normalised), Budget(), explain=False).total
+
+    def context_cues(self, text: str) -> tuple[int, bool]:
+        """How many distinct awareness cues the message has, and whether a citizen tells what is
+        happening to them or asks about it: what `antifraud train` fits the report layer's cut-offs by."""
+        normalised = self.normaliser.normalise(text)
+        matches = self.rules.match(normalised, self.detect_language(normalised), budget=Budget())
+        return matches.awareness_cues, matches.citizen_report
 
     def analyse(
         self, text: str, lang: str | None = None, region: str | None = None, budget: Budget | None = None

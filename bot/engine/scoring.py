@@ -102,7 +102,7 @@ def score_message(
     bands: tuple[tuple[float, float], ...] = (),
     model_spans: Callable[[str | None], tuple[ModelSpan, ...]] | None = None,
     report_probability: Callable[[], float] | None = None,
-    report_cut_off: float | None = None,
+    report_cut_offs: tuple[float, float] | None = None,  # alone, and with an awareness cue
 ) -> Scores:
     contributions: list[Contribution] = []
     # Only the types that get points are kept: a library of 1,400 types costs what one of 14 does.
@@ -281,12 +281,12 @@ def score_message(
     # need the verdict and its follow-up question. A recovery pitch is never a report either.
     reads_as_report = (
         report_probability is not None
-        and report_cut_off is not None
+        and report_cut_offs is not None
         and settings.learned is not None
         and total - model_points >= settings.learned.about_min_points
         and not rules.citizen_report
         and not pitch_in_warning_words
-        and report_probability() >= report_cut_off
+        and report_probability() >= report_cut_offs[1 if rules.awareness_cues else 0]
     )
     awareness = (
         ((rules.awareness or confident_harmless or quoting_a_scam) and not rules.citizen_report) or reads_as_report

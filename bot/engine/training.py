@@ -183,40 +183,62 @@ def report_rows(
     ]
 
 
-def fit_report_cut_off(p_report: npt.NDArray[np.float64], is_scam: npt.NDArray[np.bool_], allowed: int) -> float:
-    """The lowest cut-off on a fine grid at which at most `allowed` scam rows (out of fold) would
-    read as reports: the layer then silences as many harmless rows as that budget of scams allows."""
-    for cut_off in np.round(np.arange(0.50, 0.995, 0.01), 2):
-        if int((p_report[is_scam] >= cut_off).sum()) <= allowed:
-            return float(cut_off)
-    return 0.99
+def fit_report_cut_offs(
+    p_report: npt.NDArray[np.float64],
+    is_scam: npt.NDArray[np.bool_],
+    has_cue: npt.NDArray[np.bool_],
+    allowed: int,
+) -> tuple[float, float]:
+    """The pair of cut-offs (alone, and with an awareness cue; the second never above the first) on a
+    fine grid that reads the most harmless rows (out of fold) as reports while at most `allowed` scam
+    rows would be; ties go to the higher cut-offs."""
+    grid = np.round(np.arange(0.50, 0.995, 0.01), 2)
+    best: tuple[int, float, float, float] | None = None
+    for alone in grid:
+        reads_alone = p_report >= alone
+        for with_cue in grid[grid <= alone]:
+            reads = reads_alone | (has_cue & (p_report >= with_cue))
+            if int(reads[is_scam].sum()) > allowed:
+                continue
+            key = (int(reads[~is_scam].sum()), float(alone + with_cue), float(alone), float(with_cue))
+            if best is None or key[:2] > best[:2]:
+                best = key
+    return (best[2], best[3]) if best is not None else (0.99, 0.99)
 
 
 def train_report_layer(
-    rows: Sequence[TrainingRow], corpus_scams: int, learned: LearnedSettings
+    rows: Sequence[TrainingRow],
+    cues: Sequence[tuple[int, bool]],
+    corpus_scams: int,
+    learned: LearnedSettings,
 ) -> tuple[LearnedModel, dict[str, Any]]:
     """The layer that tells a message about a scam (warning, news, a story told afterwards) from the
-    scam itself, its cut-off fitted so that out of fold at most `learned.about_scam_loss` of all the
-    corpus's scams (`corpus_scams`) would read as reports, and a report of what it does out of fold."""
+    scam itself, and its cut-offs fitted so that out of fold at most `learned.about_scam_loss` of all
+    the corpus's scams (`corpus_scams`) would read as reports. `cues` gives each row's awareness cue
+    count and whether a citizen tells or asks (such rows are never asked, so they are left out of the fit)."""
     settings = TrainingSettings(max_grams=30000)
     model = train(rows, settings)
     p_report = 1.0 - out_of_fold(rows, settings)
+    asked = np.array([not citizen for _, citizen in cues])
+    has_cue = np.array([count > 0 for count, _ in cues])
     is_scam = np.array([row.label != BENIGN for row in rows])
     allowed = int(np.floor(learned.about_scam_loss * corpus_scams))
-    cut_off = fit_report_cut_off(p_report, is_scam, allowed)
-    silenced = p_report >= cut_off
+    alone, with_cue = fit_report_cut_offs(p_report[asked], is_scam[asked], has_cue[asked], allowed)
+    reads = asked & ((p_report >= alone) | (has_cue & (p_report >= with_cue)))
     result = {
         "rows": len(rows),
         "scam_rows": int(is_scam.sum()),
         "harmless_rows": int((~is_scam).sum()),
-        "cut_off": cut_off,
+        "citizen_rows_never_asked": int((~asked).sum()),
+        "cut_off": alone,
+        "cut_off_with_awareness_cue": with_cue,
         "out_of_fold": {
-            "scams_read_as_reports": int(silenced[is_scam].sum()),
+            "scams_read_as_reports": int(reads[is_scam].sum()),
             "scams_allowed": allowed,
-            "harmless_read_as_reports": int(silenced[~is_scam].sum()),
+            "harmless_read_as_reports": int(reads[~is_scam].sum()),
         },
     }
-    return model.with_meta(about_threshold=cut_off), result
+    return model.with_meta(about_threshold=alone, about_threshold_with_cue=with_cue), result
 
 
 CUTOFF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)

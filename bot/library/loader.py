@@ -212,8 +212,8 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
             about_path = root / settings.learned.about_model
             try:
                 about_model = LearnedModel.load(about_path)
-                if about_model.cut_off is None:
-                    raise ModelError("it has no fitted cut-off (about_threshold): run `antifraud train`")
+                if about_model.cut_offs is None:
+                    raise ModelError("it has no fitted cut-offs (about_threshold...): run `antifraud train`")
             except ModelError as exc:
                 problems.append(Problem(_display(about_path, root), "", "", str(exc)))
 
