@@ -263,10 +263,10 @@ def test_the_shipped_report_layer_has_fitted_cut_offs_and_two_classes(engine: En
 
 
 def test_report_rows_keep_only_messages_with_scam_words_and_relabel_them(engine: Engine) -> None:
-    from bot.engine.training import REPORT, report_rows
+    from bot.engine.training import SCAM_ITSELF, report_rows
 
     rows = _sample(engine, 5)
     points = np.array([float(i % 3) for i in range(len(rows))])
     kept = report_rows(rows, points, 1.0)
     assert len(kept) == int((points >= 1.0).sum())
-    assert {row.label for row in kept} <= {"benign", REPORT}
+    assert {row.label for row in kept} <= {"benign", SCAM_ITSELF}

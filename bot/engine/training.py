@@ -167,7 +167,7 @@ def out_of_fold(
     return result
 
 
-REPORT = "scam"  # the report layer's other class: the message is the scam itself
+SCAM_ITSELF = "scam"  # the report layer's other class: the message is the scam itself, not a report about one
 
 
 def report_rows(
@@ -177,7 +177,7 @@ def report_rows(
     more (a warning quotes a scam's words; the layer tells it from the scam), labelled harmless or
     scam whatever their type."""
     return [
-        TrainingRow(row.id, row.text, BENIGN if row.label == BENIGN else REPORT, row.lang, row.channel)
+        TrainingRow(row.id, row.text, BENIGN if row.label == BENIGN else SCAM_ITSELF, row.lang, row.channel)
         for row, points in zip(rows, rule_points, strict=True)
         if points >= min_points
     ]
