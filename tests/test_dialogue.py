@@ -364,3 +364,21 @@ def test_a_broken_dialogue_file_is_reported_with_file_and_field(library_copy: Pa
     message = str(caught.value)
     assert "questions.yaml" in message and "already_paid" in message and "missing language(s) ['en']" in message
     assert "dialogue.yaml" in message and "polise" in message
+
+
+@pytest.mark.parametrize(
+    "warning",
+    [
+        "物业提醒：近期有人冒充快递客服，以“快递丢失要理赔”为由让业主添加微信、下载会议软件共享屏幕，"
+        "再诱导在借款平台借钱“验证”。真正的理赔不会让你借钱。",
+        "Police arrested two men on Tuesday over a grandparent scam. Officers said the suspects phoned elderly"
+        " victims pretending to be their grandsons and sent a courier to collect the bail money.",
+    ],
+)
+def test_a_warning_pasted_into_the_chat_is_called_a_warning(dialogue: Dialogue, engine: Engine, warning: str) -> None:
+    """The verdict's notes reach the citizen: a pasted warning or news report is said to read like one,
+    next to the signs it describes, instead of a bare "low risk"."""
+    _, replies = talk(dialogue, warning)
+    verdict = engine.analyse(warning)
+    assert verdict.awareness and verdict.notes
+    assert all(note in replies[-1].text for note in verdict.notes)

@@ -124,11 +124,13 @@ class ReplyWriter:
         return self.say(self._texts.thanks, lang)
 
     def verdict(self, verdict: Verdict, quoted: Sequence[Evidence], lang: str) -> str:
-        """Risk in words, the type, the citizen's words that gave it away, one action, the hotline."""
+        """Risk in words, the type, the verdict's notes (it reads like a warning, only part was checked...),
+        the citizen's words that gave it away, one action, the hotline."""
         lines = [self.say(getattr(self._texts.risk, str(verdict.risk)), lang)]
         name = self.type_name(verdict, lang)
         if name:
             lines.append(self.say(self._texts.type_line, lang, name=name))
+        lines += verdict.notes
         lines += self._evidence_lines(quoted, lang)
         if verdict.advice.before:
             lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
