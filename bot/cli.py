@@ -213,7 +213,7 @@ def _eval(args: argparse.Namespace) -> int:
 
         from bot.engine.pipeline import Engine
 
-        engine = Engine(dataclasses.replace(_load(args.library), model=None, about_model=None))
+        engine = Engine(dataclasses.replace(_load(args.library), model=None, report_model=None))
     else:
         engine = _engine(args.library)
     try:
@@ -263,7 +263,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     rule_points = np.array([rules_only.points(originals[row.id]) for row in rows])
-    if not args.about_only:
+    if not args.report_only:
         settings = TrainingSettings()
         print(f"training on {len(rows)} messages ...", flush=True)
         model = train(rows, settings)
@@ -283,16 +283,16 @@ def _train(args: argparse.Namespace) -> int:
             report_path = target.with_suffix(".report.json")
             report_path.write_text(dump_report(result), encoding="utf-8")
             print(f"report: {report_path}")
-    if learned.about_model is not None:
-        about_rows = report_rows(rows, rule_points, learned.about_min_points)
-        print(f"training the report layer on {len(about_rows)} messages with scam words ...", flush=True)
-        cues = [rules_only.context_cues(originals[row.id]) for row in about_rows]
+    if learned.report_model is not None:
+        scam_word_rows = report_rows(rows, rule_points, learned.report_min_points)
+        print(f"training the report layer on {len(scam_word_rows)} messages with scam words ...", flush=True)
+        cues = [rules_only.context_cues(originals[row.id]) for row in scam_word_rows]
         corpus_scams = sum(row.label != "benign" for row in rows)
-        about, about_result = train_report_layer(about_rows, cues, corpus_scams, learned)
-        about_target = library_root / learned.about_model
-        about.save(about_target)
-        print(f"report layer: {about_target} ({about.size} n-grams); cut-offs {about.cut_offs}")
-        about_target.with_suffix(".report.json").write_text(dump_report(about_result), encoding="utf-8")
+        layer, report_result = train_report_layer(scam_word_rows, cues, corpus_scams, learned)
+        report_target = library_root / learned.report_model
+        layer.save(report_target)
+        print(f"report layer: {report_target} ({layer.size} n-grams); cut-offs {layer.cut_offs}")
+        report_target.with_suffix(".report.json").write_text(dump_report(report_result), encoding="utf-8")
     return 0
 
 
@@ -392,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     trainer.add_argument("--library", help="library folder (default: the bundled one)")
     trainer.add_argument("--no-report", action="store_true", help="skip the cross-validated report (faster)")
     trainer.add_argument(
-        "--about-only", action="store_true", help="train only the layer that tells reports about scams from scams"
+        "--report-only", action="store_true", help="train only the layer that tells reports about scams from scams"
     )
     trainer.set_defaults(handler=_train)
 

@@ -72,7 +72,7 @@ def test_the_report_layer_keeps_a_warning_the_cue_words_miss_below_a_verdict(eng
         "物业提醒：近期有人冒充快递客服，以“快递丢失要理赔”为由让业主添加微信、下载会议软件共享屏幕，"
         "再诱导在借款平台借钱“验证”。真正的理赔不会让你借钱。"
     )
-    without = Engine(dataclasses.replace(engine.library, about_model=None))
+    without = Engine(dataclasses.replace(engine.library, report_model=None))
     assert without.analyse(notice).risk.flagged
     verdict = engine.analyse(notice)
     assert not verdict.risk.flagged and verdict.awareness

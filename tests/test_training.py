@@ -255,7 +255,7 @@ def test_the_report_layers_cut_offs_keep_scams_read_as_reports_within_the_budget
 
 
 def test_the_shipped_report_layer_has_fitted_cut_offs_and_two_classes(engine: Engine) -> None:
-    about = engine.library.about_model
+    about = engine.library.report_model
     assert about is not None and about.cut_offs is not None
     alone, with_cue = about.cut_offs
     assert 0.5 <= with_cue <= alone < 1.0

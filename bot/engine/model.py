@@ -338,7 +338,7 @@ class LearnedModel:
         """For the layer that tells reports from scams: P(report) from which a message reads as one,
         and the lower one that suffices when it also has an awareness cue (both fitted by training);
         None for the scam layer."""
-        alone, with_cue = self.meta.get("about_threshold"), self.meta.get("about_threshold_with_cue")
+        alone, with_cue = self.meta.get("report_cut_off"), self.meta.get("report_cut_off_with_cue")
         return None if alone is None or with_cue is None else (float(alone), float(with_cue))
 
     def with_meta(self, **meta: Any) -> LearnedModel:

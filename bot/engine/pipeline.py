@@ -109,12 +109,12 @@ class Engine:
             def spans(scam_type: str | None) -> tuple[ModelSpan, ...]:
                 return model.spans(normalised.text, scam_type)
 
-        about_model = self.library.about_model
+        report_model = self.library.report_model
         report_probability = None
-        if about_model is not None and budget.allows("model"):
+        if report_model is not None and budget.allows("model"):
 
             def report_probability() -> float:
-                return 1.0 - about_model.predict(normalised.text).scam_probability
+                return 1.0 - report_model.predict(normalised.text).scam_probability
 
         return score_message(
             self.library.settings,
@@ -126,7 +126,7 @@ class Engine:
             model.bands if model is not None else (),
             spans,
             report_probability,
-            about_model.cut_offs if about_model is not None else None,
+            report_model.cut_offs if report_model is not None else None,
         )
 
     def points(self, text: str) -> float:

@@ -283,7 +283,7 @@ def score_message(
         report_probability is not None
         and report_cut_offs is not None
         and settings.learned is not None
-        and total - model_points >= settings.learned.about_min_points
+        and total - model_points >= settings.learned.report_min_points
         and not rules.citizen_report
         and not pitch_in_warning_words
         and report_probability() >= report_cut_offs[1 if rules.awareness_cues else 0]

@@ -213,7 +213,7 @@ def train_report_layer(
     learned: LearnedSettings,
 ) -> tuple[LearnedModel, dict[str, Any]]:
     """The layer that tells a message about a scam (warning, news, a story told afterwards) from the
-    scam itself, and its cut-offs fitted so that out of fold at most `learned.about_scam_loss` of all
+    scam itself, and its cut-offs fitted so that out of fold at most `learned.report_scam_loss` of all
     the corpus's scams (`corpus_scams`) would read as reports. `cues` gives each row's awareness cue
     count and whether a citizen tells or asks (such rows are never asked, so they are left out of the fit)."""
     settings = TrainingSettings(max_grams=30000)
@@ -222,7 +222,7 @@ def train_report_layer(
     asked = np.array([not citizen for _, citizen in cues])
     has_cue = np.array([count > 0 for count, _ in cues])
     is_scam = np.array([row.label != BENIGN for row in rows])
-    allowed = int(np.floor(learned.about_scam_loss * corpus_scams))
+    allowed = int(np.floor(learned.report_scam_loss * corpus_scams))
     alone, with_cue = fit_report_cut_offs(p_report[asked], is_scam[asked], has_cue[asked], allowed)
     reads = asked & ((p_report >= alone) | (has_cue & (p_report >= with_cue)))
     result = {
@@ -238,7 +238,7 @@ def train_report_layer(
             "harmless_read_as_reports": int(reads[~is_scam].sum()),
         },
     }
-    return model.with_meta(about_threshold=alone, about_threshold_with_cue=with_cue), result
+    return model.with_meta(report_cut_off=alone, report_cut_off_with_cue=with_cue), result
 
 
 CUTOFF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)

@@ -72,7 +72,9 @@ class Library:
     concepts: tuple[Concept, ...] = ()
     links: LinksFile | None = None  # brands and their own sites, for the link checks
     model: LearnedModel | None = None  # the learned layer, when library.yaml names one
-    about_model: LearnedModel | None = None  # tells reports about scams from scams (library.yaml's learned.about_model)
+    report_model: LearnedModel | None = (
+        None  # tells reports about scams from scams (library.yaml's learned.report_model)
+    )
 
     def scam_type(self, type_id: str) -> ScamType:
         for scam_type in self.types:
@@ -201,21 +203,21 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
     concepts = load(root / "concepts.yaml", ConceptsFile)
     links = load(root / "links.yaml", LinksFile) if (root / "links.yaml").exists() else None
     model: LearnedModel | None = None
-    about_model: LearnedModel | None = None
+    report_model: LearnedModel | None = None
     if with_model and settings is not None and settings.learned is not None:
         model_path = root / settings.learned.model
         try:
             model = LearnedModel.load(model_path)
         except ModelError as exc:
             problems.append(Problem(_display(model_path, root), "", "", str(exc)))
-        if settings.learned.about_model is not None:
-            about_path = root / settings.learned.about_model
+        if settings.learned.report_model is not None:
+            layer_path = root / settings.learned.report_model
             try:
-                about_model = LearnedModel.load(about_path)
-                if about_model.cut_offs is None:
-                    raise ModelError("it has no fitted cut-offs (about_threshold...): run `antifraud train`")
+                report_model = LearnedModel.load(layer_path)
+                if report_model.cut_offs is None:
+                    raise ModelError("it has no fitted cut-offs (report_cut_off...): run `antifraud train`")
             except ModelError as exc:
-                problems.append(Problem(_display(about_path, root), "", "", str(exc)))
+                problems.append(Problem(_display(layer_path, root), "", "", str(exc)))
 
     types: list[ScamType] = []
     type_files: dict[str, str] = {}
@@ -258,7 +260,7 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
         concepts=tuple(concepts.concepts),
         links=links,
         model=model,
-        about_model=about_model,
+        report_model=report_model,
     )
     problems.extend(lint_library(library, type_files))
     if problems:

@@ -252,11 +252,11 @@ class LearnedSettings(Model):
     type_share: float = Field(ge=0, le=1)  # share of its points that also name its type
     # A second, small layer that tells a message ABOUT a scam (a warning, a news report, a story told
     # afterwards) from the scam itself. `antifraud train` fits it on the corpus rows to which the rules
-    # alone give `about_min_points` or more, and sets its cut-off so that, out of fold, at most
-    # `about_scam_loss` of the corpus's scams would read as reports. No file named: the layer is off.
-    about_model: NonEmpty | None = None
-    about_min_points: float = Field(default=1.2, ge=0)
-    about_scam_loss: float = Field(default=0.002, gt=0, lt=0.05)
+    # alone give `report_min_points` or more, and sets its cut-off so that, out of fold, at most
+    # `report_scam_loss` of the corpus's scams would read as reports. No file named: the layer is off.
+    report_model: NonEmpty | None = None
+    report_min_points: float = Field(default=1.2, ge=0)
+    report_scam_loss: float = Field(default=0.002, gt=0, lt=0.05)
 
     @field_validator("band_points")
     @classmethod
