@@ -9,6 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.sms import MAX_SEGMENTS, SmsChannel, count_segments
+from bot.channels.web.services import build_sms
+from bot.channels.web.settings import Settings
+from bot.conversation.dialogue import Dialogue
+from bot.conversation.faq import FaqIndex
 from bot.engine.pipeline import Engine
 from bot.engine.types import Risk
 from bot.library.loader import LibraryError, load_library
@@ -86,3 +91,18 @@ def test_a_named_report_layer_that_is_missing_fails_loudly(tmp_path: Path, engin
     (library / "model" / "report_model.npz").unlink()
     with pytest.raises(LibraryError, match=r"report_model\.npz"):
         load_library(library, Path(__file__).parents[1] / "faq")
+
+
+@pytest.mark.parametrize(("lang", "text"), REPORTS)
+def test_an_sms_reply_to_a_pasted_report_says_it_reads_like_one(engine: Engine, lang: str, text: str) -> None:
+    """SMS replies are built from the verdict's fields to fit three texts: the awareness is one of them."""
+    channel = _sms_channel(engine)
+    reply = channel.handle("+8613800000001", text)
+    said = channel.sms.texts.awareness[lang]
+    assert said in reply.text and count_segments(reply.text).segments <= MAX_SEGMENTS
+    assert said not in channel.handle("+8613800000002", dict(SCAMS)[lang]).text
+
+
+def _sms_channel(engine: Engine) -> SmsChannel:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn")
+    return build_sms(Settings(sms_salt="test-salt"), engine.library, engine, dialogue)

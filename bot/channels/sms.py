@@ -307,6 +307,8 @@ class SmsTexts(Model):
     urgent_hotline: Localised
     cant_tell: Localised
     tell_more: Localised
+    # Said when the text reads like a warning, news or a report about a scam (the verdict's awareness).
+    awareness: Localised
     slow_down: Localised  # the one notice to a number over its rate limit; silence after it
     evidence: Localised
     menu: Localised
@@ -603,16 +605,19 @@ class SmsChannel:
             return compose([()], body)
         actions = self._actions(reply, lang)
         risk = getattr(texts.risk, str(reply.risk), None) if reply.kind is ReplyKind.VERDICT else None
+        # Kept before the quotes: a pasted warning's scam words are quoted as signs, and the citizen
+        # should read first that the text itself looks like a warning.
+        awareness = [Line(self._say(texts.awareness, lang), 1)] if reply.awareness else []
         if risk is None:  # nothing recognised: honest about it, and never "safe"
             verdict = self._say(texts.cant_tell, lang)
             heads = [[verdict, action, hotline] for action in actions] + [[verdict, hotline]]
-            return compose(heads, [Line(self._say(texts.tell_more, lang)), menu])
+            return compose(heads, [*awareness, Line(self._say(texts.tell_more, lang)), menu])
         words = self._say(risk, lang)
         named = self._say(texts.named, lang, risk=words, name=reply.scam_type_name) if reply.scam_type_name else None
         headlines = [line for line in (named, self._say(texts.unnamed, lang, risk=words)) if line]
         heads = [[headline, action, hotline] for headline in headlines for action in actions]
         heads.append([headlines[-1], hotline])
-        body = []
+        body = list(awareness)
         if answered is not None and not answered[1] and answered[0].no_reply:
             body.append(Line(self._say(answered[0].no_reply, lang), 1))
         quotes: dict[str, str] = {}

@@ -627,6 +627,7 @@ class Dialogue:
             faq=faq,
             related=related,
             harms=state.harms,
+            awareness=story.awareness,
         )
 
 

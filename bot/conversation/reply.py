@@ -59,6 +59,9 @@ class Reply:
     related: tuple[Topic, ...] = ()
     intent: str | None = None  # which question an ANSWER answers (dialogue.yaml `intents`)
     harms: tuple[str, ...] = ()  # what the citizen said they gave away (dialogue.yaml `paid.harms`)
+    # The story reads like an anti-fraud reminder, news or a report rather than the scam itself (the
+    # verdict's awareness): channels that build replies from fields (SMS) say so too.
+    awareness: bool = False
 
 
 NO_ADVICE = Advice((), ())
