@@ -213,7 +213,7 @@ def _eval(args: argparse.Namespace) -> int:
 
         from bot.engine.pipeline import Engine
 
-        engine = Engine(dataclasses.replace(_load(args.library), model=None, report_model=None))
+        engine = Engine(dataclasses.replace(_load(args.library), model=None, report_model=None, line_model=None))
     else:
         engine = _engine(args.library)
     try:
@@ -240,11 +240,13 @@ def _train(args: argparse.Namespace) -> int:
         TrainingSettings,
         dump_report,
         fit_bands,
+        line_rows,
         out_of_fold,
         read_training_rows,
         report,
         report_rows,
         train,
+        train_line_layer,
         train_report_layer,
     )
     from bot.library.loader import DEFAULT_LIBRARY, load_library
@@ -262,6 +264,21 @@ def _train(args: argparse.Namespace) -> int:
     except (OSError, EvalFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if learned.line_model is not None and not args.report_only:
+        print("training the line layer ...", flush=True)
+        try:
+            retold = line_rows(
+                _library_wordings(library), [Path(p) for p in args.retellings], rules_only.normaliser.fold_pattern
+            )
+        except (OSError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        line_layer = train_line_layer(retold, rows)
+        line_target = library_root / learned.line_model
+        line_layer.save(line_target)
+        print(f"line layer: {line_target} ({line_layer.size} n-grams, {len(line_layer.classes) - 1} entries)")
+    if args.lines_only:
+        return 0
     rule_points = np.array([rules_only.points(originals[row.id]) for row in rows])
     if not args.report_only:
         settings = TrainingSettings()
@@ -294,6 +311,19 @@ def _train(args: argparse.Namespace) -> int:
         print(f"report layer: {report_target} ({layer.size} n-grams); cut-offs {layer.cut_offs}")
         report_target.with_suffix(".report.json").write_text(dump_report(report_result), encoding="utf-8")
     return 0
+
+
+def _library_wordings(library: Library) -> list[tuple[str, list[str]]]:
+    """Every scammer line's and rebuttal's own wordings (all languages), by entry id."""
+    return [
+        (f"{scam_type.id}.lines.{line.id}", [text for texts in line.text.values() for text in texts])
+        for scam_type in library.types
+        for line in scam_type.lines
+    ] + [
+        (f"{scam_type.id}.rebuttals.{rebuttal.id}", [text for texts in rebuttal.answer.values() for text in texts])
+        for scam_type in library.types
+        for rebuttal in scam_type.rebuttals
+    ]
 
 
 def _original_texts(paths: list[Path]) -> dict[str, str]:
@@ -391,8 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trainer.add_argument("--library", help="library folder (default: the bundled one)")
     trainer.add_argument("--no-report", action="store_true", help="skip the cross-validated report (faster)")
-    trainer.add_argument(
+    only = trainer.add_mutually_exclusive_group()
+    only.add_argument(
         "--report-only", action="store_true", help="train only the layer that tells reports about scams from scams"
+    )
+    only.add_argument(
+        "--lines-only", action="store_true", help="train only the layer that names the line a message retells"
+    )
+    trainer.add_argument(
+        "--retellings",
+        nargs="*",
+        default=["tests/paraphrase_training"],
+        help="retellings of lines and rebuttals for the line layer (default: tests/paraphrase_training)",
     )
     trainer.set_defaults(handler=_train)
 

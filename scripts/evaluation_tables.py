@@ -66,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     library = load_library()
     with_model = Engine(library)
-    without_model = Engine(dataclasses.replace(library, model=None, report_model=None))
+    without_model = Engine(dataclasses.replace(library, model=None, report_model=None, line_model=None))
     sets = {
         "shared/eval/dev.jsonl (measured only)": [Path(args.dev)] if Path(args.dev).exists() else [],
         "tests/holdout (written apart, never tuned on)": sorted((ROOT / "tests" / "holdout").glob("*.jsonl")),

@@ -269,8 +269,8 @@ def _same(one: Library, other: Library) -> bool:
         sample = "公安局说你涉嫌洗钱，把钱转到安全账户"
         if one.model.predict(sample) != other.model.predict(sample):
             return False
-    return dataclasses.replace(one, model=None, report_model=None) == dataclasses.replace(
-        other, model=None, report_model=None
+    return dataclasses.replace(one, model=None, report_model=None, line_model=None) == dataclasses.replace(
+        other, model=None, report_model=None, line_model=None
     )
 
 

@@ -136,6 +136,10 @@ class FuzzyMatcher:
                                 rebuttal,
                             )
                         )
+        # Each entry's first wording, whatever its length: what the line layer's evidence refers to.
+        self.entries: dict[str, LibraryLine] = {}
+        for library_line in lines:
+            self.entries.setdefault(library_line.entry, library_line)
         self.lines = tuple(line for line in lines if len(line.grams) >= self.settings.min_shared_grams)
         self._sizes = [len(line.grams) for line in self.lines]  # read for every line a message shares a gram with
         document_frequency: Counter[str] = Counter(gram for line in self.lines for gram in line.grams)

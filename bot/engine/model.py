@@ -347,23 +347,40 @@ class LearnedModel:
             list(self._grams), self._weights, self._intercept, list(self.classes), {**self.meta, **meta}
         )
 
-    def predict(self, folded: str) -> Prediction:
-        """Class probabilities from the known n-grams of the message (tens of µs)."""
+    def _probabilities(self, folded: str) -> npt.NDArray[np.float64] | None:
+        """Class probabilities from the known n-grams of the message; None for an empty one."""
         text, _, rows, present = self._read(folded)
         if not text or not self._grams:
-            return Prediction(0.0, None)
+            return None
         if len(rows):  # presence, not counts
             logits = self._intercept64 + np.add.reduce(self._weights.take(present, axis=0), axis=0) * length_scale(text)
         else:
             logits = self._intercept64.copy()
         # The ufuncs themselves: `ndarray.max()` and `.sum()` reach the same reductions through Python.
         logits -= np.maximum.reduce(logits)
-        probabilities = np.exp(logits)
+        probabilities: npt.NDArray[np.float64] = np.exp(logits)
         probabilities /= np.add.reduce(probabilities)
+        return probabilities
+
+    def predict(self, folded: str) -> Prediction:
+        """P(scam) and the most probable scam type (tens of µs)."""
+        probabilities = self._probabilities(folded)
+        if probabilities is None:
+            return Prediction(0.0, None)
         benign = float(probabilities[self._benign])
         probabilities[self._benign] = -1.0
         top = int(probabilities.argmax())
         return Prediction(1.0 - benign, self.classes[top])
+
+    def ranked(self, folded: str, count: int = 2) -> tuple[tuple[str, float], ...]:
+        """The `count` most probable classes other than "benign", most probable first, with their
+        probabilities: the line layer compares its best entry with the next one."""
+        probabilities = self._probabilities(folded)
+        if probabilities is None:
+            return ()
+        probabilities[self._benign] = -1.0
+        best = np.argsort(-probabilities, kind="stable")[:count].tolist()
+        return tuple((self.classes[index], float(probabilities[index])) for index in best)
 
     def spans(self, folded: str, scam_type: str | None, max_spans: int = 3) -> tuple[ModelSpan, ...]:
         """The stretches of the folded text whose n-grams pushed hardest towards `scam_type`,

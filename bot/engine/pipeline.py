@@ -16,8 +16,9 @@ from bot.engine.budget import Budget, partial_note
 from bot.engine.fuzzy import FuzzyMatcher
 from bot.engine.model import ModelSpan
 from bot.engine.normalise import LibraryFolding, NormalisedText, Normaliser
+from bot.engine.quotes import sentence_around
 from bot.engine.rules import RegexView, RuleMatcher
-from bot.engine.scoring import ComboRef, Scores, member_entry, score_message
+from bot.engine.scoring import ComboRef, RetoldLine, Scores, member_entry, score_message
 from bot.engine.types import Risk, Verdict
 from bot.engine.verdict import VerdictBuilder
 from bot.library.loader import Library, load_library
@@ -109,6 +110,8 @@ class Engine:
             def spans(scam_type: str | None) -> tuple[ModelSpan, ...]:
                 return model.spans(normalised.text, scam_type)
 
+        line_model = self.library.line_model
+        retold = self._retold(normalised) if line_model is not None and budget.allows("model") else None
         report_model = self.library.report_model
         report_probability = None
         if report_model is not None and budget.allows("model"):
@@ -127,7 +130,30 @@ class Engine:
             spans,
             report_probability,
             report_model.cut_offs if report_model is not None else None,
+            retold,
         )
+
+    def _retold(self, normalised: NormalisedText) -> RetoldLine | None:
+        """The line layer's reading of the message: the library line or rebuttal it most likely
+        retells, how sure the layer is, and (asked only when shown or scored) the words that say it."""
+        line_model = self.library.line_model
+        assert line_model is not None
+        ranked = line_model.ranked(normalised.text)
+        if not ranked or ranked[0][0] not in self.fuzzy.entries:
+            return None
+        entry, probability = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        benign = 1.0 - line_model.predict(normalised.text).scam_probability
+
+        def spans() -> tuple[ModelSpan, ...]:
+            """The sentence holding the words that read most like the entry: its meaning, not a word."""
+            found = line_model.spans(normalised.text, entry)
+            if not found:
+                return ()
+            start, end = sentence_around(normalised.text, found[0].start, found[0].end)
+            return (ModelSpan(start, end, found[0].weight),)
+
+        return RetoldLine(self.fuzzy.entries[entry], probability, runner_up, benign, spans)
 
     def points(self, text: str) -> float:
         """The points behind the risk (after the awareness discount): what `antifraud train` fits

@@ -70,3 +70,23 @@ def tidy_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
         if at_clause_end and (reach - end <= _HAN_NEAR or doubled):
             end = reach
     return start, end
+
+
+_SENTENCE_ENDS = frozenset("。！？；!?;\n")
+SENTENCE_LIMIT = 160  # longer sentences are not quoted whole
+
+
+def sentence_around(text: str, start: int, end: int, limit: int = SENTENCE_LIMIT) -> tuple[int, int]:
+    """The sentence holding [start, end) (between sentence-ending marks or newlines), when it is at most
+    `limit` characters; else the span unchanged. A retold line is a sentence's meaning, not its words."""
+    if not 0 <= start < end <= len(text):
+        return start, end
+    first = start
+    while first > 0 and text[first - 1] not in _SENTENCE_ENDS and start - first <= limit:
+        first -= 1
+    last = end
+    while last < len(text) and text[last] not in _SENTENCE_ENDS and last - end <= limit:
+        last += 1
+    if last - first > limit:
+        return start, end
+    return first, last

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bot.engine.fuzzy import LineMatch
+from bot.engine.fuzzy import LibraryLine, LineMatch
 from bot.engine.model import ModelSpan, Prediction
 from bot.engine.rules import Hit, RuleMatches
 from bot.engine.types import EvidenceKind, Risk
@@ -52,6 +52,29 @@ class Scores:
     indicator_hits: tuple[Hit, ...]
     model_points: float = 0.0  # from the learned layer
     best_type: str | None = None  # most own points (the library's first type when none has any)
+
+
+@dataclass(frozen=True, slots=True)
+class RetoldLine:
+    """The line layer's reading: the library line or rebuttal a message most likely retells."""
+
+    line: LibraryLine
+    probability: float
+    runner_up: float  # the next entry's probability
+    benign: float  # the layer's P(an ordinary message)
+    spans: Callable[[], tuple[ModelSpan, ...]]  # the words that read like it, strongest first
+
+
+def _retold_contribution(retold: RetoldLine, points: float) -> Contribution | None:
+    """The line layer's reading as evidence on the citizen's strongest words; None without any."""
+    spans = retold.spans()
+    if not spans:
+        return None
+    span, line = spans[0], retold.line
+    match = LineMatch(line, retold.probability * 100, span.start, span.end)
+    return Contribution(
+        line.kind, span.start, span.end, line.entry, line.type_id, points, line.stage, line=match, model=span
+    )
 
 
 # The first scammer line of a type counts fully, the second half, more add nothing (the script is
@@ -103,6 +126,7 @@ def score_message(
     model_spans: Callable[[str | None], tuple[ModelSpan, ...]] | None = None,
     report_probability: Callable[[], float] | None = None,
     report_cut_offs: tuple[float, float] | None = None,  # alone, and with an awareness cue
+    retold: RetoldLine | None = None,
 ) -> Scores:
     contributions: list[Contribution] = []
     # Only the types that get points are kept: a library of 1,400 types costs what one of 14 does.
@@ -200,6 +224,28 @@ def score_message(
     for hit in by_strength:
         if hit.concepts:
             count_hit(hit)
+    # The line layer: a retelling it is sure of counts like a line (once per entry); one it is less
+    # sure of is only shown, below, when the message reaches "low" on other signs of its type.
+    learned = settings.learned
+    shown_retold: RetoldLine | None = None
+    if (
+        retold is not None
+        and learned is not None
+        and retold.line.entry not in counted_entries
+        and retold.probability >= learned.line_ratio * retold.runner_up
+    ):
+        sure = retold.probability >= learned.line_points_from and retold.benign < learned.line_benign_below
+        retold_contribution = (
+            _retold_contribution(retold, learned.line_points) if sure and learned.line_points else None
+        )
+        if retold_contribution is not None:
+            type_id = retold.line.type_id
+            by_type[type_id] += learned.line_points
+            naming[type_id] += learned.line_points
+            counted_entries.add(retold.line.entry)
+            contributions.append(retold_contribution)
+        else:
+            shown_retold = retold
 
     for entry in list(fired_entries):
         for ref in combos.get(entry, ()):
@@ -298,6 +344,11 @@ def score_message(
         if rules.awareness_cues >= settings.awareness_cap_cues or quoting_a_scam or reads_as_report:
             total = min(total, below_medium)
     score = to_score(total, settings)
+    risk = to_risk(score, settings)
+    if shown_retold is not None and risk is not Risk.NONE and own_points.get(shown_retold.line.type_id):
+        shown = _retold_contribution(shown_retold, 0.0)
+        if shown is not None:
+            contributions.append(shown)
     return Scores(
         own_points,
         signal_points,
@@ -305,7 +356,7 @@ def score_message(
         top_type,
         total,
         score,
-        to_risk(score, settings),
+        risk,
         awareness,
         rules.indicators,
         model_points,

@@ -241,6 +241,48 @@ def train_report_layer(
     return model.with_meta(report_cut_off=alone, report_cut_off_with_cue=with_cue), result
 
 
+LINE_BENIGN_ROWS = 1500  # ordinary messages beside the lines: n-grams every message has stop counting
+
+
+def line_rows(
+    entries: Sequence[tuple[str, Sequence[str]]], retelling_paths: Sequence[Path], fold: Callable[[str], str]
+) -> list[TrainingRow]:
+    """The line layer's rows, labelled by entry: each entry's own wordings (`entries`: entry id and
+    its texts, every language) and the retellings in `retelling_paths` (JSONL files or folders of
+    them, {"entry", "text"}; never the blind tests/paraphrases). A retelling of an entry the
+    library does not have is refused, naming the file and line."""
+    known = {entry for entry, _ in entries}
+    rows = [
+        TrainingRow(f"{entry}#{index}", fold(text), entry, "", "library")
+        for entry, texts in entries
+        for index, text in enumerate(texts)
+    ]
+    files: list[Path] = []
+    for path in retelling_paths:
+        files.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
+    for file in files:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            data = json.loads(line)
+            entry, text = data.get("entry"), data.get("text")
+            if entry not in known or not isinstance(text, str) or not text.strip():
+                raise ValueError(f"{file}:{number}: a retelling needs a known 'entry' and a 'text' (got {entry!r})")
+            rows.append(TrainingRow(f"{file.stem}:{number}", fold(text), entry, "", "retelling"))
+    return rows
+
+
+def train_line_layer(lines: Sequence[TrainingRow], corpus: Sequence[TrainingRow]) -> LearnedModel:
+    """The layer that names the line or rebuttal a message retells: `lines` (from `line_rows`) and,
+    as "benign", every k-th harmless corpus row (about `LINE_BENIGN_ROWS`, by id: deterministic)."""
+    harmless = [row for row in corpus if row.label == BENIGN]
+    step = max(1, len(harmless) // LINE_BENIGN_ROWS)
+    rows = [*lines, *harmless[::step][:LINE_BENIGN_ROWS]]
+    model = train(rows, TrainingSettings(regularisation=30.0, min_df=1, max_grams=12000))
+    retellings = sum(1 for row in lines if row.channel == "retelling")
+    return model.with_meta(entries=len({row.label for row in lines}), retellings=retellings)
+
+
 CUTOFF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)
 
 

@@ -34,6 +34,11 @@ def _why(contribution: Contribution, library: Library, local: Localiser, types: 
     """The reason shown with a piece of evidence. `types` by id: `Library.scam_type` scans the list,
     which a large library pays on every piece of evidence."""
     templates = library.settings.templates
+    if contribution.model is not None and contribution.line is not None:  # the line layer's reading
+        line = contribution.line.line
+        return local(templates.learned_line_why).format(
+            type=local(types[line.type_id].name), stage=local(templates.stage_names.get(line.stage, {})) or line.stage
+        )
     if contribution.model is not None:
         type_id = contribution.type_id
         name = local(types[type_id].name) if type_id else local(templates.stage_names["hook"])
@@ -243,12 +248,14 @@ class VerdictBuilder:
 def _furthest_stage(scam_type: ScamType, contributions: tuple[Contribution, ...]) -> str | None:
     order = [step.id for step in scam_type.stages]
     # "Money has already gone" (aftermath) is taken only from the citizen's own words, never from a
-    # concept set's looser reading: it sends the conversation down the urgent path.
+    # concept set's looser reading: it sends the conversation down the urgent path. The line layer's
+    # reading (`model` set) explains only and moves no stage.
     reached = [
         c.stage
         for c in contributions
         if c.stage in order
         and c.type_id in (None, scam_type.id)
+        and c.model is None
         and not (c.stage == "aftermath" and c.hit is not None and c.hit.concepts)
     ]
     return max(reached, key=order.index) if reached else None

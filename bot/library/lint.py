@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, get_args
 
+from bot.engine.model import BENIGN
 from bot.library.loader import Problem
 from bot.library.schema import FactId, ScamType
 
@@ -313,6 +314,26 @@ def library_warnings(library: Library) -> list[str]:
     covered = {scam_type.category for scam_type in library.types}
     for category in sorted(library.categories - covered):
         warnings.append(f"category {category}: no scam type covers it yet")
+    return warnings + _line_layer_warnings(library)
+
+
+def _line_layer_warnings(library: Library) -> list[str]:
+    """The line layer names entries by id: one it names that the library lost is never shown (the engine
+    skips it), one it does not know is never recognised in other words. Either way it wants retraining."""
+    if library.line_model is None:
+        return []
+    entries = {
+        f"{scam_type.id}.{kind}.{item.id}"
+        for scam_type in library.types
+        for kind, items in (("lines", scam_type.lines), ("rebuttals", scam_type.rebuttals))
+        for item in items
+    }
+    named = set(library.line_model.classes) - {BENIGN}
+    warnings = []
+    for what, ids in (("names entries the library does not have", named - entries), ("does not know", entries - named)):
+        if ids:
+            listed = ", ".join(sorted(ids)[:5]) + (" ..." if len(ids) > 5 else "")
+            warnings.append(f"the line layer {what} ({len(ids)}: {listed}): run `antifraud train --lines-only`")
     return warnings
 
 

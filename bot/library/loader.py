@@ -75,6 +75,7 @@ class Library:
     report_model: LearnedModel | None = (
         None  # tells reports about scams from scams (library.yaml's learned.report_model)
     )
+    line_model: LearnedModel | None = None  # names the line or rebuttal a message retells (learned.line_model)
 
     def scam_type(self, type_id: str) -> ScamType:
         for scam_type in self.types:
@@ -204,6 +205,7 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
     links = load(root / "links.yaml", LinksFile) if (root / "links.yaml").exists() else None
     model: LearnedModel | None = None
     report_model: LearnedModel | None = None
+    line_model: LearnedModel | None = None
     if with_model and settings is not None and settings.learned is not None:
         model_path = root / settings.learned.model
         try:
@@ -218,6 +220,12 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
                     raise ModelError("it has no fitted cut-offs (report_cut_off...): run `antifraud train`")
             except ModelError as exc:
                 problems.append(Problem(_display(layer_path, root), "", "", str(exc)))
+        if settings.learned.line_model is not None:
+            line_path = root / settings.learned.line_model
+            try:
+                line_model = LearnedModel.load(line_path)
+            except ModelError as exc:
+                problems.append(Problem(_display(line_path, root), "", "", str(exc)))
 
     types: list[ScamType] = []
     type_files: dict[str, str] = {}
@@ -261,6 +269,7 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
         links=links,
         model=model,
         report_model=report_model,
+        line_model=line_model,
     )
     problems.extend(lint_library(library, type_files))
     if problems:

@@ -257,6 +257,17 @@ class LearnedSettings(Model):
     report_model: NonEmpty | None = None
     report_min_points: float = Field(default=1.2, ge=0)
     report_scam_loss: float = Field(default=0.002, gt=0, lt=0.05)
+    # A third layer that names the scammer line or manual rebuttal a message retells in other words:
+    # trained by `antifraud train` on every line's and rebuttal's own wording and the retellings in
+    # tests/paraphrase_training (never the blind tests/paraphrases). Its best entry counts only when it
+    # is at least `line_ratio` times as probable as the next one. It is then worth `line_points` when
+    # the layer is sure (P >= `line_points_from`, and P(an ordinary message) < `line_benign_below`);
+    # otherwise it is shown without points, for a message at "low" or above whose type has points.
+    line_model: NonEmpty | None = None
+    line_ratio: float = Field(default=3.0, gt=1)
+    line_points: float = Field(default=0.0, ge=0)
+    line_points_from: float = Field(default=0.15, gt=0, le=1)
+    line_benign_below: float = Field(default=0.5, gt=0, le=1)
 
     @field_validator("band_points")
     @classmethod
@@ -346,6 +357,7 @@ class Templates(Model):
     combo_why: Localised  # {explain}: several signs fired together
     concept_why: Localised  # {concepts} {explain}: a rule matched through concepts said in the citizen's words
     model_why: Localised  # {type}: the learned layer found wording typical of a scam type
+    learned_line_why: Localised  # {type} {stage}: the line layer read a scammer line retold in other words
     awareness_note: Localised  # the message reads like an official reminder
     no_type_note: Localised  # warning signs found, but no script recognised
     nothing_found_note: Localised  # nothing recognised: never "safe"
