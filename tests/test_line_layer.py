@@ -121,7 +121,7 @@ def test_the_shipped_line_layer_ranks_library_entries_never_the_ordinary_class(e
     assert line_model is not None
     folded = engine.normaliser.normalise(RETOLD[0][2]).text
     ranked = line_model.ranked(folded, 5)
-    assert [entry for entry, _ in ranked][0] == RETOLD[0][0]
+    assert ranked[0][0] == RETOLD[0][0]
     assert all(entry in engine.fuzzy.entries for entry, _ in ranked)
     probabilities = [probability for _, probability in ranked]
     assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0
