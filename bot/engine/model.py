@@ -209,6 +209,12 @@ class Prediction:
     top_type: str | None  # the most probable scam type
 
 
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    best: tuple[tuple[str, float], ...]  # (class, probability), most probable first; never "benign"
+    benign: float  # P(benign)
+
+
 class ModelError(ValueError):
     """The model file is missing, unreadable or does not fit the library; the message says which."""
 
@@ -372,15 +378,16 @@ class LearnedModel:
         top = int(probabilities.argmax())
         return Prediction(1.0 - benign, self.classes[top])
 
-    def ranked(self, folded: str, count: int = 2) -> tuple[tuple[str, float], ...]:
-        """The `count` most probable classes other than "benign", most probable first, with their
-        probabilities: the line layer compares its best entry with the next one."""
+    def ranked(self, folded: str, count: int = 2) -> Ranking:
+        """The `count` most probable classes other than "benign", most probable first, and P(benign):
+        the line layer compares its best entry with the next one and with an ordinary message."""
         probabilities = self._probabilities(folded)
         if probabilities is None:
-            return ()
+            return Ranking((), 1.0)
+        benign = float(probabilities[self._benign])
         probabilities[self._benign] = -1.0
         best = np.argsort(-probabilities, kind="stable")[:count].tolist()
-        return tuple((self.classes[index], float(probabilities[index])) for index in best)
+        return Ranking(tuple((self.classes[index], float(probabilities[index])) for index in best), benign)
 
     def spans(self, folded: str, scam_type: str | None, max_spans: int = 3) -> tuple[ModelSpan, ...]:
         """The stretches of the folded text whose n-grams pushed hardest towards `scam_type`,

@@ -138,12 +138,13 @@ class Engine:
         retells, how sure the layer is, and (asked only when shown or scored) the words that say it."""
         line_model = self.library.line_model
         assert line_model is not None
-        ranked = line_model.ranked(normalised.text)
+        ranking = line_model.ranked(normalised.text)
+        ranked = ranking.best
         if not ranked or ranked[0][0] not in self.fuzzy.entries:
             return None
         entry, probability = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        benign = 1.0 - line_model.predict(normalised.text).scam_probability
+        benign = ranking.benign
 
         def spans() -> tuple[ModelSpan, ...]:
             """The sentence holding the words that read most like the entry: its meaning, not a word."""
