@@ -19,12 +19,12 @@ from bot.engine.pipeline import Engine
 
 PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # Floors that only go up (measured figures in docs/evaluation.md).
-# Measured 2026-12-04: 0.23, 0.44, 0.53; 2026-12-05 with the line layer (ninth session): 0.347, 0.481, 0.681
+# Measured 2026-12-04: 0.23, 0.44, 0.53; 2026-12-05 with the line layer (ninth session): 0.361, 0.485, 0.699
 # — still far from "every line from three paraphrases" (issue 9); docs/evaluation.md says why. Raise these
 # as the concepts and the line layer's retellings grow; never lower them.
-RECOGNISED_SHARE_FLOOR = 0.34  # paraphrases whose own line or rebuttal is in the evidence
+RECOGNISED_SHARE_FLOOR = 0.355  # paraphrases whose own line or rebuttal is in the evidence
 FLAGGED_SHARE_FLOOR = 0.47  # paraphrases rated medium or high on their own
-ENTRIES_WITH_ONE_FLOOR = 0.67  # lines and rebuttals recognised from at least one of their three
+ENTRIES_WITH_ONE_FLOOR = 0.69  # lines and rebuttals recognised from at least one of their three
 
 
 def _rows() -> list[dict[str, str]]:

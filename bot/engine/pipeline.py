@@ -110,8 +110,13 @@ class Engine:
             def spans(scam_type: str | None) -> tuple[ModelSpan, ...]:
                 return model.spans(normalised.text, scam_type)
 
-        line_model = self.library.line_model
-        retold = self._retold(normalised) if line_model is not None and budget.allows("model") else None
+        retold = None
+        learned = self.library.settings.learned
+        if self.library.line_model is not None and learned is not None and budget.allows("model"):
+            some_sign = bool(rule_matches.fired) or (
+                prediction is not None and prediction.scam_probability >= learned.line_needs_scam_probability
+            )
+            retold = self._retold(normalised) if some_sign else None
         report_model = self.library.report_model
         report_probability = None
         if report_model is not None and budget.allows("model"):

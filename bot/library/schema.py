@@ -268,6 +268,9 @@ class LearnedSettings(Model):
     line_points: float = Field(default=0.0, ge=0)
     line_points_from: float = Field(default=0.15, gt=0, le=1)
     line_benign_below: float = Field(default=0.5, gt=0, le=1)
+    # It reads only a message with some sign of a scam: a rule fired, or the learned layer gives it at
+    # least this (an ordinary "see you at 7" costs nothing).
+    line_needs_scam_probability: float = Field(default=0.05, ge=0, le=1)
 
     @field_validator("band_points")
     @classmethod
