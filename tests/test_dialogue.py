@@ -296,6 +296,17 @@ def test_a_question_gets_its_faq_answer_with_the_regions_numbers(
     assert state.turns == ()  # a question about the world is not part of a story
 
 
+def test_a_story_that_begins_with_when_is_judged_not_answered_from_the_faq(dialogue: Dialogue) -> None:
+    """"When I asked..., he said..." tells what a caller said ("when will...?" would ask)."""
+    _, (reply,) = talk(
+        dialogue,
+        "When I asked why the caller ID showed a foreign number he said it was just the code their computer"
+        " system displays",
+    )
+    assert reply.kind is ReplyKind.VERDICT and reply.risk is not None and reply.risk.flagged
+    assert "fake_authority.rebuttals.foreign_number" in {item.entry for item in reply.evidence}
+
+
 # --- what it cannot judge ------------------------------------------------------------------------
 
 
