@@ -297,7 +297,7 @@ def test_a_question_gets_its_faq_answer_with_the_regions_numbers(
 
 
 def test_a_story_that_begins_with_when_is_judged_not_answered_from_the_faq(dialogue: Dialogue) -> None:
-    """"When I asked..., he said..." tells what a caller said ("when will...?" would ask)."""
+    """ "When I asked..., he said..." tells what a caller said ("when will...?" would ask)."""
     _, (reply,) = talk(
         dialogue,
         "When I asked why the caller ID showed a foreign number he said it was just the code their computer"

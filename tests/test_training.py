@@ -152,7 +152,8 @@ def _reference_spans(model: LearnedModel, folded: str, scam_type: str) -> list[t
         return []
     _, first = np.unique(rows, return_index=True)
     rows, starts, lengths = rows[first], starts[first], lengths[first]
-    lift = model._lift[model.classes.index(scam_type), rows]
+    weights, benign = model._weights, model.classes.index("benign")
+    lift = weights[rows, model.classes.index(scam_type)] - weights[rows, benign]
     order = np.argsort(-lift)[:18]
     pieces = sorted(
         (int(starts[i]), int(starts[i] + lengths[i]), float(lift[i]))
@@ -235,7 +236,7 @@ def test_a_pickled_model_keeps_no_message_and_predicts_the_same(engine: Engine) 
     copy = pickle.loads(pickle.dumps(model))
     assert copy._last is None
     assert (copy.predict(text), copy.spans(text, "click_farming")) == expected
-    assert np.array_equal(copy._lift, model._lift)
+    assert np.array_equal(copy._weights, model._weights)
 
 
 def test_the_report_layers_cut_offs_keep_scams_read_as_reports_within_the_budget() -> None:

@@ -225,11 +225,6 @@ _NOTHING = np.zeros(0, dtype=np.intp)
 _Reading = tuple[str, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]
 
 
-def _lift(weights: npt.NDArray[np.float32], benign: int) -> npt.NDArray[np.float32]:
-    """Each class's weights minus benign's, one contiguous row per class (a row is read at once)."""
-    return np.ascontiguousarray((weights - weights[:, [benign]]).T)
-
-
 class LearnedModel:
     """Read-only after construction; `predict` is a pure function of the folded text (the one
     thing it remembers, the last message's known n-grams, only saves `spans` looking them up again)."""
@@ -252,9 +247,6 @@ class LearnedModel:
         self._intercept = intercept
         self._intercept64 = intercept.astype(np.float64)  # where every message's logits start
         self._benign = classes.index(BENIGN)
-        # How much each n-gram pushes towards each class rather than towards "benign": the
-        # contribution used to pick the spans to show; one contiguous row per class.
-        self._lift = _lift(weights, self._benign)
         hashes = _vocabulary_hashes(grams)
         ordered = np.sort(hashes)
         if np.any(ordered[1:] == ordered[:-1]):
@@ -268,12 +260,14 @@ class LearnedModel:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_last"] = None  # a cached library holds no message
-        del state["_lift"]  # 3.6 MB of the cache file, recomputed in a few milliseconds
         return state  # the hash table stays: 4 MB read back in milliseconds, ~40 ms to compute
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lift = _lift(self._weights, self._benign)
+    def _lift(self, rows: npt.NDArray[np.intp], class_index: int) -> npt.NDArray[np.float32]:
+        """How much each of these n-grams pushes towards the class rather than towards "benign": what
+        picks the spans to show. Worked out for the message's own n-grams only (a table of it for the
+        whole vocabulary would double the model's memory: 10 MB for the line layer's 217 classes)."""
+        chosen = self._weights.take(rows, axis=0)
+        return chosen[:, class_index] - chosen[:, self._benign]
 
     def _lookup(self, text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """(position in `_hashes`' order, weight row) of every occurrence of a known n-gram in the
@@ -404,7 +398,7 @@ class LearnedModel:
             return ()
         # The strongest known n-grams, each once (`present`: sorted, as `np.unique` gives them), then
         # where each first occurs: looked up for these few only, not for every n-gram of the message.
-        lift = self._lift[self.classes.index(scam_type)].take(present)
+        lift = self._lift(present, self.classes.index(scam_type))
         order = (-lift).argsort()[: max_spans * 6]
         weights = lift.take(order).tolist()  # strongest first: only the positive ones can be shown
         shown = next((count for count, weight in enumerate(weights) if not weight > 0), len(weights))
