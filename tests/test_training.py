@@ -271,3 +271,18 @@ def test_report_rows_keep_only_messages_with_scam_words_and_relabel_them(engine:
     kept = report_rows(rows, points, 1.0)
     assert len(kept) == int((points >= 1.0).sum())
     assert {row.label for row in kept} <= {"benign", SCAM_ITSELF}
+
+
+def test_a_message_hashed_once_reads_the_same_in_every_model(engine: Engine) -> None:
+    """The engine hashes a message's n-grams once for its three learned models (NGramText)."""
+    from bot.engine.model import NGramText
+
+    library = engine.library
+    text = engine.normaliser.fold_pattern("你好，我是公安局的，你的身份证涉嫌洗钱，请把钱转到安全账户配合调查")
+    for model in (library.model, library.report_model, library.line_model):
+        assert model is not None
+        model._last = None
+        alone = model.predict(text), model.ranked(text, 3), model.spans(text, model.predict(text).top_type)
+        model._last = None
+        read = NGramText.of(text)
+        assert (model.predict(read), model.ranked(read, 3), model.spans(read, model.predict(read).top_type)) == alone

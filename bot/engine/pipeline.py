@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.engine.budget import Budget, partial_note
 from bot.engine.fuzzy import FuzzyMatcher
-from bot.engine.model import ModelSpan
+from bot.engine.model import ModelSpan, NGramText
 from bot.engine.normalise import LibraryFolding, NormalisedText, Normaliser
 from bot.engine.quotes import sentence_around
 from bot.engine.rules import RegexView, RuleMatcher
@@ -103,12 +103,13 @@ class Engine:
         rule_matches = self.rules.match(normalised, lang, budget=budget, view=view)
         line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
         model = self.library.model
-        prediction = model.predict(normalised.text) if model is not None and budget.allows("model") else None
+        read = NGramText.of(normalised.text)  # hashed once for the learned models below
+        prediction = model.predict(read) if model is not None and budget.allows("model") else None
         spans = None
         if explain and model is not None:
 
             def spans(scam_type: str | None) -> tuple[ModelSpan, ...]:
-                return model.spans(normalised.text, scam_type)
+                return model.spans(read, scam_type)
 
         retold = None
         learned = self.library.settings.learned
@@ -116,13 +117,13 @@ class Engine:
             some_sign = bool(rule_matches.fired) or (
                 prediction is not None and prediction.scam_probability >= learned.line_needs_scam_probability
             )
-            retold = self._retold(normalised) if some_sign else None
+            retold = self._retold(read) if some_sign else None
         report_model = self.library.report_model
         report_probability = None
         if report_model is not None and budget.allows("model"):
 
             def report_probability() -> float:
-                return 1.0 - report_model.predict(normalised.text).scam_probability
+                return 1.0 - report_model.predict(read).scam_probability
 
         return score_message(
             self.library.settings,
@@ -138,12 +139,12 @@ class Engine:
             retold,
         )
 
-    def _retold(self, normalised: NormalisedText) -> RetoldLine | None:
+    def _retold(self, read: NGramText) -> RetoldLine | None:
         """The line layer's reading of the message: the library line or rebuttal it most likely
         retells, how sure the layer is, and (asked only when shown or scored) the words that say it."""
         line_model = self.library.line_model
         assert line_model is not None
-        ranking = line_model.ranked(normalised.text)
+        ranking = line_model.ranked(read)
         ranked = ranking.best
         if not ranked or ranked[0][0] not in self.fuzzy.entries:
             return None
@@ -153,10 +154,10 @@ class Engine:
 
         def spans() -> tuple[ModelSpan, ...]:
             """The sentence holding the words that read most like the entry: its meaning, not a word."""
-            found = line_model.spans(normalised.text, entry)
+            found = line_model.spans(read, entry)
             if not found:
                 return ()
-            start, end = sentence_around(normalised.text, found[0].start, found[0].end)
+            start, end = sentence_around(read.folded, found[0].start, found[0].end)
             return (ModelSpan(start, end, found[0].weight),)
 
         return RetoldLine(self.fuzzy.entries[entry], probability, runner_up, benign, spans)
