@@ -171,7 +171,7 @@ class _HashTable:
         slots = self._buckets.take((mixed >> self._shift).view(np.intp)).view(np.uint64)  # bucket < 2**63
         rest = mixed << self._bits
         equal = (slots.reshape(-1, _BUCKET_SLOTS) & self._rest_mask) == rest[:, None]
-        found = np.flatnonzero(equal)  # at most one used slot of a bucket holds a given hash
+        found = equal.reshape(-1).nonzero()[0]  # at most one used slot of a bucket holds a given hash
         positions = found // _BUCKET_SLOTS
         rows = (slots.take(found) & self._row_mask).view(np.intp)
         if len(rows) and rows.max() == self._empty:  # a rest of 0 matched unused slots
@@ -188,8 +188,9 @@ def _sorted_unique(rows: npt.NDArray[np.intp], vocabulary: int) -> npt.NDArray[n
     if len(rows) >= _MASK_FROM:
         mask = np.zeros(vocabulary, dtype=bool)
         mask[rows] = True
-        return np.flatnonzero(mask)
-    ordered = np.sort(rows)
+        return mask.nonzero()[0]
+    ordered = rows.copy()
+    ordered.sort()  # the method: np.sort's Python wrapper costs more than sorting a few hundred rows
     keep = np.empty(len(ordered), dtype=bool)
     keep[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
