@@ -66,7 +66,7 @@ class RetoldLine:
 
 
 def _retold_contribution(retold: RetoldLine, points: float) -> Contribution | None:
-    """The line layer's reading as evidence on the citizen's strongest words; None without any."""
+    """The line layer's reading as evidence on the citizen's sentence that reads most like it; None without one."""
     spans = retold.spans()
     if not spans:
         return None
