@@ -268,7 +268,7 @@ def _train(args: argparse.Namespace) -> int:
         print("training the line layer ...", flush=True)
         try:
             retold = line_rows(
-                _library_wordings(library), [Path(p) for p in args.retellings], rules_only.normaliser.fold_pattern
+                library.line_wordings(), [Path(p) for p in args.retellings], rules_only.normaliser.fold_pattern
             )
         except (OSError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -311,19 +311,6 @@ def _train(args: argparse.Namespace) -> int:
         print(f"report layer: {report_target} ({layer.size} n-grams); cut-offs {layer.cut_offs}")
         report_target.with_suffix(".report.json").write_text(dump_report(report_result), encoding="utf-8")
     return 0
-
-
-def _library_wordings(library: Library) -> list[tuple[str, list[str]]]:
-    """Every scammer line's and rebuttal's own wordings (all languages), by entry id."""
-    return [
-        (f"{scam_type.id}.lines.{line.id}", [text for texts in line.text.values() for text in texts])
-        for scam_type in library.types
-        for line in scam_type.lines
-    ] + [
-        (f"{scam_type.id}.rebuttals.{rebuttal.id}", [text for texts in rebuttal.answer.values() for text in texts])
-        for scam_type in library.types
-        for rebuttal in scam_type.rebuttals
-    ]
 
 
 def _original_texts(paths: list[Path]) -> dict[str, str]:

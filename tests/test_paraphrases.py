@@ -33,10 +33,7 @@ def _rows() -> list[dict[str, str]]:
 
 
 def _entries(engine: Engine) -> set[str]:
-    library = engine.library
-    return {f"{t.id}.lines.{line.id}" for t in library.types for line in t.lines} | {
-        f"{t.id}.rebuttals.{rebuttal.id}" for t in library.types for rebuttal in t.rebuttals
-    }
+    return {entry for entry, _ in engine.library.line_wordings()}
 
 
 def test_every_line_and_rebuttal_has_three_paraphrases_in_both_languages(engine: Engine) -> None:

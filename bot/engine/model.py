@@ -305,12 +305,8 @@ class LearnedModel:
         last = self._last
         if last is not None and last[0] == folded:
             return last[1]
-        if isinstance(message, str):
-            text = prepare(folded)
-            positions, rows = self._lookup(text)
-        else:
-            text = message.text
-            positions, rows = self._lookup(text, message.hashes)
+        text, hashes = (prepare(folded), None) if isinstance(message, str) else (message.text, message.hashes)
+        positions, rows = self._lookup(text, hashes)
         present = _sorted_unique(rows, len(self._grams)) if len(rows) else _NOTHING
         found = (text, positions, rows, present)
         self._last = (folded, found)

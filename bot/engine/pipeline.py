@@ -103,7 +103,10 @@ class Engine:
         rule_matches = self.rules.match(normalised, lang, budget=budget, view=view)
         line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
         model = self.library.model
-        read = NGramText.of(normalised.text)  # hashed once for the learned models below
+        library = self.library
+        learned_layers = library.model or library.report_model or library.line_model
+        # Prepared and hashed once for the learned layers below; a library without any needs neither.
+        read: str | NGramText = NGramText.of(normalised.text) if learned_layers else normalised.text
         prediction = model.predict(read) if model is not None and budget.allows("model") else None
         spans = None
         if explain and model is not None:
@@ -117,7 +120,7 @@ class Engine:
             some_sign = bool(rule_matches.fired) or (
                 prediction is not None and prediction.scam_probability >= learned.line_needs_scam_probability
             )
-            retold = self._retold(read) if some_sign else None
+            retold = self._retold(read, normalised.text) if some_sign else None
         report_model = self.library.report_model
         report_probability = None
         if report_model is not None and budget.allows("model"):
@@ -139,7 +142,7 @@ class Engine:
             retold,
         )
 
-    def _retold(self, read: NGramText) -> RetoldLine | None:
+    def _retold(self, read: str | NGramText, folded: str) -> RetoldLine | None:
         """The line layer's reading of the message: the library line or rebuttal it most likely
         retells, how sure the layer is, and (asked only when shown or scored) the words that say it."""
         line_model = self.library.line_model
@@ -157,7 +160,7 @@ class Engine:
             found = line_model.spans(read, entry)
             if not found:
                 return ()
-            start, end = sentence_around(read.folded, found[0].start, found[0].end)
+            start, end = sentence_around(folded, found[0].start, found[0].end)
             return (ModelSpan(start, end, found[0].weight),)
 
         return RetoldLine(self.fuzzy.entries[entry], probability, runner_up, benign, spans)

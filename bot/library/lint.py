@@ -322,12 +322,7 @@ def _line_layer_warnings(library: Library) -> list[str]:
     skips it), one it does not know is never recognised in other words. Either way it wants retraining."""
     if library.line_model is None:
         return []
-    entries = {
-        f"{scam_type.id}.{kind}.{item.id}"
-        for scam_type in library.types
-        for kind, items in (("lines", scam_type.lines), ("rebuttals", scam_type.rebuttals))
-        for item in items
-    }
+    entries = {entry for entry, _ in library.line_wordings()}
     named = set(library.line_model.classes) - {BENIGN}
     warnings = []
     for what, ids in (("names entries the library does not have", named - entries), ("does not know", entries - named)):

@@ -77,6 +77,20 @@ class Library:
     )
     line_model: LearnedModel | None = None  # names the line or rebuttal a message retells (learned.line_model)
 
+    def line_wordings(self) -> list[tuple[str, list[str]]]:
+        """Every scammer line's and rebuttal's entry id ("type.lines.id", "type.rebuttals.id") with its
+        own wordings in every language: what the line layer is trained on and names."""
+        lines = [
+            (f"{scam_type.id}.lines.{line.id}", [text for texts in line.text.values() for text in texts])
+            for scam_type in self.types
+            for line in scam_type.lines
+        ]
+        return lines + [
+            (f"{scam_type.id}.rebuttals.{rebuttal.id}", [text for texts in rebuttal.answer.values() for text in texts])
+            for scam_type in self.types
+            for rebuttal in scam_type.rebuttals
+        ]
+
     def scam_type(self, type_id: str) -> ScamType:
         for scam_type in self.types:
             if scam_type.id == type_id:
@@ -207,25 +221,12 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
     report_model: LearnedModel | None = None
     line_model: LearnedModel | None = None
     if with_model and settings is not None and settings.learned is not None:
-        model_path = root / settings.learned.model
-        try:
-            model = LearnedModel.load(model_path)
-        except ModelError as exc:
-            problems.append(Problem(_display(model_path, root), "", "", str(exc)))
-        if settings.learned.report_model is not None:
-            layer_path = root / settings.learned.report_model
-            try:
-                report_model = LearnedModel.load(layer_path)
-                if report_model.cut_offs is None:
-                    raise ModelError("it has no fitted cut-offs (report_cut_off...): run `antifraud train`")
-            except ModelError as exc:
-                problems.append(Problem(_display(layer_path, root), "", "", str(exc)))
-        if settings.learned.line_model is not None:
-            line_path = root / settings.learned.line_model
-            try:
-                line_model = LearnedModel.load(line_path)
-            except ModelError as exc:
-                problems.append(Problem(_display(line_path, root), "", "", str(exc)))
+        learned = settings.learned
+        model = _load_model(root, learned.model, problems)
+        if learned.report_model is not None:
+            report_model = _load_model(root, learned.report_model, problems, needs_cut_offs=True)
+        if learned.line_model is not None:
+            line_model = _load_model(root, learned.line_model, problems)
 
     types: list[ScamType] = []
     type_files: dict[str, str] = {}
@@ -301,3 +302,19 @@ def _display(path: Path, root: Path) -> str:
         return str(path.relative_to(root.parent))
     except ValueError:
         return str(path)
+
+
+def _load_model(
+    root: Path, relative: str, problems: list[Problem], needs_cut_offs: bool = False
+) -> LearnedModel | None:
+    """A learned layer's file, or None with the problem recorded (naming the file); the report layer's must
+    hold the cut-offs training fitted."""
+    path = root / relative
+    try:
+        model = LearnedModel.load(path)
+        if needs_cut_offs and model.cut_offs is None:
+            raise ModelError("it has no fitted cut-offs (report_cut_off...): run `antifraud train`")
+    except ModelError as exc:
+        problems.append(Problem(_display(path, root), "", "", str(exc)))
+        return None
+    return model
