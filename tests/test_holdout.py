@@ -63,6 +63,13 @@ NEWEST_FILES = {
     # zh 0.915 / 13.0%.
     "world6_en.jsonl": {"scam_recall": 0.86, "false_positive_rate": 0.05},
     "world6_zh.jsonl": {"scam_recall": 0.91, "false_positive_rate": 0.11},
+    # Written 2026-12-05 (tenth session) by a helper who read only docs/corpus.md and the taxonomy: phone
+    # calls written down (dialogue transcripts, openings, voicemails), with genuine calls on the same topics
+    # (bank fraud teams, customers calling their own bank, couriers, police follow-ups) as the harmless
+    # side. Measured blind on arrival (the session's first two rules in, nothing else): en 0.927 / 7.0%,
+    # zh 0.970 / 7.0%.
+    "world7_en.jsonl": {"scam_recall": 0.92, "false_positive_rate": 0.07},
+    "world7_zh.jsonl": {"scam_recall": 0.97, "false_positive_rate": 0.07},
 }
 
 
