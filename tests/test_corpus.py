@@ -38,6 +38,12 @@ LATER_BATCHES = {
     "lookalike_world6_en.jsonl": {"false_positive_rate": 0.12},
     "scams_world6_zh.jsonl": {"scam_recall": 0.88},
     "lookalike_world6_zh.jsonl": {"false_positive_rate": 0.05},
+    # Phone calls written down (tenth session), genuine calls on the same topics on the harmless side; before
+    # the session's rules and retraining: en 0.892 / 8.7%, zh 0.933 / 5.3%.
+    "scams_world7_en.jsonl": {"scam_recall": 0.95},
+    "lookalike_world7_en.jsonl": {"false_positive_rate": 0.065},
+    "scams_world7_zh.jsonl": {"scam_recall": 0.97},
+    "lookalike_world7_zh.jsonl": {"false_positive_rate": 0.045},
 }
 
 

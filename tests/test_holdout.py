@@ -67,9 +67,10 @@ NEWEST_FILES = {
     # calls written down (dialogue transcripts, openings, voicemails), with genuine calls on the same topics
     # (bank fraud teams, customers calling their own bank, couriers, police follow-ups) as the harmless
     # side. Measured blind on arrival (the session's first two rules in, nothing else): en 0.927 / 7.0%,
-    # zh 0.970 / 7.0%.
-    "world7_en.jsonl": {"scam_recall": 0.92, "false_positive_rate": 0.07},
-    "world7_zh.jsonl": {"scam_recall": 0.97, "false_positive_rate": 0.07},
+    # zh 0.970 / 7.0%; at the session's end (learned layers retrained with the corpus's own call batch): en
+    # 0.953 / 6.5%, zh 0.980 / 7.0%.
+    "world7_en.jsonl": {"scam_recall": 0.95, "false_positive_rate": 0.065},
+    "world7_zh.jsonl": {"scam_recall": 0.975, "false_positive_rate": 0.07},
 }
 
 

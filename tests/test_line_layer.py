@@ -72,25 +72,6 @@ def test_a_retelling_the_layer_is_sure_of_counts_like_the_line_itself(
     )
 
 
-def test_a_less_sure_retelling_counts_only_beside_another_sign(engine: Engine) -> None:
-    """Below `line_points_from` and from `line_points_with_company_from`, the retelling corroborates other
-    signs (it counts like the line) but never decides alone (it is only shown)."""
-    learned = engine.library.settings.learned
-    assert learned is not None
-    gates = learned.model_copy(update={"line_points_from": 1.0, "line_points_with_company_from": 0.01})
-    settings = engine.library.settings.model_copy(update={"learned": gates})
-    strict = Engine(dataclasses.replace(engine.library, settings=settings))
-    entry, _, told = RETOLD[0]
-    alone = strict.analyse(told)
-    assert alone.risk is Risk.NONE and not any(item.entry == entry for item in alone.evidence)
-    with_code = told + ". Then he asked me to read him the code from the text message"
-    verdict = strict.analyse(with_code)
-    assert verdict.risk.flagged
-    assert sum(item.weight for item in verdict.evidence if item.entry == entry) == pytest.approx(
-        engine.library.settings.fuzzy.line_points
-    )
-
-
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_messages_and_reminders_are_left_as_they_were(engine: Engine, text: str) -> None:
     without = Engine(dataclasses.replace(engine.library, line_model=None))

@@ -234,13 +234,7 @@ def score_message(
         and retold.line.entry not in counted_entries
         and retold.probability >= learned.line_ratio * retold.runner_up
     ):
-        # Sure alone from `line_points_from`; from the lower `line_points_with_company_from` only beside
-        # another sign with points (a short "call me when ur free" must not be read as a scammer's line).
-        corroborated = bool(company) or model_points > 0
-        needed = learned.line_points_from
-        if corroborated and learned.line_points_with_company_from is not None:
-            needed = min(needed, learned.line_points_with_company_from)
-        sure = retold.probability >= needed and retold.benign < learned.line_benign_below
+        sure = retold.probability >= learned.line_points_from and retold.benign < learned.line_benign_below
         retold_contribution = (
             _retold_contribution(retold, learned.line_points) if sure and learned.line_points else None
         )

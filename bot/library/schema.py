@@ -267,8 +267,6 @@ class LearnedSettings(Model):
     line_ratio: float = Field(default=3.0, gt=1)
     line_points: float = Field(default=0.0, ge=0)
     line_points_from: float = Field(default=0.15, gt=0, le=1)
-    # ... or from this lower P when another sign with points is in the message (None: no lower tier).
-    line_points_with_company_from: float | None = Field(default=None, gt=0, le=1)
     line_benign_below: float = Field(default=0.5, gt=0, le=1)
     # It reads only a message with some sign of a scam: a rule fired, or the learned layer gives it at
     # least this (an ordinary "see you at 7" costs nothing).
