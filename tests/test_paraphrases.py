@@ -92,4 +92,3 @@ def test_the_line_layers_calibration_set_is_recognised_as_when_its_gates_were_ch
         any(item.entry == row["entry"] for item in engine.analyse(row["text"]).evidence) for row in rows
     ) / len(rows)
     assert recognised >= CALIBRATION_RECOGNISED_FLOOR, recognised
-
