@@ -72,6 +72,15 @@ def test_a_retelling_the_layer_is_sure_of_counts_like_the_line_itself(
     )
 
 
+def test_a_retold_isolation_line_is_shown_but_never_decides_alone(engine: Engine) -> None:
+    """Every script isolates its victim; "stay on the line, tell no one" retold names no scam type by itself."""
+    learned = engine.library.settings.learned
+    assert learned is not None and "isolation" in learned.line_shown_only_stages
+    verdict = engine.analyse("he told me not to tell my family and to stay on the line")
+    assert not verdict.risk.flagged
+    assert not any(item.kind in ("script_line", "rebuttal") and item.weight > 0 for item in verdict.evidence)
+
+
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_messages_and_reminders_are_left_as_they_were(engine: Engine, text: str) -> None:
     without = Engine(dataclasses.replace(engine.library, line_model=None))

@@ -234,7 +234,12 @@ def score_message(
         and retold.line.entry not in counted_entries
         and retold.probability >= learned.line_ratio * retold.runner_up
     ):
-        sure = retold.probability >= learned.line_points_from and retold.benign < learned.line_benign_below
+        sure = (
+            retold.probability >= learned.line_points_from
+            and retold.benign < learned.line_benign_below
+            # "don't tell your family, stay on the line" is in every script: shown, never deciding alone
+            and retold.line.stage not in learned.line_shown_only_stages
+        )
         retold_contribution = (
             _retold_contribution(retold, learned.line_points) if sure and learned.line_points else None
         )

@@ -268,6 +268,9 @@ class LearnedSettings(Model):
     line_points: float = Field(default=0.0, ge=0)
     line_points_from: float = Field(default=0.15, gt=0, le=1)
     line_benign_below: float = Field(default=0.5, gt=0, le=1)
+    # Lines of these stages are only shown, never counted: what every script says at that stage ("tell no
+    # one", "stay on the line") names no scam type when retold.
+    line_shown_only_stages: list[Stage] = Field(default_factory=list)
     # It reads only a message with some sign of a scam: a rule fired, or the learned layer gives it at
     # least this (an ordinary "see you at 7" costs nothing).
     line_needs_scam_probability: float = Field(default=0.05, ge=0, le=1)
