@@ -20,12 +20,12 @@ from bot.engine.pipeline import Engine
 PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # Floors that only go up (measured figures in docs/evaluation.md).
 # Measured 2026-12-04: 0.23, 0.44, 0.53; 2026-12-05 with the line layer (ninth session): 0.361, 0.485, 0.699;
-# tenth session (more retellings, its ratio gate chosen on tests/paraphrase_calibration): 0.435, 0.497, 0.787 — still
+# tenth session (more retellings, its ratio gate chosen on tests/paraphrase_calibration): 0.441, 0.502, 0.792 — still
 # far from "every line from three paraphrases" (issue 9); docs/evaluation.md says why. Raise these as the
 # concepts and the line layer's retellings grow; never lower them.
-RECOGNISED_SHARE_FLOOR = 0.43  # paraphrases whose own line or rebuttal is in the evidence
-FLAGGED_SHARE_FLOOR = 0.49  # paraphrases rated medium or high on their own
-ENTRIES_WITH_ONE_FLOOR = 0.78  # lines and rebuttals recognised from at least one of their three
+RECOGNISED_SHARE_FLOOR = 0.435  # paraphrases whose own line or rebuttal is in the evidence
+FLAGGED_SHARE_FLOOR = 0.495  # paraphrases rated medium or high on their own
+ENTRIES_WITH_ONE_FLOOR = 0.785  # lines and rebuttals recognised from at least one of their three
 
 
 def _rows() -> list[dict[str, str]]:
@@ -81,7 +81,7 @@ def test_almost_every_entry_is_recognised_from_a_retelling(outcomes: list[tuple[
 # the layer's gates in library.yaml were chosen on it (2026-12-05, tenth session). Not blind like the set
 # above, so its floor guards against a layer or gate change that loses what it measured, nothing more.
 CALIBRATION = Path(__file__).parent / "paraphrase_calibration" / "paraphrases_from_gists.jsonl"
-CALIBRATION_RECOGNISED_FLOOR = 0.77  # measured 0.778 (0.753 with the old ratio gate, same layer)
+CALIBRATION_RECOGNISED_FLOOR = 0.79  # measured 0.803 (0.753 with the old ratio gate, before the last 648 English rows)
 
 
 def test_the_line_layers_calibration_set_is_recognised_as_when_its_gates_were_chosen(engine: Engine) -> None:
