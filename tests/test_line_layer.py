@@ -55,7 +55,9 @@ def test_a_line_retold_in_other_words_is_named_with_the_citizens_sentence(
     assert named, [item.entry for item in verdict.evidence]
     learned = engine.library.settings.templates.learned_line_why[lang].split("{")[0]
     for item in named:
-        assert text[item.span[0] : item.span[1]] == item.text and len(item.text) >= len(text) // 2
+        # The citizen's sentence, less any words other evidence already quotes (test below).
+        others = [o for o in verdict.evidence if o is not item and o.weight > 0]
+        assert text[item.span[0] : item.span[1]] == item.text and (len(item.text) >= len(text) // 2 or others)
         assert item.why.startswith(learned)
 
 
@@ -79,6 +81,28 @@ def test_a_retold_isolation_line_is_shown_but_never_decides_alone(engine: Engine
     verdict = engine.analyse("he told me not to tell my family and to stay on the line")
     assert not verdict.risk.flagged
     assert not any(item.kind in ("script_line", "rebuttal") and item.weight > 0 for item in verdict.evidence)
+
+
+def test_a_retold_line_quotes_words_no_other_evidence_quotes(engine: Engine) -> None:
+    """The page merges overlapping quotes: a learned reading of a whole sentence must not swallow the citizen's
+    exact words that rules already quote ("money laundering", "safe account")."""
+    text = (
+        "Hello, this is the police. Your bank account is linked to money laundering. Transfer your savings to a"
+        " safe account now and do not tell your family"
+    )
+    verdict = engine.analyse(text)
+    learned = engine.library.settings.templates.learned_line_why["en"].split("{")[0]
+    retold = [item for item in verdict.evidence if item.why.startswith(learned)]
+    # (the learned scam layer's word hints are weighed after, and may share words with anything)
+    others = [
+        item
+        for item in verdict.evidence
+        if not item.why.startswith(learned) and item.weight > 0 and item.kind != "model"
+    ]
+    assert any(item.text == "money laundering" for item in others)
+    for item in retold:
+        assert item.text.strip()
+        assert not any(o.span[0] < item.span[1] and item.span[0] < o.span[1] for o in others), (item, others)
 
 
 @pytest.mark.parametrize("text", ORDINARY)

@@ -163,7 +163,7 @@ class Engine:
             start, end = sentence_around(folded, found[0].start, found[0].end)
             return (ModelSpan(start, end, found[0].weight),)
 
-        return RetoldLine(self.fuzzy.entries[entry], probability, runner_up, benign, spans)
+        return RetoldLine(self.fuzzy.entries[entry], probability, runner_up, benign, spans, folded)
 
     def points(self, text: str) -> float:
         """The points behind the risk (after the awareness discount): what `antifraud train` fits

@@ -63,18 +63,43 @@ class RetoldLine:
     runner_up: float  # the next entry's probability
     benign: float  # the layer's P(an ordinary message)
     spans: Callable[[], tuple[ModelSpan, ...]]  # the words that read like it, strongest first
+    folded: str = ""  # the message as the spans count it
 
 
-def _retold_contribution(retold: RetoldLine, points: float) -> Contribution | None:
-    """The line layer's reading as evidence on the citizen's sentence that reads most like it; None without one."""
+def _retold_contribution(
+    retold: RetoldLine, points: float, quoted: list[Contribution] | tuple[Contribution, ...] = ()
+) -> Contribution | None:
+    """The line layer's reading as evidence on the citizen's sentence that reads most like it; None without
+    one. Words of that sentence other evidence already quotes are left to it: the reading quotes the longest
+    stretch between them (the page merges overlapping quotes, and a whole-sentence quote would swallow the
+    citizen's exact words), and none when nothing is left."""
     spans = retold.spans()
     if not spans:
         return None
     span, line = spans[0], retold.line
+    start, end = _longest_unquoted(span.start, span.end, [(c.start, c.end) for c in quoted if c.points > 0])
+    if sum(char.isalnum() for char in retold.folded[start:end]) < _MIN_RETOLD_QUOTE:
+        return None
+    span = ModelSpan(start, end, span.weight)
     match = LineMatch(line, retold.probability * 100, span.start, span.end)
     return Contribution(
         line.kind, span.start, span.end, line.entry, line.type_id, points, line.stage, line=match, model=span
     )
+
+
+_MIN_RETOLD_QUOTE = 2  # letters or digits: a shorter leftover is punctuation between two quotes
+
+
+def _longest_unquoted(start: int, end: int, quoted: list[tuple[int, int]]) -> tuple[int, int]:
+    """The longest part of [start, end) outside every span in `quoted`."""
+    best, position = (start, start), start
+    for quote_start, quote_end in sorted(span for span in quoted if span[0] < end and start < span[1]):
+        if quote_start > position and quote_start - position > best[1] - best[0]:
+            best = (position, quote_start)
+        position = max(position, quote_end)
+    if end > position and end - position > best[1] - best[0]:
+        best = (position, end)
+    return best
 
 
 # The first scammer line of a type counts fully, the second half, more add nothing (the script is
@@ -241,7 +266,7 @@ def score_message(
             and retold.line.stage not in learned.line_shown_only_stages
         )
         retold_contribution = (
-            _retold_contribution(retold, learned.line_points) if sure and learned.line_points else None
+            _retold_contribution(retold, learned.line_points, contributions) if sure and learned.line_points else None
         )
         if retold_contribution is not None:
             type_id = retold.line.type_id
@@ -351,7 +376,7 @@ def score_message(
     score = to_score(total, settings)
     risk = to_risk(score, settings)
     if shown_retold is not None and risk is not Risk.NONE and own_points.get(shown_retold.line.type_id):
-        shown = _retold_contribution(shown_retold, 0.0)
+        shown = _retold_contribution(shown_retold, 0.0, contributions)
         if shown is not None:
             contributions.append(shown)
     return Scores(
