@@ -63,12 +63,10 @@ class RetoldLine:
     runner_up: float  # the next entry's probability
     benign: float  # the layer's P(an ordinary message)
     spans: Callable[[], tuple[ModelSpan, ...]]  # the words that read like it, strongest first
-    folded: str = ""  # the message as the spans count it
+    folded: str  # the message as the spans count it
 
 
-def _retold_contribution(
-    retold: RetoldLine, points: float, quoted: list[Contribution] | tuple[Contribution, ...] = ()
-) -> Contribution | None:
+def _retold_contribution(retold: RetoldLine, points: float, quoted: list[Contribution]) -> Contribution | None:
     """The line layer's reading as evidence on the citizen's sentence that reads most like it; None without
     one. Words of that sentence other evidence already quotes are left to it: the reading quotes the longest
     stretch between them (the page merges overlapping quotes, and a whole-sentence quote would swallow the
