@@ -67,7 +67,7 @@ def test_a_retelling_the_layer_is_sure_of_counts_like_the_line_itself(
     engine: Engine, entry: str, lang: str, text: str
 ) -> None:
     without = Engine(dataclasses.replace(engine.library, line_model=None))
-    assert without.analyse(text).risk is Risk.NONE
+    assert not without.analyse(text).risk.flagged  # the scam layer may find it "low" on its own, no more
     verdict = engine.analyse(text)
     assert verdict.risk.flagged
     assert sum(item.weight for item in verdict.evidence if item.entry == entry) == pytest.approx(

@@ -21,10 +21,11 @@ PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # Floors that only go up (measured figures in docs/evaluation.md).
 # Measured 2026-12-04: 0.23, 0.44, 0.53; 2026-12-05 with the line layer (ninth session): 0.361, 0.485, 0.699;
 # tenth session (more retellings, its ratio gate chosen on tests/paraphrase_calibration): 0.437, 0.502, 0.787 — still
-# far from "every line from three paraphrases" (issue 9); docs/evaluation.md says why. Raise these as the
-# concepts and the line layer's retellings grow; never lower them.
-RECOGNISED_SHARE_FLOOR = 0.435  # paraphrases whose own line or rebuttal is in the evidence
-FLAGGED_SHARE_FLOOR = 0.495  # paraphrases rated medium or high on their own
+# far from "every line from three paraphrases" (issue 9); docs/evaluation.md says why; eleventh session (the scam
+# layer retrained on 1-5-grams, and the line layer asked about every message): 0.449, 0.523, 0.787. Raise these as
+# the concepts and the line layer's retellings grow; never lower them.
+RECOGNISED_SHARE_FLOOR = 0.445  # paraphrases whose own line or rebuttal is in the evidence
+FLAGGED_SHARE_FLOOR = 0.515  # paraphrases rated medium or high on their own
 ENTRIES_WITH_ONE_FLOOR = 0.785  # lines and rebuttals recognised from at least one of their three
 
 
@@ -81,7 +82,9 @@ def test_almost_every_entry_is_recognised_from_a_retelling(outcomes: list[tuple[
 # the layer's gates in library.yaml were chosen on it (2026-12-05, tenth session). Not blind like the set
 # above, so its floor guards against a layer or gate change that loses what it measured, nothing more.
 CALIBRATION = Path(__file__).parent / "paraphrase_calibration" / "paraphrases_from_gists.jsonl"
-CALIBRATION_RECOGNISED_FLOOR = 0.77  # measured 0.776 (0.753 with the old ratio gate and whole-sentence quotes)
+# Measured 0.776 (0.753 with the old ratio gate and whole-sentence quotes); 0.800 since the eleventh session (the
+# line layer asked about every message: the gate `line_needs_scam_probability` was chosen on this set).
+CALIBRATION_RECOGNISED_FLOOR = 0.795
 
 
 def test_the_line_layers_calibration_set_is_recognised_as_when_its_gates_were_chosen(engine: Engine) -> None:

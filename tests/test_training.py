@@ -11,10 +11,10 @@ import pytest
 
 from bot.engine.model import LearnedModel, length_scale, ngrams, prepare
 from bot.engine.pipeline import Engine
-from bot.engine.training import TrainingSettings, fit_bands, read_training_rows, train
+from bot.engine.training import TrainingSettings, batch_fold, fit_bands, read_training_rows, train
 
 CORPUS = Path(__file__).parent / "corpus"
-SMALL = TrainingSettings(regularisation=4.0, min_df=1, max_grams=5000)
+SMALL = TrainingSettings(regularisation=4.0, min_df=1, max_grams=5000, max_n=4)
 
 
 def _sample(engine: Engine, per_file: int = 25) -> list:  # type: ignore[type-arg]
@@ -32,6 +32,17 @@ def test_training_twice_on_the_same_rows_gives_the_same_model(engine: Engine) ->
     text = engine.normaliser.fold_pattern("兼职刷单，日结佣金，先垫付再返现")
     assert first.predict(text) == second.predict(text)
     assert first.meta["corpus_hash"] == second.meta["corpus_hash"]
+
+
+def test_leaving_batches_out_keeps_each_corpus_file_whole(engine: Engine) -> None:
+    """The settings are chosen on files the layer never saw: every row of a file falls in the same fold,
+    and the files spread over all the folds."""
+    rows = _sample(engine, per_file=5)
+    folds_of_file: dict[str, set[int]] = {}
+    for row in rows:
+        folds_of_file.setdefault(row.id.split(":")[1], set()).add(batch_fold(row, 5))
+    assert all(len(folds) == 1 for folds in folds_of_file.values())
+    assert set().union(*folds_of_file.values()) == set(range(5))
 
 
 def test_only_the_projects_own_rows_train(tmp_path: Path, engine: Engine) -> None:
@@ -61,13 +72,31 @@ def test_a_broken_model_file_is_a_clear_error(tmp_path: Path) -> None:
         LearnedModel.load(broken)
 
 
+def test_a_model_file_names_the_ngram_lengths_it_reads(tmp_path: Path, engine: Engine) -> None:
+    """Layers may read different lengths (the scam layer up to 5 characters, the others 4); a file asking
+    for lengths this code cannot read is refused when loaded, naming them."""
+    rows = _sample(engine, per_file=10)
+    longer = train(rows, TrainingSettings(regularisation=4.0, min_df=1, max_grams=5000, max_n=5))
+    assert longer.max_n == 5 and longer.meta["ngram_range"] == [1, 5]
+    assert max(len(gram) for gram in longer._grams) == 5
+    assert train(rows, SMALL).max_n == 4
+    path = tmp_path / "model.npz"
+    longer.save(path)
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["meta"] = np.array(json.dumps({**longer.meta, "ngram_range": [1, 9]}))
+    np.savez(path, **arrays)
+    with pytest.raises(ValueError, match=r"ngram_range \[1, 9\]"):
+        LearnedModel.load(path)
+
+
 def test_prediction_finds_exactly_the_models_ngrams(engine: Engine) -> None:
     model = engine.library.model
     assert model is not None
     vocabulary = {gram: index for index, gram in enumerate(model._grams)}
     for text in ("进群领福利 稳赚不赔 加V", "Hi Mum, this is my new number, can you send £200?", "", "a"):
         prepared = prepare(engine.normaliser.fold_pattern(text))
-        expected = {vocabulary[g] for g in ngrams(prepared) if g in vocabulary}
+        expected = {vocabulary[g] for g in ngrams(prepared, model.max_n) if g in vocabulary}
         rows, _, _ = model._known(prepared)
         assert set(rows.tolist()) == expected
 
@@ -113,7 +142,7 @@ def _exact_known(model: LearnedModel, text: str) -> tuple[list[int], list[int], 
     the training analyzer's own n-grams looked up by string, no hashing."""
     vocabulary = {gram: index for index, gram in enumerate(model._grams)}
     found: tuple[list[int], list[int], list[int]] = ([], [], [])
-    for length in range(1, 5):
+    for length in range(1, model.max_n + 1):
         for start in range(len(text) - length + 1):
             row = vocabulary.get(text[start : start + length])
             if row is not None:

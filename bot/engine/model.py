@@ -2,13 +2,13 @@
 evidence among the hand-written rules (SpamAssassin's BAYES rules play the same part there).
 
 Training (`bot.engine.training`, scikit-learn) fits a multinomial logistic regression over the presence of
-character 1-4-grams of the folded text, scaled by 1/sqrt(length); only the n-grams whose weights
-matter are kept. Prediction needs no scikit-learn and no Python loop over characters: every n-gram
-of the message gets a 64-bit rolling hash in a few numpy operations (written straight into one
-array), a binary search in the sorted hashes of the kept n-grams finds the known ones (exactly: a
-hash is compared with the n-gram's own), and a row sum gives the class scores. The n-grams that
-pushed hardest towards the predicted type are the spans shown to the citizen; the lookup done for
-the prediction is reused for them (the model remembers the last message it read).
+character n-grams of the folded text (1 to 5 characters for the scam layer, 1 to 4 for the others, as each
+model file says), scaled by 1/sqrt(length); only the n-grams whose weights matter are kept. Prediction needs
+no scikit-learn and no Python loop over characters: every n-gram of the message gets a 64-bit rolling hash in
+a few numpy operations (written straight into one array), a binary search in the sorted hashes of the kept
+n-grams finds the known ones (exactly: a hash is compared with the n-gram's own), and a row sum gives the
+class scores. The n-grams that pushed hardest towards the predicted type are the spans shown to the citizen;
+the lookup done for the prediction is reused for them (the model remembers the last message it read).
 
 Cost (issue 13): what used to dominate was numpy's general-purpose `np.unique` (its hash-table path
 costs ~25 µs even for a few hundred values) and hashing each message twice, so both are avoided: the
@@ -34,7 +34,12 @@ import numpy as np
 import numpy.typing as npt
 
 BENIGN = "benign"
-MIN_N, MAX_N = 1, 4
+MIN_N = 1
+# The longest n-gram any layer reads: a message is hashed once to this length for all of them, and each
+# layer looks up only the lengths it was trained on (`LearnedModel.max_n`, from its file): the hashes
+# of n-grams up to any length are a prefix of the hashes up to a longer one.
+MAX_N = 5
+DEFAULT_N = 4  # a model file that does not say (trained before layers differed) read 1- to 4-grams
 # The model reads at most this many folded characters (the head and the tail of a long paste):
 # a 64 KB log costs the same as a 6 KB one, and the rules still read everything.
 MAX_CHARS = 6000
@@ -59,11 +64,11 @@ _MULTIPLIER_INT = 0x100000001B3  # FNV-1a's 64-bit prime; arithmetic wraps modul
 _HASH_MULTIPLIER = np.uint64(_MULTIPLIER_INT)
 
 
-def _hashes(text: str) -> npt.NDArray[np.uint64]:
-    """The hash of every 1- to 4-gram of `text`, all 1-grams first, then all 2-grams...: each
+def _hashes(text: str, max_n: int = MAX_N) -> npt.NDArray[np.uint64]:
+    """The hash of every 1- to `max_n`-gram of `text`, all 1-grams first, then all 2-grams...: each
     length's hashes extend the previous length's by one character, written in place into one array."""
     length = len(text)
-    top = min(MAX_N, length)
+    top = min(max_n, length)
     hashes = np.empty(top * length - top * (top - 1) // 2, dtype=np.uint64)
     codes = hashes[:length]  # the 1-grams are the characters, widened once
     codes[:] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
@@ -76,9 +81,15 @@ def _hashes(text: str) -> npt.NDArray[np.uint64]:
     return hashes
 
 
-def _level_offsets(length: int) -> npt.NDArray[np.intp]:
-    """Where each n-gram length starts in `_hashes`' output for a text of `length` characters."""
-    sizes = [length - n + 1 for n in range(1, min(MAX_N, length) + 1)]
+def _prefix_size(length: int, max_n: int) -> int:
+    """How many of `_hashes`' values for a text of `length` characters are its 1- to `max_n`-grams."""
+    top = min(max_n, length)
+    return top * length - top * (top - 1) // 2
+
+
+def _level_offsets(length: int, max_n: int) -> npt.NDArray[np.intp]:
+    """Where each n-gram length up to `max_n` starts in `_hashes`' output for a text of `length` characters."""
+    sizes = [length - n + 1 for n in range(1, min(max_n, length) + 1)]
     return np.cumsum([0, *sizes[:-1]], dtype=np.intp) if sizes else np.zeros(0, dtype=np.intp)
 
 
@@ -99,10 +110,10 @@ def _vocabulary_hashes(grams: list[str]) -> npt.NDArray[np.uint64]:
 
 
 def _starts_and_lengths(
-    positions: npt.NDArray[np.intp], length: int
+    positions: npt.NDArray[np.intp], length: int, max_n: int
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Start and length of the n-grams at `positions` of `_hashes`' output for a text of `length`."""
-    offsets = _level_offsets(length)
+    offsets = _level_offsets(length, max_n)
     level = offsets.searchsorted(positions, side="right") - 1
     return (positions - offsets.take(level)).astype(np.intp), (level + 1).astype(np.intp)
 
@@ -114,12 +125,13 @@ class NGramText:
 
     folded: str
     text: str  # `prepare(folded)`
-    hashes: npt.NDArray[np.uint64]  # `_hashes(text)`
+    hashes: npt.NDArray[np.uint64]  # `_hashes(text, max_n)`
+    max_n: int  # the longest n-grams hashed: the longest any of the models reading it needs
 
     @classmethod
-    def of(cls, folded: str) -> NGramText:
+    def of(cls, folded: str, max_n: int = MAX_N) -> NGramText:
         text = prepare(folded)
-        return cls(folded, text, _hashes(text) if text else np.zeros(0, dtype=np.uint64))
+        return cls(folded, text, _hashes(text, max_n) if text else np.zeros(0, dtype=np.uint64), max_n)
 
 
 _BUCKET_SLOTS = 8  # n-gram hashes per bucket: 8 x 8 bytes, one cache line
@@ -205,9 +217,9 @@ def gram_hash(gram: str) -> int:
     return value
 
 
-def ngrams(text: str) -> list[str]:
-    """Every character n-gram of the prepared text (the training analyzer)."""
-    return [text[i : i + n] for n in range(MIN_N, MAX_N + 1) for i in range(len(text) - n + 1)]
+def ngrams(text: str, max_n: int = DEFAULT_N) -> list[str]:
+    """Every character 1- to `max_n`-gram of the prepared text (the training analyzer)."""
+    return [text[i : i + n] for n in range(MIN_N, max_n + 1) for i in range(len(text) - n + 1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +269,13 @@ class LearnedModel:
             raise ModelError(f"weights {weights.shape} / intercept {intercept.shape} do not fit {len(grams)} n-grams")
         if BENIGN not in classes:
             raise ModelError(f"the classes {classes} have no {BENIGN!r}")
+        lengths = meta.get("ngram_range", [MIN_N, DEFAULT_N])
+        longest = lengths[1] if isinstance(lengths, list) and len(lengths) == 2 and lengths[0] == MIN_N else None
+        if not isinstance(longest, int) or not MIN_N <= longest <= MAX_N:
+            raise ModelError(f"ngram_range {lengths!r}: this code reads n-grams of 1 to at most {MAX_N} characters")
         self.classes = tuple(classes)
         self.meta = meta
+        self.max_n = longest  # the longest n-grams this model was trained on
         self._weights = weights
         self._intercept = intercept
         self._intercept64 = intercept.astype(np.float64)  # where every message's logits start
@@ -295,7 +312,8 @@ class LearnedModel:
         is too unlikely to matter (and the model's own n-grams are checked to be distinct)."""
         if not text or not self._grams:
             return _NOTHING, _NOTHING
-        return self._table.find(_hashes(text) if hashes is None else hashes)
+        mine = _hashes(text, self.max_n) if hashes is None else hashes[: _prefix_size(len(text), self.max_n)]
+        return self._table.find(mine)
 
     def _read(self, message: str | NGramText) -> _Reading:
         """The prepared text, its known n-grams (`_lookup`) and their rows each once, sorted:
@@ -305,7 +323,10 @@ class LearnedModel:
         last = self._last
         if last is not None and last[0] == folded:
             return last[1]
-        text, hashes = (prepare(folded), None) if isinstance(message, str) else (message.text, message.hashes)
+        if isinstance(message, str) or message.max_n < self.max_n:
+            text, hashes = prepare(folded), None
+        else:
+            text, hashes = message.text, message.hashes
         positions, rows = self._lookup(text, hashes)
         present = _sorted_unique(rows, len(self._grams)) if len(rows) else _NOTHING
         found = (text, positions, rows, present)
@@ -316,7 +337,7 @@ class LearnedModel:
         """(weight row, start, length) of every occurrence of a known n-gram in the prepared text,
         1-grams first, then 2-grams..., each by start."""
         positions, rows = self._lookup(text)
-        starts, lengths = _starts_and_lengths(positions, len(text))
+        starts, lengths = _starts_and_lengths(positions, len(text), self.max_n)
         return rows, starts, lengths
 
     @classmethod
@@ -425,7 +446,7 @@ class LearnedModel:
         if not shown:
             return ()
         first = (rows == present.take(order[:shown])[:, None]).argmax(axis=1)
-        offsets = list(itertools.accumulate(len(text) - n for n in range(min(MAX_N, len(text)) - 1)))
+        offsets = list(itertools.accumulate(len(text) - n for n in range(min(self.max_n, len(text)) - 1)))
         offsets.insert(0, 0)  # where each n-gram length starts, as `_level_offsets`
         # Python numbers from here on: a numpy scalar costs far more per operation.
         pieces = []

@@ -61,6 +61,9 @@ class Engine:
         self.fuzzy = FuzzyMatcher(library, folding)
         self.verdicts = VerdictBuilder(library)
         self._type_rank = {scam_type.id: rank for rank, scam_type in enumerate(library.types)}
+        layers = (library.model, library.report_model, library.line_model)
+        # A message's n-grams are hashed once, as long as the longest any learned layer reads.
+        self._ngram_length = max((layer.max_n for layer in layers if layer is not None), default=1)
         combos: dict[str, list[ComboRef]] = {}
         for scam_type in library.types:
             for combo in scam_type.combos:
@@ -106,7 +109,7 @@ class Engine:
         library = self.library
         learned_layers = library.model or library.report_model or library.line_model
         # Prepared and hashed once for the learned layers below; a library without any needs neither.
-        read: str | NGramText = NGramText.of(normalised.text) if learned_layers else normalised.text
+        read: str | NGramText = NGramText.of(normalised.text, self._ngram_length) if learned_layers else normalised.text
         prediction = model.predict(read) if model is not None and budget.allows("model") else None
         spans = None
         if explain and model is not None:
