@@ -22,7 +22,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.web.app import create_app
-from bot.channels.web.errors import ApiError
 from bot.channels.web.pool import EnginePool
 from bot.channels.web.services import build_services
 from bot.channels.web.settings import Settings
@@ -324,38 +323,6 @@ def test_engine_work_runs_off_the_event_loop_in_the_requests_context() -> None:
     assert {value for value, _ in results} == {"abc"}
     assert threading.get_ident() not in {thread for _, thread in results}
     assert pool.in_flight == 0
-
-
-def test_a_request_that_hangs_up_keeps_its_place_until_its_work_has_ended() -> None:
-    """A client that goes away does not free a worker still busy with its message: the bound counts work,
-    not waiting callers, so two abandoned long messages cannot let a third past a pool of two."""
-    pool = EnginePool(workers=1, queue=0)
-    started, release = threading.Event(), threading.Event()
-
-    def long_message() -> str:
-        started.set()
-        assert release.wait(timeout=30)
-        return "done"
-
-    async def scenario() -> None:
-        caller = asyncio.create_task(pool.run(long_message))
-        await asyncio.to_thread(started.wait, 30)
-        caller.cancel()  # the citizen's connection dropped
-        with pytest.raises(asyncio.CancelledError):
-            await caller
-        assert pool.in_flight == 1  # the worker is still inside the engine
-        with pytest.raises(ApiError) as busy:
-            await pool.run(long_message)
-        assert busy.value.status == 503
-        release.set()
-        for _ in range(300):  # the count comes down when the work ends, on the worker thread
-            if pool.in_flight == 0:
-                break
-            await asyncio.sleep(0.01)
-        assert pool.in_flight == 0
-        assert await pool.run(lambda: "next") == "next"
-
-    asyncio.run(scenario())
 
 
 @pytest.mark.parametrize("build", ["engine", "services"])
