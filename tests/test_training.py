@@ -3,6 +3,7 @@ to a false-positive target; prediction needs no scikit-learn and explains itself
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def test_a_broken_model_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_model_file_names_the_ngram_lengths_it_reads(tmp_path: Path, engine: Engine) -> None:
     """Layers may read different lengths (the scam layer up to 5 characters, the others 4); a file asking
     for lengths this code cannot read is refused when loaded, naming them."""
-    rows = _sample(engine, per_file=10)
+    rows = _sample(engine, per_file=3)
     longer = train(rows, TrainingSettings(regularisation=4.0, min_df=1, max_grams=5000, max_n=5))
     assert longer.max_n == 5 and longer.meta["ngram_range"] == [1, 5]
     assert max(len(gram) for gram in longer._grams) == 5
@@ -137,10 +138,16 @@ def test_model_evidence_points_at_the_citizens_words(engine: Engine) -> None:
 # --- prediction is exactly the model's n-grams, computed cheaply (issue 13) -----------------------
 
 
+@functools.cache
+def _vocabulary(model: LearnedModel) -> dict[str, int]:
+    """Each n-gram of the model's vocabulary and its row (built once per model: 150,000 n-grams)."""
+    return {gram: index for index, gram in enumerate(model._grams)}
+
+
 def _exact_known(model: LearnedModel, text: str) -> tuple[list[int], list[int], list[int]]:
     """(row, start, length) of every n-gram of the vocabulary in the prepared text, 1-grams first:
     the training analyzer's own n-grams looked up by string, no hashing."""
-    vocabulary = {gram: index for index, gram in enumerate(model._grams)}
+    vocabulary = _vocabulary(model)
     found: tuple[list[int], list[int], list[int]] = ([], [], [])
     for length in range(1, model.max_n + 1):
         for start in range(len(text) - length + 1):
