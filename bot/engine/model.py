@@ -64,12 +64,18 @@ _MULTIPLIER_INT = 0x100000001B3  # FNV-1a's 64-bit prime; arithmetic wraps modul
 _HASH_MULTIPLIER = np.uint64(_MULTIPLIER_INT)
 
 
+def _prefix_size(length: int, max_n: int) -> int:
+    """How many of `_hashes`' values for a text of `length` characters are its 1- to `max_n`-grams."""
+    top = min(max_n, length)
+    return top * length - top * (top - 1) // 2
+
+
 def _hashes(text: str, max_n: int = MAX_N) -> npt.NDArray[np.uint64]:
     """The hash of every 1- to `max_n`-gram of `text`, all 1-grams first, then all 2-grams...: each
     length's hashes extend the previous length's by one character, written in place into one array."""
     length = len(text)
     top = min(max_n, length)
-    hashes = np.empty(top * length - top * (top - 1) // 2, dtype=np.uint64)
+    hashes = np.empty(_prefix_size(length, max_n), dtype=np.uint64)
     codes = hashes[:length]  # the 1-grams are the characters, widened once
     codes[:] = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     previous, offset = codes, length
@@ -79,12 +85,6 @@ def _hashes(text: str, max_n: int = MAX_N) -> npt.NDArray[np.uint64]:
         np.bitwise_xor(level, codes[n - 1 :], out=level)
         previous, offset = level, offset + len(level)
     return hashes
-
-
-def _prefix_size(length: int, max_n: int) -> int:
-    """How many of `_hashes`' values for a text of `length` characters are its 1- to `max_n`-grams."""
-    top = min(max_n, length)
-    return top * length - top * (top - 1) // 2
 
 
 def _level_offsets(length: int, max_n: int) -> npt.NDArray[np.intp]:
