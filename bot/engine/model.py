@@ -70,7 +70,7 @@ def _prefix_size(length: int, max_n: int) -> int:
     return top * length - top * (top - 1) // 2
 
 
-def _hashes(text: str, max_n: int = MAX_N) -> npt.NDArray[np.uint64]:
+def _hashes(text: str, max_n: int) -> npt.NDArray[np.uint64]:
     """The hash of every 1- to `max_n`-gram of `text`, all 1-grams first, then all 2-grams...: each
     length's hashes extend the previous length's by one character, written in place into one array."""
     length = len(text)

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,6 @@ def corpus_hash(rows: Sequence[TrainingRow]) -> str:
 
 def _matrix(texts: Sequence[str], min_df: int, max_n: int) -> tuple[Any, dict[str, int]]:
     """Presence of each n-gram (seen in at least `min_df` texts), scaled by 1/sqrt(length)."""
-    from functools import partial
-
     from scipy.sparse import diags
     from sklearn.feature_extraction.text import CountVectorizer
 
@@ -353,8 +352,9 @@ def report(
     settings: TrainingSettings,
     kfold: npt.NDArray[np.float64] | None = None,
 ) -> dict[str, Any]:
-    """Cross-validated figures of the layer alone: k-fold (`kfold`, if already computed), and
-    leave-one-channel-out (trained without a channel, measured on it)."""
+    """Cross-validated figures of the layer alone: k-fold (`kfold`, if already computed),
+    leave-one-channel-out (trained without a channel, measured on it) and leave-batches-out (whole corpus
+    files held out together, `batch_fold`)."""
     is_scam = np.array([row.label != BENIGN for row in rows])
     result: dict[str, Any] = {"rows": len(rows), "scams": int(is_scam.sum()), "corpus_hash": corpus_hash(rows)}
     if kfold is None:
