@@ -23,8 +23,8 @@ PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # tenth session (more retellings, its ratio gate chosen on tests/paraphrase_calibration): 0.437, 0.502, 0.787 — still
 # far from "every line from three paraphrases" (issue 9); docs/evaluation.md says why; eleventh session (the scam
 # layer retrained on 1-5-grams, and the line layer asked about every message): 0.449, 0.523, 0.787; twelfth session
-# (864 more training retellings in new voices, the layers retrained with the world8 batch): 0.468, 0.535, 0.815. Raise these as
-# the concepts and the line layer's retellings grow; never lower them.
+# (864 more training retellings in new voices, the layers retrained with the world8 batch): 0.468, 0.535, 0.815.
+# Raise these as the concepts and the line layer's retellings grow; never lower them.
 RECOGNISED_SHARE_FLOOR = 0.465  # paraphrases whose own line or rebuttal is in the evidence
 FLAGGED_SHARE_FLOOR = 0.530  # paraphrases rated medium or high on their own
 ENTRIES_WITH_ONE_FLOOR = 0.810  # lines and rebuttals recognised from at least one of their three
