@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.web.app import create_app
+from bot.channels.web.errors import ApiError
 from bot.channels.web.pool import EnginePool
 from bot.channels.web.services import build_services
 from bot.channels.web.settings import Settings
@@ -323,6 +326,40 @@ def test_engine_work_runs_off_the_event_loop_in_the_requests_context() -> None:
     assert {value for value, _ in results} == {"abc"}
     assert threading.get_ident() not in {thread for _, thread in results}
     assert pool.in_flight == 0
+
+
+def test_a_request_that_hangs_up_keeps_its_place_until_its_work_has_ended() -> None:
+    """A client that goes away (Starlette cancels its handler's anyio scope) does not free a worker still busy
+    with its message: the thread call is not abandoned, so abandoned long messages cannot let more past the bound."""
+    pool = EnginePool(workers=1, queue=0)
+    started, release = threading.Event(), threading.Event()
+
+    def long_message() -> str:
+        started.set()
+        assert release.wait(timeout=30)
+        return "done"
+
+    async def scenario() -> None:
+        scope = anyio.CancelScope()
+
+        async def request() -> None:
+            with scope:
+                await pool.run(long_message)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(request)
+            await anyio.to_thread.run_sync(started.wait, 30)
+            scope.cancel()  # the citizen's connection dropped
+            await anyio.sleep(0.05)
+            assert pool.in_flight == 1  # the worker is still inside the engine
+            with pytest.raises(ApiError) as busy:
+                await pool.run(long_message)
+            assert busy.value.status == 503
+            release.set()
+        assert pool.in_flight == 0
+        assert await pool.run(lambda: "next") == "next"
+
+    asyncio.run(scenario())
 
 
 @pytest.mark.parametrize("build", ["engine", "services"])

@@ -6,7 +6,9 @@ long one). Run inside an async handler it would stop the event loop: nothing els
 call to `EnginePool.run`, which runs it on a worker thread (anyio's thread pool, at most `workers`
 at once). Requests beyond the workers wait, up to `queue` of them; past that the service is
 overloaded, and a quick 503 with Retry-After is kinder than a reply that comes after the
-citizen's gateway has given up.
+citizen's gateway has given up. A call counts against the bound until its work has really ended:
+anyio does not abandon a thread call when the request is cancelled, so a client that hangs up does not
+free a worker still busy with its message.
 
 Worker threads still share the GIL with the event loop, but CPython hands it over every switch
 interval (5 ms), so the loop keeps answering while workers run.
