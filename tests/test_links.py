@@ -53,6 +53,10 @@ def test_a_link_that_is_not_the_brands_own_is_a_sign(engine: Engine, text: str, 
         "中華電信帳單已出，請至 www.cht.com.tw 或官方 App 查詢",
         # India's banks moved to bank.in (2025): a public suffix the list knows, so the bank's own site.
         "Axis Bank: your statement for A/c XX4821 is ready. Sign in at https://axis.bank.in to view it.",
+        # A brand's own name under a country's suffix is the brand's country site.
+        "PayPal: you sent £16.74 to Valve Corporation. Details at https://www.paypal.co.uk/myaccount",
+        # An e-mail address is not a link, and its "@" is not a look-alike "a".
+        "From: PayPal <service@paypal.co.uk> Subject: Receipt for your payment to Steam",
     ],
 )
 def test_official_and_neutral_links_are_not_held_against_a_message(engine: Engine, text: str) -> None:
@@ -152,3 +156,16 @@ def test_a_governments_bare_domain_is_its_own_site(engine: Engine) -> None:
 )
 def test_a_disguised_look_alike_link_is_still_seen(engine: Engine, text: str) -> None:
     assert "signal.lookalike_host" in link_signs(engine, text)
+
+
+def test_an_email_address_is_not_a_link_to_open(engine: Engine) -> None:
+    """A password-reset mail that names the citizen's own address asks them to open nothing."""
+    text = "Hi Tariq, we got a request to reset the password for your account linked to t.m***@outlook.com."
+    entries = {item.entry for item in engine.analyse(text).evidence}
+    assert "signal.url" not in entries
+    assert not any(entry.startswith("phishing_link.") for entry in entries)
+
+
+def test_a_country_site_needs_the_brands_exact_name_and_an_honest_suffix(engine: Engine) -> None:
+    assert "lookalike_host" in str(link_signs(engine, "PayPal: confirm your details at paypal-help.co.uk/verify"))
+    assert link_signs(engine, "Amazon: your refund is ready at amazon.tk/claim")

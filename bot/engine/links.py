@@ -117,7 +117,7 @@ class LinkChecker:
                     official.append((start, end))
                 continue
             domain = f"{label}.{suffix}"
-            if domain in self._owner or suffix in self._official_suffixes:
+            if domain in self._owner or suffix in self._official_suffixes or self._country_site(label, suffix):
                 official.append((start, end))
                 continue
             if domain in self._neutral:
@@ -134,6 +134,15 @@ class LinkChecker:
             if names_a_brand and "brand_mismatch" in checks and looks_like_a_link and not own_site:
                 found.append(LinkFinding("brand_mismatch", start, end))
         return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
+
+    def _country_site(self, label: str, suffix: str) -> bool:
+        """A brand's own name, exactly, under a country's suffix ("paypal.co.uk", "apple.com.cn"): brands
+        hold their names in the countries they serve and a registry does not hand them to others, while
+        fakes add words ("paypal-help.co.uk") or take a cheap suffix (risky ones never count here)."""
+        country = suffix.rsplit(".", 1)[-1]
+        return (
+            label in self._own_labels and len(country) == 2 and suffix not in self._risky and country not in self._risky
+        )
 
     def _split(self, host: str) -> tuple[str, str]:
         """A host's registrable name and its public suffix: ("secure-check", "net") of

@@ -144,7 +144,11 @@ class Normaliser:
         # look-behinds then check what precedes it. Same matches as the plainer spellings:
         # (?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9])[0@](?=[a-z]{2}) and
         # (?<=CJK)[SEP]+(?=CJK)|[^\S\n]{2,}|[^\S \n] (separators inside a Chinese word, whitespace runs, tabs).
-        self._leet_re = re.compile(r"[0134@$](?:(?<=[a-z].)(?=[a-z])|(?<=[0@])(?<![a-z0-9].)(?=[a-z]{2}))")
+        # An "@" before a domain ("service@paypal.co.uk") is an e-mail address's, never a letter: read
+        # as "a" it would make "serviceapaypal.co.uk" a link borrowing the brand's name.
+        self._leet_re = re.compile(
+            r"[0134@$](?:(?<=[a-z].)(?=[a-z])|(?<=[0@])(?<![a-z0-9].)(?=[a-z]{2}))(?<!@(?=[a-z0-9-]+\.[a-z]{2}))"
+        )
         self._irregular_re = re.compile(irregular_class)
         separators = set(config.separators) | symbols
         separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
