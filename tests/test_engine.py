@@ -139,6 +139,42 @@ def test_a_genuine_service_contact_the_citizen_started_is_not_flagged(engine: En
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # "pay it back" is a family loan, not the task scam's "borrow and repay once you withdraw".
+        "Hi Mum, it's Lucy. Can I borrow the deposit for my flat? It's £900, I'll pay it back over the next months.",
+        # "we've got your" is a booking, not a relative held for ransom.
+        "Hello, Lloyds Pharmacy, Jack speaking. Yes Rachel, we've got your booking for Thursday at 2pm, the payment "
+        "was taken online so there is nothing to pay on the day.",
+        # "on the line" is a phone call, not the LINE app.
+        "Hi, it's Dr Patel's surgery, please hold the line while I find your appointment for Tuesday.",
+        # A customer telling the help desk about their own computer is asking for help.
+        "Agent: IT service desk, this is Sam. Customer: hi, I think my laptop has a virus, it keeps freezing "
+        "since this morning. Agent: OK, I'll log a ticket and a technician will come to your desk.",
+    ],
+)
+def test_everyday_words_inside_a_scam_concept_do_not_make_a_scam(engine: Engine, text: str) -> None:
+    flagged_verdict(engine, text, flagged=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("We've got your son. Send $5,000 now and do not call the police.", "impersonate_acquaintance"),
+        ("Borrow it from a loan app, you can pay it back as soon as you withdraw your commission.", "click_farming"),
+        ("恭喜您抽中一等奖，请加官方LINE ID: win888 领取奖品", "prize_lottery"),
+        (
+            "This is Windows support, your computer has been infected and is sending errors to our servers.",
+            "fake_customer_service",
+        ),
+    ],
+)
+def test_the_scam_senses_of_those_words_still_count(engine: Engine, text: str, entry: str) -> None:
+    verdict = flagged_verdict(engine, text, flagged=True)
+    assert any(item.entry.startswith(entry + ".") for item in verdict.evidence), [i.entry for i in verdict.evidence]
+
+
+@pytest.mark.parametrize(
     ("scam", "genuine"),
     [
         (  # a parcel "pending": decided by a link that is not the courier's own site

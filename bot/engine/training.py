@@ -284,10 +284,15 @@ def line_rows(
 
 def train_line_layer(lines: Sequence[TrainingRow], corpus: Sequence[TrainingRow]) -> LearnedModel:
     """The layer that names the line or rebuttal a message retells: `lines` (from `line_rows`) and,
-    as "benign", every k-th harmless corpus row (about `LINE_BENIGN_ROWS`, by id: deterministic)."""
-    harmless = [row for row in corpus if row.label == BENIGN]
-    step = max(1, len(harmless) // LINE_BENIGN_ROWS)
-    rows = [*lines, *harmless[::step][:LINE_BENIGN_ROWS]]
+    as "benign", the `LINE_BENIGN_ROWS` harmless corpus rows whose ids hash lowest. Chosen by a hash of
+    the id, not every k-th row in file order: a new corpus batch then swaps in only its own share of the
+    sample instead of reshuffling all of it (the thirteenth session's 870 new rows, taken every k-th,
+    moved the calibration set by 2 points through the sample alone)."""
+    harmless = sorted(
+        (row for row in corpus if row.label == BENIGN),
+        key=lambda row: hashlib.blake2b(row.id.encode(), digest_size=8).digest(),
+    )
+    rows = [*lines, *harmless[:LINE_BENIGN_ROWS]]
     model = train(rows, TrainingSettings(regularisation=30.0, min_df=1, max_grams=12000, max_n=DEFAULT_N))
     retellings = sum(1 for row in lines if row.channel == "retelling")
     return model.with_meta(entries=len({row.label for row in lines}), retellings=retellings)
