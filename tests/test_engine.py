@@ -148,6 +148,9 @@ def test_a_genuine_service_contact_the_citizen_started_is_not_flagged(engine: En
         "was taken online so there is nothing to pay on the day.",
         # "on the line" is a phone call, not the LINE app.
         "Hi, it's Dr Patel's surgery, please hold the line while I find your appointment for Tuesday.",
+        # A company's payment to a supplier, confirmed with its bank, is not money "passing through" a rented card.
+        "工商银行：您刚才向恒信商贸的对公账户转账十五万，收款方首次收款，系统暂时挂起，请确认用途。"
+        "客户：是我们公司的货款，新供应商，有合同。",
         # A customer telling the help desk about their own computer is asking for help.
         "Agent: IT service desk, this is Sam. Customer: hi, I think my laptop has a virus, it keeps freezing "
         "since this morning. Agent: OK, I'll log a ticket and a technician will come to your desk.",
