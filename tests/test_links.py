@@ -167,5 +167,5 @@ def test_an_email_address_is_not_a_link_to_open(engine: Engine) -> None:
 
 
 def test_a_country_site_needs_the_brands_exact_name_and_an_honest_suffix(engine: Engine) -> None:
-    assert "lookalike_host" in str(link_signs(engine, "PayPal: confirm your details at paypal-help.co.uk/verify"))
+    assert "signal.lookalike_host" in link_signs(engine, "PayPal: confirm your details at paypal-help.co.uk/verify")
     assert link_signs(engine, "Amazon: your refund is ready at amazon.tk/claim")
