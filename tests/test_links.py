@@ -152,6 +152,11 @@ def test_a_governments_bare_domain_is_its_own_site(engine: Engine) -> None:
         "N_e_t_f_l_i_x: ur plan is on hold, update card: netfl!x-renew .site",  # look-alike characters
         "Ub3r: verify your account: uber-acctcheck [.] club",  # a dot broken with spaces
         "Amazon: confirm payment at amaz0n-orders dot info",  # "dot" for the dot
+        # Zero-width spaces and a word joiner slipped into the host: invisible on screen, and they
+        # used to hide the host from the link checks (found by scripts/robustness.py).
+        "Your PayPal account is limited, log in at pay\u200bpal-secure-lo\u200bgin.com",
+        "Chase alert: sign in at cha\u200bse.secure-verify.com",
+        "USPS: parcel on hold, update your address at usps-rede\u2060livery-help.t\u200bop/track",
     ],
 )
 def test_a_disguised_look_alike_link_is_still_seen(engine: Engine, text: str) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.engine.disguises import DISGUISES, disguised
 from bot.engine.pipeline import Engine
 
 
@@ -24,6 +27,7 @@ class Row:
     source: str
     lang: str
     channel: str = "unknown"  # sms | ad | chat | call | post | email, where the file says
+    obfuscated: bool = False  # the writer disguised its words (our own sets say so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,7 @@ def read_rows(path: Path) -> Iterator[Row]:
                     source=str(data.get("source", "unknown")),
                     lang=str(data.get("lang", "unknown")),
                     channel=str(data.get("channel") or "unknown"),
+                    obfuscated=bool(data.get("obfuscated", False)),
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 raise EvalFileError(f"{path}:{number}: {type(exc).__name__}: {exc}") from exc
@@ -63,6 +68,39 @@ def run(engine: Engine, rows: Iterable[Row]) -> list[Outcome]:
         verdict = engine.analyse(row.text)
         outcomes.append(Outcome(row, verdict.risk.flagged, verdict.scam_type, verdict.score))
     return outcomes
+
+
+def fixed_sample(rows: list[Row], size: int | None) -> list[Row]:
+    """`size` rows chosen by the lowest hash of their id: the same rows on every run, whatever the order."""
+    if size is None or size >= len(rows):
+        return rows
+    return sorted(rows, key=lambda row: hashlib.blake2b(row.id.encode(), digest_size=8).digest())[:size]
+
+
+DisguisedCounts = Counter[tuple[str, str, str, str]]
+
+
+def disguised_flags(engine: Engine, rows: Iterable[Row]) -> DisguisedCounts:
+    """(language, disguise or "as written", "scam"|"benign", "n"|"flagged") -> count: every row as written
+    and with each disguise of its language (bot/engine/disguises.py); spam rows are left out."""
+    counts: DisguisedCounts = Counter()
+    for row in rows:
+        if row.label == "spam":
+            continue
+        kind = "scam" if row.label == "scam" else "benign"
+        variants = [
+            ("as written", row.text),
+            *((d.__name__, disguised(row.text, d, row.id)) for d in DISGUISES.get(row.lang, ())),
+        ]
+        for name, text in variants:
+            counts[(row.lang, name, kind, "n")] += 1
+            counts[(row.lang, name, kind, "flagged")] += engine.analyse(text).risk.flagged
+    return counts
+
+
+def flagged_share(counts: DisguisedCounts, lang: str, name: str, kind: str) -> float:
+    total = counts[(lang, name, kind, "n")]
+    return counts[(lang, name, kind, "flagged")] / total if total else 0.0
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:

@@ -306,11 +306,12 @@ class Normaliser:
             starts = moved if source is not None else kept
             ends = _kept_ends(ends, kept) if ends and kept is not None else {}
 
-        # Wide characters take three bytes in UTF-8 (four for emoji): a cheap measure of the
-        # share of Chinese without looking at each character in Python.
-        visible = len(original) - sum(map(original.count, _SPACES))
-        wide = (len(original.encode("utf-8", "surrogatepass")) - len(original)) / 2
-        share = min(wide / visible, 1.0) if visible > 0 else 0.0
+        # The share of Chinese (or Japanese, Korean) characters and punctuation among the visible
+        # ones, counted in C by two scans. Not by UTF-8 width: small capitals, math letters, emoji,
+        # key-cap digits and zero-width spaces are as wide, and an English text written in them read
+        # as Chinese.
+        visible = len(original) - sum(map(original.count, _SPACES)) - len(_INVISIBLE.findall(original))
+        share = min(len(_WIDE_SCRIPT.findall(original)) / visible, 1.0) if visible > 0 else 0.0
         return NormalisedText(original, text, starts, ends, frozenset(breaks), share)
 
     def _dotted_word_dots(self, text: str) -> tuple[int, ...]:
@@ -403,6 +404,14 @@ def _kept_ends(ends: dict[int, int], kept: list[int]) -> dict[int, int]:
 
 
 _DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"})
+# Han, kana, bopomofo, hangul and their punctuation (the ideographic space is one of _SPACES).
+_WIDE_SCRIPT = re.compile(
+    "[\u3001-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\U00020000-\U0002ffff]"
+)
+# Characters that show nothing: zero-width spaces and joiners, direction marks, word joiners, byte-order
+# marks, variation selectors and the key-cap mark of "1️⃣".
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufe00-\ufe0f\u20d0-\u20ff]")
 
 
 def _fold_unicode(char: str) -> str:

@@ -11,6 +11,7 @@ import bisect
 import itertools
 import operator
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -187,12 +188,20 @@ class RegexView:
 
 def _whole_host(original: str, start: int, end: int) -> str:
     """A link with the host labels the `url` pattern left out in front ("chase." of
-    "chase.secure-verify.com": a bare domain is found from its last two labels)."""
+    "chase.secure-verify.com": a bare domain is found from its last two labels), without the invisible
+    characters a sender can slip into it ("pay\u200bpal-login.com" is shown as "paypal-login.com")."""
     while start > 0 and (
-        original[start - 1].isascii() and (original[start - 1].isalnum() or original[start - 1] in ".-!")
+        (original[start - 1].isascii() and (original[start - 1].isalnum() or original[start - 1] in ".-!"))
+        or _invisible(original[start - 1])
     ):
         start -= 1
-    return original[start:end]
+    link = original[start:end]
+    return "".join(char for char in link if not _invisible(char)) if not link.isascii() else link
+
+
+def _invisible(char: str) -> bool:
+    """Zero-width spaces and joiners, soft hyphens, word joiners, byte-order marks: format characters."""
+    return not char.isascii() and unicodedata.category(char) == "Cf"
 
 
 def _is_word_char(char: str) -> bool:

@@ -1,0 +1,159 @@
+"""The evasions scam senders use, applied to a message automatically: to measure that they hide nothing.
+
+Scam texts are written to slip past keyword filters: look-alike letters (Cyrillic "а", small capitals
+"ᴀᴍᴀᴢᴏɴ", "p@yp4l"), letters spaced or dotted apart, invisible characters, circled and key-cap digits,
+broken links ("bit[.]ly", "http //"), traditional characters, symbols between Chinese characters
+("刷*单"), homophones and pinyin (裙 for 群, V信, 米 for money). The normaliser (normalise.py) undoes
+them; these functions apply them to a message already labelled, so `scripts/robustness.py` and the
+tests can compare the verdicts on the message as written and disguised. Pure functions of the text
+and a seed: the same row gets the same disguise on every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+import opencc
+
+Disguise = Callable[[str, random.Random], str]
+
+_CYRILLIC = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "y": "у", "i": "і"}
+_SMALL_CAPITALS = dict(zip("abcdefghijklmnopqrstuvwyz", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", strict=True))
+_LEET = {"o": "0", "i": "1", "a": "@", "s": "$", "e": "3", "l": "1"}
+_CIRCLED = dict(zip("0123456789", "⓪①②③④⑤⑥⑦⑧⑨", strict=True))
+_KEYCAP = {digit: digit + "\ufe0f\u20e3" for digit in "0123456789"}
+_FULLWIDTH = {digit: chr(0xFF10 + int(digit)) for digit in "0123456789"}
+# Written forms seen in gray-market posts and bulk ads (docs/corpus.md lists them); each applies with
+# some chance, so a disguised message mixes plain and disguised words as real ones do.
+_HOMOPHONES = (
+    ("群", "裙"),
+    ("微信", "V信"),
+    ("钱", "米"),
+    ("博彩", "菠菜"),
+    ("银行卡", "yhk"),
+    ("支付宝", "zfb"),
+    ("贷款", "dk"),
+    ("兼职", "兼zhi"),
+    ("刷单", "刷dan"),
+    ("加", "+"),
+    ("转账", "转zhang"),
+    ("验证码", "验证ma"),
+    ("充值", "冲值"),
+    ("返利", "返li"),
+)
+_WORD = re.compile(r"[A-Za-z]{3,}")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_BETWEEN_HAN = re.compile(r"(?<=[\u4e00-\u9fff])(?=[\u4e00-\u9fff])")
+_SCHEME = re.compile(r"https?://")
+_DOT_ENDING = re.compile(r"\.(com|net|org|top|xyz|cc|vip|info|co|ly|cn|hk|tw|uk)\b")
+
+
+def _some_words(text: str, rng: random.Random, change: Callable[[str], str], share: float) -> str:
+    return _WORD.sub(lambda m: change(m.group()) if rng.random() < share else m.group(), text)
+
+
+def cyrillic_letters(text: str, rng: random.Random) -> str:
+    return _some_words(text, rng, lambda w: "".join(_CYRILLIC.get(c, c) if rng.random() < 0.5 else c for c in w), 0.35)
+
+
+def small_capitals(text: str, rng: random.Random) -> str:
+    return _some_words(text, rng, lambda w: "".join(_SMALL_CAPITALS.get(c.lower(), c) for c in w), 0.35)
+
+
+def digits_for_letters(text: str, rng: random.Random) -> str:
+    return _some_words(text, rng, lambda w: "".join(_LEET.get(c, c) if rng.random() < 0.5 else c for c in w), 0.35)
+
+
+def spaced_letters(text: str, rng: random.Random) -> str:
+    return _some_words(text, rng, " ".join, 0.2)
+
+
+def dotted_letters(text: str, rng: random.Random) -> str:
+    return _some_words(text, rng, ".".join, 0.2)
+
+
+def invisible_characters(text: str, rng: random.Random) -> str:
+    return "".join(c + ("\u200b" if rng.random() < 0.3 else "") for c in text)
+
+
+def capitals(text: str, rng: random.Random) -> str:
+    return text.upper()
+
+
+def no_apostrophes(text: str, rng: random.Random) -> str:
+    return text.replace("'", "").replace("\u2019", "")
+
+
+def no_currency_signs(text: str, rng: random.Random) -> str:
+    return re.sub(r"[$£€¥￥]", "", text)
+
+
+def other_digits(text: str, rng: random.Random) -> str:
+    table = rng.choice((_CIRCLED, _KEYCAP, _FULLWIDTH))
+    return "".join(table.get(c, c) for c in text)
+
+
+def broken_links(text: str, rng: random.Random) -> str:
+    text = _SCHEME.sub(lambda m: rng.choice(("hxxp://", "http //", "https//", "")), text)
+    return _DOT_ENDING.sub(lambda m: rng.choice((" dot ", "[.]", "(.)", " . ")) + m.group(1), text)
+
+
+@lru_cache(maxsize=1)
+def _to_traditional() -> opencc.OpenCC:
+    return opencc.OpenCC("s2hk")
+
+
+def traditional_characters(text: str, rng: random.Random) -> str:
+    return str(_to_traditional().convert(text))
+
+
+def spaced_characters(text: str, rng: random.Random) -> str:
+    return _HAN_RUN.sub(lambda m: " ".join(m.group()) if rng.random() < 0.3 else m.group(), text)
+
+
+def symbols_between_characters(text: str, rng: random.Random) -> str:
+    return _BETWEEN_HAN.sub(lambda m: rng.choice("*_~·❤") if rng.random() < 0.15 else "", text)
+
+
+def homophones(text: str, rng: random.Random) -> str:
+    for plain, disguised in _HOMOPHONES:
+        if rng.random() < 0.7:
+            text = text.replace(plain, disguised)
+    return text
+
+
+# Which disguises each language's senders use.
+DISGUISES: dict[str, tuple[Disguise, ...]] = {
+    "en": (
+        cyrillic_letters,
+        small_capitals,
+        digits_for_letters,
+        spaced_letters,
+        dotted_letters,
+        invisible_characters,
+        capitals,
+        no_apostrophes,
+        no_currency_signs,
+        other_digits,
+        broken_links,
+    ),
+    "zh": (
+        traditional_characters,
+        spaced_characters,
+        symbols_between_characters,
+        homophones,
+        invisible_characters,
+        other_digits,
+        broken_links,
+    ),
+}
+
+
+def disguised(text: str, disguise: Disguise, seed: str) -> str:
+    """`text` with `disguise` applied, its random choices drawn from `seed` (e.g. the row id): stable across runs."""
+    digest = hashlib.blake2b(f"{seed}\t{disguise.__name__}".encode(), digest_size=8).digest()
+    return disguise(text, random.Random(int.from_bytes(digest, "big")))
