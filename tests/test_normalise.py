@@ -45,6 +45,17 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("oil, lol, 10am, I", "oil, lol, 10am, i"),  # words that only look numeric stay words
         ("ǫᴜɪᴄᴋ ᴊᴏʙ, ɢᴇᴛ ᴘᴀɪᴅ", "quick job, get paid"),  # small capitals
         ("P\u0430yP\u0430l \u0441ode, \u03a1ay", "paypal code, pay"),  # Cyrillic and Greek look-alikes
+        # "1" is an "i" or an "l" and "$" an "s", as the word it makes is one the knowledge uses; a ticker,
+        # an ordinal or a word that makes no known word keeps its digit or sign
+        ("c1ick to c1aim your pr1ze, 1ogin", "click to claim your prize, login"),
+        ("bi11 0verdue, ca11 us, emai1", "bill overdue, call us, email"),
+        ("acc0unt $uspended, ca$h", "account suspended, cash"),
+        ("1st prize in $ETH, $btc", "1st prize in $eth, $btc"),
+        # emoji between Latin words are a word break, and go where a space is already
+        ("you🎁won🎁a prize🎉🎉 claim 👉 now", "you won a prize claim now"),
+        ("恭喜🎉您中奖了", "恭喜您中奖了"),
+        # HTML entities left by copying from a web page or a feed
+        ("don&#x27;t share &quot;codes&quot; &amp; PINs", 'don\'t share "codes" & pins'),
     ],
 )
 def test_spellings_fold_to_one_form(engine: Engine, written: str, folded: str) -> None:
@@ -123,3 +134,29 @@ def test_offsets_stay_in_bounds_and_ordered(engine: Engine, text: str) -> None:
 def test_normalising_twice_changes_nothing(engine: Engine, text: str) -> None:
     once = fold(engine, text).text
     assert fold(engine, once).text == once
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Y\u200bour P\u200bayPal acc\u200bount is l\u200bimited",  # zero-width spaces
+        "ʏᴏᴜʀ ᴘᴀʏᴘᴀʟ ᴀᴄᴄᴏᴜɴᴛ ɪꜱ ʟɪᴍɪᴛᴇᴅ",  # small capitals
+        "𝗬𝗼𝘂𝗿 𝗣𝗮𝘆𝗣𝗮𝗹 𝗮𝗰𝗰𝗼𝘂𝗻𝘁 𝗶𝘀 𝗹𝗶𝗺𝗶𝘁𝗲𝗱",  # math letters
+        "🔥🔥💰 Your PayPal account 💰 is limited 🔥🔥✅✅",  # emoji
+        "Call 1️⃣8️⃣0️⃣0️⃣ now: your PayPal account is limited",  # key-cap digits
+    ],
+)
+def test_english_in_look_alike_characters_is_read_as_english(engine: Engine, text: str) -> None:
+    """Characters that take three or four bytes are not Chinese: the language is read from the letters."""
+    assert engine.analyse(text).lang == "en"
+
+
+def test_a_warning_without_apostrophes_still_negates(engine: Engine) -> None:
+    """Text-speak drops apostrophes: "wont" negates what follows as "won't" does (the rule is cancelled;
+    the learned layers, which read the wording, may still weigh the two spellings differently)."""
+    written = "The police won't ask you to move your savings into a safe account."
+    for text in (written, written.replace("'", "")):
+        assert "fake_authority.rules.safe_account" not in {item.entry for item in engine.analyse(text).evidence}
+    assert "fake_authority.rules.safe_account" in {
+        item.entry for item in engine.analyse("The police ask you to move your savings into a safe account.").evidence
+    }

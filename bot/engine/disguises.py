@@ -2,7 +2,8 @@
 
 Scam texts are written to slip past keyword filters: look-alike letters (Cyrillic "а", small capitals
 "ᴀᴍᴀᴢᴏɴ", "p@yp4l"), letters spaced or dotted apart, invisible characters, circled and key-cap digits,
-broken links ("bit[.]ly", "http //"), traditional characters, symbols between Chinese characters
+broken links ("bit[.]ly", "http //"), emoji between words, HTML entities left by a copy ("don&#x27;t"),
+traditional characters, symbols between Chinese characters
 ("刷*单"), homophones and pinyin (裙 for 群, V信, 米 for money). The normaliser (normalise.py) undoes
 them; these functions apply them to a message already labelled, so `scripts/robustness.py` and the
 tests can compare the verdicts on the message as written and disguised. Pure functions of the text
@@ -12,6 +13,7 @@ and a seed: the same row gets the same disguise on every run.
 from __future__ import annotations
 
 import hashlib
+import html
 import random
 import re
 from collections.abc import Callable
@@ -97,6 +99,25 @@ def other_digits(text: str, rng: random.Random) -> str:
     return "".join(table.get(c, c) for c in text)
 
 
+_EMOJI = ("🎁", "🔥", "💰", "✅", "👉", "❗", "😊", "🎉", "📦", "⚠️", "💯", "🙏")
+
+
+def emoji_after_words(text: str, rng: random.Random) -> str:
+    """Decoration as in posts and bulk texts: "Congratulations🎉🎉 you won 🎁"."""
+    return " ".join(
+        word + (rng.choice(_EMOJI) * rng.randint(1, 3) if rng.random() < 0.25 else "") for word in text.split(" ")
+    )
+
+
+def emoji_for_spaces(text: str, rng: random.Random) -> str:
+    return re.sub(" ", lambda m: rng.choice(_EMOJI) if rng.random() < 0.3 else " ", text)
+
+
+def html_entities(text: str, rng: random.Random) -> str:
+    """Text copied from a web page, a mail's source or a feed: "don&#x27;t", "&amp;"."""
+    return html.escape(text, quote=True)
+
+
 def broken_links(text: str, rng: random.Random) -> str:
     text = _SCHEME.sub(lambda m: rng.choice(("hxxp://", "http //", "https//", "")), text)
     return _DOT_ENDING.sub(lambda m: rng.choice((" dot ", "[.]", "(.)", " . ")) + m.group(1), text)
@@ -140,6 +161,9 @@ DISGUISES: dict[str, tuple[Disguise, ...]] = {
         no_currency_signs,
         other_digits,
         broken_links,
+        emoji_after_words,
+        emoji_for_spaces,
+        html_entities,
     ),
     "zh": (
         traditional_characters,
@@ -149,6 +173,7 @@ DISGUISES: dict[str, tuple[Disguise, ...]] = {
         invisible_characters,
         other_digits,
         broken_links,
+        emoji_after_words,
     ),
 }
 

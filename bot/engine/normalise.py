@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -122,7 +122,10 @@ class Normaliser:
     than one character (a ligature, a zero-width space) takes the slower per-character path.
     """
 
-    def __init__(self, config: NormaliseFile) -> None:
+    def __init__(self, config: NormaliseFile, words: Iterable[str] = ()) -> None:
+        """`words`: the Latin words the knowledge is written in, to read an ambiguous look-alike by
+        ("c1ick" is "click", "pr1ze" is "prize", "$uspended" is "suspended", while "$ETH" stays a ticker)."""
+        self._words = frozenset(word for word in words if word.isascii() and word.isalpha())
         self._variants: Mapping[str, str] = dict(config.variants)
         variants_key = repr(sorted(self._variants.items()))
         self._translate, irregular_class, symbols = _TABLES.get(variants_key, self._build_translate)
@@ -136,25 +139,32 @@ class Normaliser:
                     config.dotted_words_at_least,
                     sorted(config.link_endings),
                     config.one_letter_words,
+                    sorted(self._words),
                 )
             ).encode()
         ).hexdigest()
         # Both patterns start with the class of the character they match first, so a search skips
         # to the next such character in C instead of trying the alternatives at every position; the
         # look-behinds then check what precedes it. Same matches as the plainer spellings:
-        # (?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9])[0@](?=[a-z]{2}) and
+        # (?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9$])[01@$](?=[a-z]{2})|(?<=[a-z])11?(?![a-z0-9]) and
         # (?<=CJK)[SEP]+(?=CJK)|[^\S\n]{2,}|[^\S \n] (separators inside a Chinese word, whitespace runs, tabs).
         # An "@" before a domain ("service@paypal.co.uk") is an e-mail address's, never a letter: read
         # as "a" it would make "serviceapaypal.co.uk" a link borrowing the brand's name.
         self._leet_re = re.compile(
-            r"[0134@$](?:(?<=[a-z].)(?=[a-z])|(?<=[0@])(?<![a-z0-9].)(?=[a-z]{2}))(?<!@(?=[a-z0-9-]+\.[a-z]{2}))"
+            r"[0134@$](?:(?<=[a-z].)(?=[a-z])|(?<=[01@$])(?<![a-z0-9$].)(?=[a-z]{2})"
+            r"|(?<=[a-z]1)(?=1?(?![a-z0-9]))|(?<=[a-z]11)(?![a-z0-9]))(?<!@(?=[a-z0-9-]+\.[a-z]{2}))"
         )
         self._irregular_re = re.compile(irregular_class)
         separators = set(config.separators) | symbols
         separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
         cjk = r"[\u3400-\u4dbf\u4e00-\u9fff]"
-        sep = rf"[{separator_class}\s\u2600-\u27bf\U0001F000-\U0001FAFF]"  # holds every whitespace character
-        self._fold_re = re.compile(rf"{sep}(?:(?<={cjk}{sep}){sep}*(?={cjk})|(?<=[^\S\n])[^\S\n]+|(?<=[^\S \n]))")
+        sep = rf"[{separator_class}\s{_PICTOGRAPHS}]"  # holds every whitespace character
+        # The last branch: a run of emoji and pictographs, with the spaces after it, between Latin words
+        # ("you🎁won", "prize 🎁🎁 claim") is a word break, as it is removed between Chinese characters.
+        self._fold_re = re.compile(
+            rf"{sep}(?:(?<={cjk}{sep}){sep}*(?={cjk})|(?<=[^\S\n])[^\S\n]+|(?<=[^\S \n])"
+            rf"|(?<=[{_PICTOGRAPHS}])[{_PICTOGRAPHS}\ufe0f\u200d]*[^\S\n]*)"
+        )
         # Letters split by one repeated mark to slip past filters ("h.m.r.c", "c-o-s-t-c-o", "f*r*e*e",
         # "Y o u r  p a r c e l"): three letters or more, each alone between the marks. A space counts
         # as the mark only alone: this runs before whitespace folds, so the wider gaps a sender puts
@@ -262,7 +272,7 @@ class Normaliser:
         # Look-alike digits and symbols inside Latin words ("acc0unt", "wh@tsapp", "w1n") become
         # letters; one character for one, so no offset moves.
         if self._leet_re.search(text):
-            text = self._leet_re.sub(lambda match: _LEET[match.group(0)], text)
+            text = self._leet_re.sub(self._leet_letter, text)
 
         if self._letter_digits_re.search(text):
             text = self._letter_digits_re.sub(_as_digits, text)
@@ -291,6 +301,10 @@ class Normaliser:
                     if any(piece in _SENTENCE_ENDS for piece in match.group(0)):
                         breaks.add(size)
                     continue
+                if _is_pictograph(text[start]) and (
+                    not start or text[start - 1].isspace() or end == len(text) or text[end] == "\n"
+                ):
+                    continue  # a space is there already, or nothing follows: the emoji just go
                 out.append(" ")
                 if kept is not None:
                     kept.append(start)
@@ -364,10 +378,50 @@ class Normaliser:
         new_starts.extend(starts[last:])
         return "".join(out), new_starts, ends
 
+    def _leet_letter(self, match: re.Match[str]) -> str:
+        """The letter a look-alike digit or symbol stands for. "1" is an "i" or an "l" and "$" an "s" or
+        a ticker's sign: the word they make with the knowledge's words decides; a word-initial "1" or
+        "$" needs that word ("1st", "$ETH" stay as written)."""
+        char = match.group(0)
+        start = match.start()
+        text = match.string
+        if char not in "1$":
+            return _LEET[char]
+        word_start = start
+        while word_start and (text[word_start - 1] in _LEET or "a" <= text[word_start - 1] <= "z"):
+            word_start -= 1
+        word_end = start + 1
+        while word_end < len(text) and (text[word_end] in _LEET or "a" <= text[word_end] <= "z"):
+            word_end += 1
+        word = text[word_start:word_end]
+        # Between two letters ("c1ick", "ca$h") it was always read as a letter; at a word's edge
+        # ("1ogin", "emai1", "bi11", "$uspended") only as a word of the knowledge, of four letters or more.
+        inside = start > 0 and "a" <= text[start - 1] <= "z" and start + 1 < len(text) and "a" <= text[start + 1] <= "z"
+        reading = _reading(word, self._words) if self._words and (inside or len(word) >= 4) else None
+        if reading is not None:
+            return reading[start - word_start]
+        return _LEET[char] if inside else char
+
     def fold_pattern(self, text: str) -> str:
         """Fold a library keyword or line exactly as a message would be folded."""
         # Remembered only while an engine build is recorded (the library's own texts, never a message).
         return _FOLDED.get((self._key, text), lambda: self.normalise(text).text, keep=False)
+
+
+_AMBIGUOUS = {"1": "il", "$": "s"}
+
+
+def _reading(word: str, words: frozenset[str]) -> str | None:
+    """`word` with every look-alike read as a letter, the ambiguous ones ("1": i or l) as they make one
+    of `words`; None when no reading is one of them."""
+    choices = [_AMBIGUOUS.get(char) or _LEET.get(char) or char for char in word]
+    if len(word) > 24 or sum(len(c) > 1 for c in choices) > 4:
+        return None
+    for letters in itertools.product(*choices):
+        candidate = "".join(letters)
+        if candidate in words:
+            return candidate
+    return None
 
 
 _AS_DIGITS = str.maketrans("oil", "011")
@@ -404,6 +458,15 @@ def _kept_ends(ends: dict[int, int], kept: list[int]) -> dict[int, int]:
 
 
 _DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"})
+# Emoji and pictographs (a character class body): decoration between words, never a word of their own
+# once the evasions that use them ("微♥" for 微信, the QQ penguin) have been read.
+_PICTOGRAPHS = "\u2600-\u27bf\U0001f000-\U0001faff"
+
+
+def _is_pictograph(char: str) -> bool:
+    return "\u2600" <= char <= "\u27bf" or "\U0001f000" <= char <= "\U0001faff"
+
+
 # Han, kana, bopomofo, hangul and their punctuation (the ideographic space is one of _SPACES).
 _WIDE_SCRIPT = re.compile(
     "[\u3001-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,28 @@ def collection_paused(collect_after: bool = False) -> Iterator[None]:
                 gc.collect()
 
 
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def knowledge_words(library: Library) -> frozenset[str]:
+    """Every Latin word of the library's keywords, lines, rebuttals and concept terms, lower case: the
+    words a look-alike spelling is read into ("c1ick" -> "click")."""
+    texts: list[str] = []
+    for scam_type in library.types:
+        for rule in scam_type.rules:
+            texts.extend(word for words in rule.keywords.values() for word in words)
+        for line in scam_type.lines:
+            texts.extend(text for texts_ in line.text.values() for text in texts_)
+        for rebuttal in scam_type.rebuttals:
+            texts.extend(text for texts_ in rebuttal.answer.values() for text in texts_)
+            texts.extend(text for texts_ in rebuttal.markers.values() for text in texts_)
+    for signal in library.signals.signals:
+        texts.extend(word for words in signal.keywords.values() for word in words)
+    for concept in library.concepts:
+        texts.extend(term for terms in concept.terms.values() for term in terms)
+    return frozenset(_LATIN_WORD.findall(" ".join(texts).lower()))
+
+
 class Engine:
     def __init__(self, library: Library) -> None:
         with collection_paused(collect_after=True):
@@ -55,7 +78,7 @@ class Engine:
 
     def _build(self, library: Library) -> None:
         self.library = library
-        self.normaliser = Normaliser(library.normalise)
+        self.normaliser = Normaliser(library.normalise, knowledge_words(library))
         folding = LibraryFolding(self.normaliser)
         self.rules = RuleMatcher(library, folding)
         self.fuzzy = FuzzyMatcher(library, folding)
