@@ -54,6 +54,7 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         # emoji between Latin words are a word break, and go where a space is already
         ("you🎁won🎁a prize🎉🎉 claim 👉 now", "you won a prize claim now"),
         ("恭喜🎉您中奖了", "恭喜您中奖了"),
+        ("加Q ❶❷❸❹, call ➀➁➂", "加qq 1234, call 123"),  # dingbat digits are digits, not emoji
         # HTML entities left by copying from a web page or a feed
         ("don&#x27;t share &quot;codes&quot; &amp; PINs", 'don\'t share "codes" & pins'),
     ],
