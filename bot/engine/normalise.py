@@ -387,12 +387,12 @@ class Normaliser:
         text = match.string
         if char not in "1$":
             return _LEET[char]
-        word_start = start
-        while word_start and (text[word_start - 1] in _LEET or "a" <= text[word_start - 1] <= "z"):
-            word_start -= 1
-        word_end = start + 1
-        while word_end < len(text) and (text[word_end] in _LEET or "a" <= text[word_end] <= "z"):
-            word_end += 1
+        # The word around it, looked at no further than the longest word read (a 64 KB run of "a1a1..."
+        # must not be walked again for each of its digits): two bounded matches, in C.
+        before = _WORD_BEFORE.search(text, max(0, start - _LONGEST_READ), start)
+        after = _WORD_AFTER.match(text, start + 1, start + 1 + _LONGEST_READ)
+        word_start = before.start() if before is not None else start
+        word_end = after.end() if after is not None else start + 1
         word = text[word_start:word_end]
         # Between two letters ("c1ick", "ca$h") it was always read as a letter; at a word's edge
         # ("1ogin", "emai1", "bi11", "$uspended") only as a word of the knowledge, of four letters or more.
@@ -409,13 +409,16 @@ class Normaliser:
 
 
 _AMBIGUOUS = {"1": "il", "$": "s"}
+_LONGEST_READ = 24  # characters: a longer run is no word to read (and is never looked at further)
+_WORD_BEFORE = re.compile(r"[a-z0134@$]+$")
+_WORD_AFTER = re.compile(r"[a-z0134@$]*")
 
 
 def _reading(word: str, words: frozenset[str]) -> str | None:
     """`word` with every look-alike read as a letter, the ambiguous ones ("1": i or l) as they make one
     of `words`; None when no reading is one of them."""
     choices = [_AMBIGUOUS.get(char) or _LEET.get(char) or char for char in word]
-    if len(word) > 24 or sum(len(c) > 1 for c in choices) > 4:
+    if len(word) > _LONGEST_READ or sum(len(c) > 1 for c in choices) > 4:
         return None
     for letters in itertools.product(*choices):
         candidate = "".join(letters)
