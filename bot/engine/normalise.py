@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -272,7 +272,7 @@ class Normaliser:
         # Look-alike digits and symbols inside Latin words ("acc0unt", "wh@tsapp", "w1n") become
         # letters; one character for one, so no offset moves.
         if self._leet_re.search(text):
-            text = self._leet_re.sub(self._leet_letter, text)
+            text = self._leet_re.sub(self._leet_reader(), text)
 
         if self._letter_digits_re.search(text):
             text = self._letter_digits_re.sub(_as_digits, text)
@@ -378,29 +378,40 @@ class Normaliser:
         new_starts.extend(starts[last:])
         return "".join(out), new_starts, ends
 
-    def _leet_letter(self, match: re.Match[str]) -> str:
-        """The letter a look-alike digit or symbol stands for. "1" is an "i" or an "l" and "$" an "s" or
-        a ticker's sign: the word they make with the knowledge's words decides; a word-initial "1" or
-        "$" needs that word ("1st", "$ETH" stay as written)."""
-        char = match.group(0)
-        start = match.start()
-        text = match.string
-        if char not in "1$":
-            return _LEET[char]
-        # The word around it, looked at no further than the longest word read (a 64 KB run of "a1a1..."
-        # must not be walked again for each of its digits): two bounded matches, in C.
-        before = _WORD_BEFORE.search(text, max(0, start - _LONGEST_READ), start)
-        after = _WORD_AFTER.match(text, start + 1, start + 1 + _LONGEST_READ)
-        word_start = before.start() if before is not None else start
-        word_end = after.end() if after is not None else start + 1
-        word = text[word_start:word_end]
-        # Between two letters ("c1ick", "ca$h") it was always read as a letter; at a word's edge
-        # ("1ogin", "emai1", "bi11", "$uspended") only as a word of the knowledge, of four letters or more.
-        inside = start > 0 and "a" <= text[start - 1] <= "z" and start + 1 < len(text) and "a" <= text[start + 1] <= "z"
-        reading = _reading(word, self._words) if self._words and (inside or len(word) >= 4) else None
-        if reading is not None:
-            return reading[start - word_start]
-        return _LEET[char] if inside else char
+    def _leet_reader(self) -> Callable[[re.Match[str]], str]:
+        """For one text: the letter each look-alike digit or symbol stands for. "1" is an "i" or an "l"
+        and "$" an "s" or a ticker's sign: the word they make with the knowledge's words decides; at a
+        word's edge only such a word does ("1st", "$ETH" stay as written)."""
+        read: list[tuple[int, int, str | None]] = []  # the last word read: its span and its reading
+
+        def letter(match: re.Match[str]) -> str:
+            char = match.group(0)
+            if char not in "1$":
+                return _LEET[char]
+            start = match.start()
+            text = match.string
+            inside = (
+                start > 0 and "a" <= text[start - 1] <= "z" and start + 1 < len(text) and "a" <= text[start + 1] <= "z"
+            )
+            if read and read[0][0] <= start < read[0][1]:  # in the word just read ("bi11"; "a1a1..." once)
+                word_start, _, reading = read[0]
+            else:
+                # The word around it, looked at no further than the longest word read, by two bounded
+                # matches in C: a 64 KB run of "a1a1..." is not walked again for each of its digits.
+                before = _WORD_BEFORE.search(text, max(0, start - _LONGEST_READ), start)
+                after = _WORD_AFTER.match(text, start + 1, start + 1 + _LONGEST_READ)
+                word_start = before.start() if before is not None else start
+                word_end = after.end() if after is not None else start + 1
+                word = text[word_start:word_end]
+                # Between two letters ("c1ick", "ca$h") it was always read as a letter; at a word's edge
+                # ("1ogin", "emai1", "bi11", "$uspended") only as a knowledge word of four letters or more.
+                reading = _reading(word, self._words) if self._words and (inside or len(word) >= 4) else None
+                read[:] = [(word_start, word_end, reading)]
+            if reading is not None:
+                return reading[start - word_start]
+            return _LEET[char] if inside else char
+
+        return letter
 
     def fold_pattern(self, text: str) -> str:
         """Fold a library keyword or line exactly as a message would be folded."""
