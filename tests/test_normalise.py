@@ -55,6 +55,10 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("you🎁won🎁a prize🎉🎉 claim 👉 now", "you won a prize claim now"),
         ("恭喜🎉您中奖了", "恭喜您中奖了"),
         ("加Q ❶❷❸❹, call ➀➁➂", "加qq 1234, call 123"),  # dingbat digits are digits, not emoji
+        # a chat export's date and time before each line: they say when, not what
+        ("[12/03/2025, 10:15:32] Mike: hi\n12/03/25, 10:16 pm - Mike: send the code", "mike: hi\nmike: send the code"),
+        ("2025-03-12 10:15:32 对方：转账\n2025年3月12日 10:16 对方：安全账户", "对方:转账对方:安全账户"),
+        ("10:30 meeting, ratio 1:1, 10:30", "meeting, ratio 1:1, 10:30"),
         # HTML entities left by copying from a web page or a feed
         ("don&#x27;t share &quot;codes&quot; &amp; PINs", 'don\'t share "codes" & pins'),
     ],

@@ -2,12 +2,12 @@
 
 Scam texts are written to slip past keyword filters: look-alike letters (Cyrillic "а", small capitals
 "ᴀᴍᴀᴢᴏɴ", "p@yp4l"), letters spaced or dotted apart, invisible characters, circled and key-cap digits,
-broken links ("bit[.]ly", "http //"), emoji between words, HTML entities left by a copy ("don&#x27;t"),
-traditional characters, symbols between Chinese characters
-("刷*单"), homophones and pinyin (裙 for 群, V信, 米 for money). The normaliser (normalise.py) undoes
-them; these functions apply them to a message already labelled, so `scripts/robustness.py` and the
-tests can compare the verdicts on the message as written and disguised. Pure functions of the text
-and a seed: the same row gets the same disguise on every run.
+broken links ("bit[.]ly", "http //"), emoji between words, traditional characters, symbols between Chinese
+characters ("刷*单"), homophones and pinyin (裙 for 群, V信, 米 for money); and pasted text carries what it was
+copied from: HTML entities ("don&#x27;t"), a chat export's date and time before every line. The normaliser
+(normalise.py) undoes them; these functions apply them to a message already labelled, so `scripts/robustness.py`
+and the tests can compare the verdicts on the message as written and disguised. Pure functions of the text and
+a seed: the same row gets the same disguise on every run.
 """
 
 from __future__ import annotations
@@ -118,6 +118,26 @@ def html_entities(text: str, rng: random.Random) -> str:
     return html.escape(text, quote=True)
 
 
+def chat_export_stamps(text: str, rng: random.Random) -> str:
+    """A chat exported from WhatsApp, WeChat or QQ: a date and time before every line."""
+    day, month, hour, minute = rng.randint(1, 28), rng.randint(1, 12), rng.randint(8, 22), rng.randint(0, 50)
+    style = rng.randrange(3)
+    lines = []
+    for number, line in enumerate(text.split("\n")):
+        if not line.strip():
+            lines.append(line)
+            continue
+        minute_now = minute + number
+        if style == 0:
+            stamp = f"[{day:02d}/{month:02d}/2025, {hour}:{minute_now:02d}:{rng.randint(10, 59)}] "
+        elif style == 1:
+            stamp = f"{day}/{month}/25, {hour % 12 or 12}:{minute_now:02d} {'pm' if hour >= 12 else 'am'} - "
+        else:
+            stamp = f"2025-{month:02d}-{day:02d} {hour}:{minute_now:02d}:{rng.randint(10, 59)} "
+        lines.append(stamp + line)
+    return "\n".join(lines)
+
+
 def broken_links(text: str, rng: random.Random) -> str:
     text = _SCHEME.sub(lambda m: rng.choice(("hxxp://", "http //", "https//", "")), text)
     return _DOT_ENDING.sub(lambda m: rng.choice((" dot ", "[.]", "(.)", " . ")) + m.group(1), text)
@@ -164,6 +184,7 @@ DISGUISES: dict[str, tuple[Disguise, ...]] = {
         emoji_after_words,
         emoji_for_spaces,
         html_entities,
+        chat_export_stamps,
     ),
     "zh": (
         traditional_characters,
@@ -174,6 +195,7 @@ DISGUISES: dict[str, tuple[Disguise, ...]] = {
         other_digits,
         broken_links,
         emoji_after_words,
+        chat_export_stamps,
     ),
 }
 

@@ -246,6 +246,13 @@ class Normaliser:
         else:
             text = original.translate(self._translate)
 
+        # A chat export's stamps at the start of a line ("[12/03/2025, 10:15:32] ", "12/03/25, 10:15 - ",
+        # "2025-03-12 10:15:32 "): they say when, not what, and put distance between words said together.
+        if ":" in text and _CHAT_STAMP.search(text):
+            stamps = [position for match in _CHAT_STAMP.finditer(text) for position in range(*match.span())]
+            if stamps:
+                text, starts = _without(text, starts, stamps)
+
         # Marks between split letters go ("h.m.r.c" -> "hmrc").
         if self._split_letters_re.search(text):
             marks = [
@@ -471,6 +478,14 @@ def _kept_ends(ends: dict[int, int], kept: list[int]) -> dict[int, int]:
     return moved
 
 
+# A time at the start of a line, with the date and brackets of a chat app's export before it and the dash or
+# space after it, when words follow: WhatsApp ("[12/03/2025, 10:15:32] ", "12/03/25, 10:15 pm - "), WeChat and
+# QQ ("2025-03-12 10:15:32 ", "2025年3月12日 10:15"), a bare "[10:15] ". Text is lower case here.
+_CHAT_STAMP = re.compile(
+    r"^[ \t]*+\[?(?:\d{1,4}[/.\-年]\d{1,2}[/.\-月]\d{1,4}日?,?[ \t]*+)?\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:[ \t]?[ap]\.?m\.?)?\]?(?:[ \t]*+-)?[ \t]*+(?=\S)",
+    re.MULTILINE,
+)
 _DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"})
 # Emoji and pictographs (a character class body): decoration between words, never a word of their own
 # once the evasions that use them ("微♥" for 微信, the QQ penguin) have been read.
