@@ -393,3 +393,24 @@ def test_a_rebuttal_retold_in_other_words_is_recognised(engine: Engine, text: st
     found = [item for item in verdict.evidence if item.entry == entry]
     assert found and found[0].kind == "rebuttal"
     assert text[found[0].span[0] : found[0].span[1]] == found[0].text  # the citizen's own words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "加我微信，刷单返利，先垫付500元就能拿佣金\n温馨提示：对方不是你的微信好友，请注意核实对方身份，谨防诈骗。",
+        "USPS: your parcel is held, pay the $2.99 redelivery fee at usps-redeliver.top/pay today\n"
+        "This sender is not in your contacts. Be careful: never share codes or send money to people you don't know.",
+    ],
+)
+def test_a_chat_apps_safety_banner_pasted_with_a_scam_does_not_make_it_a_reminder(engine: Engine, text: str) -> None:
+    """The banner's warning words all stand on one line above or below the message: they count as one cue."""
+    assert engine.analyse(text).risk.flagged
+
+
+def test_a_reminder_that_says_its_warning_words_throughout_stays_a_reminder(engine: Engine) -> None:
+    text = (
+        "警方提醒：谨防冒充客服诈骗！\n骗子会说你的快递丢了要理赔，让你加微信、下载会议软件共享屏幕，"
+        "然后骗走银行卡里的钱。大家千万别上当。"
+    )
+    assert not engine.analyse(text).risk.flagged

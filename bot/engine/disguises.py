@@ -4,7 +4,8 @@ Scam texts are written to slip past keyword filters: look-alike letters (Cyrilli
 "ᴀᴍᴀᴢᴏɴ", "p@yp4l"), letters spaced or dotted apart, invisible characters, circled and key-cap digits,
 broken links ("bit[.]ly", "http //"), emoji between words, traditional characters, symbols between Chinese
 characters ("刷*单"), homophones and pinyin (裙 for 群, V信, 米 for money); and pasted text carries what it was
-copied from: HTML entities ("don&#x27;t"), a chat export's date and time before every line. The normaliser
+copied from: HTML entities ("don&#x27;t"), a chat export's date and time before every line, the app's own safety
+banner. The normaliser
 (normalise.py) undoes them; these functions apply them to a message already labelled, so `scripts/robustness.py`
 and the tests can compare the verdicts on the message as written and disguised. Pure functions of the text and
 a seed: the same row gets the same disguise on every run.
@@ -138,6 +139,30 @@ def chat_export_stamps(text: str, rng: random.Random) -> str:
     return "\n".join(lines)
 
 
+# What chat and SMS apps show around a message from a stranger, copied with it (our own wording of the kind).
+_BANNERS = {
+    "en": (
+        "This sender is not in your contacts. Be careful: never share codes or send money to people you don't know.",
+        "Messages: this may be spam. Report junk.",
+        "Safety tip: scammers may pretend to be someone you know. Be careful before sending money.",
+    ),
+    "zh": (
+        "温馨提示：对方不是你的微信好友，请注意核实对方身份，谨防诈骗。",
+        "【安全提示】如对方要求转账汇款，请提高警惕，谨防诈骗。",
+        "该消息可能为诈骗信息，请勿点击链接",
+    ),
+}
+
+
+def _app_banner(lang: str) -> Disguise:
+    def app_safety_banner(text: str, rng: random.Random) -> str:
+        """A chat app's safety banner copied above or below the message (it says several warning words)."""
+        banner = rng.choice(_BANNERS[lang])
+        return f"{banner}\n{text}" if rng.random() < 0.5 else f"{text}\n{banner}"
+
+    return app_safety_banner
+
+
 def broken_links(text: str, rng: random.Random) -> str:
     text = _SCHEME.sub(lambda m: rng.choice(("hxxp://", "http //", "https//", "")), text)
     return _DOT_ENDING.sub(lambda m: rng.choice((" dot ", "[.]", "(.)", " . ")) + m.group(1), text)
@@ -185,6 +210,7 @@ DISGUISES: dict[str, tuple[Disguise, ...]] = {
         emoji_for_spaces,
         html_entities,
         chat_export_stamps,
+        _app_banner("en"),
     ),
     "zh": (
         traditional_characters,
@@ -196,6 +222,7 @@ DISGUISES: dict[str, tuple[Disguise, ...]] = {
         broken_links,
         emoji_after_words,
         chat_export_stamps,
+        _app_banner("zh"),
     ),
 }
 

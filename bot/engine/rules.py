@@ -139,6 +139,34 @@ def _negated_positions(normalised: NormalisedText, negations: list[tuple[int, in
     return marks
 
 
+_SPEAKER = re.compile(r"\s*([^:：\n]{1,16}?)\s*[:：]")
+
+
+def _cue_count(normalised: NormalisedText, cues: list[tuple[int, int]]) -> int:
+    """How many awareness cues (in order, not overlapping) the message has, those on a banner line counting
+    as one: all of them on the first or the last of several lines, as the citizen wrote them, is a chat app's
+    safety banner above or below what was pasted ("对方不是你的好友，请核实身份，谨防诈骗"), not a reminder
+    or a report, which say such words throughout."""
+    original = normalised.original
+    first_line_end = original.find("\n", 0, len(original.rstrip()))
+    if first_line_end > 0:
+        last_line_start = original.rfind("\n", 0, len(original.rstrip())) + 1
+        if normalised.original_span(*cues[-1])[1] <= first_line_end:
+            line = original[:first_line_end]
+        elif normalised.original_span(*cues[0])[0] >= last_line_start:
+            line = original[last_line_start:]
+        else:
+            return len(cues)
+        # ... unless that line is one more turn of a transcript ("客服：那个电话是诈骗电话"): its speaker
+        # speaks on another line too.
+        speaker = _SPEAKER.match(line)
+        if speaker is None or not re.search(
+            rf"(?m)^\s*{re.escape(speaker.group(1))}\s*[:：]", original.replace(line, "", 1)
+        ):
+            return 1
+    return len(cues)
+
+
 _QUOTE_MARKS = re.compile('["“”「」『』]')
 
 
@@ -561,7 +589,8 @@ class RuleMatcher:
         # official reminder or a news report says more than one such thing. Cues that overlap
         # ("国家反诈中心提醒" holds "反诈") are one cue.
         awareness_cues = _distinct_cues(awareness_spans)
-        awareness = len(awareness_cues) >= _AWARENESS_CUES_NEEDED
+        cue_count = _cue_count(normalised, awareness_cues) if awareness_cues else 0
+        awareness = cue_count >= _AWARENESS_CUES_NEEDED
         # Someone telling what happened to them is not reading a reminder, unless they tell it as
         # a warning ("提醒大家…都是骗子", "PSA: … it's a scam"). Someone asking whether it is a scam
         # needs the verdict however many warning words they quote.
@@ -571,9 +600,7 @@ class RuleMatcher:
         quoted = 0.0
         if awareness_cues and not awareness and not citizen_report:
             quoted = _quoted_share(normalised, (hit for hit in fired.values() if hit.ref.rule.points > 0))
-        return RuleMatches(
-            fired, tuple(negated), awareness, citizen_report, tuple(indicators), len(awareness_cues), quoted
-        )
+        return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), cue_count, quoted)
 
     def _assess_links(
         self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int]]
