@@ -133,7 +133,14 @@ class Engine:
         learned_layers = library.model or library.report_model or library.line_model
         # Prepared and hashed once for the learned layers below; a library without any needs neither.
         read: str | NGramText = NGramText.of(normalised.text, self._ngram_length) if learned_layers else normalised.text
-        prediction = model.predict(read) if model is not None and budget.allows("model") else None
+        # A chat app's safety banner pasted with the message is not the message: the layers judge what is left
+        # (their evidence still points into the whole text).
+        judged = read
+        if learned_layers and rule_matches.banner is not None:
+            start, end = rule_matches.banner
+            rest = normalised.original[:start] + normalised.original[end:]
+            judged = NGramText.of(self.normaliser.normalise(rest).text, self._ngram_length)
+        prediction = model.predict(judged) if model is not None and budget.allows("model") else None
         spans = None
         if explain and model is not None:
 
@@ -146,13 +153,13 @@ class Engine:
             some_sign = bool(rule_matches.fired) or (
                 prediction is not None and prediction.scam_probability >= learned.line_needs_scam_probability
             )
-            retold = self._retold(read, normalised.text) if some_sign else None
+            retold = self._retold(read, normalised.text, judged) if some_sign else None
         report_model = self.library.report_model
         report_probability = None
         if report_model is not None and budget.allows("model"):
 
             def report_probability() -> float:
-                return 1.0 - report_model.predict(read).scam_probability
+                return 1.0 - report_model.predict(judged).scam_probability
 
         return score_message(
             self.library.settings,
@@ -168,12 +175,13 @@ class Engine:
             retold,
         )
 
-    def _retold(self, read: str | NGramText, folded: str) -> RetoldLine | None:
-        """The line layer's reading of the message: the library line or rebuttal it most likely
-        retells, how sure the layer is, and (asked only when shown or scored) the words that say it."""
+    def _retold(self, read: str | NGramText, folded: str, judged: str | NGramText) -> RetoldLine | None:
+        """The line layer's reading of the message (`judged`: without a pasted banner): the library line or
+        rebuttal it most likely retells, how sure the layer is, and (asked only when shown or scored) the
+        words of `read`, the whole message, that say it."""
         line_model = self.library.line_model
         assert line_model is not None
-        ranking = line_model.ranked(read)
+        ranking = line_model.ranked(judged)
         ranked = ranking.best
         if not ranked or ranked[0][0] not in self.fuzzy.entries:
             return None

@@ -90,6 +90,7 @@ class RuleMatches:
     indicators: tuple[Hit, ...]  # every indicator occurrence (URLs, numbers...)
     awareness_cues: int = 0  # how many different awareness cues the message has
     quoted_share: float = 0.0  # share of the fired rules' words inside quotation marks (see below)
+    banner: tuple[int, int] | None = None  # a safety banner's line in the ORIGINAL text (see _cue_count)
 
 
 _LATIN_LETTER = re.compile("[a-z]")
@@ -140,31 +141,34 @@ def _negated_positions(normalised: NormalisedText, negations: list[tuple[int, in
 
 
 _SPEAKER = re.compile(r"\s*([^:：\n]{1,16}?)\s*[:：]")
+_BANNER_CHARS = 120  # the longest line read as an app's banner (they are one or two short sentences)
 
 
-def _cue_count(normalised: NormalisedText, cues: list[tuple[int, int]]) -> int:
-    """How many awareness cues (in order, not overlapping) the message has, those on a banner line counting
-    as one: all of them on the first or the last of several lines, as the citizen wrote them, is a chat app's
-    safety banner above or below what was pasted ("对方不是你的好友，请核实身份，谨防诈骗"), not a reminder
-    or a report, which say such words throughout."""
+def _cue_count(normalised: NormalisedText, cues: list[tuple[int, int]]) -> tuple[int, tuple[int, int] | None]:
+    """How many awareness cues (in order, not overlapping) the message has, and the line of a banner (in the
+    original text) when the cues are a banner's. All of them on the first or the last of several lines, as the
+    citizen wrote them, is a chat app's safety banner above or below what was pasted ("对方不是你的好友，请核实
+    身份，谨防诈骗"): it counts as one cue. A reminder or a report says such words throughout."""
     original = normalised.original
     first_line_end = original.find("\n", 0, len(original.rstrip()))
     if first_line_end > 0:
         last_line_start = original.rfind("\n", 0, len(original.rstrip())) + 1
         if normalised.original_span(*cues[-1])[1] <= first_line_end:
-            line = original[:first_line_end]
+            span = (0, first_line_end + 1)
         elif normalised.original_span(*cues[0])[0] >= last_line_start:
-            line = original[last_line_start:]
+            span = (last_line_start - 1, len(original))
         else:
-            return len(cues)
-        # ... unless that line is one more turn of a transcript ("客服：那个电话是诈骗电话"): its speaker
-        # speaks on another line too.
+            return len(cues), None
+        line = original[span[0] : span[1]].strip()
+        # ... unless that line is longer than a banner, or one more turn of a transcript ("客服：那个电话是诈骗
+        # 电话"): its speaker speaks on another line too.
         speaker = _SPEAKER.match(line)
-        if speaker is None or not re.search(
-            rf"(?m)^\s*{re.escape(speaker.group(1))}\s*[:：]", original.replace(line, "", 1)
+        rest = original[: span[0]] + original[span[1] :]
+        if len(line) <= _BANNER_CHARS and (
+            speaker is None or not re.search(rf"(?m)^\s*{re.escape(speaker.group(1))}\s*[:：]", rest)
         ):
-            return 1
-    return len(cues)
+            return 1, span
+    return len(cues), None
 
 
 _QUOTE_MARKS = re.compile('["“”「」『』]')
@@ -589,7 +593,7 @@ class RuleMatcher:
         # official reminder or a news report says more than one such thing. Cues that overlap
         # ("国家反诈中心提醒" holds "反诈") are one cue.
         awareness_cues = _distinct_cues(awareness_spans)
-        cue_count = _cue_count(normalised, awareness_cues) if awareness_cues else 0
+        cue_count, banner = _cue_count(normalised, awareness_cues) if awareness_cues else (0, None)
         awareness = cue_count >= _AWARENESS_CUES_NEEDED
         # Someone telling what happened to them is not reading a reminder, unless they tell it as
         # a warning ("提醒大家…都是骗子", "PSA: … it's a scam"). Someone asking whether it is a scam
@@ -600,7 +604,9 @@ class RuleMatcher:
         quoted = 0.0
         if awareness_cues and not awareness and not citizen_report:
             quoted = _quoted_share(normalised, (hit for hit in fired.values() if hit.ref.rule.points > 0))
-        return RuleMatches(fired, tuple(negated), awareness, citizen_report, tuple(indicators), cue_count, quoted)
+        return RuleMatches(
+            fired, tuple(negated), awareness, citizen_report, tuple(indicators), cue_count, quoted, banner
+        )
 
     def _assess_links(
         self, normalised: NormalisedText, hits: list[Hit], brands: list[tuple[int, int]]
