@@ -33,11 +33,11 @@ def flagged(engine: Engine) -> DisguisedCounts:
     return disguised_flags(engine, fixed_sample(rows, SAMPLE))
 
 
-# A safety banner copied with the message also dilutes what the learned layers read; its cues no longer silence
-# the scam (docs/evaluation.md: recall with a banner 0.59 -> 0.81 en, 0.26 -> 0.82 zh on the held-out set), but
-# the layers' dilution is left, so it has a floor of its own.
+# A safety banner copied with the message is found only on its own line, short, and not inside a transcript; its
+# cues no longer silence the scam and the learned layers read the message without it (docs/evaluation.md: recall
+# with a banner 0.58 -> 0.90 en, 0.30 -> 0.90 zh on the held-out set). It has a floor of its own.
 BANNER = "app_safety_banner"
-BANNER_RECALL_FLOOR = 0.78
+BANNER_RECALL_FLOOR = 0.85
 
 
 @pytest.mark.parametrize(
