@@ -405,7 +405,7 @@ def test_a_rebuttal_retold_in_other_words_is_recognised(engine: Engine, text: st
 )
 def test_a_chat_apps_safety_banner_pasted_with_a_scam_does_not_make_it_a_reminder(engine: Engine, text: str) -> None:
     """The banner's warning words all stand on one line above or below the message: they count as one cue."""
-    assert engine.analyse(text).risk.flagged
+    flagged_verdict(engine, text, flagged=True)
 
 
 def test_a_reminder_that_says_its_warning_words_throughout_stays_a_reminder(engine: Engine) -> None:
@@ -413,4 +413,4 @@ def test_a_reminder_that_says_its_warning_words_throughout_stays_a_reminder(engi
         "警方提醒：谨防冒充客服诈骗！\n骗子会说你的快递丢了要理赔，让你加微信、下载会议软件共享屏幕，"
         "然后骗走银行卡里的钱。大家千万别上当。"
     )
-    assert not engine.analyse(text).risk.flagged
+    flagged_verdict(engine, text, flagged=False)

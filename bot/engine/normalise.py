@@ -492,8 +492,11 @@ _DROPPED_CATEGORIES = frozenset({"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"})
 _PICTOGRAPHS = "\u2600-\u27bf\U0001f000-\U0001faff"
 
 
+_PICTOGRAPH = re.compile(f"[{_PICTOGRAPHS}]")
+
+
 def _is_pictograph(char: str) -> bool:
-    return "\u2600" <= char <= "\u27bf" or "\U0001f000" <= char <= "\U0001faff"
+    return _PICTOGRAPH.match(char) is not None
 
 
 # Han, kana, bopomofo, hangul and their punctuation (the ideographic space is one of _SPACES).
