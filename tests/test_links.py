@@ -10,7 +10,7 @@ from bot.engine.links import link_host
 from bot.engine.pipeline import Engine
 from tests.test_library import edit_yaml, load_errors
 
-LINK_SIGNS = {"signal.lookalike_host", "signal.brand_mismatch", "signal.risky_suffix"}
+LINK_SIGNS = {"signal.lookalike_host", "signal.brand_mismatch", "signal.risky_suffix", "signal.bare_link_lure"}
 
 
 def link_signs(engine: Engine, text: str) -> set[str]:
@@ -174,3 +174,55 @@ def test_an_email_address_is_not_a_link_to_open(engine: Engine) -> None:
 def test_a_country_site_needs_the_brands_exact_name_and_an_honest_suffix(engine: Engine) -> None:
     assert "signal.lookalike_host" in link_signs(engine, "PayPal: confirm your details at paypal-help.co.uk/verify")
     assert link_signs(engine, "Amazon: your refund is ready at amazon.tk/claim")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Real smishing is often a lure of a few words and a stranger's link, nothing the rules know.
+        "hey is this you in the video?? vidz-share.com/v/88121",
+        "wow she was the best host ever https://clip-hub.net/x/5521",
+        "You have 1 new notification: https://qrt-alerts.com/n/5521",
+        "hi bit.ly/3xYzQ",
+        "您有一条新消息，请查看 http://kf-msg.cn/a8",
+        "還記得我嗎？照片在這 https://pic-share.cc/p/22",
+    ],
+)
+def test_a_message_that_is_little_more_than_a_strangers_link_is_a_bare_lure(engine: Engine, text: str) -> None:
+    verdict = engine.analyse(text)
+    lure = [item for item in verdict.evidence if item.entry == "signal.bare_link_lure"]
+    assert lure, [item.entry for item in verdict.evidence]
+    assert text[slice(*lure[0].span)] == lure[0].text  # the evidence is the citizen's own link
+    assert verdict.risk.flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A shop or courier names its own site; a friend shares a site everyone knows.
+        "Nike: your order has shipped! Track it at nike.com/orders",
+        "Disney+: Your subscription renews on 05/07 for $13.99. Manage at disneyplus.com/account",
+        "Holland & Barrett: your order has been dispatched, track it at hollandandbarrett.com/my-account",
+        "Mum this is the recipe I told you about https://www.bbcgoodfood.com/recipes/lemon-drizzle-cake",
+        "lol watch this https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "meet you here https://maps.app.goo.gl/Xy7Pq2",
+        # A site named as a word, not a link to follow; a school's page; the writer's own blog.
+        "chess.com rating finally over 1200 after a month of puzzles",
+        "这个网址你看一下 学校官网上的招生简章 https://zsb.xxdx.edu.cn/2024/jianzhang.html",
+        "I chase my dreams every day, my blog is at www.sunnyroadtrips.com",
+        # More than a few words: judged by what they say, not by the link alone.
+        "Hi all, the minutes of Tuesday's residents' meeting and the new bin rota are on our page "
+        "https://elmroad-residents.org/minutes/2024-11, shout if anything is wrong",
+    ],
+)
+def test_a_short_message_whose_link_is_named_or_well_known_is_not_a_bare_lure(engine: Engine, text: str) -> None:
+    assert "signal.bare_link_lure" not in link_signs(engine, text)
+
+
+def test_a_bare_lure_word_limit_out_of_range_fails_at_load(library_copy: Path) -> None:
+    def zero_words(data: dict[str, object]) -> None:
+        data["bare_lure_max_words"] = 0
+
+    edit_yaml(library_copy, "links.yaml", zero_words)
+    errors = load_errors(library_copy)
+    assert "links.yaml" in errors and "bare_lure_max_words" in errors

@@ -55,8 +55,18 @@ _SCHEME = re.compile(r"https?://")
 _DOT_ENDING = re.compile(r"\.(com|net|org|top|xyz|cc|vip|info|co|ly|cn|hk|tw|uk)\b")
 
 
+# A link as written: a sender disguises words, never their own link (a changed link is another site).
+_LINK = re.compile(r"(?:https?://|www\.)\S+|[\w.-]+" + _DOT_ENDING.pattern + r"\S*", re.IGNORECASE)
+
+
 def _some_words(text: str, rng: random.Random, change: Callable[[str], str], share: float) -> str:
-    return _WORD.sub(lambda m: change(m.group()) if rng.random() < share else m.group(), text)
+    links = [match.span() for match in _LINK.finditer(text)]
+
+    def maybe(match: re.Match[str]) -> str:
+        inside = any(start <= match.start() < end for start, end in links)
+        return change(match.group()) if not inside and rng.random() < share else match.group()
+
+    return _WORD.sub(maybe, text)
 
 
 def cyrillic_letters(text: str, rng: random.Random) -> str:

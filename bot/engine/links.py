@@ -29,13 +29,17 @@ _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _PART_SPLIT = re.compile(r"[.\-]+|\d+")
 # Look-alike characters in a host ("netfl!x", "amaz0n", "paypa1"), read both ways a 1 can go.
 _DELEET = (str.maketrans("0134@$!5", "oleaasis"), str.maketrans("0134@$!5", "oieaasis"))
+# What counts as a word beside a bare link: a Latin word or number, or two Chinese characters.
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9']*")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_LETTERS = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
 class LinkFinding:
     """One link check that fired, on the link at [start, end) of the folded text."""
 
-    check: str  # brand_mismatch | lookalike_host | risky_suffix
+    check: str  # brand_mismatch | lookalike_host | risky_suffix | bare_lure
     start: int
     end: int
 
@@ -50,6 +54,19 @@ def link_host(link: str) -> str | None:
     if authority.startswith("www."):
         authority = authority[4:]
     return authority if _HOST.match(authority) else None
+
+
+def _names_site(name: str, letters: str, sender: str) -> bool:
+    """Whether a message names the site a link goes to: the start of the link's name part (four letters or
+    more, three fifths of it) among the message's own letters ("Disney+: ... disneyplus.com"), or the name
+    the message opens with close to it ("Holland & Barrett:" and hollandandbarrett.com, "Crypto.com:")."""
+    if len(name) < 4 or name.isdigit():
+        return False
+    if name[: max(4, round(len(name) * 0.6))] in letters:
+        return True
+    return len(sender) >= 4 and (
+        sender in name or name in sender or Levenshtein.normalized_similarity(sender, name) >= 0.8
+    )
 
 
 def _is_ipv4(host: str) -> bool:
@@ -77,6 +94,10 @@ class LinkChecker:
         self.brands = tuple(links.brands)
         self._owner = {domain: brand.id for brand in links.brands for domain in brand.domains}
         self._neutral = frozenset(links.neutral_domains)
+        self._shorteners = frozenset(links.shorteners)
+        self._bare_lure_max_words = links.bare_lure_max_words
+        self._institution_suffixes = frozenset(links.institution_suffixes)
+        self._own_site_words = tuple(word for words in links.own_site_words.values() for word in words)
         self._official_suffixes = frozenset(links.official_suffixes)
         self._risky = frozenset(links.risky_suffixes)
         self.official_link_clears = tuple(links.official_link_clears)
@@ -99,14 +120,17 @@ class LinkChecker:
         names_a_brand: bool,
         checks: frozenset[str],
         sender: str = "",
+        text: str = "",
     ) -> LinkAssessment:
         """Check each link (folded start, end, and the citizen's own characters of it) against the
         message naming a brand outside its links or not; only the `checks` the library defines.
         `sender` is the name the text opens with, letters and digits only ("ninjavan" of "Ninja Van:"):
         a shop or courier that names another brand ("your Shopee parcel") and links to its own site,
-        called as it signs, is not sending you elsewhere."""
+        called as it signs, is not sending you elsewhere. `text` is the folded message the links are in: a
+        message that is little more than a link to a site it does not name is a bare lure."""
         found: list[LinkFinding] = []
         official: list[tuple[int, int]] = []
+        lures: list[tuple[int, int, str]] = []  # links to a site that is nobody's we know, and their name part
         for start, end, original in links:
             host = link_host(original)
             if host is None:
@@ -120,20 +144,50 @@ class LinkChecker:
             if domain in self._owner or suffix in self._official_suffixes or self._country_site(label, suffix):
                 official.append((start, end))
                 continue
+            # A bare name with no scheme, "www" or path ("a purchase at BESTBUY.COM") is more often a
+            # merchant's name than a link to follow: only the brand's own name inside it counts.
+            looks_like_a_link = "/" in original or original.lower().lstrip().startswith("www")
+            if domain in self._shorteners:
+                lures.append((start, end, ""))
+                continue
             if domain in self._neutral:
                 continue
+            if looks_like_a_link and suffix not in self._institution_suffixes:
+                lures.append((start, end, label))
             if "risky_suffix" in checks and (suffix in self._risky or suffix.rsplit(".", 1)[-1] in self._risky):
                 found.append(LinkFinding("risky_suffix", start, end))
             borrowed = self._borrowed_brand(host[: len(host) - len(suffix)]) or self._typosquat(label)
             if borrowed is not None and "lookalike_host" in checks:
                 found.append(LinkFinding("lookalike_host", start, end))
-            # A bare name with no scheme, "www" or path ("a purchase at BESTBUY.COM") is more often a
-            # merchant's name than a link to follow: only the brand's own name inside it counts.
-            looks_like_a_link = "/" in original or original.lower().lstrip().startswith("www")
             own_site = bool(sender) and label.replace("-", "") == sender
             if names_a_brand and "brand_mismatch" in checks and looks_like_a_link and not own_site:
                 found.append(LinkFinding("brand_mismatch", start, end))
+        if "bare_lure" in checks and lures and not official:
+            lured = self._bare_lures(text, links, lures, sender)
+            found.extend(LinkFinding("bare_lure", start, end) for start, end in lured)
         return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
+
+    def _bare_lures(
+        self,
+        text: str,
+        links: Sequence[tuple[int, int, str]],
+        lures: list[tuple[int, int, str]],
+        sender: str,
+    ) -> list[tuple[int, int]]:
+        """The links of a message that says little besides them (at most `bare_lure_max_words` words: "hi
+        <link>", "you have a new notification <link>") and that go to a site the message does not name: a
+        shop texting "Nike: your order has shipped, track at nike.com" names its own site; a stranger's
+        lure does not say whose site it is."""
+        outside = text
+        for start, end, _ in sorted(links, reverse=True):
+            outside = outside[:start] + " " + outside[end:]
+        words = len(_LATIN_WORD.findall(outside)) + (len(_HAN.findall(outside)) + 1) // 2
+        if words > self._bare_lure_max_words or any(word in outside for word in self._own_site_words):
+            return []
+        letters = _LETTERS.sub("", outside)
+        return [
+            (start, end) for start, end, label in lures if not _names_site(_LETTERS.sub("", label), letters, sender)
+        ]
 
     def _country_site(self, label: str, suffix: str) -> bool:
         """A brand's own name, exactly, under a country's suffix ("paypal.co.uk", "apple.com.cn"): brands

@@ -624,7 +624,7 @@ class RuleMatcher:
         names_a_brand = any(not any(s <= start and end <= e for s, e, _ in links) for start, end in brands)
         sender = _SENDER_TAG.match(normalised.text)
         own_name = _NOT_ALNUM.sub("", sender.group(1)) if sender else ""
-        return self.links.assess(links, names_a_brand, frozenset(self._link_signals), own_name)
+        return self.links.assess(links, names_a_brand, frozenset(self._link_signals), own_name, normalised.text)
 
     def _regex_hits(
         self,

@@ -172,7 +172,7 @@ class Signal(Rule):
     # Fired by looking at where the message's links really go (links.yaml), not by words: the
     # link borrows a brand's name, the message names a brand its link does not belong to, or the
     # link sits on a name ending that scam sites favour.
-    link_check: Literal["brand_mismatch", "lookalike_host", "risky_suffix"] | None = None
+    link_check: Literal["brand_mismatch", "lookalike_host", "risky_suffix", "bare_lure"] | None = None
 
     @model_validator(mode="after")
     def _has_something_to_match(self) -> Signal:
@@ -208,6 +208,20 @@ class LinksFile(Model):
     # Link hosts that lead everywhere and prove nothing (URL shorteners, e-mail and file hosts):
     # a brand named beside them is judged by the other signs, not as a mismatch.
     neutral_domains: list[DomainName] = Field(default_factory=list)
+    # URL shorteners: neutral for the brand checks (they lead anywhere), but where they lead is unknown,
+    # so a message that is little more than one is a bare lure.
+    shorteners: list[DomainName] = Field(default_factory=list)
+    # A message with at most this many words besides its links, whose link goes to a site it does not
+    # name and that is neither a brand's, a government's nor a neutral one, is a bare lure ("hi <link>").
+    bare_lure_max_words: int = Field(default=12, ge=1, le=60)
+    # Words by which a message says the link is its writer's own ("my blog is at ..."): not a bare lure.
+    # Written folded (lower case, simplified Chinese), as the message is when they are looked for.
+    own_site_words: LocalisedList = Field(default_factory=dict)
+    # Suffixes only accredited schools and universities can register (edu.cn, ac.uk): a link there is not
+    # a bare lure (it may still be a hacked page: the other signs judge that).
+    institution_suffixes: list[DomainName | Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+$")]] = Field(
+        default_factory=list
+    )
     # Suffixes only governments can register (gov.uk, gov.hk): never a mismatch.
     official_suffixes: list[DomainName | Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+$")]] = Field(
         default_factory=list
