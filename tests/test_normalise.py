@@ -3,12 +3,15 @@ folded character still points at the citizen's own characters."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.engine.normalise import NormalisedText
 from bot.engine.pipeline import Engine
+from tests.test_library import edit_yaml, load_errors
 
 
 def fold(engine: Engine, text: str) -> NormalisedText:
@@ -165,3 +168,62 @@ def test_a_warning_without_apostrophes_still_negates(engine: Engine) -> None:
     assert "fake_authority.rules.safe_account" in {
         item.entry for item in engine.analyse("The police ask you to move your savings into a safe account.").evidence
     }
+
+
+FORWARDED_ZH_SCAM = (
+    "---------- Forwarded message ---------\n"
+    "From: Li Ming <liming88@163.com>\n"
+    "Date: Tue, 11 Mar 2025 at 10:15\n"
+    "Subject: Fwd: 紧急通知\n"
+    "To: <mary.lee@gmail.com>\n"
+    "\n"
+    "您好，您名下的银行卡涉嫌洗钱，请立即将资金转入安全账户配合调查，否则将冻结您的全部账户。"
+)
+
+
+def test_a_forwarded_mails_header_is_set_aside_and_its_subject_kept(engine: Engine) -> None:
+    """A mail client's header (who, when, to whom) is not the message: an English header above a Chinese
+    message made it read as English, judged with the English rules and answered in English."""
+    normalised = fold(engine, FORWARDED_ZH_SCAM)
+    assert normalised.cjk_share > 0.9
+    assert "from" not in normalised.text and "liming88" not in normalised.text and "2025" not in normalised.text
+    assert normalised.text.startswith("紧急通知")  # the subject's value is the message's own words
+    verdict = engine.analyse(FORWARDED_ZH_SCAM)
+    assert verdict.lang == "zh" and verdict.risk.flagged
+    for item in verdict.evidence:  # the evidence still points at the citizen's own characters
+        assert FORWARDED_ZH_SCAM[slice(*item.span)] == item.text
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "-----Original Message-----\nFrom: Chen Wei [mailto:chenwei@qq.com]\nSent: Monday, March 10, 2025 9:41 AM\n"
+        "To: Mary Lee\nSubject: RE: parcel\n\n",
+        '------------------ 原始邮件 ------------------\n发件人: "陈伟"<chenwei@qq.com>;\n'
+        '发送时间: 2025年3月10日(星期一) 上午9:41\n收件人: "Mary"<mary@qq.com>;\n主题: 包裹\n\n',
+        "Begin forwarded message:\n\nFrom: Chen Wei <chenwei@qq.com>\nSubject: parcel\nDate: 10 March 2025\n\n",
+        "寄件者: 陳偉 <chenwei@gmail.com>\n寄件日期: 2025年3月10日 上午 09:41\n收件者: Mary\n主旨: 包裹\n\n",
+    ],
+)
+def test_every_mail_clients_header_is_set_aside(engine: Engine, header: str) -> None:
+    text = header + "Your parcel is held at customs, pay the £2.99 fee at royalmail-fees.top today"
+    folded = fold(engine, text).text
+    assert "chenwei" not in folded and "2025" not in folded
+    assert folded.rstrip().endswith("royalmail-fees.top today")
+
+
+def test_a_notice_that_says_date_and_time_keeps_them(engine: Engine) -> None:
+    """Field lines without a sender, or a single one, are a notice's, not a mail header."""
+    notice = "Residents' meeting\nDate: Friday 14 March\nTo: all flats\nBring your questions about the new bins."
+    assert "friday 14 march" in fold(engine, notice).text
+    one = "From: the school office\nThe trip is on Friday."
+    assert "the school office" in fold(engine, one).text
+
+
+def test_a_mail_header_without_sender_fields_fails_at_load(library_copy: Path) -> None:
+    def no_sender(data: dict[str, dict[str, object]]) -> None:
+        data["mail_header"]["sender_fields"] = []
+
+    edit_yaml(library_copy, "normalise.yaml", no_sender)
+    errors = load_errors(library_copy)
+    assert "normalise.yaml" in errors and "sender_fields" in errors

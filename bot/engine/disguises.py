@@ -173,6 +173,68 @@ def _app_banner(lang: str) -> Disguise:
     return app_safety_banner
 
 
+# A mail client's forwarding header, in the client's language (an English client forwards Chinese mail too),
+# line by line. The sender and recipient are people: the header's format is the disguise, not its names.
+_FORWARD_HEADERS = {
+    "en": (
+        (
+            "---------- Forwarded message ---------",
+            "From: {name} <{address}>",
+            "Date: {weekday}, {day} Mar 2025 at {hour}:{minute}",
+            "Subject: Fwd: {subject}",
+            "To: <{me}>",
+        ),
+        (
+            "-----Original Message-----",
+            "From: {name} [mailto:{address}]",
+            "Sent: {weekday}, March {day}, 2025 {hour}:{minute} AM",
+            "To: {me}",
+            "Subject: RE: {subject}",
+        ),
+        ("Begin forwarded message:", "", "From: {name} <{address}>", "Subject: {subject}", "Date: {day} March 2025"),
+    ),
+    "zh": (
+        (
+            "-------- 转发邮件信息 --------",
+            "发件人：{name} <{address}>",
+            "发送时间：2025年3月{day}日 {hour}:{minute}",
+            "收件人：<{me}>",
+            "主题：转发：{subject}",
+        ),
+        (
+            "------------------ 原始邮件 ------------------",
+            '发件人: "{name}"<{address}>;',
+            "发送时间: 2025年3月{day}日(星期二) 上午{hour}:{minute}",
+            '收件人: "{me}"<{me}>;',
+            "主题: {subject}",
+        ),
+    ),
+}
+
+
+def _forwarded_header(lang: str) -> Disguise:
+    def forwarded_email_header(text: str, rng: random.Random) -> str:
+        """The message forwarded from a mail client: its header block first, in the client's language (a
+        Chinese message forwarded from an English client has an English header); the subject is the
+        message's first words."""
+        client = "en" if lang == "en" or rng.random() < 0.5 else "zh"
+        lines = rng.choice(_FORWARD_HEADERS[client])
+        subject = " ".join(text.split()[:6]) if lang == "en" else "".join(text.split())[:14]
+        values = {
+            "name": rng.choice(("Li Ming", "Mary Lee", "Chen Wei", "David Brown")),
+            "address": rng.choice(("liming88@163.com", "mary.lee@gmail.com", "chenwei@qq.com", "dbrown@outlook.com")),
+            "me": rng.choice(("wangfang@qq.com", "j.smith@yahoo.com")),
+            "weekday": rng.choice(("Mon", "Tue", "Wed")),
+            "day": rng.randint(1, 28),
+            "hour": rng.randint(8, 11),
+            "minute": f"{rng.randint(0, 59):02d}",
+            "subject": subject,
+        }
+        return "\n".join(line.format(**values) for line in lines) + "\n\n" + text
+
+    return forwarded_email_header
+
+
 def broken_links(text: str, rng: random.Random) -> str:
     text = _SCHEME.sub(lambda m: rng.choice(("hxxp://", "http //", "https//", "")), text)
     return _DOT_ENDING.sub(lambda m: rng.choice((" dot ", "[.]", "(.)", " . ")) + m.group(1), text)
@@ -221,6 +283,7 @@ DISGUISES: dict[str, tuple[Disguise, ...]] = {
         html_entities,
         chat_export_stamps,
         _app_banner("en"),
+        _forwarded_header("en"),
     ),
     "zh": (
         traditional_characters,
@@ -233,6 +296,7 @@ DISGUISES: dict[str, tuple[Disguise, ...]] = {
         emoji_after_words,
         chat_export_stamps,
         _app_banner("zh"),
+        _forwarded_header("zh"),
     ),
 }
 

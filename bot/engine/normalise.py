@@ -21,7 +21,7 @@ import ahocorasick
 import opencc
 
 from bot.engine.memo import Memo
-from bot.library.schema import NormaliseFile
+from bot.library.schema import MailHeader, NormaliseFile
 
 # Sentence ends: when one is removed between two Chinese characters, the clause break is kept.
 _SENTENCE_ENDS = frozenset("。！？；!?;\n")
@@ -99,6 +99,21 @@ class NormalisedText:
     ends: dict[int, int]  # folded position -> end in `original`, for a replacement's characters
     clause_breaks: frozenset[int]  # folded positions where a removed sentence end stood
     cjk_share: float  # share of the visible characters that are Chinese (or other wide script)
+    # Stretches of `original` set aside as not the message's words (a forwarded mail's header), in order.
+    aside: tuple[tuple[int, int], ...] = ()
+
+    def as_written(self) -> str:
+        """`original` with what was set aside blanked out, every character where it was: where the
+        message's own lines are, as the citizen wrote them."""
+        if not self.aside:
+            return self.original
+        pieces, last = [], 0
+        for start, end in self.aside:
+            pieces.append(self.original[last:start])
+            pieces.append(" " * (end - start))
+            last = end
+        pieces.append(self.original[last:])
+        return "".join(pieces)
 
     def origin(self, position: int) -> tuple[int, int]:
         """The span of the original text that folded character `position` came from."""
@@ -140,6 +155,7 @@ class Normaliser:
                     sorted(config.link_endings),
                     config.one_letter_words,
                     sorted(self._words),
+                    config.mail_header.model_dump_json() if config.mail_header is not None else None,
                 )
             ).encode()
         ).hexdigest()
@@ -155,6 +171,7 @@ class Normaliser:
             r"|(?<=[a-z]1)(?=1?(?![a-z0-9]))|(?<=[a-z]11)(?![a-z0-9]))(?<!@(?=[a-z0-9-]+\.[a-z]{2}))"
         )
         self._irregular_re = re.compile(irregular_class)
+        self._mail_header = MailHeaderReader(config.mail_header) if config.mail_header is not None else None
         separators = set(config.separators) | symbols
         separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
         cjk = r"[\u3400-\u4dbf\u4e00-\u9fff]"
@@ -246,6 +263,14 @@ class Normaliser:
         else:
             text = original.translate(self._translate)
 
+        # A mail client's header above a forwarded message ("From: ... Date: ... Subject:"): who and when,
+        # not what; the subject's value stays.
+        aside = self._mail_header.spans(original) if self._mail_header is not None else ()
+        if aside:
+            dropped = {position for start, end in aside for position in range(start, end)}
+            origins = starts if starts is not None else range(len(text))
+            text, starts = _without(text, starts, [i for i, origin in enumerate(origins) if origin in dropped])
+
         # A chat export's stamps at the start of a line ("[12/03/2025, 10:15:32] ", "12/03/25, 10:15 - ",
         # "2025-03-12 10:15:32 "): they say when, not what, and put distance between words said together.
         if ":" in text and _CHAT_STAMP.search(text):
@@ -331,9 +356,10 @@ class Normaliser:
         # ones, counted in C by two scans. Not by UTF-8 width: small capitals, math letters, emoji,
         # key-cap digits and zero-width spaces are as wide, and an English text written in them read
         # as Chinese.
-        visible = len(original) - sum(map(original.count, _SPACES)) - len(_INVISIBLE.findall(original))
-        share = min(len(_WIDE_SCRIPT.findall(original)) / visible, 1.0) if visible > 0 else 0.0
-        return NormalisedText(original, text, starts, ends, frozenset(breaks), share)
+        counted = "".join(original[start:end] for start, end in _between(aside, len(original))) if aside else original
+        visible = len(counted) - sum(map(counted.count, _SPACES)) - len(_INVISIBLE.findall(counted))
+        share = min(len(_WIDE_SCRIPT.findall(counted)) / visible, 1.0) if visible > 0 else 0.0
+        return NormalisedText(original, text, starts, ends, frozenset(breaks), share, tuple(aside))
 
     def _dotted_word_dots(self, text: str) -> tuple[int, ...]:
         """The positions of the dots to drop, in order: one per dotted word whose ending is not a
@@ -454,6 +480,82 @@ def _as_digits(match: re.Match[str]) -> str:
     token = match.group(0)
     digits = sum(char.isdigit() for char in token)
     return token.translate(_AS_DIGITS) if digits >= 2 or token[0].isdigit() else token
+
+
+def _between(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
+    """The stretches of a text of `length` characters outside `spans` (in order, not overlapping)."""
+    edges = [0, *itertools.chain.from_iterable(spans), length]
+    return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2) if edges[i] < edges[i + 1]]
+
+
+class MailHeaderReader:
+    """Finds the header block a mail client puts above a forwarded or quoted message (normalise.yaml's
+    `mail_header`): a sender line ("From:", "发件人：") and at least one more field line in a row, with the
+    marker line above them ("---------- Forwarded message ---------"). Two field lines and a sender are what
+    tell a header from a notice that happens to say "Date: Friday"."""
+
+    def __init__(self, header: MailHeader) -> None:
+        def alternatives(words: Iterable[str]) -> str:
+            return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) or "(?!)"
+
+        colon = "[ \t]*[:：][ \t]*"
+        self._hint = re.compile(f"(?:{alternatives(header.sender_fields)}){colon}", re.IGNORECASE)
+        self._field = re.compile(
+            f"[ \t>]*(?:(?P<sender>{alternatives(header.sender_fields)})|(?P<content>"
+            f"{alternatives(header.content_fields)})|{alternatives(header.fields)}){colon}"
+            f"(?:(?:{alternatives(header.content_prefixes)}){colon})*",
+            re.IGNORECASE,
+        )
+        self._marker = re.compile(f"[ \t>*_=-]*(?:{alternatives(header.markers)})[ \t:：*_=-]*$", re.IGNORECASE)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The stretches of `text` that are a header's, in order: whole field and marker lines, and of a
+        subject line its name and "Fwd:"-style prefixes (its value too when the message repeats it, as a
+        forwarded mail's first line often does: said twice, it only dilutes what the learned layers read)."""
+        if not self._hint.search(text):
+            return []
+        found: list[tuple[int, int]] = []
+        block: list[tuple[int, int]] = []
+        subject: tuple[int, int, int] | None = None  # a subject line's start, where its value starts, its end
+        fields, sender = 0, False
+        marker: tuple[int, int] | None = None
+        start = 0
+        for line in text.splitlines(keepends=True):
+            end = start + len(line)
+            match = self._field.match(line)
+            if match is not None:
+                fields, sender = fields + 1, sender or match.group("sender") is not None
+                if match.group("content"):
+                    subject = (start, start + match.end(), end)
+                else:
+                    block.append((start, end))
+            elif not line.strip() and not fields and marker is not None:
+                block.append((start, end))  # a blank line between the marker and the fields
+            else:
+                if sender and fields >= 2:
+                    found.extend(self._with_subject(text, block, subject, start))
+                block, subject, fields, sender = [], None, 0, False
+                marker = (start, end) if self._marker.match(line.rstrip("\r\n")) else None
+                if marker is not None:
+                    block.append(marker)
+            start = end
+        if sender and fields >= 2:
+            found.extend(self._with_subject(text, block, subject, start))
+        return found
+
+    @staticmethod
+    def _with_subject(
+        text: str, block: list[tuple[int, int]], subject: tuple[int, int, int] | None, body: int
+    ) -> list[tuple[int, int]]:
+        """The block's lines, with what of its subject line is set aside: the whole line when the message
+        after the header says its value again near its start, else its name and prefixes."""
+        if subject is None:
+            return block
+        line_start, value_start, line_end = subject
+        value = "".join(text[value_start:line_end].split()).lower()
+        head = "".join(text[body : body + 4 * len(value) + 200].split()).lower()
+        aside = (line_start, line_end) if len(value) >= 4 and value in head else (line_start, value_start)
+        return sorted([*block, aside])
 
 
 def _without(text: str, starts: list[int] | None, dropped: Sequence[int]) -> tuple[str, list[int]]:

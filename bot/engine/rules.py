@@ -149,8 +149,9 @@ def _cue_count(normalised: NormalisedText, cues: list[tuple[int, int]]) -> tuple
     original text) when the cues are a banner's. All of them on the first or the last of several lines, as the
     citizen wrote them, is a chat app's safety banner above or below what was pasted ("对方不是你的好友，请核实
     身份，谨防诈骗"): it counts as one cue. A reminder or a report says such words throughout."""
-    original = normalised.original
-    first_line_end = original.find("\n", 0, len(original.rstrip()))
+    original = normalised.as_written()  # a forwarded mail's header is not one of the message's lines
+    lead = len(original) - len(original.lstrip())  # blank lines before the first one say nothing
+    first_line_end = original.find("\n", lead, len(original.rstrip()))
     if first_line_end > 0:
         last_line_start = original.rfind("\n", 0, len(original.rstrip())) + 1
         if normalised.original_span(*cues[-1])[1] <= first_line_end:
@@ -188,13 +189,20 @@ def _quoted_share(normalised: NormalisedText, hits: Iterable[Hit]) -> float:
     return inside / total if total else 0.0
 
 
-def _distinct_cues(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The cues that do not overlap an earlier, longer one."""
+def _distinct_cues(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The cues that do not overlap an earlier, longer one, each wording once: the same words said again (a
+    forwarded mail's subject repeats its first line, a reply quotes the message) are not a second cue."""
     kept: list[tuple[int, int]] = []
     for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
         if not kept or start >= kept[-1][1]:
             kept.append((start, end))
-    return kept
+    said: set[str] = set()
+    distinct = []
+    for start, end in kept:
+        if text[start:end] not in said:
+            said.add(text[start:end])
+            distinct.append((start, end))
+    return distinct
 
 
 def _scoped_hits(
@@ -592,7 +600,7 @@ class RuleMatcher:
         # One cue alone ("谨防诈骗") is often a chat app's own banner pasted with a real scam; an
         # official reminder or a news report says more than one such thing. Cues that overlap
         # ("国家反诈中心提醒" holds "反诈") are one cue.
-        awareness_cues = _distinct_cues(awareness_spans)
+        awareness_cues = _distinct_cues(text, awareness_spans)
         cue_count, banner = _cue_count(normalised, awareness_cues) if awareness_cues else (0, None)
         awareness = cue_count >= _AWARENESS_CUES_NEEDED
         # Someone telling what happened to them is not reading a reminder, unless they tell it as

@@ -316,6 +316,18 @@ class SignalsFile(Model):
     general_signs: LocalisedList
 
 
+class MailHeader(Model):
+    """The header block a mail client puts above a forwarded or quoted message ("From: ... Date: ...
+    Subject: ..."): who sent it and when, not what it says. Field names are matched case-insensitively at
+    the start of a line, before a colon; list traditional and simplified forms both."""
+
+    sender_fields: list[NonEmpty] = Field(min_length=1)  # "From", "发件人": a block has one
+    fields: list[NonEmpty] = Field(default_factory=list)  # "To", "Date", "收件人"...
+    content_fields: list[NonEmpty] = Field(default_factory=list)  # "Subject": its value is the message's words
+    content_prefixes: list[NonEmpty] = Field(default_factory=list)  # "Fwd", "RE", "转发" before the subject
+    markers: list[NonEmpty] = Field(default_factory=list)  # "Forwarded message", "原始邮件": a line of its own
+
+
 class NormaliseFile(Model):
     """Evasion spellings and character variants, applied after NFKC and traditional -> simplified."""
 
@@ -331,6 +343,9 @@ class NormaliseFile(Model):
     # Letters spaced out one by one ("Y o u r  p a r c e l") are joined back, unless every one of
     # them is a word of its own in text-speak ("u r a winner", "c u"): these letters.
     one_letter_words: Annotated[str, StringConstraints(pattern=r"^[a-z]+$")]
+    # A mail header above a forwarded message is set aside: its English field names and addresses made a
+    # forwarded Chinese message read as English, and the learned layers read them as the message's words.
+    mail_header: MailHeader | None = None
 
     @field_validator("variants")
     @classmethod
