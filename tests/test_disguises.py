@@ -33,16 +33,7 @@ def flagged(engine: Engine) -> DisguisedCounts:
     return disguised_flags(engine, fixed_sample(rows, SAMPLE))
 
 
-# A safety banner copied with the message is found only on its own line, short, and not inside a transcript; its
-# cues no longer silence the scam and the learned layers read the message without it (docs/evaluation.md: recall
-# with a banner 0.58 -> 0.90 en, 0.30 -> 0.90 zh on the held-out set). It has a floor of its own.
-BANNER = "app_safety_banner"
-BANNER_RECALL_FLOOR = 0.85
-
-
-@pytest.mark.parametrize(
-    ("lang", "name"), [(lang, d.__name__) for lang, ds in DISGUISES.items() for d in ds if d.__name__ != BANNER]
-)
+@pytest.mark.parametrize(("lang", "name"), [(lang, d.__name__) for lang, ds in DISGUISES.items() for d in ds])
 def test_a_disguise_hides_no_scam_and_makes_no_harmless_message_look_like_one(
     flagged: DisguisedCounts, lang: str, name: str
 ) -> None:
@@ -65,9 +56,3 @@ def test_every_disguise_changes_the_text_and_the_same_seed_gives_the_same_text(l
         once = {disguised(text, disguise, f"seed{n}") for n in range(8)}
         assert once - {text}, f"{disguise.__name__} left the text as it was"
         assert disguised(text, disguise, "seed0") == disguised(text, disguise, "seed0")
-
-
-@pytest.mark.parametrize("lang", sorted(DISGUISES))
-def test_a_safety_banner_pasted_with_a_scam_does_not_make_it_a_reminder(flagged: DisguisedCounts, lang: str) -> None:
-    assert flagged_share(flagged, lang, BANNER, "scam") >= BANNER_RECALL_FLOOR
-    assert flagged_share(flagged, lang, BANNER, "benign") <= flagged_share(flagged, lang, "as written", "benign")

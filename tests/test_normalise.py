@@ -227,3 +227,37 @@ def test_a_mail_header_without_sender_fields_fails_at_load(library_copy: Path) -
     edit_yaml(library_copy, "normalise.yaml", no_sender)
     errors = load_errors(library_copy)
     assert "normalise.yaml" in errors and "sender_fields" in errors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[WhatsApp: This number is not in your contacts. Be careful with messages asking for money.]\n"
+        "Hi mum, I dropped my phone in the toilet, this is my new number. Can you pay a bill for me today?",
+        "妈，我手机掉水里了，这是我新号，先帮我转5000块给房东，晚点还你\n温馨提示：对方不是你的微信好友，请注意核实对方身份，谨防诈骗。",
+    ],
+)
+def test_an_apps_safety_banner_copied_with_the_message_is_set_aside(engine: Engine, text: str) -> None:
+    """The app's warning words are not the writer's: read as the writer's, they made a scam look like a reminder."""
+    normalised = fold(engine, text)
+    assert len(normalised.aside) == 1
+    assert "contacts" not in normalised.text and "好友" not in normalised.text
+    verdict = engine.analyse(text)
+    assert verdict.risk.flagged and not verdict.awareness
+    for item in verdict.evidence:
+        assert text[slice(*item.span)] == item.text
+
+
+def test_a_reminders_own_title_is_not_an_apps_banner(engine: Engine) -> None:
+    reminder = "防骗提醒：\n凡是自称公安要求把钱转到安全账户的都是诈骗，公安机关不会电话办案，请拨打96110核实。"
+    assert fold(engine, reminder).aside == ()
+    assert not engine.analyse(reminder).risk.flagged
+
+
+def test_an_app_banner_without_phrases_fails_at_load(library_copy: Path) -> None:
+    def no_phrases(data: dict[str, dict[str, object]]) -> None:
+        data["app_banner"]["phrases"] = []
+
+    edit_yaml(library_copy, "normalise.yaml", no_phrases)
+    errors = load_errors(library_copy)
+    assert "normalise.yaml" in errors and "phrases" in errors

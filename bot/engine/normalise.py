@@ -21,7 +21,7 @@ import ahocorasick
 import opencc
 
 from bot.engine.memo import Memo
-from bot.library.schema import MailHeader, NormaliseFile
+from bot.library.schema import AppBanner, MailHeader, NormaliseFile
 
 # Sentence ends: when one is removed between two Chinese characters, the clause break is kept.
 _SENTENCE_ENDS = frozenset("。！？；!?;\n")
@@ -156,6 +156,7 @@ class Normaliser:
                     config.one_letter_words,
                     sorted(self._words),
                     config.mail_header.model_dump_json() if config.mail_header is not None else None,
+                    config.app_banner.model_dump_json() if config.app_banner is not None else None,
                 )
             ).encode()
         ).hexdigest()
@@ -172,6 +173,7 @@ class Normaliser:
         )
         self._irregular_re = re.compile(irregular_class)
         self._mail_header = MailHeaderReader(config.mail_header) if config.mail_header is not None else None
+        self._app_banner = AppBannerReader(config.app_banner) if config.app_banner is not None else None
         separators = set(config.separators) | symbols
         separator_class = "".join(re.escape(c) for c in sorted(separators - _PROSE_PUNCTUATION) if len(c) == 1)
         cjk = r"[\u3400-\u4dbf\u4e00-\u9fff]"
@@ -264,8 +266,10 @@ class Normaliser:
             text = original.translate(self._translate)
 
         # A mail client's header above a forwarded message ("From: ... Date: ... Subject:"): who and when,
-        # not what; the subject's value stays.
-        aside = self._mail_header.spans(original) if self._mail_header is not None else ()
+        # not what; the subject's value stays. An app's safety banner above or below it: the app's words.
+        aside = self._mail_header.spans(original) if self._mail_header is not None else []
+        if self._app_banner is not None:
+            aside = self._app_banner.with_banner(original, aside)
         if aside:
             dropped = {position for start, end in aside for position in range(start, end)}
             origins = starts if starts is not None else range(len(text))
@@ -556,6 +560,34 @@ class MailHeaderReader:
         head = "".join(text[body : body + 4 * len(value) + 200].split()).lower()
         aside = (line_start, line_end) if len(value) >= 4 and value in head else (line_start, value_start)
         return sorted([*block, aside])
+
+
+class AppBannerReader:
+    """Finds an app's safety banner copied with a message (normalise.yaml's `app_banner`): the first or the last
+    of several lines that say something, short, holding one of the phrases only apps use."""
+
+    def __init__(self, banner: AppBanner) -> None:
+        self._max_chars = banner.max_chars
+        self._phrase = re.compile("|".join(re.escape(phrase) for phrase in banner.phrases), re.IGNORECASE)
+
+    def with_banner(self, text: str, aside: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """`aside` (what is set aside already, in order) with the banner's line added, when there is one."""
+        if not self._phrase.search(text):
+            return aside
+        lines = []  # (start, end) of each line that says something, outside what is set aside already
+        start = 0
+        for line in text.splitlines(keepends=True):
+            end = start + len(line)
+            if line.strip() and not any(s <= start and end <= e for s, e in aside):
+                lines.append((start, end))
+            start = end
+        if len(lines) < 2:
+            return aside
+        for start, end in (lines[0], lines[-1]):
+            line = text[start:end].strip()
+            if len(line) <= self._max_chars and self._phrase.search(line):
+                return sorted([*aside, (start, end)])
+        return aside
 
 
 def _without(text: str, starts: list[int] | None, dropped: Sequence[int]) -> tuple[str, list[int]]:

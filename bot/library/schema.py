@@ -328,6 +328,15 @@ class MailHeader(Model):
     markers: list[NonEmpty] = Field(default_factory=list)  # "Forwarded message", "原始邮件": a line of its own
 
 
+class AppBanner(Model):
+    """What a chat or SMS app shows above or below a stranger's message ("This sender is not in your contacts",
+    "对方不是你的微信好友"), copied with it: the first or last of several lines, short, holding one of `phrases`
+    (matched case-insensitively in the text as written; list traditional and simplified forms both)."""
+
+    max_chars: int = Field(ge=20, le=400)
+    phrases: list[NonEmpty] = Field(min_length=1)
+
+
 class NormaliseFile(Model):
     """Evasion spellings and character variants, applied after NFKC and traditional -> simplified."""
 
@@ -346,6 +355,9 @@ class NormaliseFile(Model):
     # A mail header above a forwarded message is set aside: its English field names and addresses made a
     # forwarded Chinese message read as English, and the learned layers read them as the message's words.
     mail_header: MailHeader | None = None
+    # An app's safety banner copied with the message is set aside too: its warning words are the app's, not
+    # the writer's, and read as the writer's they made a scam look like a reminder.
+    app_banner: AppBanner | None = None
 
     @field_validator("variants")
     @classmethod
