@@ -29,6 +29,9 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("加V信聊", "加微信聊"),  # evasion spelling
         ("加薇信", "加微信"),
         ("加q详谈", "加qq详谈"),
+        ("加徽信聊", "加微信聊"),  # homophones of 微信, the longer spelling first
+        ("溦信号 葳信号", "微信号微信号"),  # (a space between Chinese words goes)
+        ("加电报详谈", "加telegram详谈"),  # Telegram's own Chinese name
         ("玩菠菜", "玩博彩"),
         ("收yhk 高价收zfb 加🐧", "收银行卡高价收支付宝加qq"),  # pinyin initials and QQ's penguin
         ("憑身分證即可", "凭身份证即可"),  # Taiwan's 身分證
