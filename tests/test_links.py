@@ -206,6 +206,9 @@ def test_a_message_that_is_little_more_than_a_strangers_link_is_a_bare_lure(engi
         "Mum this is the recipe I told you about https://www.bbcgoodfood.com/recipes/lemon-drizzle-cake",
         "lol watch this https://www.youtube.com/watch?v=dQw4w9WgXcQ",
         "meet you here https://maps.app.goo.gl/Xy7Pq2",
+        "Your appointment is confirmed for Tue 3pm. Reschedule: https://calendly.com/drlee/r/88",
+        "参加明天的活动请先报名 https://www.wjx.cn/vm/abc.aspx",
+        "Table for 4 at Luigi's tonight 7pm, menu: https://luigis-trattoria.co.uk/menu",
         # A site named as a word, not a link to follow; a school's page; the writer's own blog.
         "chess.com rating finally over 1200 after a month of puzzles",
         "这个网址你看一下 学校官网上的招生简章 https://zsb.xxdx.edu.cn/2024/jianzhang.html",

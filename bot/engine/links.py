@@ -56,13 +56,14 @@ def link_host(link: str) -> str | None:
     return authority if _HOST.match(authority) else None
 
 
-def _names_site(name: str, letters: str, sender: str) -> bool:
+def _names_site(name: str, parts: list[str], letters: str, sender: str) -> bool:
     """Whether a message names the site a link goes to: the start of the link's name part (four letters or
-    more, three fifths of it) among the message's own letters ("Disney+: ... disneyplus.com"), or the name
-    the message opens with close to it ("Holland & Barrett:" and hollandandbarrett.com, "Crypto.com:")."""
+    more, three fifths of it) or one of its words (`parts`: "luigis" of luigis-trattoria) among the message's
+    own letters ("Disney+: ... disneyplus.com", "Table at Luigi's: luigis-trattoria.co.uk"), or the name the
+    message opens with close to it ("Holland & Barrett:" and hollandandbarrett.com, "Crypto.com:")."""
     if len(name) < 4 or name.isdigit():
         return False
-    if name[: max(4, round(len(name) * 0.6))] in letters:
+    if name[: max(4, round(len(name) * 0.6))] in letters or any(len(part) >= 4 and part in letters for part in parts):
         return True
     return len(sender) >= 4 and (
         sender in name or name in sender or Levenshtein.normalized_similarity(sender, name) >= 0.8
@@ -186,7 +187,9 @@ class LinkChecker:
             return []
         letters = _LETTERS.sub("", outside)
         return [
-            (start, end) for start, end, label in lures if not _names_site(_LETTERS.sub("", label), letters, sender)
+            (start, end)
+            for start, end, label in lures
+            if not _names_site(_LETTERS.sub("", label), _LETTERS.split(label), letters, sender)
         ]
 
     def _country_site(self, label: str, suffix: str) -> bool:
