@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -503,6 +503,7 @@ class MailHeaderReader:
             return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)) or "(?!)"
 
         colon = "[ \t]*[:：][ \t]*"
+        self._senders = tuple(field.lower() for field in header.sender_fields)  # looked for in C before any regex
         self._hint = re.compile(f"(?:{alternatives(header.sender_fields)}){colon}", re.IGNORECASE)
         self._field = re.compile(
             f"[ \t>]*(?:(?P<sender>{alternatives(header.sender_fields)})|(?P<content>"
@@ -516,7 +517,10 @@ class MailHeaderReader:
         """The stretches of `text` that are a header's, in order: whole field and marker lines, and of a
         subject line its name and "Fwd:"-style prefixes (its value too when the message repeats it, as a
         forwarded mail's first line often does: said twice, it only dilutes what the learned layers read)."""
-        if not self._hint.search(text):
+        if "\n" not in text:
+            return []
+        lowered = text.lower()
+        if not any(field in lowered for field in self._senders) or not self._hint.search(text):
             return []
         found: list[tuple[int, int]] = []
         block: list[tuple[int, int]] = []
@@ -568,26 +572,48 @@ class AppBannerReader:
 
     def __init__(self, banner: AppBanner) -> None:
         self._max_chars = banner.max_chars
-        self._phrase = re.compile("|".join(re.escape(phrase) for phrase in banner.phrases), re.IGNORECASE)
+        self._phrases = ahocorasick.Automaton()  # one pass over a line, in C, however many phrases
+        for phrase in banner.phrases:
+            self._phrases.add_word(phrase.lower(), phrase)
+        self._phrases.make_automaton()
 
     def with_banner(self, text: str, aside: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """`aside` (what is set aside already, in order) with the banner's line added, when there is one."""
-        if not self._phrase.search(text):
+        """`aside` (what is set aside already, in order) with the banner's line added, when there is one. Only
+        the first and last lines are searched: a long message costs no more than a short one."""
+        if "\n" not in text:
             return aside
-        lines = []  # (start, end) of each line that says something, outside what is set aside already
-        start = 0
-        for line in text.splitlines(keepends=True):
-            end = start + len(line)
-            if line.strip() and not any(s <= start and end <= e for s, e in aside):
-                lines.append((start, end))
-            start = end
-        if len(lines) < 2:
+        said = _said_lines(text, aside)
+        first = next(said, None)
+        last = _last_said_line(text, aside)
+        if first is None or last is None or last == first:  # a banner stands above or below something
             return aside
-        for start, end in (lines[0], lines[-1]):
+        for start, end in (first, last):
             line = text[start:end].strip()
-            if len(line) <= self._max_chars and self._phrase.search(line):
+            if len(line) <= self._max_chars and next(self._phrases.iter(line.lower()), None) is not None:
                 return sorted([*aside, (start, end)])
         return aside
+
+
+def _last_said_line(text: str, aside: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """(start, end) of the last line of `text` that says something and is not set aside already."""
+    end = len(text)
+    while end > 0:
+        start = text.rfind("\n", 0, end - 1) + 1 if end > 1 else 0
+        if text[start:end].strip() and not any(s <= start and end <= e for s, e in aside):
+            return start, end
+        end = start
+    return None
+
+
+def _said_lines(text: str, aside: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line of `text` (ended by "\n", which it holds) that says something and is not set
+    aside already, in order."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start) + 1 or len(text)
+        if text[start:end].strip() and not any(s <= start and end <= e for s, e in aside):
+            yield start, end
+        start = end
 
 
 def _without(text: str, starts: list[int] | None, dropped: Sequence[int]) -> tuple[str, list[int]]:
