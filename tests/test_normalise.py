@@ -223,15 +223,6 @@ def test_a_notice_that_says_date_and_time_keeps_them(engine: Engine) -> None:
     assert "the school office" in fold(engine, one).text
 
 
-def test_a_mail_header_without_sender_fields_fails_at_load(library_copy: Path) -> None:
-    def no_sender(data: dict[str, dict[str, object]]) -> None:
-        data["mail_header"]["sender_fields"] = []
-
-    edit_yaml(library_copy, "normalise.yaml", no_sender)
-    errors = load_errors(library_copy)
-    assert "normalise.yaml" in errors and "sender_fields" in errors
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -257,10 +248,11 @@ def test_a_reminders_own_title_is_not_an_apps_banner(engine: Engine) -> None:
     assert not engine.analyse(reminder).risk.flagged
 
 
-def test_an_app_banner_without_phrases_fails_at_load(library_copy: Path) -> None:
-    def no_phrases(data: dict[str, dict[str, object]]) -> None:
-        data["app_banner"]["phrases"] = []
+@pytest.mark.parametrize(("section", "words"), [("mail_header", "sender_fields"), ("app_banner", "phrases")])
+def test_what_is_set_aside_without_its_words_fails_at_load(library_copy: Path, section: str, words: str) -> None:
+    def emptied(data: dict[str, dict[str, object]]) -> None:
+        data[section][words] = []
 
-    edit_yaml(library_copy, "normalise.yaml", no_phrases)
+    edit_yaml(library_copy, "normalise.yaml", emptied)
     errors = load_errors(library_copy)
-    assert "normalise.yaml" in errors and "phrases" in errors
+    assert "normalise.yaml" in errors and words in errors
