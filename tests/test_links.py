@@ -229,3 +229,30 @@ def test_a_bare_lure_word_limit_out_of_range_fails_at_load(library_copy: Path) -
     edit_yaml(library_copy, "links.yaml", zero_words)
     errors = load_errors(library_copy)
     assert "links.yaml" in errors and "bare_lure_max_words" in errors
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "For your refund write to amazon.refund.desk@gmail.com with your card details",
+        "Contact our billing team at support@paypal-resolution.com today",
+        "请把材料发到 alipay_kefu888@163.com 邮箱办理退款",
+    ],
+)
+def test_an_address_borrowing_a_brands_name_off_its_domain_is_a_sign(engine: Engine, text: str) -> None:
+    verdict = engine.analyse(text)
+    found = [item for item in verdict.evidence if item.entry == "signal.brand_mail_address"]
+    assert found, [item.entry for item in verdict.evidence]
+    assert "@" in found[0].text and text[slice(*found[0].span)] == found[0].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Amazon order questions? Write to auto-confirm@amazon.co.uk",  # the brand's own country site
+        "From: service@paypal.com: you sent a payment of $11.99",
+        "My e-mail is jane.doe@gmail.com, send me the photos",
+    ],
+)
+def test_an_address_on_the_brands_own_domain_or_naming_no_brand_is_not(engine: Engine, text: str) -> None:
+    assert "signal.brand_mail_address" not in {item.entry for item in engine.analyse(text).evidence}

@@ -39,7 +39,7 @@ _LETTERS = re.compile(r"[^a-z0-9]+")
 class LinkFinding:
     """One link check that fired, on the link at [start, end) of the folded text."""
 
-    check: str  # brand_mismatch | lookalike_host | risky_suffix | bare_lure
+    check: str  # brand_mismatch | lookalike_host | risky_suffix | bare_lure | brand_mail
     start: int
     end: int
 
@@ -167,6 +167,25 @@ class LinkChecker:
             lured = self._bare_lures(text, links, lures, sender)
             found.extend(LinkFinding("bare_lure", start, end) for start, end in lured)
         return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
+
+    def mail_findings(self, addresses: Sequence[tuple[int, int, str]]) -> tuple[LinkFinding, ...]:
+        """The e-mail addresses (folded start, end, the address) that borrow a brand's name on a domain that is
+        not the brand's: "amazon.refund.desk@gmail.com", "support@paypal-resolution.com". Companies write from
+        their own domains; a brand's name on a free mailbox or a stranger's domain is how scammers sign."""
+        found = []
+        for start, end, address in addresses:
+            local, _, host = address.lower().rpartition("@")
+            label, suffix = self._split(host)
+            domain = f"{label}.{suffix}"
+            if not label or suffix in self._official_suffixes:
+                continue
+            owner = self._owner.get(domain)
+            if owner is None and self._country_site(label, suffix):
+                owner = self._own_labels.get(label)
+            borrowed = self._borrowed_brand(local) or (None if domain in self._neutral else self._borrowed_brand(label))
+            if borrowed is not None and borrowed != owner:
+                found.append(LinkFinding("brand_mail", start, end))
+        return tuple(found)
 
     def _bare_lures(
         self,

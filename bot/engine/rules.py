@@ -97,6 +97,8 @@ _LATIN_LETTER = re.compile("[a-z]")
 # The sender's name a text opens with ("Lululemon: ...", "[Ninja Van] ...", "【FairPrice】").
 _SENDER_TAG = re.compile(r"\s*[\[【(（]?\s*([a-z0-9][a-z0-9 &'._-]{1,30}?)\s*[\]】)）:：]")
 _NOT_ALNUM = re.compile("[^a-z0-9]+")
+# An e-mail address in the folded text (lower case): the brand-in-an-address check reads its two halves.
+_MAIL_ADDRESS = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]{0,63}@[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 _LINK_HINT = re.compile(r"\.[a-z]{2}|://|www")
 # A run of digits, with a "+" or "(" just before it: `[+(]?\d[\d ,.\-()]*`, spelled to start with the
 # class of its first character so a search skips to the next such character in C.
@@ -572,6 +574,10 @@ class RuleMatcher:
                         cleared = self._signals_cleared_by_official_links
                         hits = [h for h in hits if h.ref.entry not in cleared]
                 hits.extend(Hit(self._link_signals[f.check], f.start, f.end) for f in assessment.findings)
+            mail = self._link_signals.get("brand_mail")
+            if mail is not None and "@" in normalised.text:
+                addresses = [(m.start(), m.end(), m.group()) for m in _MAIL_ADDRESS.finditer(normalised.text)]
+                hits.extend(Hit(mail, f.start, f.end) for f in self.links.mail_findings(addresses))
 
         negated_at = _negated_positions(normalised, negations, self._windows.get(lang, 8)) if negations else None
         bridged = self.concepts.by_signal

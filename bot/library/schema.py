@@ -172,7 +172,7 @@ class Signal(Rule):
     # Fired by looking at where the message's links really go (links.yaml), not by words: the
     # link borrows a brand's name, the message names a brand its link does not belong to, or the
     # link sits on a name ending that scam sites favour.
-    link_check: Literal["brand_mismatch", "lookalike_host", "risky_suffix", "bare_lure"] | None = None
+    link_check: Literal["brand_mismatch", "lookalike_host", "risky_suffix", "bare_lure", "brand_mail"] | None = None
 
     @model_validator(mode="after")
     def _has_something_to_match(self) -> Signal:
