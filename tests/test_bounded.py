@@ -108,6 +108,12 @@ _PIECES = st.sampled_from(
         "dollars ",
         "$1,",
         "www.",
+        # what the normaliser sets aside (a mail's header, an app's banner) and the address and lure checks read
+        "From: a\nTo: b\n",
+        "发件人：甲\n主题：乙\n",
+        "not in your contacts\n",
+        "amazon.help@gmail.com ",
+        "hi https://ab-cd.com/x ",
         "a-",
         ".com",
         "http://",

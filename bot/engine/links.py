@@ -9,6 +9,7 @@ publicsuffixlist's bundled copy, never the network) with the sites the named bra
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -33,6 +34,7 @@ _DELEET = (str.maketrans("0134@$!5", "oleaasis"), str.maketrans("0134@$!5", "oie
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9']*")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LETTERS = re.compile(r"[^a-z0-9]+")
+_MAX_ADDRESSES = 64  # distinct e-mail addresses judged in one message
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +175,17 @@ class LinkChecker:
         not the brand's: "amazon.refund.desk@gmail.com", "support@paypal-resolution.com". Companies write from
         their own domains; a brand's name on a free mailbox or a stranger's domain is how scammers sign."""
         found = []
+        judged: dict[str, bool] = {}  # each address once, and a bounded number of them: a list of thousands is a paste
         for start, end, address in addresses:
-            local, _, host = address.lower().rpartition("@")
+            address = address.lower()
+            if address in judged:
+                if judged[address]:
+                    found.append(LinkFinding("brand_mail", start, end))
+                continue
+            if len(judged) >= _MAX_ADDRESSES:
+                break
+            judged[address] = False
+            local, _, host = address.rpartition("@")
             label, suffix = self._split(host)
             domain = f"{label}.{suffix}"
             if not label or suffix in self._official_suffixes:
@@ -184,6 +195,7 @@ class LinkChecker:
                 owner = self._own_labels.get(label)
             borrowed = self._borrowed_brand(local) or (None if domain in self._neutral else self._borrowed_brand(label))
             if borrowed is not None and borrowed != owner:
+                judged[address] = True
                 found.append(LinkFinding("brand_mail", start, end))
         return tuple(found)
 
@@ -198,9 +210,8 @@ class LinkChecker:
         <link>", "you have a new notification <link>") and that go to a site the message does not name: a
         shop texting "Nike: your order has shipped, track at nike.com" names its own site; a stranger's
         lure does not say whose site it is."""
-        outside = text
-        for start, end, _ in sorted(links, reverse=True):
-            outside = outside[:start] + " " + outside[end:]
+        edges = [0, *itertools.chain.from_iterable((start, end) for start, end, _ in sorted(links)), len(text)]
+        outside = " ".join(text[edges[i] : edges[i + 1]] for i in range(0, len(edges), 2))
         words = len(_LATIN_WORD.findall(outside)) + (len(_HAN.findall(outside)) + 1) // 2
         if words > self._bare_lure_max_words or any(word in outside for word in self._own_site_words):
             return []

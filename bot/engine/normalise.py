@@ -599,7 +599,7 @@ def _last_said_line(text: str, aside: list[tuple[int, int]]) -> tuple[int, int] 
     end = len(text)
     while end > 0:
         start = text.rfind("\n", 0, end - 1) + 1 if end > 1 else 0
-        if text[start:end].strip() and not any(s <= start and end <= e for s, e in aside):
+        if text[start:end].strip() and not _inside(aside, start, end):
             return start, end
         end = start
     return None
@@ -611,9 +611,20 @@ def _said_lines(text: str, aside: list[tuple[int, int]]) -> Iterator[tuple[int, 
     start = 0
     while start < len(text):
         end = text.find("\n", start) + 1 or len(text)
-        if text[start:end].strip() and not any(s <= start and end <= e for s, e in aside):
+        if text[start:end].strip() and not _inside(aside, start, end):
             yield start, end
         start = end
+
+
+def _span_start(span: tuple[int, int]) -> int:
+    return span[0]
+
+
+def _inside(aside: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) lies within one of `aside`'s spans (in order, not overlapping): a binary search, so
+    that a message of thousands of header lines costs no more per line than a short one."""
+    index = bisect.bisect_right(aside, start, key=_span_start) - 1
+    return index >= 0 and aside[index][0] <= start and end <= aside[index][1]
 
 
 def _without(text: str, starts: list[int] | None, dropped: Sequence[int]) -> tuple[str, list[int]]:

@@ -50,6 +50,10 @@ GENERIC_PIECES = (
     "$1",
     "x.",
     "@",
+    # What the normaliser sets aside and the address checks read: a mail header's lines, an app's banner, addresses.
+    "From: a\n",
+    "not in your contacts\n",
+    "a@b.co ",
 )
 
 
