@@ -166,6 +166,17 @@ def test_a_spent_budget_gives_a_partial_verdict_that_says_so(engine: Engine) -> 
     assert verdict.risk.value != "none" or verdict.notes  # never "safe" silently
 
 
+def test_compiling_a_regex_the_first_time_is_not_the_messages_time() -> None:
+    """The first messages after a start compile the regexes they need; that once-only work moves the deadline."""
+    clock = _Clock()
+    budget = Budget(1.0, clock=clock)
+    with budget.not_counting():
+        clock.now = 5.0  # compiling took five seconds of this thread's time
+    assert not budget.spent()
+    clock.now = 6.5
+    assert budget.spent()
+
+
 def test_the_budget_counts_work_not_waiting() -> None:
     """The budget is the thread's CPU time: a message that waits for the processor on a busy machine
     is not cut short (its verdict does not depend on the load), one that keeps it busy is."""

@@ -22,7 +22,8 @@ tests bound the work per message without timing anything.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 DEFAULT_SECONDS = 0.1  # far above a normal message (well under 1 ms) and a 64 KB one (tens of ms)
 
@@ -75,6 +76,19 @@ class Budget:
         if step not in self.skipped:
             self.skipped.append(step)
         return False
+
+    @contextmanager
+    def not_counting(self) -> Iterator[None]:
+        """Work done once for all messages (compiling a regex the first message that needs it meets) is not
+        this message's: the time it takes moves the deadline, so the first messages after a start are not
+        cut short for it."""
+        start = self._clock()
+        try:
+            yield
+        finally:
+            taken = self._clock() - start
+            self.deadline += taken
+            self._wall_deadline += taken
 
     def count(self, chars: int, runs: int = 1) -> None:
         """`runs` regex searches over `chars` characters in all (a regex's windows are counted at once)."""

@@ -119,6 +119,18 @@ class LazyPattern:
         return compiled
 
     @property
+    def ready(self) -> bool:
+        """Whether what is done once for every message (compiling, the reach) has been done."""
+        return self._compiled is not None and self._reach is not None
+
+    def prepare(self) -> None:
+        """Do the once-only work now: compile the regex and work out its reach (and its scan pattern)."""
+        _ = self.compiled, self.reach
+        if not self._scan_known:
+            self._scan = _scan_pattern(self.source)
+            self._scan_known = True
+
+    @property
     def reach(self) -> int:
         reach = self._reach
         if reach is None:

@@ -664,6 +664,9 @@ class RuleMatcher:
             if budget is not None and not budget.allows("regexes"):
                 break
             ref, pattern = regex.ref, regex.pattern
+            if budget is not None and not pattern.ready:
+                with budget.not_counting():
+                    pattern.prepare()
             if ref.scope != "text":
                 scoped = windows[ref.scope]
                 if scoped:
