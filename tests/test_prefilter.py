@@ -70,7 +70,11 @@ def test_a_match_always_contains_a_required_literal(text: str) -> None:
 
 
 def test_prefiltered_matching_equals_running_every_regex(engine: Engine) -> None:
-    texts = [json.loads(line)["text"] for path in CORPUS.glob("*.jsonl") for line in path.open(encoding="utf-8")]
+    # Every second corpus message (the corpus doubled to 29,000; every regex on each took a minute of the suite's
+    # ten) and every rule's own examples.
+    texts = [
+        json.loads(line)["text"] for path in sorted(CORPUS.glob("*.jsonl")) for line in path.open(encoding="utf-8")
+    ][::2]
     texts += [text for ref in engine.rules.refs for text in (*ref.rule.examples.match, *ref.rule.examples.no_match)]
     everything = list(range(engine.rules.regex_count))
     for text in texts:
