@@ -404,7 +404,8 @@ def test_a_rebuttal_retold_in_other_words_is_recognised(engine: Engine, text: st
     ],
 )
 def test_a_chat_apps_safety_banner_pasted_with_a_scam_does_not_make_it_a_reminder(engine: Engine, text: str) -> None:
-    """The banner's warning words all stand on one line above or below the message: they count as one cue."""
+    """The banner is the app's, not the writer's: set aside when it uses an app's own phrases, and otherwise its
+    warning words, all on one line above or below the message, count as one cue."""
     flagged_verdict(engine, text, flagged=True)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine.links import link_host
 from bot.engine.pipeline import Engine
+from bot.engine.types import Evidence, Verdict
 from tests.test_library import edit_yaml, load_errors
 
 LINK_SIGNS = {"signal.lookalike_host", "signal.brand_mismatch", "signal.risky_suffix", "signal.bare_link_lure"}
@@ -15,6 +16,14 @@ LINK_SIGNS = {"signal.lookalike_host", "signal.brand_mismatch", "signal.risky_su
 
 def link_signs(engine: Engine, text: str) -> set[str]:
     return {item.entry for item in engine.analyse(text).evidence} & LINK_SIGNS
+
+
+def sign_on_own_words(verdict: Verdict, text: str, entry: str) -> Evidence:
+    """The first piece of evidence `entry` gave, asserting there is one and that it quotes the citizen's own text."""
+    found = [item for item in verdict.evidence if item.entry == entry]
+    assert found, [item.entry for item in verdict.evidence]
+    assert text[slice(*found[0].span)] == found[0].text  # the evidence is the citizen's own characters
+    return found[0]
 
 
 @pytest.mark.parametrize(
@@ -33,11 +42,7 @@ def link_signs(engine: Engine, text: str) -> set[str]:
     ],
 )
 def test_a_link_that_is_not_the_brands_own_is_a_sign(engine: Engine, text: str, expected: str) -> None:
-    verdict = engine.analyse(text)
-    found = [item for item in verdict.evidence if item.entry == f"signal.{expected}"]
-    assert found, [item.entry for item in verdict.evidence]
-    assert text[slice(*found[0].span)] == found[0].text  # the evidence is the citizen's own link
-    assert found[0].why
+    assert sign_on_own_words(engine.analyse(text), text, f"signal.{expected}").why
 
 
 @pytest.mark.parametrize(
@@ -190,9 +195,7 @@ def test_a_country_site_needs_the_brands_exact_name_and_an_honest_suffix(engine:
 )
 def test_a_message_that_is_little_more_than_a_strangers_link_is_a_bare_lure(engine: Engine, text: str) -> None:
     verdict = engine.analyse(text)
-    lure = [item for item in verdict.evidence if item.entry == "signal.bare_link_lure"]
-    assert lure, [item.entry for item in verdict.evidence]
-    assert text[slice(*lure[0].span)] == lure[0].text  # the evidence is the citizen's own link
+    sign_on_own_words(verdict, text, "signal.bare_link_lure")
     assert verdict.risk.flagged
 
 
@@ -240,10 +243,7 @@ def test_a_bare_lure_word_limit_out_of_range_fails_at_load(library_copy: Path) -
     ],
 )
 def test_an_address_borrowing_a_brands_name_off_its_domain_is_a_sign(engine: Engine, text: str) -> None:
-    verdict = engine.analyse(text)
-    found = [item for item in verdict.evidence if item.entry == "signal.brand_mail_address"]
-    assert found, [item.entry for item in verdict.evidence]
-    assert "@" in found[0].text and text[slice(*found[0].span)] == found[0].text
+    assert "@" in sign_on_own_words(engine.analyse(text), text, "signal.brand_mail_address").text
 
 
 @pytest.mark.parametrize(

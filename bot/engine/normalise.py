@@ -12,7 +12,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -582,8 +582,7 @@ class AppBannerReader:
         the first and last lines are searched: a long message costs no more than a short one."""
         if "\n" not in text:
             return aside
-        said = _said_lines(text, aside)
-        first = next(said, None)
+        first = _first_said_line(text, aside)
         last = _last_said_line(text, aside)
         if first is None or last is None or last == first:  # a banner stands above or below something
             return aside
@@ -605,15 +604,16 @@ def _last_said_line(text: str, aside: list[tuple[int, int]]) -> tuple[int, int] 
     return None
 
 
-def _said_lines(text: str, aside: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line of `text` (ended by "\n", which it holds) that says something and is not set
-    aside already, in order."""
+def _first_said_line(text: str, aside: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """(start, end) of the first line of `text` (ended by "\n", which it holds) that says something and is not
+    set aside already."""
     start = 0
     while start < len(text):
         end = text.find("\n", start) + 1 or len(text)
         if text[start:end].strip() and not _inside(aside, start, end):
-            yield start, end
+            return start, end
         start = end
+    return None
 
 
 def _span_start(span: tuple[int, int]) -> int:
