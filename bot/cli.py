@@ -264,7 +264,7 @@ def _train(args: argparse.Namespace) -> int:
     except (OSError, EvalFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if learned.line_model is not None and not args.report_only:
+    if learned.line_model is not None and not (args.report_only or args.keep_lines):
         print("training the line layer ...", flush=True)
         try:
             retold = line_rows(
@@ -414,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     only.add_argument(
         "--lines-only", action="store_true", help="train only the layer that names the line a message retells"
+    )
+    only.add_argument(
+        "--keep-lines",
+        action="store_true",
+        help="train the scam and report layers and leave the line layer as it is (it is the slowest to train)",
     )
     trainer.add_argument(
         "--retellings",

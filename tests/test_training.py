@@ -322,3 +322,29 @@ def test_a_message_hashed_once_reads_the_same_in_every_model(engine: Engine) -> 
         model._last = None
         read = NGramText.of(text)
         assert (model.predict(read), model.ranked(read, 3), model.spans(read, model.predict(read).top_type)) == alone
+
+
+def test_training_with_keep_lines_refits_the_scam_and_report_layers_and_leaves_the_line_layer(tmp_path: Path) -> None:
+    """`antifraud train --keep-lines`: the line layer (the slowest to train) stays byte for byte as it was."""
+    import shutil
+
+    from bot.cli import main
+    from bot.library.loader import DEFAULT_LIBRARY
+
+    library = tmp_path / "library"
+    shutil.copytree(DEFAULT_LIBRARY, library)
+    corpus = tmp_path / "corpus.jsonl"
+    lines = []
+    for name in ("scams_fake_authority.jsonl", "lookalike_warning_posts.jsonl", "ordinary_en.jsonl"):
+        lines += (CORPUS / name).read_text(encoding="utf-8").splitlines()[:40]
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = library / "model"
+    before = {name: (model / name).read_bytes() for name in ("line_model.npz", "scam_model.npz", "report_model.npz")}
+
+    assert main(["train", "--library", str(library), "--no-report", "--keep-lines", str(corpus)]) == 0
+
+    assert (model / "line_model.npz").read_bytes() == before["line_model.npz"]
+    assert (model / "scam_model.npz").read_bytes() != before["scam_model.npz"]
+    assert (model / "report_model.npz").read_bytes() != before["report_model.npz"]
+    retrained = LearnedModel.load(model / "scam_model.npz")
+    assert retrained.bands  # fitted to the library's false-positive target, as a full training does
