@@ -59,7 +59,7 @@ LATER_BATCHES = {
     "scams_world10_zh.jsonl": {"scam_recall": 0.98},
     "lookalike_world10_zh.jsonl": {"false_positive_rate": 0.12},
     # Posts, news, releases and notices about scams written without the usual warning words (sixteenth session):
-    # flagged 46% (en) / 44% (zh) on arrival, 41% / 40.5% after the session's reporting cues; no learned layer has
+    # flagged 46% (en) / 44% (zh) on arrival, 41% / 41% after the session's reporting cues; no learned layer has
     # been trained on them (both retrainings tried with them were not kept: docs/evaluation.md). The hardest
     # harmless messages we have: a bound, not a goal.
     "lookalike_world11_en.jsonl": {"false_positive_rate": 0.43},
