@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot.cli import main
 from bot.engine.model import LearnedModel, length_scale, ngrams, prepare
 from bot.engine.pipeline import Engine
 from bot.engine.training import TrainingSettings, batch_fold, fit_bands, read_training_rows, train
+from bot.library.loader import DEFAULT_LIBRARY
 
 CORPUS = Path(__file__).parent / "corpus"
 SMALL = TrainingSettings(regularisation=4.0, min_df=1, max_grams=5000, max_n=4)
@@ -326,11 +329,6 @@ def test_a_message_hashed_once_reads_the_same_in_every_model(engine: Engine) -> 
 
 def test_training_with_keep_lines_refits_the_scam_and_report_layers_and_leaves_the_line_layer(tmp_path: Path) -> None:
     """`antifraud train --keep-lines`: the line layer (the slowest to train) stays byte for byte as it was."""
-    import shutil
-
-    from bot.cli import main
-    from bot.library.loader import DEFAULT_LIBRARY
-
     library = tmp_path / "library"
     shutil.copytree(DEFAULT_LIBRARY, library)
     corpus = tmp_path / "corpus.jsonl"
