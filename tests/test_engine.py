@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.engine.budget import Budget
 from bot.engine.normalise import NormalisedText
 from bot.engine.pipeline import Engine
 from bot.engine.rules import _negated_positions
@@ -364,10 +365,12 @@ def test_verdict_json_has_the_documented_fields(engine: Engine) -> None:
 
 
 def test_analyse_is_deterministic_and_thread_safe(engine: Engine) -> None:
+    # No time budget: eight threads share one interpreter, and a call that waits its turn past the default 100 ms
+    # would be cut short (a partial verdict), which is the budget working, not the engine differing.
     texts = SEED_REBUTTALS + ["明天见", "Your parcel is waiting", "转到安全账户"] * 5
-    serial = [engine.analyse(text).to_dict() for text in texts]
+    serial = [engine.analyse(text, budget=Budget(None)).to_dict() for text in texts]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        parallel = list(pool.map(lambda text: engine.analyse(text).to_dict(), texts * 4))
+        parallel = list(pool.map(lambda text: engine.analyse(text, budget=Budget(None)).to_dict(), texts * 4))
     assert parallel == serial * 4
 
 
