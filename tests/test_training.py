@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from bot.cli import main
-from bot.engine.model import LearnedModel, length_scale, ngrams, prepare
+from bot.engine.model import MAX_N, LearnedModel, NGramText, length_scale, ngrams, prepare
 from bot.engine.pipeline import Engine
 from bot.engine.training import TrainingSettings, batch_fold, fit_bands, read_training_rows, train
 from bot.library.loader import DEFAULT_LIBRARY
@@ -226,7 +226,32 @@ def test_prediction_equals_the_reference_computation_bit_for_bit(engine: Engine)
         assert (rows.tolist(), starts.tolist(), lengths.tolist()) == _exact_known(model, prepare(folded))
 
 
+def test_every_layer_reads_the_same_through_the_shared_index_as_through_its_own_table(engine: Engine) -> None:
+    """The engine finds a message's n-grams once for all three layers (the library's `NGramIndex`);
+    each layer's probabilities and spans are bit for bit what its own table gives."""
+    library = engine.library
+    index = library.ngram_index
+    layers = [layer for layer in (library.model, library.report_model, library.line_model) if layer is not None]
+    assert index is not None and len(layers) == 3
+    for folded in _sample_texts(engine):
+        shared = NGramText.of(folded, MAX_N, index)
+        for layer in layers:
+            layer._last = None
+            through_index = layer.ranked(shared, count=3)
+            spans_through_index = layer.spans(shared, layer.classes[-1])
+            layer._last = None
+            assert layer.ranked(folded, count=3) == through_index, folded[:80]
+            assert layer.spans(folded, layer.classes[-1]) == spans_through_index, folded[:80]
+        if folded.strip():
+            assert shared.found is not None and len(shared.found[1]) > 0
+    # A layer the index was not built over (a library whose layer was replaced) reads with its own table.
+    other = library.model.with_meta(note="replaced")  # type: ignore[union-attr]
+    text = _sample_texts(engine)[0]
+    assert other.predict(NGramText.of(text, MAX_N, index)) == other.predict(text)
+
+
 def test_model_spans_equal_the_reference_computation(engine: Engine) -> None:
+
     model = engine.library.model
     assert model is not None
     for folded in _sample_texts(engine):

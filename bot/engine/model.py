@@ -127,11 +127,16 @@ class NGramText:
     text: str  # `prepare(folded)`
     hashes: npt.NDArray[np.uint64]  # `_hashes(text, max_n)`
     max_n: int  # the longest n-grams hashed: the longest any of the models reading it needs
+    # The known n-grams of all the models reading it, found once: (the index, position in `hashes`,
+    # row in the index's vocabulary) of each, by position; None without an index.
+    found: tuple[NGramIndex, npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None
 
     @classmethod
-    def of(cls, folded: str, max_n: int = MAX_N) -> NGramText:
+    def of(cls, folded: str, max_n: int = MAX_N, index: NGramIndex | None = None) -> NGramText:
         text = prepare(folded)
-        return cls(folded, text, _hashes(text, max_n) if text else np.zeros(0, dtype=np.uint64), max_n)
+        hashes = _hashes(text, max_n) if text else np.zeros(0, dtype=np.uint64)
+        found = (index, *index.find(hashes)) if index is not None and text else None
+        return cls(folded, text, hashes, max_n, found)
 
 
 _BUCKET_SLOTS = 8  # n-gram hashes per bucket: 8 x 8 bytes, one cache line
@@ -209,6 +214,41 @@ def _sorted_unique(rows: npt.NDArray[np.intp], vocabulary: int) -> npt.NDArray[n
     return ordered[keep]
 
 
+class NGramIndex:
+    """One hash table over the n-grams of several learned layers: the engine's three layers read the same
+    message, and finding its n-grams in a table is most of what each one costs, so they are found once,
+    in the union of the vocabularies, and each layer maps the rows found to its own (a gather). The same
+    positions and rows, in the same order, as each layer's own table finds: the same probabilities."""
+
+    __slots__ = ("_rows", "_table")
+
+    def __init__(self, models: tuple[LearnedModel, ...]) -> None:
+        union = np.unique(np.concatenate([model.vocabulary_hashes for model in models]))
+        self._table = _HashTable(union)
+        rows = []
+        for model in models:
+            own = np.full(len(union), -1, dtype=np.intp)  # union row -> the model's weight row, or -1
+            own[union.searchsorted(model.vocabulary_hashes)] = np.arange(len(model.vocabulary_hashes))
+            rows.append((model, own))
+        self._rows = tuple(rows)
+
+    def find(self, hashes: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        """(index into `hashes`, row in the union) of each hash known to any of the models, by index."""
+        return self._table.find(hashes)
+
+    def rows_of(
+        self, model: LearnedModel, positions: npt.NDArray[np.intp], rows: npt.NDArray[np.intp]
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None:
+        """`find`'s answer as `model`'s own table gives it: the n-grams it knows, its weight rows; None
+        for a model the index was not built over (a library whose layers were replaced)."""
+        for known, own in self._rows:
+            if known is model:
+                mine = own.take(rows)
+                kept = mine >= 0
+                return positions[kept], mine[kept]
+        return None
+
+
 def gram_hash(gram: str) -> int:
     """The same hash for one n-gram of the vocabulary (Python integers, wrapped as numpy wraps)."""
     value = 0
@@ -284,7 +324,10 @@ class LearnedModel:
         ordered = np.sort(hashes)
         if np.any(ordered[1:] == ordered[:-1]):
             raise ModelError("two n-grams of the model share a hash")
-        self._table = _HashTable(hashes)  # hash -> weight row
+        self.vocabulary_hashes = hashes  # by weight row: what an `NGramIndex` over several models is built from
+        # hash -> weight row, built when first needed: an engine finds its models' n-grams through the
+        # library's `NGramIndex`, so the service never builds it (16 MB for the scam layer).
+        self._table: _HashTable | None = None
         self._grams = tuple(grams)
         # (folded text, `_read`'s answer) of the last message read: `spans` is asked about the
         # message `predict` just read. One tuple, replaced whole: safe across threads.
@@ -293,7 +336,8 @@ class LearnedModel:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_last"] = None  # a cached library holds no message
-        return state  # the hash table stays: 4 MB read back in milliseconds, ~40 ms to compute
+        state["_table"] = None  # the library's `NGramIndex` is cached instead; this one is built if ever needed
+        return state
 
     def _lift(self, rows: npt.NDArray[np.intp], class_index: int) -> npt.NDArray[np.float32]:
         """How much each of these n-grams pushes towards the class rather than towards "benign": what
@@ -313,7 +357,10 @@ class LearnedModel:
         if not text or not self._grams:
             return _NOTHING, _NOTHING
         mine = _hashes(text, self.max_n) if hashes is None else hashes[: _prefix_size(len(text), self.max_n)]
-        return self._table.find(mine)
+        table = self._table
+        if table is None:
+            table = self._table = _HashTable(self.vocabulary_hashes)  # threads racing here build the same
+        return table.find(mine)
 
     def _read(self, message: str | NGramText) -> _Reading:
         """The prepared text, its known n-grams (`_lookup`) and their rows each once, sorted:
@@ -323,11 +370,15 @@ class LearnedModel:
         last = self._last
         if last is not None and last[0] == folded:
             return last[1]
+        shared = None
         if isinstance(message, str) or message.max_n < self.max_n:
             text, hashes = prepare(folded), None
         else:
             text, hashes = message.text, message.hashes
-        positions, rows = self._lookup(text, hashes)
+            if message.found is not None:
+                index, positions, rows = message.found
+                shared = index.rows_of(self, positions, rows)
+        positions, rows = shared if shared is not None else self._lookup(text, hashes)
         present = _sorted_unique(rows, len(self._grams)) if len(rows) else _NOTHING
         found = (text, positions, rows, present)
         self._last = (folded, found)

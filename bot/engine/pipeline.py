@@ -132,14 +132,17 @@ class Engine:
         library = self.library
         learned_layers = library.model or library.report_model or library.line_model
         # Prepared and hashed once for the learned layers below; a library without any needs neither.
-        read: str | NGramText = NGramText.of(normalised.text, self._ngram_length) if learned_layers else normalised.text
+        index = library.ngram_index
+        read: str | NGramText = (
+            NGramText.of(normalised.text, self._ngram_length, index) if learned_layers else normalised.text
+        )
         # A chat app's safety banner pasted with the message is not the message: the layers judge what is left
         # (their evidence still points into the whole text).
         judged = read
         if learned_layers and rule_matches.banner is not None:
             start, end = rule_matches.banner
             rest = normalised.original[:start] + normalised.original[end:]
-            judged = NGramText.of(self.normaliser.normalise(rest).text, self._ngram_length)
+            judged = NGramText.of(self.normaliser.normalise(rest).text, self._ngram_length, index)
         prediction = model.predict(judged) if model is not None and budget.allows("model") else None
         spans = None
         if explain and model is not None:

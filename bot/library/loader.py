@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.engine.model import LearnedModel, ModelError
+from bot.engine.model import LearnedModel, ModelError, NGramIndex
 from bot.library.schema import (
     Concept,
     ConceptsFile,
@@ -76,6 +76,9 @@ class Library:
         None  # tells reports about scams from scams (library.yaml's learned.report_model)
     )
     line_model: LearnedModel | None = None  # names the line or rebuttal a message retells (learned.line_model)
+    # The n-grams of the learned layers above in one table, so a message's are found once for all of them
+    # (built with them, cached with them; a layer replaced later is looked up in its own table).
+    ngram_index: NGramIndex | None = None
 
     def line_wordings(self) -> list[tuple[str, list[str]]]:
         """Every scammer line's and rebuttal's entry id ("type.lines.id", "type.rebuttals.id") with its
@@ -271,6 +274,7 @@ def load_library(root: Path | None = None, faq_root: Path | None = None, with_mo
         model=model,
         report_model=report_model,
         line_model=line_model,
+        ngram_index=_ngram_index(model, report_model, line_model),
     )
     problems.extend(lint_library(library, type_files))
     if problems:
@@ -302,6 +306,12 @@ def _display(path: Path, root: Path) -> str:
         return str(path.relative_to(root.parent))
     except ValueError:
         return str(path)
+
+
+def _ngram_index(*models: LearnedModel | None) -> NGramIndex | None:
+    """One index over the learned layers that were loaded (see `NGramIndex`); None without any."""
+    loaded = tuple(model for model in models if model is not None)
+    return NGramIndex(loaded) if loaded else None
 
 
 def _load_model(
