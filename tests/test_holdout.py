@@ -75,6 +75,13 @@ NEWEST_FILES = {
     # call of 200), zh 0.980 / 8.0% (+1 of 100), while the whole held-out set's recall went 0.936 -> 0.953.
     "world7_en.jsonl": {"scam_recall": 0.95, "false_positive_rate": 0.075},
     "world7_zh.jsonl": {"scam_recall": 0.975, "false_positive_rate": 0.085},
+    # Written 2026-12-06 (seventeenth session) by two helpers who read only docs/corpus.md and the taxonomy:
+    # per language 200 harmless posts, newsletters and group messages ABOUT scams (news, police releases,
+    # court reports, stories told afterwards, jokes), most without stock warning words, and 100 scams still
+    # going on told in the citizen's own voice. Measured blind on arrival (the session start's verdicts):
+    # en 0.970 / 51.0%, zh 0.960 / 48.5%: talking about a scam is the engine's largest false-alarm genre.
+    "world8_en.jsonl": {"scam_recall": 0.97, "false_positive_rate": 0.51},
+    "world8_zh.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.485},
 }
 
 
