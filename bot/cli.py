@@ -240,6 +240,7 @@ def _train(args: argparse.Namespace) -> int:
         TrainingSettings,
         dump_report,
         fit_bands,
+        library_line_rows,
         line_rows,
         out_of_fold,
         read_training_rows,
@@ -305,7 +306,8 @@ def _train(args: argparse.Namespace) -> int:
         print(f"training the report layer on {len(scam_word_rows)} messages with scam words ...", flush=True)
         cues = [rules_only.context_cues(originals[row.id]) for row in scam_word_rows]
         corpus_scams = sum(row.label != "benign" for row in rows)
-        layer, report_result = train_report_layer(scam_word_rows, cues, corpus_scams, learned)
+        lines = library_line_rows(library.line_wordings(), rules_only.normaliser.fold_pattern)
+        layer, report_result = train_report_layer(scam_word_rows, cues, corpus_scams, learned, lines)
         report_target = library_root / learned.report_model
         layer.save(report_target)
         print(f"report layer: {report_target} ({layer.size} n-grams); cut-offs {layer.cut_offs}")

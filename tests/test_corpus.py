@@ -59,11 +59,17 @@ LATER_BATCHES = {
     "scams_world10_zh.jsonl": {"scam_recall": 0.98},
     "lookalike_world10_zh.jsonl": {"false_positive_rate": 0.12},
     # Posts, news, releases and notices about scams written without the usual warning words (sixteenth session):
-    # flagged 46% (en) / 44% (zh) on arrival, 41% / 41% after the session's reporting cues; no learned layer has
-    # been trained on them (both retrainings tried with them were not kept: docs/evaluation.md). The hardest
-    # harmless messages we have: a bound, not a goal.
-    "lookalike_world11_en.jsonl": {"false_positive_rate": 0.43},
-    "lookalike_world11_zh.jsonl": {"false_positive_rate": 0.42},
+    # flagged 46% (en) / 44% (zh) on arrival, 41% / 41% after the session's reporting cues; 26.5% / 21.5% since the
+    # seventeenth session's report layer learned from them, world12 and the relabelled rows. The hardest harmless
+    # messages we have: a bound, not a goal.
+    "lookalike_world11_en.jsonl": {"false_positive_rate": 0.27},
+    "lookalike_world11_zh.jsonl": {"false_positive_rate": 0.22},
+    # 300 harmless posts, newsletters and group messages about scams and 150 live scams (the citizen's voice, the
+    # scammer's public posts) per language (seventeenth session). On arrival: en 0.967 / 49.0%, zh 0.960 / 48.0%;
+    # after the report layer learned from them (and a citizen's own story got a cut-off of its own): en 0.967 /
+    # 23.3%, zh 0.960 / 30.3%.
+    "world12_en.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.24},
+    "world12_zh.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.31},
 }
 
 

@@ -62,6 +62,49 @@ def test_a_citizen_telling_what_is_happening_is_never_read_as_a_report(engine: E
     assert verdict.risk is not Risk.NONE and not verdict.awareness
 
 
+STORIES_TOLD_AFTERWARDS = [
+    (
+        "en",
+        "Update for everyone who asked: in the end my grandmother lost $8,000 to the 'Amazon refund' callers last"
+        " month. They said she had been overcharged and got her to install AnyDesk. The bank refunded half of it."
+        " Thanks for all the kind messages.",
+    ),
+    (
+        "zh",
+        "去年我妈接到一个电话，对方说她的医保卡被冻结了，要转到安全账户配合调查，她转了两万块，第二天才知道被骗了，报警后钱也没追回来。",
+    ),
+]
+STILL_GOING_ON = [
+    (
+        "en",
+        "My mum is on the phone right now with a man who said he is from the police and she must move her savings"
+        " to a safe account today",
+    ),
+    ("zh", "对方说我的快递丢了要给我理赔，现在让我下载一个会议软件共享屏幕"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), STORIES_TOLD_AFTERWARDS)
+def test_a_citizens_story_told_afterwards_stays_at_low_and_says_to_act_if_it_is_still_going_on(
+    engine: Engine, lang: str, text: str
+) -> None:
+    """The report layer reads a citizen's own story against a cut-off of its own: read as over, it is kept
+    at "low" (not discounted to nothing: the evidence and the dialogue's follow-up stay), with a note."""
+    verdict = engine.analyse(text, lang=lang)
+    assert verdict.risk is Risk.LOW and not verdict.awareness
+    assert verdict.evidence
+    story_note = engine.library.settings.templates.story_note
+    assert story_note is not None and story_note[lang] in verdict.notes
+
+
+@pytest.mark.parametrize(("lang", "text"), STILL_GOING_ON)
+def test_a_citizen_telling_a_scam_that_is_still_going_on_gets_the_verdict(engine: Engine, lang: str, text: str) -> None:
+    verdict = engine.analyse(text, lang=lang)
+    assert verdict.risk.flagged
+    story_note = engine.library.settings.templates.story_note
+    assert story_note is not None and story_note[lang] not in verdict.notes
+
+
 def test_a_citizen_asking_about_the_scam_still_gets_the_verdict(engine: Engine) -> None:
     verdict = engine.analyse(
         "Is this a scam? Someone says he is my grandson, he crashed the car and needs $5,000 bail today and"

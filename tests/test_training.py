@@ -319,12 +319,24 @@ def test_the_report_layers_cut_offs_keep_scams_read_as_reports_within_the_budget
     assert int(reads[~is_scam].sum()) >= int((p_report[~is_scam] >= single).sum())
 
 
+def test_a_citizens_story_cut_off_is_the_lowest_that_keeps_its_scams_within_the_budget() -> None:
+    from bot.engine.training import fit_story_cut_off
+
+    p_report = np.array([0.97, 0.93, 0.91, 0.72, 0.55, 0.99, 0.95, 0.90, 0.86, 0.60])
+    is_scam = np.array([True] * 5 + [False] * 5)
+    assert fit_story_cut_off(p_report, is_scam, allowed=0) == 0.98  # above every scam's reading
+    assert fit_story_cut_off(p_report, is_scam, allowed=2) == 0.92  # two scams (0.97, 0.93) may be read so
+    assert fit_story_cut_off(np.array([0.999]), np.array([True]), allowed=0) == 1.0  # none low enough: never
+
+
 def test_the_shipped_report_layer_has_fitted_cut_offs_and_two_classes(engine: Engine) -> None:
     about = engine.library.report_model
     assert about is not None and about.cut_offs is not None
     alone, with_cue = about.cut_offs
     assert 0.5 <= with_cue <= alone < 1.0
     assert set(about.classes) == {"benign", "scam"}
+    # A citizen's own story has its cut-off too (library.yaml's report_story_scam_loss is above 0).
+    assert about.story_cut_off is not None and 0.5 <= about.story_cut_off <= 1.0
 
 
 def test_report_rows_keep_only_messages_with_scam_words_and_relabel_them(engine: Engine) -> None:

@@ -433,6 +433,13 @@ class LearnedModel:
         alone, with_cue = self.meta.get("report_cut_off"), self.meta.get("report_cut_off_with_cue")
         return None if alone is None or with_cue is None else (float(alone), float(with_cue))
 
+    @property
+    def story_cut_off(self) -> float | None:
+        """For the layer that tells reports from scams: P(report) from which a citizen's own story (not a
+        question) reads as told afterwards (fitted by training); None when not fitted."""
+        cut = self.meta.get("report_cut_off_story")
+        return None if cut is None else float(cut)
+
     def with_meta(self, **meta: Any) -> LearnedModel:
         """The same weights with more training facts recorded (corpus hash, fitted bands...)."""
         return LearnedModel(

@@ -176,6 +176,7 @@ class Engine:
             report_probability,
             report_model.cut_offs if report_model is not None else None,
             retold,
+            report_model.story_cut_off if report_model is not None else None,
         )
 
     def _retold(self, read: str | NGramText, folded: str, judged: str | NGramText) -> RetoldLine | None:
@@ -208,12 +209,13 @@ class Engine:
         normalised = self.normaliser.normalise(text)
         return self._score(normalised, self.detect_language(normalised), Budget(), explain=False).total
 
-    def context_cues(self, text: str) -> tuple[int, bool]:
-        """How many distinct awareness cues the message has, and whether a citizen tells what is
-        happening to them or asks about it: what `antifraud train` fits the report layer's cut-offs by."""
+    def context_cues(self, text: str) -> tuple[int, bool, bool]:
+        """How many distinct awareness cues the message has, whether a citizen tells what is happening
+        (or happened) to them or asks about it, and whether they ask: what `antifraud train` fits the report
+        layer's cut-offs by."""
         normalised = self.normaliser.normalise(text)
         matches = self.rules.match(normalised, self.detect_language(normalised), budget=Budget())
-        return matches.awareness_cues, matches.citizen_report
+        return matches.awareness_cues, matches.citizen_report, matches.citizen_question
 
     def analyse(
         self, text: str, lang: str | None = None, region: str | None = None, budget: Budget | None = None

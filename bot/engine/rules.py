@@ -91,6 +91,7 @@ class RuleMatches:
     awareness_cues: int = 0  # how many different awareness cues the message has
     quoted_share: float = 0.0  # share of the fired rules' words inside quotation marks (see below)
     banner: tuple[int, int] | None = None  # a safety banner's line in the ORIGINAL text (see _cue_count)
+    citizen_question: bool = False  # a citizen asking about it ("is this a scam?"): part of `citizen_report`
 
 
 _LATIN_LETTER = re.compile("[a-z]")
@@ -619,7 +620,15 @@ class RuleMatcher:
         if awareness_cues and not awareness and not citizen_report:
             quoted = _quoted_share(normalised, (hit for hit in fired.values() if hit.ref.rule.points > 0))
         return RuleMatches(
-            fired, tuple(negated), awareness, citizen_report, tuple(indicators), cue_count, quoted, banner
+            fired,
+            tuple(negated),
+            awareness,
+            citizen_report,
+            tuple(indicators),
+            cue_count,
+            quoted,
+            banner,
+            citizen_question,
         )
 
     def _assess_links(

@@ -52,6 +52,7 @@ class Scores:
     indicator_hits: tuple[Hit, ...]
     model_points: float = 0.0  # from the learned layer
     best_type: str | None = None  # most own points (the library's first type when none has any)
+    told_afterwards: bool = False  # a citizen's own story that reads as over: kept at "low" at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ def score_message(
     report_probability: Callable[[], float] | None = None,
     report_cut_offs: tuple[float, float] | None = None,  # alone, and with an awareness cue
     retold: RetoldLine | None = None,
+    story_cut_off: float | None = None,  # the same layer's, for a citizen telling their own story
 ) -> Scores:
     contributions: list[Contribution] = []
     # Only the types that get points are kept: a library of 1,400 types costs what one of 14 does.
@@ -362,9 +364,24 @@ def score_message(
         and not pitch_in_warning_words
         and report_probability() >= report_cut_offs[1 if rules.awareness_cues else 0]
     )
+    # A citizen telling their own story (not asking) that the same layer reads as over ("she had already paid
+    # when we found out") stays at "low" at most: not discounted away, since if it is still going on the
+    # dialogue's follow-up question is what they need.
+    told_afterwards = (
+        report_probability is not None
+        and story_cut_off is not None
+        and settings.learned is not None
+        and total - model_points >= settings.learned.report_min_points
+        and rules.citizen_report
+        and not rules.citizen_question
+        and not pitch_in_warning_words
+        and report_probability() >= story_cut_off
+    )
     awareness = (
         ((rules.awareness or confident_harmless or quoting_a_scam) and not rules.citizen_report) or reads_as_report
     ) and not pitch_in_warning_words
+    if told_afterwards:
+        total = min(total, below_medium)
     if awareness:
         total *= settings.awareness_factor
         # A news report or a reminder full of scam words ("破获…抓获犯罪嫌疑人…警方提醒") stays
@@ -389,6 +406,7 @@ def score_message(
         rules.indicators,
         model_points,
         best_type,
+        told_afterwards,
     )
 
 

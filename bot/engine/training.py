@@ -216,30 +216,58 @@ def fit_report_cut_offs(
     return (best[2], best[3]) if best is not None else (0.99, 0.99)
 
 
+def fit_story_cut_off(p_report: npt.NDArray[np.float64], is_scam: npt.NDArray[np.bool_], allowed: int) -> float:
+    """The lowest cut-off on the same grid at which at most `allowed` of these citizens' stories that are
+    scams (out of fold) would read as told afterwards; 1.0 (never) when none is low enough."""
+    grid = np.round(np.arange(0.50, 0.995, 0.01), 2)
+    fitting = [float(cut) for cut in grid if int((p_report[is_scam] >= cut).sum()) <= allowed]
+    return min(fitting) if fitting else 1.0
+
+
+def library_line_rows(entries: Sequence[tuple[str, Sequence[str]]], fold: Callable[[str], str]) -> list[TrainingRow]:
+    """The library's own scammer lines and rebuttals (`Library.line_wordings`), folded, as scam rows of the
+    report layer: a news item quotes such lines, and the layer must learn that the lines themselves, an
+    explaining rebuttal among them, are the scam talking."""
+    return [
+        TrainingRow(f"{entry}#{index}", fold(text), SCAM_ITSELF, "", "library")
+        for entry, texts in entries
+        for index, text in enumerate(texts)
+    ]
+
+
 def train_report_layer(
     rows: Sequence[TrainingRow],
-    cues: Sequence[tuple[int, bool]],
+    cues: Sequence[tuple[int, bool, bool]],
     corpus_scams: int,
     learned: LearnedSettings,
+    lines: Sequence[TrainingRow] = (),
 ) -> tuple[LearnedModel, dict[str, Any]]:
     """The layer that tells a message about a scam (warning, news, a story told afterwards) from the
     scam itself, and its cut-offs fitted so that out of fold at most `learned.report_scam_loss` of all
     the corpus's scams (`corpus_scams`) would read as reports. `cues` gives each row's awareness cue
-    count and whether a citizen tells or asks (such rows are never asked, so they are left out of the fit)."""
+    count, whether a citizen tells or asks, and whether they ask: a citizen's row is left out of that fit;
+    a citizen telling (not asking) has a cut-off of its own, fitted on those rows with
+    `learned.report_story_scam_loss` (none when it is 0). `lines` (`library_line_rows`) are learned as
+    scams too, but the cut-offs are fitted on the corpus's rows alone."""
     settings = TrainingSettings(regularisation=4.0, max_grams=30000, max_n=DEFAULT_N)
-    model = train(rows, settings)
-    p_report = 1.0 - out_of_fold(rows, settings)
-    asked = np.array([not citizen for _, citizen in cues])
-    has_cue = np.array([count > 0 for count, _ in cues])
+    learned_rows = [*rows, *lines]
+    model = train(learned_rows, settings)
+    p_all = 1.0 - out_of_fold(learned_rows, settings)
+    p_report = p_all[: len(rows)]
+    asked = np.array([not citizen for _, citizen, _ in cues])
+    story = np.array([citizen and not question for _, citizen, question in cues])
+    has_cue = np.array([count > 0 for count, _, _ in cues])
     is_scam = np.array([row.label != BENIGN for row in rows])
     allowed = int(np.floor(learned.report_scam_loss * corpus_scams))
     alone, with_cue = fit_report_cut_offs(p_report[asked], is_scam[asked], has_cue[asked], allowed)
     reads = asked & ((p_report >= alone) | (has_cue & (p_report >= with_cue)))
-    result = {
+    result: dict[str, Any] = {
         "rows": len(rows),
         "scam_rows": int(is_scam.sum()),
         "harmless_rows": int((~is_scam).sum()),
         "citizen_rows_never_asked": int((~asked).sum()),
+        "library_lines_learned_as_scams": len(lines),
+        "library_lines_read_as_reports": int((p_all[len(rows) :] >= alone).sum()),
         "cut_off": alone,
         "cut_off_with_awareness_cue": with_cue,
         "out_of_fold": {
@@ -248,7 +276,21 @@ def train_report_layer(
             "harmless_read_as_reports": int(reads[~is_scam].sum()),
         },
     }
-    return model.with_meta(report_cut_off=alone, report_cut_off_with_cue=with_cue), result
+    meta: dict[str, Any] = {"report_cut_off": alone, "report_cut_off_with_cue": with_cue}
+    if learned.report_story_scam_loss > 0:
+        story_allowed = int(np.floor(learned.report_story_scam_loss * corpus_scams))
+        cut = fit_story_cut_off(p_report[story], is_scam[story], story_allowed)
+        told = story & (p_report >= cut)
+        result["story_cut_off"] = cut
+        result["stories"] = {
+            "rows": int(story.sum()),
+            "scam_rows": int((story & is_scam).sum()),
+            "scams_read_as_told_afterwards": int((told & is_scam).sum()),
+            "scams_allowed": story_allowed,
+            "harmless_read_as_told_afterwards": int((told & ~is_scam).sum()),
+        }
+        meta["report_cut_off_story"] = cut
+    return model.with_meta(**meta), result
 
 
 LINE_BENIGN_ROWS = 1500  # ordinary messages beside the lines: n-grams every message has stop counting

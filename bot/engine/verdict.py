@@ -212,6 +212,8 @@ class VerdictBuilder:
             notes.append(script(local(settings.templates.no_type_note)))
         if scores.awareness:
             notes.append(script(local(settings.templates.awareness_note)))
+        if scores.told_afterwards and settings.templates.story_note is not None:
+            notes.append(script(local(settings.templates.story_note)))
         if rendered.legal_warning:
             notes.append(rendered.legal_warning)
 

@@ -271,6 +271,11 @@ class LearnedSettings(Model):
     report_model: NonEmpty | None = None
     report_min_points: float = Field(default=1.2, ge=0)
     report_scam_loss: float = Field(default=0.002, gt=0, lt=0.05)
+    # A citizen telling their own story (not asking) is read by the same layer against a cut-off of its own,
+    # fitted on those rows alone so that at most `report_story_scam_loss` of the corpus's scams would read as
+    # a story told afterwards; such a message is kept at "low" at most (never discounted to nothing: if it is
+    # still going on, the dialogue's follow-up question needs it). 0: never read so.
+    report_story_scam_loss: float = Field(default=0.0, ge=0, lt=0.05)
     # A third layer that names the scammer line or manual rebuttal a message retells in other words:
     # trained by `antifraud train` on every line's and rebuttal's own wording and the retellings in
     # tests/paraphrase_training (never the blind tests/paraphrases). Its best entry counts only when it
@@ -406,6 +411,7 @@ class Templates(Model):
     model_why: Localised  # {type}: the learned layer found wording typical of a scam type
     learned_line_why: Localised  # {type} {stage}: the line layer read a scammer line retold in other words
     awareness_note: Localised  # the message reads like an official reminder
+    story_note: Localised | None = None  # a citizen's own story that reads as over (kept at "low")
     no_type_note: Localised  # warning signs found, but no script recognised
     nothing_found_note: Localised  # nothing recognised: never "safe"
 
