@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -78,7 +78,7 @@ class Library:
     line_model: LearnedModel | None = None  # names the line or rebuttal a message retells (learned.line_model)
     # The n-grams of the learned layers above in one table, so a message's are found once for all of them
     # (built with them, cached with them; a layer replaced later is looked up in its own table).
-    ngram_index: NGramIndex | None = None
+    ngram_index: NGramIndex | None = field(default=None, compare=False, repr=False)  # derived from the three
 
     def line_wordings(self) -> list[tuple[str, list[str]]]:
         """Every scammer line's and rebuttal's entry id ("type.lines.id", "type.rebuttals.id") with its
