@@ -26,9 +26,11 @@ PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # (864 more training retellings in new voices, the layers retrained with the world8 batch): 0.468, 0.535, 0.815;
 # then 864 more in six further voices: 0.485, 0.554, 0.838; and 864 more in six others: 0.492, 0.557, 0.852;
 # thirteenth session (the layers retrained with the world9 calls, the line layer's harmless sample drawn by a hash of
-# the row id): 0.500, 0.563, 0.856. Raise these as the concepts and the line layer's retellings grow; never lower them.
-RECOGNISED_SHARE_FLOOR = 0.499  # paraphrases whose own line or rebuttal is in the evidence
-FLAGGED_SHARE_FLOOR = 0.562  # paraphrases rated medium or high on their own
+# the row id): 0.500, 0.563, 0.856; seventeenth session (the report layer learns the library's own lines as scams,
+# so fewer retold lines read as reports): 0.503, 0.579. Raise these as the concepts and the line layer's retellings
+# grow; never lower them.
+RECOGNISED_SHARE_FLOOR = 0.502  # paraphrases whose own line or rebuttal is in the evidence
+FLAGGED_SHARE_FLOOR = 0.578  # paraphrases rated medium or high on their own
 ENTRIES_WITH_ONE_FLOOR = 0.855  # lines and rebuttals recognised from at least one of their three
 
 
