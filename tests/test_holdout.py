@@ -81,9 +81,10 @@ NEWEST_FILES = {
     # going on told in the citizen's own voice. Measured blind on arrival (the session start's verdicts):
     # en 0.970 / 51.0%, zh 0.960 / 48.5%: talking about a scam is the engine's largest false-alarm genre. After
     # the report layer learned from the corpus's own such posts (world11, world12, 134 relabelled rows) and the
-    # library's lines, with a cut-off of its own for a citizen's story: en 0.970 / 36.0%, zh 0.960 / 32.5%.
-    "world8_en.jsonl": {"scam_recall": 0.97, "false_positive_rate": 0.36},
-    "world8_zh.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.325},
+    # library's lines, with a cut-off of its own for a citizen's story, and a few more reporting cues: en 0.970 /
+    # 35.5%, zh 0.960 / 31.5%.
+    "world8_en.jsonl": {"scam_recall": 0.97, "false_positive_rate": 0.355},
+    "world8_zh.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.315},
 }
 
 
