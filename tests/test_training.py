@@ -236,6 +236,8 @@ def test_every_layer_reads_the_same_through_the_shared_index_as_through_its_own_
     for folded in _sample_texts(engine):
         shared = NGramText.of(folded, MAX_N, index)
         for layer in layers:
+            if shared.found is not None:  # the layer really reads through the index, not its own table
+                assert index.rows_of(layer, shared.found[1], shared.found[2]) is not None
             layer._last = None
             through_index = layer.ranked(shared, count=3)
             spans_through_index = layer.spans(shared, layer.classes[-1])
@@ -251,7 +253,6 @@ def test_every_layer_reads_the_same_through_the_shared_index_as_through_its_own_
 
 
 def test_model_spans_equal_the_reference_computation(engine: Engine) -> None:
-
     model = engine.library.model
     assert model is not None
     for folded in _sample_texts(engine):

@@ -352,31 +352,27 @@ def score_message(
     # win"): its warning words are part of the pitch, not a reminder.
     pitch_in_warning_words = any(hit.ref.rule.speaks_warning_words for hit in rules.fired.values())
     # The layer that tells a message about a scam from the scam itself (a warning, a news report) is
-    # asked only when the rules find enough scam words to need it, and never for a citizen telling what
-    # is happening to them or asking about it ("a 'policeman' called me...", "is this a scam?"): they
-    # need the verdict and its follow-up question. A recovery pitch is never a report either.
-    reads_as_report = (
+    # asked only when the rules find enough scam words to need it; a recovery pitch is never a report. A
+    # citizen asking about it ("is this a scam?") is never read: they need the verdict. A citizen telling
+    # their own story ("a 'policeman' called me...") is read against a cut-off of its own, and one it reads
+    # as over ("she had already paid when we found out") stays at "low" at most: not discounted away, since
+    # if it is still going on the dialogue's follow-up question is what they need.
+    if rules.citizen_question:
+        cut_off = None
+    elif rules.citizen_report:
+        cut_off = story_cut_off
+    else:
+        cut_off = report_cut_offs[1 if rules.awareness_cues else 0] if report_cut_offs is not None else None
+    reads_as_told = (
         report_probability is not None
-        and report_cut_offs is not None
+        and cut_off is not None
         and settings.learned is not None
         and total - model_points >= settings.learned.report_min_points
-        and not rules.citizen_report
         and not pitch_in_warning_words
-        and report_probability() >= report_cut_offs[1 if rules.awareness_cues else 0]
+        and report_probability() >= cut_off
     )
-    # A citizen telling their own story (not asking) that the same layer reads as over ("she had already paid
-    # when we found out") stays at "low" at most: not discounted away, since if it is still going on the
-    # dialogue's follow-up question is what they need.
-    told_afterwards = (
-        report_probability is not None
-        and story_cut_off is not None
-        and settings.learned is not None
-        and total - model_points >= settings.learned.report_min_points
-        and rules.citizen_report
-        and not rules.citizen_question
-        and not pitch_in_warning_words
-        and report_probability() >= story_cut_off
-    )
+    reads_as_report = reads_as_told and not rules.citizen_report
+    told_afterwards = reads_as_told and rules.citizen_report
     awareness = (
         ((rules.awareness or confident_harmless or quoting_a_scam) and not rules.citizen_report) or reads_as_report
     ) and not pitch_in_warning_words

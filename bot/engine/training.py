@@ -193,6 +193,9 @@ def report_rows(
     ]
 
 
+_CUT_OFF_GRID = np.round(np.arange(0.50, 0.995, 0.01), 2)  # where the report layer's cut-offs are looked for
+
+
 def fit_report_cut_offs(
     p_report: npt.NDArray[np.float64],
     is_scam: npt.NDArray[np.bool_],
@@ -202,7 +205,7 @@ def fit_report_cut_offs(
     """The pair of cut-offs (alone, and with an awareness cue; the second never above the first) on a
     fine grid that reads the most harmless rows (out of fold) as reports while at most `allowed` scam
     rows would be; ties go to the higher cut-offs."""
-    grid = np.round(np.arange(0.50, 0.995, 0.01), 2)
+    grid = _CUT_OFF_GRID
     best: tuple[int, float, float, float] | None = None
     for alone in grid:
         reads_alone = p_report >= alone
@@ -219,20 +222,28 @@ def fit_report_cut_offs(
 def fit_story_cut_off(p_report: npt.NDArray[np.float64], is_scam: npt.NDArray[np.bool_], allowed: int) -> float:
     """The lowest cut-off on the same grid at which at most `allowed` of these citizens' stories that are
     scams (out of fold) would read as told afterwards; 1.0 (never) when none is low enough."""
-    grid = np.round(np.arange(0.50, 0.995, 0.01), 2)
+    grid = _CUT_OFF_GRID
     fitting = [float(cut) for cut in grid if int((p_report[is_scam] >= cut).sum()) <= allowed]
     return min(fitting) if fitting else 1.0
 
 
-def library_line_rows(entries: Sequence[tuple[str, Sequence[str]]], fold: Callable[[str], str]) -> list[TrainingRow]:
-    """The library's own scammer lines and rebuttals (`Library.line_wordings`), folded, as scam rows of the
-    report layer: a news item quotes such lines, and the layer must learn that the lines themselves, an
-    explaining rebuttal among them, are the scam talking."""
+def _wording_rows(
+    entries: Sequence[tuple[str, Sequence[str]]], fold: Callable[[str], str], label: str | None
+) -> list[TrainingRow]:
+    """Each line's and rebuttal's own wordings (`Library.line_wordings`), folded, labelled `label` (None: by
+    the entry's own id)."""
     return [
-        TrainingRow(f"{entry}#{index}", fold(text), SCAM_ITSELF, "", "library")
+        TrainingRow(f"{entry}#{index}", fold(text), entry if label is None else label, "", "library")
         for entry, texts in entries
         for index, text in enumerate(texts)
     ]
+
+
+def library_line_rows(entries: Sequence[tuple[str, Sequence[str]]], fold: Callable[[str], str]) -> list[TrainingRow]:
+    """The library's own scammer lines and rebuttals as scam rows of the report layer: a news item quotes such
+    lines, and the layer must learn that the lines themselves, an explaining rebuttal among them, are the scam
+    talking."""
+    return _wording_rows(entries, fold, SCAM_ITSELF)
 
 
 def train_report_layer(
@@ -304,11 +315,7 @@ def line_rows(
     them, {"entry", "text"}; never the blind tests/paraphrases). A retelling of an entry the
     library does not have is refused, naming the file and line."""
     known = {entry for entry, _ in entries}
-    rows = [
-        TrainingRow(f"{entry}#{index}", fold(text), entry, "", "library")
-        for entry, texts in entries
-        for index, text in enumerate(texts)
-    ]
+    rows = _wording_rows(entries, fold, None)
     files: list[Path] = []
     for path in retelling_paths:
         files.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
