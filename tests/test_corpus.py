@@ -72,9 +72,9 @@ LATER_BATCHES = {
     "world12_zh.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.31},
     # Fake shopping and investment/romance scams with look-alikes on their topics (seventeenth session): on arrival
     # en 0.887 / 10.0%, zh 0.838 / 5.0%; after the session's terms, the overpayment rule and a seller's invented fee
-    # en 0.938, zh 0.925. No learned layer has learned from them yet.
+    # (asked for by a payment) en 0.931, zh 0.894. No learned layer has learned from them yet.
     "world13_en.jsonl": {"scam_recall": 0.93, "false_positive_rate": 0.10},
-    "world13_zh.jsonl": {"scam_recall": 0.92, "false_positive_rate": 0.05},
+    "world13_zh.jsonl": {"scam_recall": 0.89, "false_positive_rate": 0.05},
 }
 
 
