@@ -327,6 +327,7 @@ def _original_texts(paths: list[Path]) -> dict[str, str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import gc
     import os
     import tempfile
 
@@ -357,6 +358,10 @@ def _serve(args: argparse.Namespace) -> int:
         for stale in samples.glob("*.db"):  # samples of an earlier run would be added to ours
             stale.unlink(missing_ok=True)
     print(f"Anti-fraud chatbot on http://{host}:{port}/  (API docs: /docs, workers: {workers})", flush=True)
+    # The start (imports, the library, the engine's indexes) makes millions of objects that live as long as
+    # the process; automatic collections would walk them again and again for nothing. The app's lifespan
+    # freezes them out of the collector and turns collection back on (bot/channels/web/app.py).
+    gc.disable()
     # uvicorn's own access log records client addresses: always off; ours (ANTIFRAUD_ACCESS_LOG=true)
     # does not. Proxy headers are read by the app itself, only from ANTIFRAUD_TRUSTED_PROXIES.
     uvicorn.run(

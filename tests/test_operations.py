@@ -185,6 +185,20 @@ def test_a_served_app_keeps_what_it_built_at_start_out_of_the_garbage_collector(
     assert gc.get_freeze_count() == 0
 
 
+def test_a_service_started_with_collection_off_turns_it_back_on(tmp_path: Path) -> None:
+    """`antifraud serve` starts with automatic collection off (the start only makes objects that live as long
+    as the process); the lifespan freezes them and turns collection on again for the requests."""
+    gc.disable()
+    try:
+        app = create_app(settings(tmp_path))
+        assert not gc.isenabled()
+        with TestClient(app) as client:
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+            assert client.get("/healthz").status_code == 200
+    finally:
+        gc.enable()
+
+
 def test_a_broken_library_is_refused_and_the_last_good_keeps_serving(
     library_copy: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

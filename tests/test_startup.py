@@ -46,6 +46,7 @@ def test_engine_pieces_come_back_from_the_cache_with_the_same_verdicts(
     assert sizes["prefilter.required_literals"] > 100
     assert sizes["normalise.table"] == 1
     assert sizes["normalise.fold_pattern"] > 1000
+    assert sizes["links.public_suffixes"] == 1
     from_cache = Engine(library)
     _forget_everything()
     from_files = Engine(dataclasses.replace(library))  # everything computed again
@@ -64,7 +65,12 @@ def test_a_recorded_build_keeps_what_it_used(library: Library) -> None:
     _forget_everything()
     with memo.recording() as entries:
         Engine(library)
-    assert set(entries) == {"prefilter.required_literals", "normalise.table", "normalise.fold_pattern"}
+    assert set(entries) == {
+        "prefilter.required_literals",
+        "normalise.table",
+        "normalise.fold_pattern",
+        "links.public_suffixes",
+    }
     assert len(memo._MEMOS["normalise.fold_pattern"]) == len(entries["normalise.fold_pattern"])
 
 

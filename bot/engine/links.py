@@ -15,10 +15,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import publicsuffixlist
 from publicsuffixlist import PublicSuffixList
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from bot.engine.memo import Memo
 from bot.library.schema import LinksFile
 
 _SCHEME = re.compile(r"^[a-z]{3,5}\s?:/+|^[a-z]{3,5}//")
@@ -35,6 +37,15 @@ _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9']*")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _LETTERS = re.compile(r"[^a-z0-9]+")
 _MAX_ADDRESSES = 64  # distinct e-mail addresses judged in one message
+# Parsing the bundled list takes ~50 ms of every start; the parsed list is kept in the library cache.
+_SUFFIX_LISTS: Memo[PublicSuffixList] = Memo("links.public_suffixes")
+
+
+def _icann_suffixes() -> PublicSuffixList:
+    """The list publicsuffixlist bundles (no download), its ICANN section only: with the companies'
+    section every blog on blogspot.com would be a registrable domain of its own."""
+    version = getattr(publicsuffixlist, "__version__", "?")
+    return _SUFFIX_LISTS.get(("icann", version), lambda: PublicSuffixList(only_icann=True, accept_unknown=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +102,7 @@ class LinkChecker:
     """Built once from links.yaml; `findings` is then a pure function of the links and brands."""
 
     def __init__(self, links: LinksFile) -> None:
-        # The list publicsuffixlist bundles (no download), its ICANN section only: with the companies'
-        # section every blog on blogspot.com would be a registrable domain of its own.
-        self._suffixes = PublicSuffixList(only_icann=True, accept_unknown=False)
+        self._suffixes = _icann_suffixes()
         self.brands = tuple(links.brands)
         self._owner = {domain: brand.id for brand in links.brands for domain in brand.domains}
         self._neutral = frozenset(links.neutral_domains)

@@ -9,13 +9,15 @@ rewritten; a read-only cache folder only costs the speed-up.
 
 Beside the library, the entry holds what building an engine from it computes that only depends on
 the files (bot/engine/memo.py: regex prefilters, the normaliser's folding table, the library's texts
-folded): the first start records them while building an engine, later starts load them back, so
-building the engine takes about 0.15 s instead of half a second or more (issue 13). The
+folded, the parsed public-suffix list): the first start records them while building an engine, later
+starts load them back, so building the engine takes about 0.15 s instead of half a second or more (issue 13). The
 key also covers the code that computes them and OpenCC's version (its dictionaries fold the table).
 
 The service's side files (dialogue, questions, SMS and drill texts: `loader.load_side_file`) are cached
 the same way one by one (`side_file_cached`), keyed by the file's bytes and the whole package's code
 (the models that check them span several modules): parsing their YAML was a sixth of the service's start.
+The web page's own words (web/page_words.yaml) are cached the same way, so a start from the cache imports
+no YAML parser at all.
 
 Where: `ANTIFRAUD_CACHE_DIR`, else `$XDG_CACHE_HOME/antifraud`, else `~/.cache/antifraud`.
 `ANTIFRAUD_CACHE_DIR=off` turns the cache off. The folder is created private (0700): a pickle is
@@ -54,6 +56,7 @@ _CODE_FILES = (
     "engine/prefilter.py",
     "engine/regex_tree.py",
     "engine/normalise.py",
+    "engine/links.py",
 )
 
 

@@ -25,7 +25,7 @@ Stage = Literal["hook", "isolation", "authority", "tool", "payment", "aftermath"
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Examples(Model):

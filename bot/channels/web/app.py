@@ -119,6 +119,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.generation = await anyio.to_thread.run_sync(admin.current_generation, state)
         poller = loop.create_task(_poll_reloads(app))
     gc.freeze()
+    gc.enable()  # `antifraud serve` starts with collection off (bot/cli.py)
     try:
         yield
     finally:

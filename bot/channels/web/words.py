@@ -14,6 +14,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from bot.library.cache import side_file_cached
 from bot.library.loader import LibraryError, Problem, parse_model, read_yaml
 from bot.library.schema import Identifier, Model
 
@@ -52,7 +53,14 @@ def _problems(words: PageWords, file: str) -> list[Problem]:
 
 
 def load_page_words(path: Path = PAGE_WORDS_FILE) -> PageWords:
-    """The checked words; raises LibraryError listing every problem found."""
+    """The checked words (from the library cache when the file is unchanged); raises LibraryError listing
+    every problem found."""
+    words = side_file_cached(path, PageWords, lambda: _read_page_words(path))
+    assert words is not None  # _read_page_words returns the words or raises
+    return words
+
+
+def _read_page_words(path: Path) -> PageWords:
     problems: list[Problem] = []
     words = parse_model(PageWords, read_yaml(path), str(path), problems)
     if words is not None:
