@@ -75,6 +75,11 @@ LATER_BATCHES = {
     # (asked for by a payment) en 0.931, zh 0.894. No learned layer has learned from them yet.
     "world13_en.jsonl": {"scam_recall": 0.93, "false_positive_rate": 0.10},
     "world13_zh.jsonl": {"scam_recall": 0.89, "false_positive_rate": 0.05},
+    # The caller's turns of phone calls as machine-written call datasets give them (eighteenth session): 300
+    # genuine calls on the topics scams use and 150 scams in the same polite register. On arrival 0.980 / 1.7%;
+    # 1.000 once a scammer's warning words ("you will be arrested", "I'm calling because") stopped counting where
+    # both learned layers read the scam itself.
+    "world14_calls_en.jsonl": {"scam_recall": 1.0, "false_positive_rate": 0.017},
 }
 
 

@@ -82,9 +82,16 @@ NEWEST_FILES = {
     # en 0.970 / 51.0%, zh 0.960 / 48.5%: talking about a scam is the engine's largest false-alarm genre. After
     # the report layer learned from the corpus's own such posts (world11, world12, 134 relabelled rows) and the
     # library's lines, with a cut-off of its own for a citizen's story, and a few more reporting cues: en 0.970 /
-    # 35.5%, zh 0.960 / 31.5%.
+    # 35.5%, zh 0.960 / 31.5%. zh bound raised by one message (2026-12-06, eighteenth session) when a scammer's
+    # warning words stopped counting where both learned layers read the scam itself (chosen on the corpus's
+    # out-of-fold predictions): 31.5% -> 32.0%, while the dev set gained a scam and the held-out set 5.
     "world8_en.jsonl": {"scam_recall": 0.97, "false_positive_rate": 0.355},
-    "world8_zh.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.315},
+    "world8_zh.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.32},
+    # Written 2026-12-06 (eighteenth session) by a helper who read only docs/corpus.md and the taxonomy: the
+    # caller's turns of phone calls as machine-written call datasets give them, 200 genuine (appointments,
+    # couriers, insurers, a bank's real fraud team, wrong numbers, offices returning a call) and 100 scams in the
+    # same polite register. Measured blind on arrival: 1.000 / 2.5%.
+    "world9_calls_en.jsonl": {"scam_recall": 1.0, "false_positive_rate": 0.025},
 }
 
 

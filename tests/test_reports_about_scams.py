@@ -126,6 +126,32 @@ def test_the_report_layer_keeps_a_warning_the_cue_words_miss_below_a_verdict(eng
     assert not verdict.risk.flagged and verdict.awareness
 
 
+SCAMMERS_WARNING_WORDS = [
+    (
+        "en",
+        "Good afternoon, this is Agent Morris with the enforcement unit of the tax office. I'm calling because your"
+        " file shows unpaid taxes of $3,200 and a warrant has been prepared in your name. If this is not settled"
+        " today you will be arrested at your home this evening. I will guide you step by step: go to the nearest"
+        " store, buy gift cards for the full amount and read me the numbers on the back. Do not hang up and do not"
+        " tell anyone at the store what they are for.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), SCAMMERS_WARNING_WORDS)
+def test_warning_words_in_a_scammers_mouth_do_not_discount_the_scam(engine: Engine, lang: str, text: str) -> None:
+    """Warning words ("you will be arrested", "I'm calling because", "step by step") are cues of a report or a call,
+    and a scammer's words too: when both learned layers read the scam itself, the cues count for nothing."""
+    verdict = engine.analyse(text, lang=lang)
+    assert verdict.risk.flagged and not verdict.awareness
+    learned = engine.library.settings.learned
+    assert learned is not None
+    never_overruled = learned.model_copy(update={"awareness_overruled_scam_from": None})
+    settings = engine.library.settings.model_copy(update={"learned": never_overruled})
+    cues_always_count = Engine(dataclasses.replace(engine.library, settings=settings))
+    assert not cues_always_count.analyse(text, lang=lang).risk.flagged  # what the cues alone did
+
+
 def test_a_named_report_layer_that_is_missing_fails_loudly(tmp_path: Path, engine: Engine) -> None:
     import shutil
 

@@ -373,8 +373,21 @@ def score_message(
     )
     reads_as_report = reads_as_told and not rules.citizen_report
     told_afterwards = reads_as_told and rules.citizen_report
+    # ... unless both learned layers say otherwise: sure it is a scam, and no report (a scammer's "you will be
+    # arrested" and "I'm calling because" are warning words too).
+    learned = settings.learned
+    cues_overruled = (
+        (rules.awareness or quoting_a_scam)
+        and learned is not None
+        and learned.awareness_overruled_scam_from is not None
+        and prediction is not None
+        and prediction.scam_probability >= learned.awareness_overruled_scam_from
+        and report_probability is not None
+        and report_probability() < learned.awareness_overruled_report_below
+    )
     awareness = (
-        ((rules.awareness or confident_harmless or quoting_a_scam) and not rules.citizen_report) or reads_as_report
+        ((rules.awareness or confident_harmless or quoting_a_scam) and not rules.citizen_report and not cues_overruled)
+        or reads_as_report
     ) and not pitch_in_warning_words
     if told_afterwards:
         total = min(total, below_medium)

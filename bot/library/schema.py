@@ -25,6 +25,8 @@ Stage = Literal["hook", "isolation", "authority", "tool", "payment", "aftermath"
 
 
 class Model(BaseModel):
+    # Validators are built on first validation: a start from the library cache unpickles checked models and
+    # never validates one, so building them at import was ~45 ms of every start for nothing.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
@@ -276,6 +278,12 @@ class LearnedSettings(Model):
     # a story told afterwards; such a message is kept at "low" at most (never discounted to nothing: if it is
     # still going on, the dialogue's follow-up question needs it). 0: never read so.
     report_story_scam_loss: float = Field(default=0.0, ge=0, lt=0.05)
+    # Warning words a scammer says too ("you will be arrested", "I'm calling because", "step by step") make
+    # a live scam look like a reminder. When the scam layer is at least this sure it is a scam and the report
+    # layer reads it as no report (below `awareness_overruled_report_below`), its awareness cues count for
+    # nothing. None: the cues always count.
+    awareness_overruled_scam_from: float | None = Field(default=None, gt=0, le=1)
+    awareness_overruled_report_below: float = Field(default=0.2, gt=0, le=1)
     # A third layer that names the scammer line or manual rebuttal a message retells in other words:
     # trained by `antifraud train` on every line's and rebuttal's own wording and the retellings in
     # tests/paraphrase_training (never the blind tests/paraphrases). Its best entry counts only when it
