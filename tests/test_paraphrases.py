@@ -27,11 +27,12 @@ PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # then 864 more in six further voices: 0.485, 0.554, 0.838; and 864 more in six others: 0.492, 0.557, 0.852;
 # thirteenth session (the layers retrained with the world9 calls, the line layer's harmless sample drawn by a hash of
 # the row id): 0.500, 0.563, 0.856; seventeenth session (the report layer learns the library's own lines as scams,
-# so fewer retold lines read as reports): 0.503, 0.579. Raise these as the concepts and the line layer's retellings
-# grow; never lower them.
-RECOGNISED_SHARE_FLOOR = 0.502  # paraphrases whose own line or rebuttal is in the evidence
+# so fewer retold lines read as reports): 0.503, 0.579; eighteenth session (a retelling the layer names is shown
+# even where rules already quote its words): 0.508, 0.579, 0.861. Raise these as the concepts and the line layer's
+# retellings grow; never lower them.
+RECOGNISED_SHARE_FLOOR = 0.507  # paraphrases whose own line or rebuttal is in the evidence
 FLAGGED_SHARE_FLOOR = 0.578  # paraphrases rated medium or high on their own
-ENTRIES_WITH_ONE_FLOOR = 0.855  # lines and rebuttals recognised from at least one of their three
+ENTRIES_WITH_ONE_FLOOR = 0.861  # lines and rebuttals recognised from at least one of their three
 
 
 def _rows() -> list[dict[str, str]]:
@@ -93,8 +94,10 @@ CALIBRATION = Path(__file__).parent / "paraphrase_calibration" / "paraphrases_fr
 # written from the same gists, so these gains are not blind). Lowered once, to 0.865, in the thirteenth session:
 # retraining with 870 more harmless corpus rows changed the line layer's sample of 1,500 harmless rows (then every
 # k-th row in file order) and this set moved 88.2% -> 85.9% with nothing else changed; drawn by a hash of the row id
-# (stable as the corpus grows) it reads 86.8%. The blind set above rose at the same time (49.2% -> 50.0%).
-CALIBRATION_RECOGNISED_FLOOR = 0.865
+# (stable as the corpus grows) it reads 86.8%. The blind set above rose at the same time (49.2% -> 50.0%). 89.3%
+# since the eighteenth session: a retelling the layer is sure of, whose words rules already quote (and count), is
+# shown as the line it retells instead of being left out.
+CALIBRATION_RECOGNISED_FLOOR = 0.893
 
 
 def test_the_line_layers_calibration_set_is_recognised_as_when_its_gates_were_chosen(engine: Engine) -> None:

@@ -71,14 +71,18 @@ def _retold_contribution(retold: RetoldLine, points: float, quoted: list[Contrib
     """The line layer's reading as evidence on the citizen's sentence that reads most like it; None without
     one. Words of that sentence other evidence already quotes are left to it: the reading quotes the longest
     stretch between them (the page merges overlapping quotes, and a whole-sentence quote would swallow the
-    citizen's exact words), and none when nothing is left."""
+    citizen's exact words). When nothing is left, a reading worth points is not counted (those words count
+    once), and one only shown quotes the whole sentence: the rules found the words, the reading says which
+    line of the script they retell."""
     spans = retold.spans()
     if not spans:
         return None
     span, line = spans[0], retold.line
     start, end = _longest_unquoted(span.start, span.end, [(c.start, c.end) for c in quoted if c.points > 0])
     if sum(char.isalnum() for char in retold.folded[start:end]) < _MIN_RETOLD_QUOTE:
-        return None
+        if points or sum(char.isalnum() for char in retold.folded[span.start : span.end]) < _MIN_RETOLD_QUOTE:
+            return None
+        start, end = span.start, span.end
     span = ModelSpan(start, end, span.weight)
     match = LineMatch(line, retold.probability * 100, span.start, span.end)
     return Contribution(
