@@ -38,9 +38,10 @@ def _load(path: str | None) -> Library:
 
 
 def _engine(path: str | None) -> Engine:
-    from bot.engine.pipeline import Engine
+    """The engine for check and eval: from the compiled cache when the files and the code are unchanged."""
+    from bot.library.cache import load_engine_cached
 
-    return Engine(_load(path))
+    return load_engine_cached(Path(path) if path else None)
 
 
 def _read_text(argument: str) -> str:

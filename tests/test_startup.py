@@ -12,8 +12,8 @@ import pytest
 from bot.engine import memo
 from bot.engine.budget import Budget
 from bot.engine.pipeline import Engine
-from bot.library.cache import load_library_cached
-from bot.library.loader import Library
+from bot.library.cache import load_engine_cached, load_library_cached
+from bot.library.loader import Library, load_library
 
 MESSAGES = [
     "公安局说你涉嫌洗钱，把钱转到安全账户",
@@ -59,6 +59,27 @@ def test_messages_are_never_remembered(engine: Engine) -> None:
     engine.normaliser.fold_pattern("a citizen's own words, 13800138000, not the library's")
     engine.analyse("another message the service was sent")
     assert len(folded) == before
+
+
+def test_a_built_engine_comes_back_from_the_cache_until_the_files_change(
+    library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service and the CLI unpickle the engine built at an earlier start; a changed knowledge file (or
+    code) is a different key, so an edit is never answered by a stale engine."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ANTIFRAUD_CACHE_DIR", str(cache))
+    built = load_engine_cached(library_copy)  # built, and written beside the library
+    assert len(list(cache.glob("engine-*.pickle"))) == 1
+    loaded = load_engine_cached(library_copy)
+    assert loaded is not built and loaded.library is not built.library
+    fresh = Engine(load_library(library_copy))
+    assert _verdicts(loaded) == _verdicts(fresh)
+    signals = library_copy / "signals.yaml"
+    signals.write_text(signals.read_text(encoding="utf-8").replace("安全账户", "安全帐目"), encoding="utf-8")
+    edited = load_engine_cached(library_copy)
+    assert "安全帐目" in repr(edited.library.signals) and "安全帐目" not in repr(loaded.library.signals)
+    assert _verdicts(edited) == _verdicts(Engine(load_library(library_copy)))
+    assert len(list(cache.glob("engine-*.pickle"))) == 1  # only the current entry is kept
 
 
 def test_a_recorded_build_keeps_what_it_used(library: Library) -> None:

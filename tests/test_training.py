@@ -82,7 +82,7 @@ def test_a_model_file_names_the_ngram_lengths_it_reads(tmp_path: Path, engine: E
     rows = _sample(engine, per_file=3)
     longer = train(rows, TrainingSettings(regularisation=4.0, min_df=1, max_grams=5000, max_n=5))
     assert longer.max_n == 5 and longer.meta["ngram_range"] == [1, 5]
-    assert max(len(gram) for gram in longer._grams) == 5
+    assert max(len(gram) for gram in longer.grams) == 5
     assert train(rows, SMALL).max_n == 4
     path = tmp_path / "model.npz"
     longer.save(path)
@@ -97,7 +97,7 @@ def test_a_model_file_names_the_ngram_lengths_it_reads(tmp_path: Path, engine: E
 def test_prediction_finds_exactly_the_models_ngrams(engine: Engine) -> None:
     model = engine.library.model
     assert model is not None
-    vocabulary = {gram: index for index, gram in enumerate(model._grams)}
+    vocabulary = {gram: index for index, gram in enumerate(model.grams)}
     for text in ("进群领福利 稳赚不赔 加V", "Hi Mum, this is my new number, can you send £200?", "", "a"):
         prepared = prepare(engine.normaliser.fold_pattern(text))
         expected = {vocabulary[g] for g in ngrams(prepared, model.max_n) if g in vocabulary}
@@ -144,7 +144,7 @@ def test_model_evidence_points_at_the_citizens_words(engine: Engine) -> None:
 @functools.cache
 def _vocabulary(model: LearnedModel) -> dict[str, int]:
     """Each n-gram of the model's vocabulary and its row (built once per model: 150,000 n-grams)."""
-    return {gram: index for index, gram in enumerate(model._grams)}
+    return {gram: index for index, gram in enumerate(model.grams)}
 
 
 def _exact_known(model: LearnedModel, text: str) -> tuple[list[int], list[int], list[int]]:

@@ -328,7 +328,12 @@ class LearnedModel:
         # hash -> weight row, built when first needed: an engine finds its models' n-grams through the
         # library's `NGramIndex`, so the service never builds it (16 MB for the scam layer).
         self._table: _HashTable | None = None
-        self._grams = tuple(grams)
+        # The n-grams themselves are only saved or counted (lookups go by hash): kept as one string, NUL
+        # between them (folded text holds no NUL), not 190,000 strings to unpickle at every start.
+        self._gram_count = len(grams)
+        self._gram_text = "\0".join(grams)
+        if self._gram_text.count("\0") != max(self._gram_count - 1, 0) or (grams and not all(grams)):
+            raise ModelError("an n-gram of the model is empty or holds a NUL character")
         # (folded text, `_read`'s answer) of the last message read: `spans` is asked about the
         # message `predict` just read. One tuple, replaced whole: safe across threads.
         self._last: tuple[str, _Reading] | None = None
@@ -354,7 +359,7 @@ class LearnedModel:
 
         Known = its 64-bit hash is among the model's; two different n-grams sharing a 64-bit hash
         is too unlikely to matter (and the model's own n-grams are checked to be distinct)."""
-        if not text or not self._grams:
+        if not text or not self._gram_count:
             return _NOTHING, _NOTHING
         mine = _hashes(text, self.max_n) if hashes is None else hashes[: _prefix_size(len(text), self.max_n)]
         table = self._table
@@ -379,7 +384,7 @@ class LearnedModel:
                 index, positions, rows = message.found
                 shared = index.rows_of(self, positions, rows)
         positions, rows = shared if shared is not None else self._lookup(text, hashes)
-        present = _sorted_unique(rows, len(self._grams)) if len(rows) else _NOTHING
+        present = _sorted_unique(rows, self._gram_count) if len(rows) else _NOTHING
         found = (text, positions, rows, present)
         self._last = (folded, found)
         return found
@@ -409,7 +414,7 @@ class LearnedModel:
         with path.open("wb") as handle:
             np.savez_compressed(
                 handle,
-                ngrams=np.array(self._grams, dtype=str),
+                ngrams=np.array(self.grams, dtype=str),
                 weights=self._weights.astype(np.float16).astype(np.float32),
                 intercept=self._intercept,
                 classes=np.array(self.classes, dtype=str),
@@ -418,7 +423,12 @@ class LearnedModel:
 
     @property
     def size(self) -> int:
-        return len(self._grams)
+        return self._gram_count
+
+    @property
+    def grams(self) -> list[str]:
+        """The n-grams, by weight row."""
+        return self._gram_text.split("\0") if self._gram_count else []
 
     @property
     def bands(self) -> tuple[tuple[float, float], ...]:
@@ -442,14 +452,12 @@ class LearnedModel:
 
     def with_meta(self, **meta: Any) -> LearnedModel:
         """The same weights with more training facts recorded (corpus hash, fitted bands...)."""
-        return LearnedModel(
-            list(self._grams), self._weights, self._intercept, list(self.classes), {**self.meta, **meta}
-        )
+        return LearnedModel(self.grams, self._weights, self._intercept, list(self.classes), {**self.meta, **meta})
 
     def _probabilities(self, folded: str | NGramText) -> npt.NDArray[np.float64] | None:
         """Class probabilities from the known n-grams of the message; None for an empty one."""
         text, _, rows, present = self._read(folded)
-        if not text or not self._grams:
+        if not text or not self._gram_count:
             return None
         if len(rows):  # presence, not counts
             logits = self._intercept64 + np.add.reduce(self._weights.take(present, axis=0), axis=0) * length_scale(text)

@@ -36,12 +36,15 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import opencc
 
 from bot.engine import memo
 from bot.library.loader import DEFAULT_FAQ, DEFAULT_LIBRARY, Library, load_library
+
+if TYPE_CHECKING:
+    from bot.engine.pipeline import Engine
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,39 @@ def load_library_cached(root: Path | None = None, faq_root: Path | None = None) 
         key = fingerprint(root, faq_root)
     except OSError:
         return load_library(root, faq_root)  # unreadable files: let the loader name them
+    return _library_entry(folder, key, root, faq_root)
+
+
+def load_engine_cached(root: Path | None = None, faq_root: Path | None = None) -> Engine:
+    """An engine over `load_library_cached`'s library, both from the cache when neither the files nor the
+    package's code changed (the engine is pickled with its library, keyed by both): unpickling one takes about
+    half the time of building it. Raises LibraryError like `load_library`."""
+    from bot.engine.pipeline import Engine  # the engine's modules are imported by whoever asks for one
+
+    folder = cache_dir()
+    if folder is None:
+        return Engine(load_library(root, faq_root))
+    try:
+        key = fingerprint(root, faq_root)
+    except OSError:
+        return Engine(load_library(root, faq_root))
+    digest = hashlib.sha256(key.encode() + b"\0engine\0" + _package_digest()).hexdigest()
+    path = folder / f"engine-{digest[:32]}.pickle"
+    try:
+        with path.open("rb") as handle:
+            cached = pickle.load(handle)
+        if isinstance(cached, Engine):
+            return cached
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a truncated or foreign file: rebuild it
+        log.warning("ignoring the engine cache %s: %s", path, exc)
+    engine = Engine(_library_entry(folder, key, root, faq_root))
+    _store(folder, path, engine, "engine-*.pickle")
+    return engine
+
+
+def _library_entry(folder: Path, key: str, root: Path | None, faq_root: Path | None) -> Library:
     path = folder / f"library-{key[:32]}.pickle"
     try:
         with path.open("rb") as handle:

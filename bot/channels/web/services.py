@@ -31,7 +31,7 @@ from bot.conversation.dialogue import Dialogue, SessionState
 from bot.conversation.faq import FaqIndex
 from bot.conversation.phrases import load_phrases
 from bot.engine.pipeline import Engine, collection_paused
-from bot.library.cache import load_library_cached
+from bot.library.cache import load_engine_cached
 from bot.library.loader import Library
 
 log = logging.getLogger(__name__)
@@ -81,11 +81,14 @@ def build_services(settings: Settings, library: Library | None = None, state: Sh
 
 
 def _build_services(settings: Settings, library: Library | None, state: SharedState | None) -> Services:
-    library = library or load_library_cached(settings.library_path, settings.faq_path)
+    if library is None:  # the files named by the settings: the engine built from them comes from the cache too
+        engine = load_engine_cached(settings.library_path, settings.faq_path)
+        library = engine.library
+    else:
+        engine = Engine(library)
     if settings.region not in {region.id for region in library.regions.regions}:
         log.warning("region %r is not in regions.yaml; using %r for hotlines", settings.region, library.regions.default)
     state = state or build_state(settings)
-    engine = Engine(library)
     faq = FaqIndex(library, engine.normaliser)
     dialogue = Dialogue(
         engine, faq, settings.region, load_phrases(library), max_message_chars=settings.max_message_chars
