@@ -92,6 +92,13 @@ NEWEST_FILES = {
     # couriers, insurers, a bank's real fraud team, wrong numbers, offices returning a call) and 100 scams in the
     # same polite register. Measured blind on arrival: 1.000 / 2.5%.
     "world9_calls_en.jsonl": {"scam_recall": 1.0, "false_positive_rate": 0.025},
+    # Written 2026-12-06 (eighteenth session) by a helper who read only docs/corpus.md and the taxonomy: e-mails
+    # as pasted, 100 genuine per language (password resets, sign-in alerts, orders, receipts, renewals, statements,
+    # government and HR notices, newsletters, shop prize draws, banks' own warnings) and 50 phishing and scam mails
+    # per language, a quarter obfuscated. Measured blind on arrival: en 0.98 / 15%, zh 1.00 / 11% (0.99 / 13%);
+    # after links to a site the message names count as its own (and links run into Chinese words are read as their
+    # host): en 0.98 / 12%, zh 1.00 / 12%.
+    "world10_email.jsonl": {"scam_recall": 0.99, "false_positive_rate": 0.12},
 }
 
 

@@ -99,6 +99,7 @@ def test_a_brand_named_with_a_mail_address_is_not_a_site_mismatch(engine: Engine
         ("HTTPS://Secure.Chase.com:443/login", "secure.chase.com"),
         ("http //", None),
         ("not a link", None),
+        ("www.example.gov.tw）或「統一發票兌獎」App", "example.gov.tw"),  # a pasted link runs into the words after it
     ],
 )
 def test_the_host_a_link_really_leads_to(link: str, host: str | None) -> None:
@@ -130,6 +131,34 @@ def test_a_link_to_the_brands_own_site_is_not_an_ask_to_open_a_link(engine: Engi
     assert not any(entry.startswith("phishing_link.") for entry in entries)
     fake = "Chase: A new device signed in to your account. If this wasn't you, sign in at chase-login.help/secure."
     assert engine.analyse(fake).risk.value in {"medium", "high"}
+
+
+QUILLPAD_SIGN_IN = (
+    "Subject: Your sign-in link for Quillpad\n\nHi Sam, click the link below to sign in to your Quillpad account: "
+    "{link}. The link expires in 15 minutes. If you didn't ask for it, you can ignore this email. The Quillpad team"
+)
+
+
+def test_a_link_to_the_site_the_message_names_as_its_writer_is_its_own(engine: Engine) -> None:
+    """A sign-in mail from a site no list knows, linking to the site it names, is how genuine notices read;
+    the same words linking elsewhere keep the signs of a lure."""
+    genuine = engine.analyse(QUILLPAD_SIGN_IN.format(link="https://quillpad.com/auth/callback?t=8812"))
+    assert not genuine.risk.flagged
+    assert not {"signal.url", "phishing_link.combos.link_to_log_in"} & {item.entry for item in genuine.evidence}
+    lure = engine.analyse(QUILLPAD_SIGN_IN.format(link="https://quillpad-login.help/auth/callback?t=8812"))
+    assert lure.risk.flagged and any(item.entry == "signal.url" for item in lure.evidence)
+    # A name is whole words run together, not a fragment of them: "delivery preferences" names no "deliverypref".
+    fragment = engine.analyse("Your parcel is waiting: set your delivery preferences at https://deliverypref.com/gb")
+    assert any(item.entry == "signal.url" for item in fragment.evidence)
+
+
+def test_a_link_pasted_against_chinese_words_is_judged_on_its_host(engine: Engine) -> None:
+    """A link that runs straight into the words after it ("（www….gov.tw）或…") is still read as the host it is:
+    here a government's site, so no link sign."""
+    verdict = engine.analyse(
+        "可至財政部電子發票整合服務平台（www.einvoice.nat.gov.tw）或「統一發票兌獎」App 查詢中獎明細。"
+    )
+    assert not any(item.entry == "signal.url" for item in verdict.evidence)
 
 
 def test_a_governments_bare_domain_is_its_own_site(engine: Engine) -> None:

@@ -26,7 +26,9 @@ from bot.library.schema import LinksFile
 _SCHEME = re.compile(r"^[a-z]{3,5}\s?:/+|^[a-z]{3,5}//")
 # Dots a sender broke to slip past filters: "uber-check [.] club", "amaz0n-orders dot info".
 _DEFANGED = re.compile(r"\s*(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\bdot\b|\.)\s*")
-_AUTHORITY_END = re.compile(r"[/?#\\\s]")
+# A host ends at a path, query, space, bracket or quote, or at a character no host name holds (a pasted link runs
+# straight into the Chinese words after it: "（www.example.gov.tw）或…").
+_AUTHORITY_END = re.compile(r"[/?#\\\s)\]}>\"'<,;]|[^\x00-\x7f]")
 _HOST = re.compile(r"^[a-z0-9!$-]+(\.[a-z0-9!$-]+)+$")
 _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _PART_SPLIT = re.compile(r"[.\-]+|\d+")
@@ -83,6 +85,19 @@ def _names_site(name: str, parts: list[str], letters: str, sender: str) -> bool:
     )
 
 
+def _outside(text: str, links: Sequence[tuple[int, int, str]]) -> str:
+    """The text without its links."""
+    edges = [0, *itertools.chain.from_iterable((start, end) for start, end, _ in sorted(links)), len(text)]
+    return " ".join(text[edges[i] : edges[i + 1]] for i in range(0, len(edges), 2))
+
+
+def _said_names(text: str) -> frozenset[str]:
+    """Every run of one to three consecutive Latin words of `text`, letters and digits only ("britishgas" of
+    "British Gas"): the names a link's domain is compared with."""
+    words = [_LETTERS.sub("", word) for word in _LATIN_WORD.findall(text)]
+    return frozenset("".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1))
+
+
 def _is_ipv4(host: str) -> bool:
     try:
         ipaddress.IPv4Address(host)
@@ -108,6 +123,7 @@ class LinkChecker:
         self._neutral = frozenset(links.neutral_domains)
         self._shorteners = frozenset(links.shorteners)
         self._bare_lure_max_words = links.bare_lure_max_words
+        self._named_site_min_letters = links.named_site_min_letters
         self._institution_suffixes = frozenset(links.institution_suffixes)
         self._own_site_words = tuple(word for words in links.own_site_words.values() for word in words)
         self._official_suffixes = frozenset(links.official_suffixes)
@@ -143,6 +159,7 @@ class LinkChecker:
         found: list[LinkFinding] = []
         official: list[tuple[int, int]] = []
         lures: list[tuple[int, int, str]] = []  # links to a site that is nobody's we know, and their name part
+        named: frozenset[str] | None = None  # names the message says outside its links, worked out when first needed
         for start, end, original in links:
             host = link_host(original)
             if host is None:
@@ -156,6 +173,12 @@ class LinkChecker:
             if domain in self._owner or suffix in self._official_suffixes or self._country_site(label, suffix):
                 official.append((start, end))
                 continue
+            if self._named_site_min_letters and text:
+                if named is None:
+                    named = _said_names(_outside(text, links))
+                if self._is_named_site(host, label, suffix, domain, named):
+                    official.append((start, end))
+                    continue
             # A bare name with no scheme, "www" or path ("a purchase at BESTBUY.COM") is more often a
             # merchant's name than a link to follow: only the brand's own name inside it counts.
             looks_like_a_link = "/" in original or original.lower().lstrip().startswith("www")
@@ -219,8 +242,7 @@ class LinkChecker:
         <link>", "you have a new notification <link>") and that go to a site the message does not name: a
         shop texting "Nike: your order has shipped, track at nike.com" names its own site; a stranger's
         lure does not say whose site it is."""
-        edges = [0, *itertools.chain.from_iterable((start, end) for start, end, _ in sorted(links)), len(text)]
-        outside = " ".join(text[edges[i] : edges[i + 1]] for i in range(0, len(edges), 2))
+        outside = _outside(text, links)
         words = len(_LATIN_WORD.findall(outside)) + (len(_HAN.findall(outside)) + 1) // 2
         if words > self._bare_lure_max_words or any(word in outside for word in self._own_site_words):
             return []
@@ -230,6 +252,23 @@ class LinkChecker:
             for start, end, label in lures
             if not _names_site(_LETTERS.sub("", label), _LETTERS.split(label), letters, sender)
         ]
+
+    def _is_named_site(self, host: str, label: str, suffix: str, domain: str, named: frozenset[str]) -> bool:
+        """A link to the site the message itself names as the one writing ("Your sign-in link for Medium ...
+        medium.com", "British Gas ... britishgas.co.uk"): the name part of its domain, at least
+        `named_site_min_letters` letters, is one, two or three of the message's own words run together. Not
+        a shortener, a risky suffix, a brand's name inside another host or a typing slip away from one."""
+        name = _LETTERS.sub("", label)
+        return (
+            len(name) >= self._named_site_min_letters
+            and not name.isdigit()
+            and name in named
+            and domain not in self._shorteners
+            and suffix not in self._risky
+            and suffix.rsplit(".", 1)[-1] not in self._risky
+            and self._borrowed_brand(host[: len(host) - len(suffix)]) is None
+            and self._typosquat(label) is None
+        )
 
     def _country_site(self, label: str, suffix: str) -> bool:
         """A brand's own name, exactly, under a country's suffix ("paypal.co.uk", "apple.com.cn"): brands

@@ -216,6 +216,10 @@ class LinksFile(Model):
     # A message with at most this many words besides its links, whose link goes to a site it does not
     # name and that is neither a brand's, a government's nor a neutral one, is a bare lure ("hi <link>").
     bare_lure_max_words: int = Field(default=12, ge=1, le=60)
+    # A link whose domain's name part (this many letters or more) is a name the message itself says ("Your
+    # sign-in link for Medium: medium.com/...", "British Gas ... britishgas.co.uk") goes to the writer's own
+    # site: it counts as official (not a risky suffix, a look-alike or a shortener). 0: never.
+    named_site_min_letters: int = Field(default=0, ge=0, le=30)
     # Words by which a message says the link is its writer's own ("my blog is at ..."): not a bare lure.
     # Written folded (lower case, simplified Chinese), as the message is when they are looked for.
     own_site_words: LocalisedList = Field(default_factory=dict)
