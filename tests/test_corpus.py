@@ -81,8 +81,9 @@ LATER_BATCHES = {
     # both learned layers read the scam itself.
     "world14_calls_en.jsonl": {"scam_recall": 1.0, "false_positive_rate": 0.017},
     # E-mails as pasted (eighteenth session): 130 genuine and 70 scam mails per language. On arrival 0.993 / 13.5%;
-    # 11.2% once a link to the site the message names counts as the writer's own.
-    "world15_email.jsonl": {"scam_recall": 0.99, "false_positive_rate": 0.112},
+    # 11.2% once a link to the site the message names counts as the writer's own; 10.0% with a genuine notice's
+    # own words as cues ("no action is needed", 请忽略本邮件), never beside an impostor's link.
+    "world15_email.jsonl": {"scam_recall": 0.99, "false_positive_rate": 0.10},
 }
 
 

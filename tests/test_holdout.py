@@ -97,8 +97,9 @@ NEWEST_FILES = {
     # government and HR notices, newsletters, shop prize draws, banks' own warnings) and 50 phishing and scam mails
     # per language, a quarter obfuscated. Measured blind on arrival: en 0.98 / 15%, zh 1.00 / 11% (0.99 / 13%);
     # after links to a site the message names count as its own (and links run into Chinese words are read as their
-    # host): en 0.98 / 12%, zh 1.00 / 12%.
-    "world10_email.jsonl": {"scam_recall": 0.99, "false_positive_rate": 0.12},
+    # host): en 0.98 / 12%, zh 1.00 / 12%; with a genuine notice's own words as cues, never beside an impostor's
+    # link: en 0.98 / 11%.
+    "world10_email.jsonl": {"scam_recall": 0.99, "false_positive_rate": 0.115},
 }
 
 

@@ -285,3 +285,32 @@ def test_an_address_borrowing_a_brands_name_off_its_domain_is_a_sign(engine: Eng
 )
 def test_an_address_on_the_brands_own_domain_or_naming_no_brand_is_not(engine: Engine, text: str) -> None:
     assert "signal.brand_mail_address" not in {item.entry for item in engine.analyse(text).evidence}
+
+
+NEW_PAYEE = (
+    'Subject: New payee added\n\nA new payee, "K MORRIS", was added to your Barclays account {where} today at 09:14. '
+    "{rest}"
+)
+
+
+def test_a_genuine_notices_words_beside_an_impostors_link_are_the_templates(engine: Engine) -> None:
+    """ "If this was you, no action is required" and "we will never ask for your PIN" are how the real bank
+    writes; beside a link that borrows its name they are the copied template, not a sign of a genuine contact."""
+    genuine = engine.analyse(
+        NEW_PAYEE.format(
+            where="in the app",
+            rest="If this was you, no action is needed. If you don't recognise it, open the Barclays app yourself"
+            " or call the number on the back of your card.",
+        )
+    )
+    assert not genuine.risk.flagged
+    phishing = engine.analyse(
+        NEW_PAYEE.format(
+            where="from a new device",
+            rest="If you did not make this change, cancel it now to stop a payment of £980:"
+            " https://barclays-payee-check.com/cancel. If this was you, no action is required. We will never ask"
+            " for your PIN.",
+        )
+    )
+    assert phishing.risk.flagged and not phishing.awareness
+    assert {"signal.lookalike_host", "signal.brand_mismatch"} <= {item.entry for item in phishing.evidence}

@@ -28,8 +28,11 @@ from bot.engine.prefilter import LiteralSet, required_literal_sets
 from bot.library.loader import Library
 from bot.library.schema import Rebuttal, Rule, ScriptLine, Signal
 
-CueKind = Literal["negation", "awareness", "citizen_report", "citizen_question"]
-_CUE_KINDS: tuple[CueKind, ...] = ("negation", "awareness", "citizen_report", "citizen_question")
+CueKind = Literal["negation", "awareness", "genuine_contact", "citizen_report", "citizen_question"]
+_CUE_KINDS: tuple[CueKind, ...] = ("negation", "awareness", "genuine_contact", "citizen_report", "citizen_question")
+# Link checks that say the sender is not who it claims: the real organisation's words beside such a link ("if
+# this was you, no action is required") are its template's, not a sign of a genuine contact.
+_IMPOSTOR_LINK_CHECKS = frozenset({"lookalike_host", "brand_mismatch"})
 _AWARENESS_CUES_NEEDED = 2
 
 
@@ -346,14 +349,12 @@ class RuleMatcher:
                         entries.setdefault(folded, []).append(("rule", ref.index))
         cues = library.signals.context
         # A genuine service contact ("returning your call", "call the number on the back of your
-        # card") counts as awareness: two such signs and a caller reads as the real organisation.
-        awareness_words = {
-            lang: [*cues.awareness.get(lang, []), *cues.genuine_contact.get(lang, [])]
-            for lang in cues.awareness.keys() | cues.genuine_contact.keys()
-        }
+        # card") counts as awareness: two such signs and a caller reads as the real organisation,
+        # unless the message's own link or address borrows the organisation's name.
         cue_words = {
             "negation": cues.negations,
-            "awareness": awareness_words,
+            "awareness": cues.awareness,
+            "genuine_contact": cues.genuine_contact,
             "citizen_report": cues.citizen_report,
             "citizen_question": cues.citizen_question,
         }
@@ -493,6 +494,8 @@ class RuleMatcher:
         citizen_report = False
         citizen_question = False
         awareness_spans: list[tuple[int, int]] = []
+        genuine_spans: list[tuple[int, int]] = []  # genuine-contact cues: awareness, unless a link is an impostor
+        impostor_link = False
         concept_hits: list[ConceptOccurrence] = []
         brands: list[tuple[int, int]] = []  # where a brand is named
         refs = self.refs
@@ -525,6 +528,8 @@ class RuleMatcher:
                     negations.append((start, end))
                 elif kind == "awareness":
                     awareness_spans.append((start, end))
+                elif kind == "genuine_contact":
+                    genuine_spans.append((start, end))
                 elif kind == "brand":
                     brands.append((start, end))
                 elif kind == "citizen_question":
@@ -575,10 +580,13 @@ class RuleMatcher:
                         cleared = self._signals_cleared_by_official_links
                         hits = [h for h in hits if h.ref.entry not in cleared]
                 hits.extend(Hit(self._link_signals[f.check], f.start, f.end) for f in assessment.findings)
+                impostor_link = any(f.check in _IMPOSTOR_LINK_CHECKS for f in assessment.findings)
             mail = self._link_signals.get("brand_mail")
             if mail is not None and "@" in normalised.text:
                 addresses = [(m.start(), m.end(), m.group()) for m in _MAIL_ADDRESS.finditer(normalised.text)]
-                hits.extend(Hit(mail, f.start, f.end) for f in self.links.mail_findings(addresses))
+                mail_findings = self.links.mail_findings(addresses)
+                hits.extend(Hit(mail, f.start, f.end) for f in mail_findings)
+                impostor_link = impostor_link or bool(mail_findings)
 
         negated_at = _negated_positions(normalised, negations, self._windows.get(lang, 8)) if negations else None
         bridged = self.concepts.by_signal
@@ -607,6 +615,8 @@ class RuleMatcher:
         # One cue alone ("谨防诈骗") is often a chat app's own banner pasted with a real scam; an
         # official reminder or a news report says more than one such thing. Cues that overlap
         # ("国家反诈中心提醒" holds "反诈") are one cue.
+        if genuine_spans and not impostor_link:
+            awareness_spans.extend(genuine_spans)
         awareness_cues = _distinct_cues(text, awareness_spans)
         cue_count, banner = _cue_count(normalised, awareness_cues) if awareness_cues else (0, None)
         awareness = cue_count >= _AWARENESS_CUES_NEEDED
