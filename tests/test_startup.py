@@ -13,7 +13,7 @@ from bot.engine import memo
 from bot.engine.budget import Budget
 from bot.engine.pipeline import Engine
 from bot.library.cache import load_engine_cached, load_library_cached
-from bot.library.loader import Library, load_library
+from bot.library.loader import Library
 
 MESSAGES = [
     "公安局说你涉嫌洗钱，把钱转到安全账户",
@@ -72,13 +72,11 @@ def test_a_built_engine_comes_back_from_the_cache_until_the_files_change(
     assert len(list(cache.glob("engine-*.pickle"))) == 1
     loaded = load_engine_cached(library_copy)
     assert loaded is not built and loaded.library is not built.library
-    fresh = Engine(load_library(library_copy))
-    assert _verdicts(loaded) == _verdicts(fresh)
+    assert _verdicts(loaded) == _verdicts(built)  # the first call built it from the files
     signals = library_copy / "signals.yaml"
     signals.write_text(signals.read_text(encoding="utf-8").replace("安全账户", "安全帐目"), encoding="utf-8")
-    edited = load_engine_cached(library_copy)
+    edited = load_engine_cached(library_copy)  # a new key: built again from the edited files
     assert "安全帐目" in repr(edited.library.signals) and "安全帐目" not in repr(loaded.library.signals)
-    assert _verdicts(edited) == _verdicts(Engine(load_library(library_copy)))
     assert len(list(cache.glob("engine-*.pickle"))) == 1  # only the current entry is kept
 
 
