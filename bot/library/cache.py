@@ -104,6 +104,23 @@ def fingerprint(root: Path | None = None, faq_root: Path | None = None) -> str:
     return digest.hexdigest()
 
 
+M = TypeVar("M")
+
+
+def _read_entry(path: Path, kind: type[M]) -> M | None:
+    """The object pickled at `path` when it is a `kind`; None when there is none, or it is truncated or
+    foreign (the caller then builds it again and rewrites the entry)."""
+    try:
+        with path.open("rb") as handle:
+            cached = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:
+        log.warning("ignoring the cache entry %s: %s", path, exc)
+        return None
+    return cached if isinstance(cached, kind) else None
+
+
 def load_library_cached(root: Path | None = None, faq_root: Path | None = None) -> Library:
     """`load_library`, from the cache when the files are unchanged; raises LibraryError like it."""
     folder = cache_dir()
@@ -131,15 +148,9 @@ def load_engine_cached(root: Path | None = None, faq_root: Path | None = None) -
         return Engine(load_library(root, faq_root))
     digest = hashlib.sha256(key.encode() + b"\0engine\0" + _package_digest()).hexdigest()
     path = folder / f"engine-{digest[:32]}.pickle"
-    try:
-        with path.open("rb") as handle:
-            cached = pickle.load(handle)
-        if isinstance(cached, Engine):
-            return cached
-    except FileNotFoundError:
-        pass
-    except Exception as exc:  # a truncated or foreign file: rebuild it
-        log.warning("ignoring the engine cache %s: %s", path, exc)
+    cached = _read_entry(path, Engine)
+    if cached is not None:
+        return cached
     engine = Engine(_library_entry(folder, key, root, faq_root))
     _store(folder, path, engine, "engine-*.pickle")
     return engine
@@ -147,23 +158,14 @@ def load_engine_cached(root: Path | None = None, faq_root: Path | None = None) -
 
 def _library_entry(folder: Path, key: str, root: Path | None, faq_root: Path | None) -> Library:
     path = folder / f"library-{key[:32]}.pickle"
-    try:
-        with path.open("rb") as handle:
-            cached = pickle.load(handle)
-        library = cached.get("library") if isinstance(cached, dict) else None
-        if isinstance(library, Library):
-            memo.preload(cached.get("memo") or {})
-            return library
-    except FileNotFoundError:
-        pass
-    except Exception as exc:  # a truncated or foreign file: rebuild it
-        log.warning("ignoring the library cache %s: %s", path, exc)
+    cached = _read_entry(path, dict)
+    if cached is not None and isinstance(cached.get("library"), Library):
+        memo.preload(cached.get("memo") or {})
+        library: Library = cached["library"]
+        return library
     library = load_library(root, faq_root)  # only a library that passed every check is cached
     _store(folder, path, {"library": library, "memo": _engine_memo(library)})
     return library
-
-
-M = TypeVar("M")
 
 
 def side_file_cached(path: Path, model: type[M], load: Callable[[], M | None]) -> M | None:
@@ -178,15 +180,9 @@ def side_file_cached(path: Path, model: type[M], load: Callable[[], M | None]) -
     except OSError:
         return load()  # unreadable: let the loader name the problem
     entry = folder / f"side-{path.stem}-{digest.hexdigest()[:32]}.pickle"
-    try:
-        with entry.open("rb") as handle:
-            cached = pickle.load(handle)
-        if isinstance(cached, model):
-            return cached
-    except FileNotFoundError:
-        pass
-    except Exception as exc:  # a truncated or foreign file: rebuild it
-        log.warning("ignoring the cache entry %s: %s", entry, exc)
+    cached = _read_entry(entry, model)
+    if cached is not None:
+        return cached
     value = load()
     if value is not None:
         _store(folder, entry, value, f"side-{path.stem}-*.pickle")
