@@ -159,7 +159,8 @@ class LinkChecker:
         found: list[LinkFinding] = []
         official: list[tuple[int, int]] = []
         lures: list[tuple[int, int, str]] = []  # links to a site that is nobody's we know, and their name part
-        named: frozenset[str] | None = None  # names the message says outside its links, worked out when first needed
+        outside: str | None = None  # the message without its links, worked out when first needed
+        named: frozenset[str] | None = None  # the names it says there
         for start, end, original in links:
             host = link_host(original)
             if host is None:
@@ -175,7 +176,8 @@ class LinkChecker:
                 continue
             if self._named_site_min_letters and text:
                 if named is None:
-                    named = _said_names(_outside(text, links))
+                    outside = _outside(text, links) if outside is None else outside
+                    named = _said_names(outside)
                 if self._is_named_site(host, label, suffix, domain, named):
                     official.append((start, end))
                     continue
@@ -189,7 +191,7 @@ class LinkChecker:
                 continue
             if looks_like_a_link and suffix not in self._institution_suffixes:
                 lures.append((start, end, label))
-            if "risky_suffix" in checks and (suffix in self._risky or suffix.rsplit(".", 1)[-1] in self._risky):
+            if "risky_suffix" in checks and self._is_risky(suffix):
                 found.append(LinkFinding("risky_suffix", start, end))
             borrowed = self._borrowed_brand(host[: len(host) - len(suffix)]) or self._typosquat(label)
             if borrowed is not None and "lookalike_host" in checks:
@@ -198,7 +200,7 @@ class LinkChecker:
             if names_a_brand and "brand_mismatch" in checks and looks_like_a_link and not own_site:
                 found.append(LinkFinding("brand_mismatch", start, end))
         if "bare_lure" in checks and lures and not official:
-            lured = self._bare_lures(text, links, lures, sender)
+            lured = self._bare_lures(_outside(text, links) if outside is None else outside, lures, sender)
             found.extend(LinkFinding("bare_lure", start, end) for start, end in lured)
         return LinkAssessment(tuple(found), tuple(official), len(official) == len(links))
 
@@ -231,18 +233,11 @@ class LinkChecker:
                 found.append(LinkFinding("brand_mail", start, end))
         return tuple(found)
 
-    def _bare_lures(
-        self,
-        text: str,
-        links: Sequence[tuple[int, int, str]],
-        lures: list[tuple[int, int, str]],
-        sender: str,
-    ) -> list[tuple[int, int]]:
+    def _bare_lures(self, outside: str, lures: list[tuple[int, int, str]], sender: str) -> list[tuple[int, int]]:
         """The links of a message that says little besides them (at most `bare_lure_max_words` words: "hi
         <link>", "you have a new notification <link>") and that go to a site the message does not name: a
         shop texting "Nike: your order has shipped, track at nike.com" names its own site; a stranger's
-        lure does not say whose site it is."""
-        outside = _outside(text, links)
+        lure does not say whose site it is. `outside`: the message without its links."""
         words = len(_LATIN_WORD.findall(outside)) + (len(_HAN.findall(outside)) + 1) // 2
         if words > self._bare_lure_max_words or any(word in outside for word in self._own_site_words):
             return []
@@ -264,20 +259,21 @@ class LinkChecker:
             and not name.isdigit()
             and name in named
             and domain not in self._shorteners
-            and suffix not in self._risky
-            and suffix.rsplit(".", 1)[-1] not in self._risky
+            and not self._is_risky(suffix)
             and self._borrowed_brand(host[: len(host) - len(suffix)]) is None
             and self._typosquat(label) is None
         )
+
+    def _is_risky(self, suffix: str) -> bool:
+        """A name ending scam sites favour, whole ("com.ru") or by its last part ("top" of "xyz.top")."""
+        return suffix in self._risky or suffix.rsplit(".", 1)[-1] in self._risky
 
     def _country_site(self, label: str, suffix: str) -> bool:
         """A brand's own name, exactly, under a country's suffix ("paypal.co.uk", "apple.com.cn"): brands
         hold their names in the countries they serve and a registry does not hand them to others, while
         fakes add words ("paypal-help.co.uk") or take a cheap suffix (risky ones never count here)."""
         country = suffix.rsplit(".", 1)[-1]
-        return (
-            label in self._own_labels and len(country) == 2 and suffix not in self._risky and country not in self._risky
-        )
+        return label in self._own_labels and len(country) == 2 and not self._is_risky(suffix)
 
     def _split(self, host: str) -> tuple[str, str]:
         """A host's registrable name and its public suffix: ("secure-check", "net") of

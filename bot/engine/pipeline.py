@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import re
 from collections.abc import Iterator
@@ -161,7 +162,9 @@ class Engine:
         report_probability = None
         if report_model is not None and budget.allows("model"):
 
+            @functools.cache
             def report_probability() -> float:
+                """Asked only when scoring needs it, and worked out once for the message."""
                 return 1.0 - report_model.predict(judged).scam_probability
 
         return score_message(

@@ -121,16 +121,22 @@ def _read_entry(path: Path, kind: type[M]) -> M | None:
     return cached if isinstance(cached, kind) else None
 
 
-def load_library_cached(root: Path | None = None, faq_root: Path | None = None) -> Library:
-    """`load_library`, from the cache when the files are unchanged; raises LibraryError like it."""
+def _cache_place(root: Path | None, faq_root: Path | None) -> tuple[Path, str] | None:
+    """The cache folder and the files' key; None when the cache is off or the files cannot be read (the
+    loader then names them)."""
     folder = cache_dir()
     if folder is None:
-        return load_library(root, faq_root)
+        return None
     try:
-        key = fingerprint(root, faq_root)
+        return folder, fingerprint(root, faq_root)
     except OSError:
-        return load_library(root, faq_root)  # unreadable files: let the loader name them
-    return _library_entry(folder, key, root, faq_root)
+        return None
+
+
+def load_library_cached(root: Path | None = None, faq_root: Path | None = None) -> Library:
+    """`load_library`, from the cache when the files are unchanged; raises LibraryError like it."""
+    place = _cache_place(root, faq_root)
+    return load_library(root, faq_root) if place is None else _library_entry(*place, root, faq_root)
 
 
 def load_engine_cached(root: Path | None = None, faq_root: Path | None = None) -> Engine:
@@ -139,13 +145,10 @@ def load_engine_cached(root: Path | None = None, faq_root: Path | None = None) -
     half the time of building it. Raises LibraryError like `load_library`."""
     from bot.engine.pipeline import Engine  # the engine's modules are imported by whoever asks for one
 
-    folder = cache_dir()
-    if folder is None:
+    place = _cache_place(root, faq_root)
+    if place is None:
         return Engine(load_library(root, faq_root))
-    try:
-        key = fingerprint(root, faq_root)
-    except OSError:
-        return Engine(load_library(root, faq_root))
+    folder, key = place
     digest = hashlib.sha256(key.encode() + b"\0engine\0" + _package_digest()).hexdigest()
     path = folder / f"engine-{digest[:32]}.pickle"
     cached = _read_entry(path, Engine)
