@@ -26,7 +26,7 @@ test: setup
 	$(BIN)/ruff format --check bot tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/antifraud validate --strict
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses=2 --dist=loadfile
 
 bench: setup
 	command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
