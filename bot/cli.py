@@ -247,6 +247,7 @@ def _train(args: argparse.Namespace) -> int:
         read_training_rows,
         report,
         report_rows,
+        retold_scam_rows,
         train,
         train_line_layer,
         train_report_layer,
@@ -307,7 +308,15 @@ def _train(args: argparse.Namespace) -> int:
         print(f"training the report layer on {len(scam_word_rows)} messages with scam words ...", flush=True)
         cues = [rules_only.context_cues(originals[row.id]) for row in scam_word_rows]
         corpus_scams = sum(row.label != "benign" for row in rows)
-        lines = library_line_rows(library.line_wordings(), rules_only.normaliser.fold_pattern)
+        fold = rules_only.normaliser.fold_pattern
+        lines = library_line_rows(library.line_wordings(), fold)
+        if learned.report_scam_voices:
+            voices = learned.report_scam_voices
+            try:
+                lines += retold_scam_rows(library.line_wordings(), [Path(p) for p in args.retellings], voices, fold)
+            except (OSError, ValueError) as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
         layer, report_result = train_report_layer(scam_word_rows, cues, corpus_scams, learned, lines)
         report_target = library_root / learned.report_model
         layer.save(report_target)

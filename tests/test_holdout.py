@@ -85,8 +85,13 @@ NEWEST_FILES = {
     # 35.5%, zh 0.960 / 31.5%. zh bound raised by one message (2026-12-06, eighteenth session) when a scammer's
     # warning words stopped counting where both learned layers read the scam itself (chosen on the corpus's
     # out-of-fold predictions): 31.5% -> 32.0%, while the dev set gained a scam and the held-out set 5.
-    "world8_en.jsonl": {"scam_recall": 0.97, "false_positive_rate": 0.355},
-    "world8_zh.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.32},
+    # Recall bounds lowered by one scam each (2026-12-06, nineteenth session) when the report layer was allowed
+    # 0.5% of the corpus's scams instead of 0.2% (chosen on its out-of-fold predictions) and learned the
+    # retellings in the scammer's voice as scams: en 0.970 / 35.5% -> 0.960 / 30.5%, zh 0.960 / 32.0% -> 0.950 /
+    # 25.5%, while the rest of the held-out set went 0.954 / 3.39% -> 0.952 / 2.64% and the dev set 0.926 / 1.98%
+    # -> 0.924 / 1.92%.
+    "world8_en.jsonl": {"scam_recall": 0.96, "false_positive_rate": 0.305},
+    "world8_zh.jsonl": {"scam_recall": 0.95, "false_positive_rate": 0.255},
     # Written 2026-12-06 (eighteenth session) by a helper who read only docs/corpus.md and the taxonomy: the
     # caller's turns of phone calls as machine-written call datasets give them, 200 genuine (appointments,
     # couriers, insurers, a bank's real fraud team, wrong numbers, offices returning a call) and 100 scams in the

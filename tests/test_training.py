@@ -350,6 +350,26 @@ def test_report_rows_keep_only_messages_with_scam_words_and_relabel_them(engine:
     assert {row.label for row in kept} <= {"benign", SCAM_ITSELF}
 
 
+def test_only_retellings_in_the_scammers_voice_are_learned_as_the_scam_itself(tmp_path: Path) -> None:
+    from bot.engine.training import SCAM_ITSELF, retold_scam_rows
+
+    retellings = tmp_path / "retold.jsonl"
+    rows = [
+        {"entry": "a.lines.b", "voice": "call", "text": "Sir, your account is frozen, move the money now"},
+        {"entry": "a.lines.b", "voice": "police_statement", "text": "The caller told the victim to move money"},
+        {"entry": "a.lines.b", "text": "no voice named"},
+        {"entry": "a.lines.b", "voice": "pasted", "text": "您的账户已冻结，请立即转账"},
+    ]
+    retellings.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+    learned = retold_scam_rows([("a.lines.b", ["wording"])], [retellings], ["call", "pasted"], str.lower)
+    assert [row.text for row in learned] == [rows[0]["text"].lower(), rows[3]["text"]]
+    assert {row.label for row in learned} == {SCAM_ITSELF}
+    assert [row.id for row in learned] == ["retold:1", "retold:4"]
+    retellings.write_text(json.dumps({"entry": "x.lines.y", "voice": "call", "text": "t"}) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"retold\.jsonl:1"):
+        retold_scam_rows([("a.lines.b", ["wording"])], [retellings], ["call"], str.lower)
+
+
 def test_a_message_hashed_once_reads_the_same_in_every_model(engine: Engine) -> None:
     """The engine hashes a message's n-grams once for its three learned models (NGramText)."""
     from bot.engine.model import NGramText

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -307,15 +307,10 @@ def train_report_layer(
 LINE_BENIGN_ROWS = 1500  # ordinary messages beside the lines: n-grams every message has stop counting
 
 
-def line_rows(
-    entries: Sequence[tuple[str, Sequence[str]]], retelling_paths: Sequence[Path], fold: Callable[[str], str]
-) -> list[TrainingRow]:
-    """The line layer's rows, labelled by entry: each entry's own wordings (`entries`: entry id and
-    its texts, every language) and the retellings in `retelling_paths` (JSONL files or folders of
-    them, {"entry", "text"}; never the blind tests/paraphrases). A retelling of an entry the
-    library does not have is refused, naming the file and line."""
-    known = {entry for entry, _ in entries}
-    rows = _wording_rows(entries, fold, None)
+def _retellings(retelling_paths: Sequence[Path], known: set[str]) -> Iterator[tuple[str, str, str, str | None]]:
+    """(row id, entry, text, voice) of each retelling in `retelling_paths` (JSONL files or folders of them,
+    {"entry", "text", "voice"?}; never the blind tests/paraphrases). A retelling of an entry not in `known` is
+    refused, naming the file and line."""
     files: list[Path] = []
     for path in retelling_paths:
         files.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
@@ -324,11 +319,39 @@ def line_rows(
             if not line.strip():
                 continue
             data = json.loads(line)
-            entry, text = data.get("entry"), data.get("text")
+            entry, text, voice = data.get("entry"), data.get("text"), data.get("voice")
             if entry not in known or not isinstance(text, str) or not text.strip():
                 raise ValueError(f"{file}:{number}: a retelling needs a known 'entry' and a 'text' (got {entry!r})")
-            rows.append(TrainingRow(f"{file.stem}:{number}", fold(text), entry, "", "retelling"))
+            yield f"{file.stem}:{number}", entry, text, voice if isinstance(voice, str) else None
+
+
+def line_rows(
+    entries: Sequence[tuple[str, Sequence[str]]], retelling_paths: Sequence[Path], fold: Callable[[str], str]
+) -> list[TrainingRow]:
+    """The line layer's rows, labelled by entry: each entry's own wordings (`entries`: entry id and
+    its texts, every language) and the retellings in `retelling_paths` (see `_retellings`)."""
+    rows = _wording_rows(entries, fold, None)
+    known = {entry for entry, _ in entries}
+    for row_id, entry, text, _ in _retellings(retelling_paths, known):
+        rows.append(TrainingRow(row_id, fold(text), entry, "", "retelling"))
     return rows
+
+
+def retold_scam_rows(
+    entries: Sequence[tuple[str, Sequence[str]]],
+    retelling_paths: Sequence[Path],
+    voices: Sequence[str],
+    fold: Callable[[str], str],
+) -> list[TrainingRow]:
+    """The retellings written in one of `voices` (the scammer's own: a call, a pasted text) as scam rows of the
+    report layer, like `library_line_rows`: the scam in other words is still the scam talking."""
+    wanted = set(voices)
+    known = {entry for entry, _ in entries}
+    return [
+        TrainingRow(row_id, fold(text), SCAM_ITSELF, "", "retelling")
+        for row_id, _, text, voice in _retellings(retelling_paths, known)
+        if voice in wanted
+    ]
 
 
 def train_line_layer(lines: Sequence[TrainingRow], corpus: Sequence[TrainingRow]) -> LearnedModel:

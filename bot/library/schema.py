@@ -282,6 +282,9 @@ class LearnedSettings(Model):
     # a story told afterwards; such a message is kept at "low" at most (never discounted to nothing: if it is
     # still going on, the dialogue's follow-up question needs it). 0: never read so.
     report_story_scam_loss: float = Field(default=0.0, ge=0, lt=0.05)
+    # The retellings of lines (`antifraud train --retellings`) written in these voices are the scam itself (a
+    # scammer's call, a pasted text): the report layer learns them as scams beside the library's own lines.
+    report_scam_voices: list[NonEmpty] = Field(default_factory=list)
     # Warning words a scammer says too ("you will be arrested", "I'm calling because", "step by step") make
     # a live scam look like a reminder. When the scam layer is at least this sure it is a scam and the report
     # layer reads it as no report (below `awareness_overruled_report_below`), its awareness cues count for
