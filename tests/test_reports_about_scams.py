@@ -97,6 +97,17 @@ def test_a_citizens_story_told_afterwards_stays_at_low_and_says_to_act_if_it_is_
     assert story_note is not None and story_note[lang] in verdict.notes
 
 
+@pytest.mark.parametrize(("lang", "text"), STORIES_TOLD_AFTERWARDS)
+def test_a_story_the_caller_knows_is_going_on_is_never_read_as_told_afterwards(
+    engine: Engine, lang: str, text: str
+) -> None:
+    """The dialogue knows: a citizen who has just answered its questions about the story is living it now."""
+    verdict = engine.analyse(text, lang=lang, going_on=True)
+    story_note = engine.library.settings.templates.story_note
+    assert story_note is not None and story_note[lang] not in verdict.notes
+    assert verdict.risk.flagged
+
+
 @pytest.mark.parametrize(("lang", "text"), STILL_GOING_ON)
 def test_a_citizen_telling_a_scam_that_is_still_going_on_gets_the_verdict(engine: Engine, lang: str, text: str) -> None:
     verdict = engine.analyse(text, lang=lang)

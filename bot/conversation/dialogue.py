@@ -548,15 +548,17 @@ class Dialogue:
         possible = self._question_triggers.possible(folded)
         return any(self._question_markers[index].search(folded) for index in sorted(possible))
 
-    def _analyse(self, turn: _Turn, text: str) -> Verdict:
+    def _analyse(self, turn: _Turn, text: str, going_on: bool = False) -> Verdict:
         """One text judged in the conversation's region, its texts in the citizen's script."""
-        verdict = self._engine.analyse(text, lang=turn.lang, region=turn.region.id)
+        verdict = self._engine.analyse(text, lang=turn.lang, region=turn.region.id, going_on=going_on)
         return convert_verdict(verdict, turn.script)
 
     def _story(self, turn: _Turn, turns: tuple[str, ...], confirmed: tuple[str, ...]) -> tuple[Verdict, int]:
-        """The whole story checked as one text, and how much of it the citizen wrote themselves."""
+        """The whole story checked as one text, and how much of it the citizen wrote themselves. Once they
+        have confirmed part of it in answer to a question, it is happening now, not told afterwards."""
         told = "\n".join(turns)
-        return self._analyse(turn, "\n".join(part for part in (told, *confirmed) if part)), len(told)
+        text = "\n".join(part for part in (told, *confirmed) if part)
+        return self._analyse(turn, text, going_on=bool(confirmed)), len(told)
 
     def _remember(self, turns: tuple[str, ...], message: str) -> tuple[str, ...]:
         """The story with one more message, whole: the last few turns, earlier ones dropped while the

@@ -125,7 +125,13 @@ class Engine:
         return self._han_language if normalised.cjk_share >= 0.2 else self._latin_language
 
     def _score(
-        self, normalised: NormalisedText, lang: str, budget: Budget, explain: bool, view: RegexView | None = None
+        self,
+        normalised: NormalisedText,
+        lang: str,
+        budget: Budget,
+        explain: bool,
+        view: RegexView | None = None,
+        going_on: bool = False,
     ) -> Scores:
         rule_matches = self.rules.match(normalised, lang, budget=budget, view=view)
         line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
@@ -179,7 +185,7 @@ class Engine:
             report_probability,
             report_model.cut_offs if report_model is not None else None,
             retold,
-            report_model.story_cut_off if report_model is not None else None,
+            report_model.story_cut_off if report_model is not None and not going_on else None,
         )
 
     def _retold(self, read: str | NGramText, folded: str, judged: str | NGramText) -> RetoldLine | None:
@@ -221,16 +227,23 @@ class Engine:
         return matches.awareness_cues, matches.citizen_report, matches.citizen_question
 
     def analyse(
-        self, text: str, lang: str | None = None, region: str | None = None, budget: Budget | None = None
+        self,
+        text: str,
+        lang: str | None = None,
+        region: str | None = None,
+        budget: Budget | None = None,
+        going_on: bool = False,
     ) -> Verdict:
         """The verdict on one message. `budget` bounds its time (default: `Budget()`, 100 ms): steps it
-        leaves no time for are skipped and the verdict is marked partial, so no message can hang."""
+        leaves no time for are skipped and the verdict is marked partial, so no message can hang.
+        `going_on`: the caller knows the story is happening now (a citizen has just answered questions about
+        it), so it is never read as a story told afterwards, however it is worded ("I got a call...")."""
         budget = budget or Budget()
         normalised = self.normaliser.normalise(text)
         if lang not in self.library.languages:
             lang = self.detect_language(normalised)
         view = self.rules.view(normalised)  # what the regexes of both steps below need to know
-        scores = self._score(normalised, lang, budget, explain=True, view=view)
+        scores = self._score(normalised, lang, budget, explain=True, view=view, going_on=going_on)
         indicators = scores.indicator_hits
         if scores.risk is not Risk.NONE and budget.allows("indicators"):
             shown = sorted(
