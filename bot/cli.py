@@ -261,23 +261,25 @@ def _train(args: argparse.Namespace) -> int:
         print("error: library.yaml has no 'learned' section naming the model file", file=sys.stderr)
         return 2
     rules_only = Engine(dataclasses.replace(library, model=None))
+    fold = rules_only.normaliser.fold_pattern
+    wordings = library.line_wordings()
+    retellings = [Path(p) for p in args.retellings]
+    line_model = None if args.report_only or args.keep_lines else learned.line_model  # None: not trained now
+    # Every input is read before any layer trains: a broken file is refused at once, not after an hour.
     try:
-        rows = read_training_rows([Path(p) for p in args.corpus], rules_only.normaliser.fold_pattern)
+        rows = read_training_rows([Path(p) for p in args.corpus], fold)
         originals = _original_texts([Path(p) for p in args.corpus])
+        retold = line_rows(wordings, retellings, fold) if line_model is not None else []
+        lines = library_line_rows(wordings, fold)
+        if learned.report_scam_voices:
+            lines += retold_scam_rows(wordings, retellings, learned.report_scam_voices, fold)
     except (OSError, EvalFileError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if learned.line_model is not None and not (args.report_only or args.keep_lines):
+    if line_model is not None:
         print("training the line layer ...", flush=True)
-        try:
-            retold = line_rows(
-                library.line_wordings(), [Path(p) for p in args.retellings], rules_only.normaliser.fold_pattern
-            )
-        except (OSError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
         line_layer = train_line_layer(retold, rows)
-        line_target = library_root / learned.line_model
+        line_target = library_root / line_model
         line_layer.save(line_target)
         print(f"line layer: {line_target} ({line_layer.size} n-grams, {len(line_layer.classes) - 1} entries)")
     if args.lines_only:
@@ -308,15 +310,6 @@ def _train(args: argparse.Namespace) -> int:
         print(f"training the report layer on {len(scam_word_rows)} messages with scam words ...", flush=True)
         cues = [rules_only.context_cues(originals[row.id]) for row in scam_word_rows]
         corpus_scams = sum(row.label != "benign" for row in rows)
-        fold = rules_only.normaliser.fold_pattern
-        lines = library_line_rows(library.line_wordings(), fold)
-        if learned.report_scam_voices:
-            voices = learned.report_scam_voices
-            try:
-                lines += retold_scam_rows(library.line_wordings(), [Path(p) for p in args.retellings], voices, fold)
-            except (OSError, ValueError) as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 2
         layer, report_result = train_report_layer(scam_word_rows, cues, corpus_scams, learned, lines)
         report_target = library_root / learned.report_model
         layer.save(report_target)
