@@ -17,6 +17,7 @@ from bot.conversation.reply import Reply, ReplyKind
 from bot.engine.pipeline import Engine
 from bot.engine.types import Candidate, Risk
 from bot.library.loader import Library, LibraryError, load_library
+from bot.library.script import convert
 
 _LIBRARY = load_library()
 _PHRASES = load_phrases(_LIBRARY)
@@ -75,7 +76,16 @@ def test_a_first_message_quotes_what_the_engine_finds_in_it(dialogue: Dialogue, 
 
 @pytest.mark.parametrize(
     ("message", "lang"),
-    [("你好", "zh"), ("您好！", "zh"), ("帮助", "zh"), ("hello", "en"), ("Help", "en"), ("hi there!", "en")],
+    [
+        ("你好", "zh"),
+        ("您好！", "zh"),
+        ("帮助", "zh"),
+        ("哈囉", "zh"),
+        ("有冇人？", "zh"),
+        ("hello", "en"),
+        ("Help", "en"),
+        ("hi there!", "en"),
+    ],
 )
 def test_a_greeting_or_help_explains_what_the_bot_does(dialogue: Dialogue, message: str, lang: str) -> None:
     state, (reply,) = talk(dialogue, message)
@@ -92,7 +102,7 @@ def test_a_greeting_inside_a_message_does_not_hide_the_story(dialogue: Dialogue)
     assert reply.risk is Risk.HIGH
 
 
-@pytest.mark.parametrize("message", ["谢谢", "thank you!"])
+@pytest.mark.parametrize("message", ["谢谢", "唔該晒", "多謝晒！", "thank you!"])
 def test_thanks_gets_a_polite_close_with_the_one_rule(dialogue: Dialogue, message: str) -> None:
     _, (reply,) = talk(dialogue, message)
     assert reply.kind is ReplyKind.THANKS
@@ -150,7 +160,27 @@ def test_an_unclear_story_gets_one_follow_up_question(dialogue: Dialogue, openin
     assert state.phase is Phase.AWAITING_ANSWER and state.pending == "money_or_app"
 
 
-@pytest.mark.parametrize("answer", ["是", "是的", "对", "有", "嗯", "对，他让我转账", "yes", "Yeah", "yes they did"])
+@pytest.mark.parametrize(
+    "answer",
+    # Mandarin, with and without a sentence-final particle; Cantonese (係 / 啱 / 有㗎); English.
+    [
+        "是",
+        "是的",
+        "对",
+        "有",
+        "嗯",
+        "对，他让我转账",
+        "是呀",
+        "对呀！",
+        "係",
+        "係呀",
+        "啱",
+        "有㗎",
+        "yes",
+        "Yeah",
+        "yes they did",
+    ],
+)
 def test_yes_raises_the_risk_and_asks_whether_money_has_gone(dialogue: Dialogue, answer: str) -> None:
     opening = (
         "I got a call from someone saying he is from the police" if answer.isascii() else "有个自称警察的人打电话给我"
@@ -164,7 +194,27 @@ def test_yes_raises_the_risk_and_asks_whether_money_has_gone(dialogue: Dialogue,
     assert len(state.confirmed) == 1
 
 
-@pytest.mark.parametrize("answer", ["没有", "没", "不是", "还没有", "没有，他只说我涉嫌洗钱", "no", "Nope", "not yet"])
+@pytest.mark.parametrize(
+    "answer",
+    # Mandarin; Cantonese (冇 / 唔係 / 未 / 仲未); Taiwanese 無; English.
+    [
+        "没有",
+        "没",
+        "不是",
+        "还没有",
+        "没有，他只说我涉嫌洗钱",
+        "没有呀",
+        "冇",
+        "冇喎",
+        "唔係",
+        "未",
+        "仲未",
+        "無",
+        "no",
+        "Nope",
+        "not yet",
+    ],
+)
 def test_no_is_acknowledged_and_never_raises_the_alarm(dialogue: Dialogue, answer: str) -> None:
     opening = (
         "I got a call from someone saying he is from the police" if answer.isascii() else "有个自称警察的人打电话给我"
@@ -175,13 +225,29 @@ def test_no_is_acknowledged_and_never_raises_the_alarm(dialogue: Dialogue, answe
     assert state.phase is Phase.ASSESSING and state.pending is None
     no_reply = _PHRASES.question("money_or_app")
     assert no_reply is not None and no_reply.no_reply is not None
-    assert reply.text.startswith(no_reply.no_reply[reply.lang])
+    # (in the citizen's script: a Cantonese or Taiwanese "no" turns the replies traditional)
+    assert reply.text.startswith(convert(no_reply.no_reply[reply.lang], state.script))
 
 
 def test_a_word_that_only_starts_like_an_answer_is_a_new_message(dialogue: Dialogue) -> None:
     state, _ = talk(dialogue, "有个自称警察的人打电话给我", "对方让我找个没人的地方接电话")
     assert state.confirmed == ()  # "对方" is not "对"
     assert len(state.turns) == 2
+
+
+@pytest.mark.parametrize("message", ["有吗？", "是吧？", "系统提示我的账户异常", "未知号码又打来了"])
+def test_a_question_back_or_a_word_starting_like_an_answer_is_no_answer(dialogue: Dialogue, message: str) -> None:
+    """Only sentence-final particles that close a statement extend an answer; a question particle does not."""
+    state, _ = talk(dialogue, "有个自称警察的人打电话给我", message)
+    assert state.confirmed == ()
+    assert len(state.turns) == 2
+
+
+@pytest.mark.parametrize("answer", ["係", "係呀", "有㗎"])
+def test_a_cantonese_yes_to_have_you_already_paid_is_urgent(dialogue: Dialogue, answer: str) -> None:
+    state, replies = talk(dialogue, "有人打電話話係入境處，話我有份包裹入面有假護照，要我將錢轉去安全賬戶", answer)
+    assert replies[0].question is not None and state.phase is Phase.URGENT
+    assert replies[-1].kind is ReplyKind.URGENT
 
 
 def test_a_question_is_never_asked_twice(dialogue: Dialogue) -> None:
@@ -375,6 +441,17 @@ def test_a_broken_dialogue_file_is_reported_with_file_and_field(library_copy: Pa
     message = str(caught.value)
     assert "questions.yaml" in message and "already_paid" in message and "missing language(s) ['en']" in message
     assert "dialogue.yaml" in message and "polise" in message
+
+
+def test_an_answer_particle_longer_than_one_character_is_refused_with_its_field(library_copy: Path) -> None:
+    dialogue_file = library_copy / "dialogue.yaml"
+    text = dialogue_file.read_text(encoding="utf-8")
+    assert "  particles: [呀, " in text
+    dialogue_file.write_text(text.replace("  particles: [呀, ", "  particles: [呀呀, ", 1), encoding="utf-8")
+    with pytest.raises(LibraryError) as caught:
+        load_phrases(load_library(library_copy))
+    message = str(caught.value)
+    assert "dialogue.yaml" in message and "answers.particles" in message and "呀呀" in message
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,7 @@ class Dialogue:
         self._paid_answers = self._bare_set(cues.paid.answers)
         self._affirm = self._words(cues.answers.affirm)
         self._deny = self._words(cues.answers.deny)
+        self._particles = frozenset(self._fold(particle) for particle in cues.answers.particles)
         self._harms = {harm.id: harm for harm in cues.paid.harms}
         self._harm_patterns = [
             (harm.id, lang, LazyPattern(pattern))
@@ -473,6 +474,8 @@ class Dialogue:
                 if not text.startswith(word):
                     continue
                 rest = text[len(word) :]
+                while rest[:1] in self._particles and rest:  # "是呀", "冇喎": the answer and a particle
+                    rest = rest[1:]
                 if rest and (rest[0].isalnum() or (word.isascii() and rest[0] == "'")):
                     continue  # "对方..." is not "对", "nothing" is not "no"
                 return said_yes, bool(_PUNCTUATION.sub("", rest))

@@ -77,6 +77,17 @@ class QuestionsFile(Model):
 class Answers(Model):
     affirm: LocalisedList
     deny: LocalisedList
+    # Sentence-final particles an answer may end with ("是呀", "冇喎", "係囉"): still the bare answer. One list
+    # for every language (a language without such particles adds none).
+    particles: list[str] = Field(default_factory=list)
+
+    @field_validator("particles")
+    @classmethod
+    def _one_character_each(cls, value: list[str]) -> list[str]:
+        longer = [particle for particle in value if len(particle) != 1]
+        if longer:
+            raise ValueError(f"a particle is one character: {longer}")
+        return value
 
 
 class Harm(Model):
