@@ -329,6 +329,39 @@ def test_yes_to_have_you_already_paid_is_urgent(dialogue: Dialogue) -> None:
 
 
 @pytest.mark.parametrize(
+    ("region", "story", "given", "harm"),
+    [
+        ("cn", "我在网上认识一个人，他带我投资一个平台，赚了钱现在提不出来，说要交保证金", "交了两万", "paid"),
+        ("tw", "接到電話說我網購的訂單被設定成分期付款，要我去ATM解除", "我已經去ATM操作了", "paid"),
+        ("hk", "收到短訊話我有包裹未派，要俾$12運費，有條link", "㩒咗條link，入咗信用卡資料", "card_data"),
+        ("hk", "有個自稱滙豐銀行職員打嚟，話我張信用卡被盜用，叫我講個驗證碼俾佢", "我已經講咗俾佢聽", "code"),
+        (
+            "us",
+            "A man called, said he is from Medicare, and asked for my social security number",
+            "I gave it to him",
+            None,
+        ),
+    ],
+)
+def test_what_has_gone_said_in_a_citizens_own_words_is_urgent(
+    engine: Engine, region: str, story: str, given: str, harm: str | None
+) -> None:
+    """Mandarin with no subject, Taiwan's ATM steps, Cantonese, and a bare "I gave it to him" after the story."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, story, given)
+    assert replies[-1].kind is ReplyKind.URGENT and state.phase is Phase.URGENT
+    assert state.harms == ((harm,) if harm else ())
+
+
+@pytest.mark.parametrize(
+    "message", ["有人冒充客服打电话，打了三次，我没理他", "他转了两次车才到", "他说要交了保证金才能提现"]
+)
+def test_a_story_that_only_mentions_paying_or_calls_is_not_urgent(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is not ReplyKind.URGENT and not reply.urgent
+
+
+@pytest.mark.parametrize(
     "message", ["我还没转账", "我没有给验证码", "I haven't sent any money", "I did not transfer the money yet"]
 )
 def test_saying_nothing_has_gone_is_not_urgent(dialogue: Dialogue, message: str) -> None:
