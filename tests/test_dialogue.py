@@ -354,6 +354,48 @@ def test_what_has_gone_said_in_a_citizens_own_words_is_urgent(
 
 
 @pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ("cn", "我好像被骗了"),
+        ("cn", "我被骗了怎么办"),
+        ("cn", "我上当了"),
+        ("hk", "俾人呃咗錢點算？"),
+        ("tw", "我被詐騙了"),
+        ("us", "I got scammed"),
+        ("uk", "I think I've been scammed"),
+        ("sg", "I have been scammed, who do I contact"),
+        ("au", "my mum was scammed by a fake tradie"),
+        ("us", "They scammed me out of $2000"),
+    ],
+)
+def test_saying_you_were_scammed_gets_the_urgent_steps_and_is_asked_what_went(
+    engine: Engine, region: str, message: str
+) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.URGENT and state.harms == ("scammed",)
+    # Once they say what went, that harm's steps replace the question.
+    state, (_, then) = talk(dialogue, message, "验证码已经给了他" if reply.lang == "zh" else "I gave them the code")
+    assert state.harms == ("code",) and then.kind is ReplyKind.URGENT
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "我是不是被骗了？",
+        "我被骗了吗",
+        "差点被骗了",
+        "Did I get scammed?",
+        "Have I been scammed?",
+        "I was nearly scammed",
+    ],
+)
+def test_asking_whether_you_were_scammed_or_a_near_miss_is_not_urgent(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is not ReplyKind.URGENT and not reply.urgent
+
+
+@pytest.mark.parametrize(
     "message", ["有人冒充客服打电话，打了三次，我没理他", "他转了两次车才到", "他说要交了保证金才能提现"]
 )
 def test_a_story_that_only_mentions_paying_or_calls_is_not_urgent(dialogue: Dialogue, message: str) -> None:

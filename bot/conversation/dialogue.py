@@ -26,6 +26,7 @@ Phases and what moves between them:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TypeVar
@@ -292,7 +293,7 @@ class Dialogue:
         self, turn: _Turn, state: SessionState, message: str, harms: tuple[str, ...]
     ) -> tuple[SessionState, Reply]:
         turns = self._remember(state.turns, message) if message.strip() else state.turns
-        known = tuple(dict.fromkeys((*state.harms, *harms)))
+        known = self._named((*state.harms, *harms))
         state = replace(state, phase=Phase.URGENT, turns=turns, pending=None, harms=known)
         story, _ = self._story(turn, turns, state.confirmed)
         current = _latest(story, turns) if message.strip() else None
@@ -496,6 +497,14 @@ class Dialogue:
                 if not any(negation in before for negation in self._paid_negations.get(lang, ())):
                     found.append(harm_id)
                     break
+        return self._named(found)
+
+    def _named(self, harm_ids: Iterable[str]) -> tuple[str, ...]:
+        """Harm ids in dialogue.yaml's order, each once; one that is named only `alone` ("I was scammed")
+        gives way to any other (money, a code), whether said in this message or before."""
+        found = [harm_id for harm_id in dict.fromkeys(harm_ids) if harm_id in self._harms]
+        if any(not self._harms[harm_id].alone for harm_id in found):
+            found = [harm_id for harm_id in found if not self._harms[harm_id].alone]
         order = list(self._harms)
         return tuple(sorted(found, key=order.index))
 

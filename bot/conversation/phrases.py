@@ -99,6 +99,8 @@ class Harm(Model):
     patterns: RegexList  # anywhere in the message
     steps: LocalisedList  # what to do about this harm, first
     general: bool = True  # then the general urgent steps (report, freeze, keep evidence) too
+    # Named only when no other harm is: "I was scammed" says something went, not what ("被骗了5000" names money).
+    alone: bool = False
 
 
 class PaidCues(Model):
