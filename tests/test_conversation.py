@@ -73,6 +73,8 @@ def test_what_to_do_now_gets_the_actions_not_the_verdict_again(dialogue: Dialogu
     [
         ("cn", "zh", "怎么举报", ["12321", "110"], ["18222"]),
         ("hk", "zh", "點樣舉報？", ["防騙視伏", "18222"], ["96110", "12321"]),
+        ("hk", "zh", "我想報警", ["18222"], ["96110", "12321"]),
+        ("cn", "zh", "我打算报案", ["110"], ["18222"]),
         ("cn", "en", "How do I report this?", ["12321", "110"], ["18222"]),
         ("hk", "en", "Where can I report it?", ["Scameter", "18222"], ["96110", "12321"]),
     ],
