@@ -56,6 +56,7 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
+_SPACE_BESIDE_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 # Stages after which money or access has usually gone already.
 _LATE_STAGES = frozenset({"tool", "payment"})
 
@@ -121,6 +122,9 @@ class Dialogue:
         self._affirm = self._words(cues.answers.affirm)
         self._deny = self._words(cues.answers.deny)
         self._particles = frozenset(self._fold(particle) for particle in cues.answers.particles)
+        self._deny_openers = tuple(
+            sorted({self._fold(word) for word in cues.answers.deny_openers}, key=len, reverse=True)
+        )
         self._harms = {harm.id: harm for harm in cues.paid.harms}
         self._harm_patterns = [
             (harm.id, lang, LazyPattern(pattern))
@@ -157,7 +161,7 @@ class Dialogue:
         if state is None or state.phase is not Phase.AWAITING_ANSWER or not state.pending:
             return None
         question = self._phrases.question(state.pending)
-        answer = self._answer(self._fold(message))
+        answer = self._answer(message)
         return (question, answer[0]) if question is not None and answer is not None else None
 
     def handle(
@@ -187,7 +191,7 @@ class Dialogue:
         if bare in self._paid_answers or harms:
             return self._urgent(turn, state, message, harms)
         if pending is not None:
-            answer = self._answer(folded)
+            answer = self._answer(message)
             if answer is not None:
                 said_yes, more = answer
                 return self._answered(turn, state, pending, said_yes, message if more else None)
@@ -467,20 +471,34 @@ class Dialogue:
             found = self._writers.setdefault(key, (variant, writer))
         return _Turn(lang, region, shown, found[1])
 
-    def _answer(self, folded: str) -> tuple[bool, bool] | None:
-        """(said yes, said more than that) when the message starts with a short answer."""
-        text = folded.strip()
+    def _answer(self, message: str) -> tuple[bool, bool] | None:
+        """(said yes, said more than that) when the message starts with a short answer. A space beside Chinese
+        ends the answer as a comma does ("嗯 他让我下载个app": folding drops spaces between Chinese words)."""
+        text = self._fold(_SPACE_BESIDE_CJK.sub("，", message.strip())).strip()
+        for opener in self._deny_openers:  # "没转钱", "冇講code俾佢": a denied act, whatever its object
+            if text.startswith(opener):
+                return False, len(text) > len(opener)
         for said_yes, words in ((False, self._deny), (True, self._affirm)):
             for word in words:
                 if not text.startswith(word):
                     continue
-                rest = text[len(word) :]
-                while rest[:1] in self._particles and rest:  # "是呀", "冇喎": the answer and a particle
-                    rest = rest[1:]
+                rest = self._past_the_answer(text[len(word) :], words)
                 if rest and (rest[0].isalnum() or (word.isascii() and rest[0] == "'")):
                     continue  # "对方..." is not "对", "nothing" is not "no"
                 return said_yes, bool(_PUNCTUATION.sub("", rest))
         return None
+
+    def _past_the_answer(self, rest: str, words: tuple[str, ...]) -> str:
+        """What follows an answer word past its particles ("是呀", "冇喎") and the answer said again ("对的对的",
+        "没有没有"): a few rounds at most."""
+        for _ in range(4):
+            while rest and rest[0] in self._particles:
+                rest = rest[1:]
+            again = next((word for word in words if word and not word.isascii() and rest.startswith(word)), None)
+            if again is None:
+                break
+            rest = rest[len(again) :]
+        return rest
 
     def _given(self, folded: str) -> tuple[str, ...]:
         """What the message says has already been given away (harm ids, in dialogue.yaml's order),

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, Field, field_validator, model_va
 
 from bot.library.lint import PLACEHOLDERS, check_languages, text_problems
 from bot.library.loader import Library, LibraryError, Problem, load_side_file
-from bot.library.schema import Identifier, Localised, LocalisedList, Model
+from bot.library.schema import Identifier, Localised, LocalisedList, Model, NonEmpty
 
 # Placeholders reply texts may use: the region's facts, {name} (a scam type's), {action} (advice),
 # {truth} (what is really true, answering a doubt), {said} (what the citizen said they gave away),
@@ -80,6 +80,8 @@ class Answers(Model):
     # Sentence-final particles an answer may end with ("是呀", "冇喎", "係囉"): still the bare answer. One list
     # for every language (a language without such particles adds none).
     particles: list[str] = Field(default_factory=list)
+    # A denied act at the start is a "no" whatever its object ("没转钱", "冇講code俾佢"), unlike a bare "没" or "不".
+    deny_openers: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("particles")
     @classmethod

@@ -1,0 +1,126 @@
+"""Citizens' own short replies are understood: a yes or a no to the follow-up question, and "it has gone" (money,
+a code, card details, an app, an account, photos) in whatever words they use.
+
+tests/dialogue_turns/ was written by a helper who never saw the dialogue's word lists (its README). Rows with odd
+ids are the development half: the dialogue's authors read its misses and widened dialogue.yaml from them. Rows with
+even ids are held out: measured here only as shares, never read. Both halves are held to floors that only go up;
+the gap between them is how far the word lists still fit the rows they were written from (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.conversation.dialogue import Dialogue, Phase, SessionState
+from bot.conversation.faq import FaqIndex
+from bot.conversation.reply import ReplyKind
+from bot.engine.pipeline import Engine
+
+TURNS = Path(__file__).parent / "dialogue_turns"
+REGION = {
+    "mandarin": "cn",
+    "taiwan": "tw",
+    "cantonese": "hk",
+    "en-us": "us",
+    "en-uk": "uk",
+    "en-sg": "sg",
+    "en-au": "au",
+}
+HARMS = {
+    "money": {"paid"},
+    "code": {"code"},
+    "card_or_password": {"card_data"},
+    "app_or_screen": {"remote_app", "screen_share"},
+    "lent_account": {"lent_card"},
+    "photos": {"photos"},
+}
+# Measured 2026-12-06 (twentieth session). At the session's start: answers 0.567 / 0.567 (development / held
+# out), things gone 19 / 75 and 19 / 75. After Cantonese answers, particles, spaces as clause breaks and the
+# wider harm patterns: answers 0.933 / 0.867, things gone 0.96 / 0.41; nothing that had not gone read as gone.
+FLOORS = {
+    ("development", "answers"): 0.93,
+    ("held out", "answers"): 0.86,
+    ("development", "gone"): 0.96,
+    ("held out", "gone"): 0.41,
+}
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (TURNS / name).open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _half(row: dict[str, str]) -> str:
+    return "held out" if int(row["id"].split("-")[1]) % 2 == 0 else "development"
+
+
+@pytest.fixture(scope="module")
+def dialogues(engine: Engine) -> Callable[[str], Dialogue]:
+    faq = FaqIndex(engine.library, engine.normaliser)
+    made: dict[str, Dialogue] = {}
+
+    def of(variety: str) -> Dialogue:
+        region = REGION[variety]
+        if region not in made:
+            made[region] = Dialogue(engine, faq, region)
+        return made[region]
+
+    return of
+
+
+def _read_as(dialogue: Dialogue, question: str, text: str) -> str:
+    """How the dialogue takes `text` as the reply to `question`: yes, no or neither. To "have you already
+    paid?", anything that starts the urgent steps is a yes."""
+    waiting = SessionState(phase=Phase.AWAITING_ANSWER, pending=question)
+    answer = dialogue.answers_pending(waiting, text)
+    if question == "already_paid":
+        _, reply = dialogue.handle(waiting, text)
+        if reply.kind is ReplyKind.URGENT:
+            return "yes"
+    return "neither" if answer is None else ("yes" if answer[1] else "no")
+
+
+@pytest.fixture(scope="module")
+def answers(dialogues: Callable[[str], Dialogue]) -> list[tuple[str, str, str]]:
+    """(half, expected, read) for every row of answers.jsonl."""
+    return [
+        (_half(row), row["expect"], _read_as(dialogues(row["variety"]), row["question"], row["text"]))
+        for row in _rows("answers.jsonl")
+    ]
+
+
+@pytest.fixture(scope="module")
+def harms(dialogues: Callable[[str], Dialogue]) -> list[tuple[str, str, bool, bool]]:
+    """(half, expected, urgent, the right harm named) for every row of harms.jsonl, told after its story."""
+    found = []
+    for row in _rows("harms.jsonl"):
+        dialogue = dialogues(row["variety"])
+        state, _ = dialogue.handle(None, row["story"])
+        state, reply = dialogue.handle(state, row["text"])
+        named = row["harm"] is not None and bool(set(state.harms) & HARMS[row["harm"]])
+        found.append((_half(row), row["expect"], reply.kind is ReplyKind.URGENT, named))
+    return found
+
+
+@pytest.mark.parametrize("half", ["development", "held out"])
+def test_a_yes_or_a_no_in_the_citizens_own_words_is_read_as_one(answers: list[tuple[str, str, str]], half: str) -> None:
+    rows = [(expected, read) for in_half, expected, read in answers if in_half == half]
+    share = sum(expected == read for expected, read in rows) / len(rows)
+    assert share >= FLOORS[(half, "answers")], share
+    # A question back, "I don't know" or an unrelated detail is never taken for an answer.
+    assert all(read == "neither" for expected, read in rows if expected == "neither")
+
+
+@pytest.mark.parametrize("half", ["development", "held out"])
+def test_what_has_gone_is_heard_and_nothing_else_starts_the_urgent_steps(
+    harms: list[tuple[str, str, bool, bool]], half: str
+) -> None:
+    gone = [(urgent, named) for in_half, expected, urgent, named in harms if in_half == half and expected == "gone"]
+    share = sum(urgent and named for urgent, named in gone) / len(gone)
+    assert share >= FLOORS[(half, "gone")], share
+    not_gone = [urgent for in_half, expected, urgent, _ in harms if in_half == half and expected == "not_gone"]
+    assert sum(not_gone) <= 1, sum(not_gone)  # one development row reads "I just paid them last week" as gone
