@@ -380,6 +380,36 @@ def test_saying_you_were_scammed_gets_the_urgent_steps_and_is_asked_what_went(
 
 
 @pytest.mark.parametrize(
+    ("message", "harm"),
+    [
+        ("验证码我给他了", "code"),  # the object first
+        ("OTP都畀埋佢喇", "code"),  # Latin letters beside Chinese
+        ("我有装他给的那个app", "remote_app"),  # Taiwan's 有 + verb: done
+        ("垫了800 又垫了3000", "paid"),  # an amount is the object
+        ("he's been using my bank login for two weeks", "lent_card"),
+    ],
+)
+def test_an_act_said_in_any_order_in_one_clause_is_heard(dialogue: Dialogue, message: str, harm: str) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.URGENT and harm in state.harms
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "他叫我把验证码给他",
+        "我要不要给他验证码？",
+        "他让我下载一个app",
+        "He asked me to send the code",
+        "I nearly sent him $500",
+    ],
+)
+def test_an_act_only_asked_for_questioned_or_nearly_done_is_not_heard(dialogue: Dialogue, message: str) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is not ReplyKind.URGENT and state.harms == ()
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "我是不是被骗了？",

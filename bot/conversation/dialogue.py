@@ -34,6 +34,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from bot.conversation.faq import FaqAnswer, FaqIndex
+from bot.conversation.harms import ActReader
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
 from bot.conversation.triggers import Triggers
@@ -137,6 +138,7 @@ class Dialogue:
             lang: tuple(self._fold(word) for word in words) for lang, words in cues.paid.negations.items()
         }
         self._negation_window = dict(cues.paid.negation_window)
+        self._acts = ActReader(cues.paid, self._fold)
         self._intents = [
             (intent.id, [LazyPattern(p) for items in intent.patterns.values() for p in items])
             for intent in cues.intents
@@ -187,7 +189,7 @@ class Dialogue:
             self._phrases.question(state.pending) if state.phase is Phase.AWAITING_ANSWER and state.pending else None
         )
 
-        harms = self._given(folded)
+        harms = self._given(folded, message)
         if bare in self._paid_answers or harms:
             return self._urgent(turn, state, message, harms)
         if pending is not None:
@@ -500,9 +502,10 @@ class Dialogue:
             rest = rest[len(again) :]
         return rest
 
-    def _given(self, folded: str) -> tuple[str, ...]:
-        """What the message says has already been given away (harm ids, in dialogue.yaml's order),
-        each unless a negation comes just before it in the same clause ("还没转", "I did not pay")."""
+    def _given(self, folded: str, message: str) -> tuple[str, ...]:
+        """What the message (`folded`: as the engine folds it) says has already been given away (harm ids, in
+        dialogue.yaml's order), each unless a negation comes just before it in the same clause ("还没转", "I did
+        not pay"). The acts are read clause by clause, a space beside Chinese ending a clause."""
         found: list[str] = []
         possible = self._harm_triggers.possible(folded)
         for index, (harm_id, lang, pattern) in enumerate(self._harm_patterns):
@@ -515,7 +518,8 @@ class Dialogue:
                 if not any(negation in before for negation in self._paid_negations.get(lang, ())):
                     found.append(harm_id)
                     break
-        return self._named(found)
+        clauses = self._fold(_SPACE_BESIDE_CJK.sub("，", message))
+        return self._named((*found, *self._acts.harms(clauses)))
 
     def _named(self, harm_ids: Iterable[str]) -> tuple[str, ...]:
         """Harm ids in dialogue.yaml's order, each once; one that is named only `alone` ("I was scammed")

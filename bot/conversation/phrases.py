@@ -92,6 +92,19 @@ class Answers(Model):
         return value
 
 
+class Act(Model):
+    """The act of giving one thing away, in one language, as words a clause holds in any order: one of `verbs`
+    and one of `objects` ("验证码我给他了", "gave the man on the phone my OTP")."""
+
+    verbs: list[NonEmpty] = Field(min_length=1)
+    objects: list[NonEmpty] = Field(min_length=1)
+    needs_done: bool = False  # the clause must also hold one of `paid.done` (Chinese: verbs have no past form)
+    amounts: bool = False  # an amount of money ("800", "$2,500", "两万") is one of its objects
+    # The citizen's own act: before the verb, in its clause, one of `paid.first_person` ("I", "we") or nothing but
+    # `paid.fillers` ("yes", "already"): "sent him $500" is theirs, "the suspects sent a courier" a news report's.
+    first_person: bool = False
+
+
 class Harm(Model):
     """One thing a citizen can have given away (money, a code, card details, control of the phone...),
     how they say it, and the steps for that harm."""
@@ -99,6 +112,8 @@ class Harm(Model):
     id: Identifier
     said: Localised  # "you said you ...": shown so the citizen sees what was understood
     patterns: RegexList  # anywhere in the message
+    # Also said by a clause holding the act (bot/conversation/harms.py), by language.
+    acts: dict[Identifier, Act] = Field(default_factory=dict)
     steps: LocalisedList  # what to do about this harm, first
     general: bool = True  # then the general urgent steps (report, freeze, keep evidence) too
     # Named only when no other harm is: "I was scammed" says something went, not what ("被骗了5000" names money).
@@ -112,6 +127,13 @@ class PaidCues(Model):
     harms: list[Harm] = Field(min_length=1)
     negations: LocalisedList
     negation_window: dict[Identifier, int]
+    # An act counts only in a clause that says it is done (one of `done`, for acts that need it: 了 / 咗 / 已经) and
+    # has none of `negations` or `not_done` before its verb ("让我", "要不要", "asked me to", "nearly"). One list
+    # for every language: a word of one language is never in another's text.
+    done: list[NonEmpty] = Field(default_factory=list)
+    not_done: list[NonEmpty] = Field(default_factory=list)
+    first_person: list[NonEmpty] = Field(default_factory=list)
+    fillers: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("harms")
     @classmethod

@@ -1,0 +1,102 @@
+"""What a citizen says has already gone, read clause by clause (dialogue.yaml `paid.harms[].acts`).
+
+The harms' regexes catch the usual phrasings; a clause holding a harm's act in any order ("验证码我给他了",
+"the code, I read it to him", "装了个他发的apk") is caught here too: one of the act's verbs and one of its objects
+in the same clause, a sign that it is done (zh: 了 / 咗 / 已经), and before the verb no negation ("还没") and no
+word saying it was only asked for or nearly done ("让我", "要不要", "asked me to", "nearly"). A clause that is a
+question ("我要不要给他验证码？") says nothing has gone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from bot.conversation.phrases import PaidCues
+
+_CLAUSE = re.compile(r"[^,，.。!！?？;；\n]+[?？]?")
+# An amount of money, for acts whose object it can be ("垫了800", "zelle 2,500", "转了两万"): three digits or more,
+# digits with a unit or currency, or a Chinese number of hundreds and up.
+_AMOUNT = re.compile(
+    r"[$£€¥]\s?\d|\d[\d,.]*\s?(k|w|万|千|块|元|蚊|刀|grand|thousand|bucks|dollars|pounds|quid)(?![a-z])|\d{3,}"
+    r"|[一二三四五六七八九十两几]*[百千万]"
+)
+_ASKING_END = ("?", "？", "吗", "么", "吧", "嘛")
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for the words, longest first; a Latin word only as a whole word ("sent", not "consent")."""
+    parts = []
+    for word in sorted(set(words), key=len, reverse=True):
+        escaped = re.escape(word)
+        # Edges against Latin letters and digits only: "OTP都畀埋佢" says "otp" (Chinese characters are word
+        # characters to `\b`).
+        if word[:1].isascii() and word[:1].isalnum():
+            escaped = "(?<![a-z0-9])" + escaped
+        if word[-1:].isascii() and word[-1:].isalnum():
+            escaped += "(?![a-z0-9])"
+        parts.append(escaped)
+    return re.compile("|".join(parts)) if parts else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Act:
+    harm: str
+    verbs: re.Pattern[str]
+    objects: re.Pattern[str]
+    amounts: bool  # an amount of money is one of its objects
+    done: re.Pattern[str] | None  # None: the verbs themselves say it is done
+    not_before: re.Pattern[str] | None  # negations and "asked to" words, looked for just before the verb
+    first_person: re.Pattern[str] | None  # the citizen's own act: "I" (or nothing but fillers) before the verb
+
+
+_WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+_NOT_BEFORE_WINDOW = 12  # characters before a verb where "asked me to", "还没" or "让我" keep it from being done
+
+
+class ActReader:
+    """Built once from the dialogue's `paid` cues (words folded as messages are); `harms` is then pure."""
+
+    def __init__(self, cues: PaidCues, fold: Callable[[str], str]) -> None:
+        acts = []
+        for harm in cues.harms:
+            for lang, act in harm.acts.items():
+                verbs = _alternation(fold(word) for word in act.verbs)
+                objects = _alternation(fold(word) for word in act.objects)
+                if verbs is None or objects is None:
+                    continue
+                done = _alternation(fold(word) for word in cues.done) if act.needs_done else None
+                not_before = _alternation(fold(word) for word in (*cues.negations.get(lang, ()), *cues.not_done))
+                first_person = _alternation(fold(word) for word in cues.first_person) if act.first_person else None
+                acts.append(_Act(harm.id, verbs, objects, act.amounts, done, not_before, first_person))
+        self._acts = tuple(acts)
+        self._fillers = frozenset(fold(word) for word in cues.fillers)
+
+    def harms(self, folded: str) -> list[str]:
+        """The harm ids whose act a clause of the folded message says is done, in the order of the acts."""
+        found: list[str] = []
+        clauses = [match.group() for match in _CLAUSE.finditer(folded)]
+        for act in self._acts:
+            if act.harm in found:
+                continue
+            for clause in clauses:
+                if clause.rstrip().endswith(_ASKING_END):
+                    continue
+                if act.objects.search(clause) is None and not (act.amounts and _AMOUNT.search(clause)):
+                    continue
+                if act.done is not None and act.done.search(clause) is None:
+                    continue
+                if any(self._said_done(act, clause, verb.start()) for verb in act.verbs.finditer(clause)):
+                    found.append(act.harm)
+                    break
+        return found
+
+    def _said_done(self, act: _Act, clause: str, verb: int) -> bool:
+        """No negation and no "asked to" word in the few characters before this verb ("他叫我装个app，我有装": the
+        second one is done), and for an act that must be the citizen's own, "I" before it or nothing but fillers."""
+        if act.not_before is not None and act.not_before.search(clause, max(0, verb - _NOT_BEFORE_WINDOW), verb):
+            return False
+        if act.first_person is None or act.first_person.search(clause, 0, verb):
+            return True
+        return all(word in self._fillers for word in _WORD.findall(clause[:verb]))
