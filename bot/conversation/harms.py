@@ -52,6 +52,7 @@ class _Act:
 
 
 _WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+_OBJECT_WINDOW = 30  # characters either side of a verb where its object is looked for
 _NOT_BEFORE_WINDOW = 12  # characters before a verb where "asked me to", "还没" or "让我" keep it from being done
 
 
@@ -83,14 +84,25 @@ class ActReader:
             for clause in clauses:
                 if clause.rstrip().endswith(_ASKING_END):
                     continue
-                if act.objects.search(clause) is None and not (act.amounts and _AMOUNT.search(clause)):
-                    continue
                 if act.done is not None and act.done.search(clause) is None:
                     continue
-                if any(self._said_done(act, clause, verb.start()) for verb in act.verbs.finditer(clause)):
+                if any(
+                    self._near_object(act, clause, verb.start(), verb.end())
+                    and self._said_done(act, clause, verb.start())
+                    for verb in act.verbs.finditer(clause)
+                ):
                     found.append(act.harm)
                     break
         return found
+
+    @staticmethod
+    def _near_object(act: _Act, clause: str, start: int, end: int) -> bool:
+        """One of the act's objects (or an amount) close to the verb: "I sent her photos and now she wants money"
+        sent photos, not money."""
+        low, high = max(0, start - _OBJECT_WINDOW), end + _OBJECT_WINDOW
+        return act.objects.search(clause, low, high) is not None or (
+            act.amounts and _AMOUNT.search(clause, low, high) is not None
+        )
 
     def _said_done(self, act: _Act, clause: str, verb: int) -> bool:
         """No negation and no "asked to" word in the few characters before this verb ("他叫我装个app，我有装": the
