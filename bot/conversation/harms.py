@@ -9,6 +9,7 @@ question ("我要不要给他验证码？") says nothing has gone.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ class _Act:
 
 
 _WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+_VERBS_PER_CLAUSE = 8  # a clause saying the same verb more often than this is not a citizen telling what they did
+_FILLERS_REACH = 40  # characters: more before a verb than "yes, already" is someone's sentence
 _OBJECT_WINDOW = 30  # characters either side of a verb where its object is looked for
 _NOT_BEFORE_WINDOW = 12  # characters before a verb where "asked me to", "还没" or "让我" keep it from being done
 
@@ -86,10 +89,12 @@ class ActReader:
                     continue
                 if act.done is not None and act.done.search(clause) is None:
                     continue
+                first_person = act.first_person.search(clause) if act.first_person is not None else None
+                mine = first_person.start() if first_person is not None else len(clause)
                 if any(
                     self._near_object(act, clause, verb.start(), verb.end())
-                    and self._said_done(act, clause, verb.start())
-                    for verb in act.verbs.finditer(clause)
+                    and self._said_done(act, clause, verb.start(), mine)
+                    for verb in itertools.islice(act.verbs.finditer(clause), _VERBS_PER_CLAUSE)
                 ):
                     found.append(act.harm)
                     break
@@ -104,11 +109,12 @@ class ActReader:
             act.amounts and _AMOUNT.search(clause, low, high) is not None
         )
 
-    def _said_done(self, act: _Act, clause: str, verb: int) -> bool:
+    def _said_done(self, act: _Act, clause: str, verb: int, mine: int) -> bool:
         """No negation and no "asked to" word in the few characters before this verb ("他叫我装个app，我有装": the
-        second one is done), and for an act that must be the citizen's own, "I" before it or nothing but fillers."""
+        second one is done), and for an act that must be the citizen's own, "I" before it (`mine`: where the
+        clause first says "I") or nothing but a few fillers. Each check reads a bounded stretch: linear time."""
         if act.not_before is not None and act.not_before.search(clause, max(0, verb - _NOT_BEFORE_WINDOW), verb):
             return False
-        if act.first_person is None or act.first_person.search(clause, 0, verb):
+        if act.first_person is None or mine < verb:
             return True
-        return all(word in self._fillers for word in _WORD.findall(clause[:verb]))
+        return verb <= _FILLERS_REACH and all(word in self._fillers for word in _WORD.findall(clause, 0, verb))
