@@ -394,6 +394,18 @@ def test_an_act_said_in_any_order_in_one_clause_is_heard(dialogue: Dialogue, mes
     assert reply.kind is ReplyKind.URGENT and harm in state.harms
 
 
+@pytest.mark.parametrize("answer", ["俾咗喇", "唉 转过去了", "轉咗喇 三萬蚊", "done it already, unfortunately"])
+def test_a_paid_answer_opening_the_message_is_urgent_whatever_follows(dialogue: Dialogue, answer: str) -> None:
+    state, replies = talk(dialogue, "他说我的身份证涉嫌洗钱，让我把存款转到安全账户配合调查", answer)
+    assert replies[-1].kind is ReplyKind.URGENT and state.phase is Phase.URGENT
+
+
+@pytest.mark.parametrize("answer", ["验证码没给 钱也还没转", "钱还没转，验证码也没说"])
+def test_a_denied_act_after_its_topic_is_a_no(dialogue: Dialogue, answer: str) -> None:
+    _, (_, reply) = talk(dialogue, "他说我的身份证涉嫌洗钱，让我把存款转到安全账户配合调查", answer)
+    assert reply.kind is not ReplyKind.URGENT and not reply.urgent
+
+
 @pytest.mark.parametrize(
     "message",
     [

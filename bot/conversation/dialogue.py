@@ -57,6 +57,7 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
+_FIRST_CLAUSES = re.compile(r"[^,，.。!！?？;；\n]+")
 _SPACE_BESIDE_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 # Stages after which money or access has usually gone already.
 _LATE_STAGES = frozenset({"tool", "payment"})
@@ -126,6 +127,7 @@ class Dialogue:
         self._deny_openers = tuple(
             sorted({self._fold(word) for word in cues.answers.deny_openers}, key=len, reverse=True)
         )
+        self._topics = tuple(sorted({self._fold(word) for word in cues.answers.topics}, key=len, reverse=True))
         self._harms = {harm.id: harm for harm in cues.paid.harms}
         self._harm_patterns = [
             (harm.id, lang, LazyPattern(pattern))
@@ -190,7 +192,7 @@ class Dialogue:
         )
 
         harms = self._given(folded, message)
-        if bare in self._paid_answers or harms:
+        if bare in self._paid_answers or harms or self._opens_with_paid(message):
             return self._urgent(turn, state, message, harms)
         if pending is not None:
             answer = self._answer(message)
@@ -431,6 +433,15 @@ class Dialogue:
     def _fold(self, text: str) -> str:
         return self._engine.normaliser.fold_pattern(text)
 
+    def _opens_with_paid(self, message: str) -> bool:
+        """The message's first clause, past particles and interjections, is one of `paid.answers` ("俾咗喇",
+        "唉 转过去了", "轉咗喇 三萬蚊"): something has gone, whatever follows."""
+        for clause in _FIRST_CLAUSES.findall(self._fold(_SPACE_BESIDE_CJK.sub("，", message.strip()))):
+            bare = _PUNCTUATION.sub("", clause).strip("".join(self._particles))
+            if bare:
+                return bare in self._paid_answers
+        return False
+
     def _bare_set(self, words: dict[str, list[str]]) -> frozenset[str]:
         return frozenset(_PUNCTUATION.sub("", self._fold(word)) for items in words.values() for word in items)
 
@@ -477,8 +488,11 @@ class Dialogue:
         """(said yes, said more than that) when the message starts with a short answer. A space beside Chinese
         ends the answer as a comma does ("嗯 他让我下载个app": folding drops spaces between Chinese words)."""
         text = self._fold(_SPACE_BESIDE_CJK.sub("，", message.strip())).strip()
-        for opener in self._deny_openers:  # "没转钱", "冇講code俾佢": a denied act, whatever its object
-            if text.startswith(opener):
+        # "没转钱", "冇講code俾佢": a denied act, whatever its object; also after its topic ("验证码没给，钱也没转")
+        topic = next((word for word in self._topics if text.startswith(word)), "")
+        after_topic = text[len(topic) :].lstrip("都也还")
+        for opener in self._deny_openers:
+            if text.startswith(opener) or (topic and after_topic.startswith(opener)):
                 return False, len(text) > len(opener)
         for said_yes, words in ((False, self._deny), (True, self._affirm)):
             for word in words:

@@ -82,6 +82,8 @@ class Answers(Model):
     particles: list[str] = Field(default_factory=list)
     # A denied act at the start is a "no" whatever its object ("没转钱", "冇講code俾佢"), unlike a bare "没" or "不".
     deny_openers: list[NonEmpty] = Field(default_factory=list)
+    # What the question asked about, said first before a denied act ("验证码没给", "钱也还没转").
+    topics: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("particles")
     @classmethod
