@@ -42,14 +42,14 @@ HARMS = {
 # out), things gone 19 / 75 and 19 / 75 (0.25). After Cantonese answers, particles, spaces as clause breaks and the
 # wider harm patterns: answers 0.933 / 0.867, things gone 0.96 / 0.41; then with acts read clause by clause
 # (bot/conversation/harms.py) and a second development file (harms_dev2.jsonl, 300 rows by another helper, read
-# only once the first reader was written): answers 0.983 / 0.875 (a paid answer as the first clause, "俾咗喇";
-# a topic before a denied act, "验证码没给"), things gone 0.947 / 0.68, and 0.85 of harms_dev2's (an English act must be
-# the citizen's own and its object near its verb, so a news report's "...and sent a courier to collect the bail money"
-# and "I sent her photos and now she wants money" are not heard as money gone: 0.733 / 0.885 before). One held-out
-# message that has not gone starts the urgent steps (one of 45).
+# only once the first reader was written): answers 0.983 / 0.892 (a paid answer as the first clause, "俾咗喇";
+# a topic before a denied act, "验证码没给"; English "I did", "not at all"), things gone 0.947 / 0.68, and 0.85 of
+# harms_dev2's (an English act must be the citizen's own and its object near its verb, so a news report's "...and
+# sent a courier to collect the bail money" and "I sent her photos and now she wants money" are not heard as money
+# gone: 0.733 / 0.885 before). One held-out message that has not gone starts the urgent steps (one of 45).
 FLOORS = {
     ("development", "answers"): 0.98,
-    ("held out", "answers"): 0.87,
+    ("held out", "answers"): 0.89,
     ("development", "gone"): 0.94,
     ("held out", "gone"): 0.68,
     ("development 2", "gone"): 0.85,
