@@ -34,7 +34,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from bot.conversation.faq import FaqAnswer, FaqIndex
-from bot.conversation.harms import ActReader
+from bot.conversation.harms import ActReader, clause_text, clauses
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
 from bot.conversation.triggers import Triggers
@@ -57,8 +57,6 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
-_FIRST_CLAUSES = re.compile(r"[^,，.。!！?？;；\n]+")
-_SPACE_BESIDE_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 # Stages after which money or access has usually gone already.
 _LATE_STAGES = frozenset({"tool", "payment"})
 
@@ -123,11 +121,9 @@ class Dialogue:
         self._paid_answers = self._bare_set(cues.paid.answers)
         self._affirm = self._words(cues.answers.affirm)
         self._deny = self._words(cues.answers.deny)
-        self._particles = frozenset(self._fold(particle) for particle in cues.answers.particles)
-        self._deny_openers = tuple(
-            sorted({self._fold(word) for word in cues.answers.deny_openers}, key=len, reverse=True)
-        )
-        self._topics = tuple(sorted({self._fold(word) for word in cues.answers.topics}, key=len, reverse=True))
+        self._particles = "".join(dict.fromkeys(self._fold(particle) for particle in cues.answers.particles))
+        self._deny_openers = self._longest_first(cues.answers.deny_openers)
+        self._topics = self._longest_first(cues.answers.topics)
         self._harms = {harm.id: harm for harm in cues.paid.harms}
         self._harm_patterns = [
             (harm.id, lang, LazyPattern(pattern))
@@ -165,7 +161,7 @@ class Dialogue:
         if state is None or state.phase is not Phase.AWAITING_ANSWER or not state.pending:
             return None
         question = self._phrases.question(state.pending)
-        answer = self._answer(message)
+        answer = self._answer(clause_text(message, self._fold))
         return (question, answer[0]) if question is not None and answer is not None else None
 
     def handle(
@@ -191,11 +187,12 @@ class Dialogue:
             self._phrases.question(state.pending) if state.phase is Phase.AWAITING_ANSWER and state.pending else None
         )
 
-        harms = self._given(folded, message)
-        if bare in self._paid_answers or harms or self._opens_with_paid(message):
+        said = clause_text(message, self._fold)  # read once for the harms, a paid answer and a short answer
+        harms = self._given(folded, said)
+        if bare in self._paid_answers or harms or self._opens_with_paid(said):
             return self._urgent(turn, state, message, harms)
         if pending is not None:
-            answer = self._answer(message)
+            answer = self._answer(said)
             if answer is not None:
                 said_yes, more = answer
                 return self._answered(turn, state, pending, said_yes, message if more else None)
@@ -433,11 +430,11 @@ class Dialogue:
     def _fold(self, text: str) -> str:
         return self._engine.normaliser.fold_pattern(text)
 
-    def _opens_with_paid(self, message: str) -> bool:
-        """The message's first clause, past particles and interjections, is one of `paid.answers` ("俾咗喇",
-        "唉 转过去了", "轉咗喇 三萬蚊"): something has gone, whatever follows."""
-        for clause in _FIRST_CLAUSES.findall(self._fold(_SPACE_BESIDE_CJK.sub("，", message.strip()))):
-            bare = _PUNCTUATION.sub("", clause).strip("".join(self._particles))
+    def _opens_with_paid(self, said: str) -> bool:
+        """The message's first clause (`said`: its `clause_text`), past particles and interjections, is one of
+        `paid.answers` ("俾咗喇", "唉 转过去了", "轉咗喇 三萬蚊"): something has gone, whatever follows."""
+        for clause in clauses(said):
+            bare = _PUNCTUATION.sub("", clause).strip(self._particles)
             if bare:
                 return bare in self._paid_answers
         return False
@@ -446,9 +443,12 @@ class Dialogue:
         return frozenset(_PUNCTUATION.sub("", self._fold(word)) for items in words.values() for word in items)
 
     def _words(self, words: dict[str, list[str]]) -> tuple[str, ...]:
-        """Answer words, longest first, so "是的" is tried before "是"."""
-        folded = {self._fold(word) for items in words.values() for word in items}
-        return tuple(sorted(folded, key=len, reverse=True))
+        """Answer words of every language, longest first."""
+        return self._longest_first(word for items in words.values() for word in items)
+
+    def _longest_first(self, words: Iterable[str]) -> tuple[str, ...]:
+        """Words folded, each once, longest first, so "是的" is tried before "是"."""
+        return tuple(sorted({self._fold(word) for word in words}, key=len, reverse=True))
 
     def _language(self, normalised: NormalisedText | None, explicit: str | None, state: SessionState) -> str:
         """An explicit language, else the message's own (`normalised`: its start, when it has letters),
@@ -484,10 +484,9 @@ class Dialogue:
             found = self._writers.setdefault(key, (variant, writer))
         return _Turn(lang, region, shown, found[1])
 
-    def _answer(self, message: str) -> tuple[bool, bool] | None:
-        """(said yes, said more than that) when the message starts with a short answer. A space beside Chinese
-        ends the answer as a comma does ("嗯 他让我下载个app": folding drops spaces between Chinese words)."""
-        text = self._fold(_SPACE_BESIDE_CJK.sub("，", message.strip())).strip()
+    def _answer(self, text: str) -> tuple[bool, bool] | None:
+        """(said yes, said more than that) when the message (`text`: its `clause_text`, where a space beside
+        Chinese ends the answer as a comma does) starts with a short answer."""
         # "没转钱", "冇講code俾佢": a denied act, whatever its object; also after its topic ("验证码没给，钱也没转")
         topic = next((word for word in self._topics if text.startswith(word)), "")
         after_topic = text[len(topic) :].lstrip("都也还")
@@ -516,10 +515,10 @@ class Dialogue:
             rest = rest[len(again) :]
         return rest
 
-    def _given(self, folded: str, message: str) -> tuple[str, ...]:
+    def _given(self, folded: str, said: str) -> tuple[str, ...]:
         """What the message (`folded`: as the engine folds it) says has already been given away (harm ids, in
         dialogue.yaml's order), each unless a negation comes just before it in the same clause ("还没转", "I did
-        not pay"). The acts are read clause by clause, a space beside Chinese ending a clause."""
+        not pay"). The acts are read clause by clause in `said`, its `clause_text`."""
         found: list[str] = []
         possible = self._harm_triggers.possible(folded)
         for index, (harm_id, lang, pattern) in enumerate(self._harm_patterns):
@@ -532,8 +531,7 @@ class Dialogue:
                 if not any(negation in before for negation in self._paid_negations.get(lang, ())):
                     found.append(harm_id)
                     break
-        clauses = self._fold(_SPACE_BESIDE_CJK.sub("，", message))
-        return self._named((*found, *self._acts.harms(clauses)))
+        return self._named((*found, *self._acts.harms(said)))
 
     def _named(self, harm_ids: Iterable[str]) -> tuple[str, ...]:
         """Harm ids in dialogue.yaml's order, each once; one that is named only `alone` ("I was scammed")

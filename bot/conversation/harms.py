@@ -19,6 +19,20 @@ import ahocorasick
 from bot.conversation.phrases import PaidCues
 
 _CLAUSE = re.compile(r"[^,，.。!！?？;；\n]+[?？]?")
+_SPACE_BESIDE_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
+
+
+def clause_text(message: str, fold: Callable[[str], str]) -> str:
+    """The message folded with each space beside Chinese turned into a comma: folding drops spaces between Chinese
+    words, and in a chat such a space ends a clause ("嗯 他让我下载个app", "交了两万 他说还要交")."""
+    return fold(_SPACE_BESIDE_CJK.sub("，", message.strip())).strip()
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a `clause_text`, each with its question mark if it ends with one."""
+    return [match.group() for match in _CLAUSE.finditer(text)]
+
+
 # An amount of money, for acts whose object it can be ("垫了800", "zelle 2,500", "转了两万"): three digits or more,
 # digits with a unit or currency, or a Chinese number of hundreds and up.
 _AMOUNT = re.compile(
@@ -92,7 +106,8 @@ class ActReader:
         self._fillers = frozenset(fold(word) for word in cues.fillers)
 
     def harms(self, folded: str) -> list[str]:
-        """The harm ids whose act a clause of the folded message says is done, in the order of the acts."""
+        """The harm ids whose act a clause of the message (its `clause_text`) says is done, in the order of the
+        acts."""
         found: list[str] = []
         if self._verbs.kind != ahocorasick.AHOCORASICK:
             return found
@@ -101,11 +116,11 @@ class ActReader:
             possible.update(indexes)
         if not possible:
             return found
-        clauses = [match.group() for match in _CLAUSE.finditer(folded)]
+        said = clauses(folded)
         for index, act in enumerate(self._acts):
             if act.harm in found or index not in possible:
                 continue
-            for clause in clauses:
+            for clause in said:
                 if clause.rstrip().endswith(_ASKING_END):
                     continue
                 if act.done is not None and act.done.search(clause) is None:
