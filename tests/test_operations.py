@@ -44,7 +44,30 @@ def settings(tmp_path: Path, **values: object) -> Settings:
 
 @pytest.mark.parametrize("written", ["+8613855556666", "008613855556666", "13855556666", "+86 138-5555-6666"])
 def test_every_written_form_of_a_number_is_one_key(written: str) -> None:
-    assert normalise_number(written, "cn") == "+8613855556666"
+    assert normalise_number(written, "CN") == "+8613855556666"
+
+
+@pytest.mark.parametrize(
+    ("region", "written", "key"),
+    [
+        ("uk", "07700 900123", "+447700900123"),
+        ("uk", "0044 7700 900123", "+447700900123"),
+        ("hk", "9123 4567", "+85291234567"),
+        ("sg", "+65 8123 4567", "+6581234567"),
+        ("us", "(202) 555-0143", "+12025550143"),
+        ("tw", "0912-345-678", "+886912345678"),
+    ],
+)
+def test_each_region_pack_reads_its_own_numbering_plan(engine: Engine, region: str, written: str, key: str) -> None:
+    """The region pack's `country` (data, not code) decides how a local number is read: a STOP sent as
+    07700 900123 holds for +447700900123 in a UK deployment."""
+    assert normalise_number(written, engine.region(region).country) == key
+
+
+def test_without_a_numbering_plan_a_number_keeps_its_digits(engine: Engine) -> None:
+    assert engine.region("intl").country is None
+    assert normalise_number("07700 900123", None) == "07700900123"
+    assert normalise_number("+44 7700 900123", None) == "+447700900123"
 
 
 def test_stop_from_one_form_of_a_number_holds_for_the_others(library: Library, engine: Engine) -> None:

@@ -100,7 +100,7 @@ def sms(app: App, sender: str, text: str, message_id: str | None = None) -> tupl
 
 
 def sms_session(client: redis.Redis, number: str) -> Any:
-    sender = hmac.new(SALT.encode(), normalise_number(number, "cn").encode(), hashlib.sha256).hexdigest()
+    sender = hmac.new(SALT.encode(), normalise_number(number, "CN").encode(), hashlib.sha256).hexdigest()
     raw = client.get(f"test:sms-session:{hashed(sender)}")
     return None if raw is None else SMS_STATE_CODEC.decode(raw.decode())
 

@@ -5,10 +5,13 @@ when first needed. No timing assertions: only that the shortcuts give the same r
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import pytest
 
+from bot.channels.web.services import build_services
+from bot.channels.web.settings import Settings
 from bot.engine import memo
 from bot.engine.budget import Budget
 from bot.engine.pipeline import Engine
@@ -91,6 +94,39 @@ def test_a_recorded_build_keeps_what_it_used(library: Library) -> None:
         "links.public_suffixes",
     }
     assert len(memo._MEMOS["normalise.fold_pattern"]) == len(entries["normalise.fold_pattern"])
+
+
+def test_a_recording_keeps_only_the_recording_threads_work(library: Library) -> None:
+    """A reload records while requests are served: a citizen's message folded by another thread meanwhile must
+    never reach the cache file."""
+    engine = Engine(library)
+    citizen = "my own words, 13800138000, written to the service during a reload"
+    with memo.recording() as entries:
+        other = threading.Thread(target=engine.normaliser.fold_pattern, args=(citizen,))
+        other.start()
+        other.join()
+        engine.normaliser.fold_pattern("安全账户")
+    recorded = entries["normalise.fold_pattern"]
+    assert any(text == "安全账户" for _, text in recorded)
+    assert not any(text == citizen for _, text in recorded)
+
+
+def test_the_conversations_words_come_back_from_the_cache(
+    library_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The FAQ index and the dialogue fold some 3,000 words of the files at every start: the first start records
+    them beside the engine, later ones read them back, and the replies are the same."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ANTIFRAUD_CACHE_DIR", str(cache))
+    settings = Settings(library_path=library_copy, state_dir="off", sms_salt="s")
+    first = build_services(settings)
+    (entry,) = cache.glob("pieces-conversation-*.pickle")
+    _forget_everything()
+    second = build_services(settings)
+    assert len(memo._MEMOS["normalise.fold_pattern"]) > 1000  # read back, not folded again
+    for message in ("公安局说你涉嫌洗钱，把钱转到安全账户", "what is a safe account?", "我已经转了两万"):
+        assert first.dialogue.handle(None, message)[1] == second.dialogue.handle(None, message)[1]
+    assert list(cache.glob("pieces-conversation-*.pickle")) == [entry]  # the same key: not written again
 
 
 def test_verdict_texts_are_rendered_when_first_needed(library: Library) -> None:

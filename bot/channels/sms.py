@@ -474,7 +474,7 @@ class SmsChannel:
     def sender_key(self, number: str) -> str:
         """HMAC-SHA256(salt, number in E.164): every written form of one number is one key (bot/channels/phone.py),
         stable while the salt is, and useless without it."""
-        plain = normalise_number(number, self.region.id)
+        plain = normalise_number(number, self.region.country)
         return hmac.new(self._salt, plain.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def handle(self, number: str, text: str, message_id: str | None = None) -> SmsReply:

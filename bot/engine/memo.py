@@ -22,6 +22,9 @@ V = TypeVar("V")
 _MAX_ENTRIES = 500_000  # per memo: past this (many different libraries in one process), start again
 _MEMOS: dict[str, Memo[Any]] = {}
 _recording: dict[str, dict[Hashable, Any]] | None = None
+# Only the thread that records: a request served meanwhile (a reload while serving) folds a citizen's message
+# through the same memo, and that must never reach the cache file.
+_recording_thread: int | None = None
 _recording_lock = threading.Lock()
 
 
@@ -45,11 +48,11 @@ class Memo(Generic[V]):
             value = values[key]
         except KeyError:
             value = compute()
-            if keep or _recording is not None:
+            if keep or (_recording is not None and _recording_thread == threading.get_ident()):
                 if len(values) >= _MAX_ENTRIES:
                     values.clear()
                 values[key] = value
-        if _recording is not None:
+        if _recording is not None and _recording_thread == threading.get_ident():
             _recording.setdefault(self.name, {})[key] = value
         return value
 
@@ -59,15 +62,15 @@ class Memo(Generic[V]):
 
 @contextmanager
 def recording() -> Iterator[dict[str, dict[Hashable, Any]]]:
-    """Collect every entry read or computed inside the block (one engine build), by memo name."""
-    global _recording
+    """Collect every entry read or computed inside the block by this thread (one engine build), by memo name."""
+    global _recording, _recording_thread
     with _recording_lock:
         entries: dict[str, dict[Hashable, Any]] = {}
-        _recording = entries
+        _recording, _recording_thread = entries, threading.get_ident()
         try:
             yield entries
         finally:
-            _recording = None
+            _recording, _recording_thread = None, None
 
 
 def preload(entries: dict[str, dict[Hashable, Any]]) -> None:

@@ -34,7 +34,8 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -100,8 +101,33 @@ def fingerprint(root: Path | None = None, faq_root: Path | None = None) -> str:
             continue
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(_file_digest(path))
     return digest.hexdigest()
+
+
+_SETTLED_S = 2.0  # a file last changed this long before it was hashed cannot change unseen within its timestamp
+
+
+def _file_digest(path: Path) -> bytes:
+    """SHA-256 of a file's bytes, hashed once a process while its size, times and inode stay the same (a start
+    asks for the fingerprint three times, a reload again). As git does for its index: a file changed less than
+    `_SETTLED_S` before it was hashed is hashed again next time, since a second change within the file system's
+    timestamp resolution would not show."""
+    status = path.stat()
+    key = (str(path), status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+    known = _FILE_DIGESTS.get(key)
+    if known is not None:
+        return known
+    value = hashlib.sha256(path.read_bytes()).digest()
+    if time.time() - max(status.st_mtime, status.st_ctime) > _SETTLED_S:
+        if len(_FILE_DIGESTS) >= _MAX_FILE_DIGESTS:  # many libraries read in one process (the tests)
+            _FILE_DIGESTS.clear()
+        _FILE_DIGESTS[key] = value  # two threads hashing one file store the same value
+    return value
+
+
+_MAX_FILE_DIGESTS = 10_000
+_FILE_DIGESTS: dict[tuple[str, int, int, int, int], bytes] = {}
 
 
 M = TypeVar("M")
@@ -157,6 +183,29 @@ def load_engine_cached(root: Path | None = None, faq_root: Path | None = None) -
     engine = Engine(_library_entry(folder, key, root, faq_root))
     _store(folder, path, engine, "engine-*.pickle")
     return engine
+
+
+@contextlib.contextmanager
+def pieces_cached(label: str, root: Path | None = None, faq_root: Path | None = None) -> Iterator[None]:
+    """Inside the block, what the memoised pure functions compute from the knowledge files (bot/engine/memo.py)
+    comes from the cache entry `label` of these files and this code, or is recorded into it: the service builds
+    its FAQ index and dialogue inside one, so a start does not fold their 3,000 words again (~50 ms). Only this
+    thread's work is recorded; an exception in the block stores nothing."""
+    place = _cache_place(root, faq_root)
+    if place is None:
+        yield
+        return
+    folder, key = place
+    digest = hashlib.sha256(f"{key}\0pieces\0{label}\0".encode() + _package_digest()).hexdigest()
+    path = folder / f"pieces-{label}-{digest[:32]}.pickle"
+    entries = _read_entry(path, dict)
+    if entries is not None:
+        memo.preload(entries)
+        yield
+        return
+    with memo.recording() as recorded:
+        yield
+    _store(folder, path, recorded, f"pieces-{label}-*.pickle")
 
 
 def _library_entry(folder: Path, key: str, root: Path | None, faq_root: Path | None) -> Library:

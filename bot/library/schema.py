@@ -544,6 +544,9 @@ class Region(Model):
     id: Identifier
     name: Localised  # as the region's own authorities write it
     default_language: Identifier
+    # ISO 3166-1 alpha-2 code whose numbering plan the region's phone numbers follow ("GB" for uk): how an SMS
+    # sender's number written locally or internationally becomes one key. None where there is no single plan.
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     # Per language, how the region writes it: zh in hk and tw is shown in traditional characters.
     script: dict[Identifier, Literal["hans", "hant-hk", "hant-tw"]] = Field(default_factory=dict)
     facts: dict[FactId, Fact] = Field(default_factory=dict)

@@ -6,6 +6,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from email.message import Message
 from typing import Annotated
@@ -31,7 +32,7 @@ from bot.conversation.dialogue import Dialogue, SessionState
 from bot.conversation.faq import FaqIndex
 from bot.conversation.phrases import load_phrases
 from bot.engine.pipeline import Engine, collection_paused
-from bot.library.cache import load_engine_cached
+from bot.library.cache import load_engine_cached, pieces_cached
 from bot.library.loader import Library
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def build_services(settings: Settings, library: Library | None = None, state: Sh
 
 
 def _build_services(settings: Settings, library: Library | None, state: SharedState | None) -> Services:
+    from_files = library is None
     if library is None:  # the files named by the settings: the engine built from them comes from the cache too
         engine = load_engine_cached(settings.library_path, settings.faq_path)
         library = engine.library
@@ -89,10 +91,15 @@ def _build_services(settings: Settings, library: Library | None, state: SharedSt
     if settings.region not in {region.id for region in library.regions.regions}:
         log.warning("region %r is not in regions.yaml; using %r for hotlines", settings.region, library.regions.default)
     state = state or build_state(settings)
-    faq = FaqIndex(library, engine.normaliser)
-    dialogue = Dialogue(
-        engine, faq, settings.region, load_phrases(library), max_message_chars=settings.max_message_chars
+    # Built from the files: the words they fold come from the cache too (a library given here may be anyone's).
+    pieces: AbstractContextManager[None] = (
+        pieces_cached("conversation", settings.library_path, settings.faq_path) if from_files else nullcontext()
     )
+    with pieces:
+        faq = FaqIndex(library, engine.normaliser)
+        dialogue = Dialogue(
+            engine, faq, settings.region, load_phrases(library), max_message_chars=settings.max_message_chars
+        )
     services: list[Services] = []
 
     def observe_sms(reply: SmsReply, text: str) -> None:
