@@ -394,6 +394,46 @@ def test_an_act_said_in_any_order_in_one_clause_is_heard(dialogue: Dialogue, mes
     assert reply.kind is ReplyKind.URGENT and harm in state.harms
 
 
+@pytest.mark.parametrize(
+    ("message", "harm"),
+    [
+        ("top up 3 times already, 500 then 2000", "paid"),  # a bare verb said as done (Singlish)
+        ("paynow 380 to him liao then he block me", "paid"),
+        ("600 via zelle, then another 350 for pet insurance", "paid"),  # an amount and how it went, no verb
+        ("卡里少了三万多", "paid"),  # the balance's side
+        ("佢哋已經攞咗我啲錢", "paid"),  # the scammer's side
+        ("they took $2,300 out of my checking", "paid"),
+        ("card details all give already, even the expiry date also", "card_data"),  # the object first
+        ("sold him 2 sims registered in my name", "lent_card"),
+        ("他叫我下載AnyDesk，已經連進來了", "remote_app"),  # the scammer already inside
+        ("he's on my computer now through AnyDesk", "remote_app"),
+        ("佢而家有我啲相，話要放上網", "photos"),  # what the other side holds
+        ("she has my pics now and a screen recording", "photos"),
+    ],
+)
+def test_what_went_told_from_either_side_or_without_a_verb_is_heard(
+    dialogue: Dialogue, message: str, harm: str
+) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.URGENT and harm in state.harms
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "差一點就匯了，還好銀行行員把我攔下來",  # almost
+        "差啲就過咗數，好彩冇",
+        "Your new debit card has been posted. Activate it in the app.",  # a bank's notice, not a lent card
+        "HDFC Bank: INR 799.00 debited from A/c XX2281 for NETFLIX. Not you? Call the number on your card.",
+        "She took off 4 inches when I said 1",  # "took" is not money taken
+        "The gate agent made me put my bag in the hold",  # made to, but no app
+    ],
+)
+def test_near_misses_and_notices_in_the_same_words_are_not_urgent(dialogue: Dialogue, message: str) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is not ReplyKind.URGENT and state.harms == ()
+
+
 @pytest.mark.parametrize("answer", ["俾咗喇", "唉 转过去了", "轉咗喇 三萬蚊", "done it already, unfortunately"])
 def test_a_paid_answer_opening_the_message_is_urgent_whatever_follows(dialogue: Dialogue, answer: str) -> None:
     state, replies = talk(dialogue, "他说我的身份证涉嫌洗钱，让我把存款转到安全账户配合调查", answer)

@@ -29,6 +29,7 @@ REGION = {
     "en-uk": "uk",
     "en-sg": "sg",
     "en-au": "au",
+    "en-in": "intl",
 }
 HARMS = {
     "money": {"paid"},
@@ -47,13 +48,23 @@ HARMS = {
 # harms_dev2's (an English act must be the citizen's own and its object near its verb, so a news report's "...and
 # sent a courier to collect the bail money" and "I sent her photos and now she wants money" are not heard as money
 # gone: 0.733 / 0.885 before). One held-out message that has not gone starts the urgent steps (one of 45).
+# Twenty-first session: a third development file (harms_dev3.jsonl, 400 rows by a third helper, written to be hard:
+# the object left to the question, the scammer's side, bare verbs, amounts with no verb) was read on arrival at 0.52
+# of its gone rows; from its misses the acts took bare verbs said as done ("top up 3 times already"), several acts a
+# language, the scammer's side ("卡里少了三万", "they took $2,300 out"), an amount and how it went ("600 via
+# zelle"), and what the other side holds ("佢而家有我啲相"): things gone 0.96 / 0.77 (held out, from 0.68), 0.87 of
+# harms_dev2's and 0.77 of harms_dev3's; its 140 near misses start the urgent steps five times (six on arrival:
+# "他说交了保证金马上放款" is read as the citizen's act).
 FLOORS = {
     ("development", "answers"): 0.98,
     ("held out", "answers"): 0.89,
-    ("development", "gone"): 0.94,
-    ("held out", "gone"): 0.68,
-    ("development 2", "gone"): 0.85,
+    ("development", "gone"): 0.96,
+    ("held out", "gone"): 0.77,
+    ("development 2", "gone"): 0.87,
+    ("development 3", "gone"): 0.76,
 }
+# Near misses ("差一点就汇了", "I was about to send the code") that may start the urgent steps, at most.
+NOT_GONE_URGENT = {"development": 1, "development 2": 1, "development 3": 5, "held out": 1}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -64,6 +75,8 @@ def _rows(name: str) -> list[dict[str, str]]:
 def _half(row: dict[str, str]) -> str:
     if row["id"].startswith("d2-"):
         return "development 2"
+    if row["id"].startswith("d3-"):
+        return "development 3"
     return "held out" if int(row["id"].split("-")[1]) % 2 == 0 else "development"
 
 
@@ -106,7 +119,7 @@ def answers(dialogues: Callable[[str], Dialogue]) -> list[tuple[str, str, str]]:
 def harms(dialogues: Callable[[str], Dialogue]) -> list[tuple[str, str, bool, bool]]:
     """(half, expected, urgent, the right harm named) for every row of harms.jsonl, told after its story."""
     found = []
-    for row in [*_rows("harms.jsonl"), *_rows("harms_dev2.jsonl")]:
+    for row in [*_rows("harms.jsonl"), *_rows("harms_dev2.jsonl"), *_rows("harms_dev3.jsonl")]:
         dialogue = dialogues(row["variety"])
         state, _ = dialogue.handle(None, row["story"])
         state, reply = dialogue.handle(state, row["text"])
@@ -124,7 +137,7 @@ def test_a_yes_or_a_no_in_the_citizens_own_words_is_read_as_one(answers: list[tu
     assert all(read == "neither" for expected, read in rows if expected == "neither")
 
 
-@pytest.mark.parametrize("half", ["development", "development 2", "held out"])
+@pytest.mark.parametrize("half", ["development", "development 2", "development 3", "held out"])
 def test_what_has_gone_is_heard_and_nothing_else_starts_the_urgent_steps(
     harms: list[tuple[str, str, bool, bool]], half: str
 ) -> None:
@@ -132,4 +145,4 @@ def test_what_has_gone_is_heard_and_nothing_else_starts_the_urgent_steps(
     share = sum(urgent and named for urgent, named in gone) / len(gone)
     assert share >= FLOORS[(half, "gone")], share
     not_gone = [urgent for in_half, expected, urgent, _ in harms if in_half == half and expected == "not_gone"]
-    assert sum(not_gone) <= 1, sum(not_gone)  # one development row reads "I just paid them last week" as gone
+    assert sum(not_gone) <= NOT_GONE_URGENT[half], sum(not_gone)  # "I just paid them last week" reads as gone

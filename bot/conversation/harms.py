@@ -82,7 +82,7 @@ class ActReader:
         acts = []
         verb_words: set[tuple[str, int]] = set()
         for harm in cues.harms:
-            for lang, act in harm.acts.items():
+            for lang, act in ((lang, act) for lang, several in harm.acts.items() for act in several):
                 verbs = _alternation(fold(word) for word in act.verbs)
                 objects = _alternation(fold(word) for word in act.objects)
                 if verbs is None or objects is None:

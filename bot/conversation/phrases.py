@@ -114,10 +114,20 @@ class Harm(Model):
     id: Identifier
     said: Localised  # "you said you ...": shown so the citizen sees what was understood
     patterns: RegexList  # anywhere in the message
-    # Also said by a clause holding the act (bot/conversation/harms.py), by language.
-    acts: dict[Identifier, Act] = Field(default_factory=dict)
+    # Also said by a clause holding the act (bot/conversation/harms.py), by language: one act, or several when
+    # the language says it in ways that need different checks (English past forms, and bare verbs with "already").
+    acts: dict[Identifier, list[Act]] = Field(default_factory=dict)
     steps: LocalisedList  # what to do about this harm, first
     general: bool = True  # then the general urgent steps (report, freeze, keep evidence) too
+
+    @field_validator("acts", mode="before")
+    @classmethod
+    def _one_or_several(cls, value: object) -> object:
+        """`en: {verbs: ...}` is one act, `en: [{verbs: ...}, ...]` several."""
+        if isinstance(value, dict):
+            return {lang: [acts] if isinstance(acts, dict) else acts for lang, acts in value.items()}
+        return value
+
     # Named only when no other harm is: "I was scammed" says something went, not what ("被骗了5000" names money).
     alone: bool = False
 
@@ -251,8 +261,13 @@ def _localised(model: BaseModel, prefix: str = "") -> Iterator[tuple[str, dict[s
         field = f"{prefix}{name}"
         if isinstance(value, BaseModel):
             yield from _localised(value, f"{field}.")
-        elif isinstance(value, dict) and value and all(isinstance(item, str | list) for item in value.values()):
+        elif isinstance(value, dict) and value and all(_is_text(item) for item in value.values()):
             yield field, value
+
+
+def _is_text(item: object) -> bool:
+    """A localised value: a text or a list of texts (a language's acts are a list of models, not texts)."""
+    return isinstance(item, str) or (isinstance(item, list) and all(isinstance(text, str) for text in item))
 
 
 def _language_problems(file: str, entry: str, model: BaseModel, languages: set[str]) -> list[Problem]:
