@@ -627,3 +627,43 @@ def test_a_warning_pasted_into_the_chat_is_called_a_warning(dialogue: Dialogue, 
     verdict = engine.analyse(warning)
     assert verdict.awareness and verdict.notes
     assert all(note in replies[-1].text for note in verdict.notes)
+
+
+# --- a region's own numbers, asked about ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("region", "question", "number", "label"),
+    [
+        ("hk", "18222係咩號碼？", "18222", "防騙易熱線"),  # Cantonese, no question mark needed either
+        ("hk", "1834 633 係咩電話", "1834 633", "戒賭"),  # written with its space
+        ("tw", "165是什麼？", "165", "165反詐騙諮詢專線"),
+        ("sg", "what is 1799", "1799", "ScamShield Helpline"),
+        ("uk", "What is 7726?", "7726", "Forward scam texts"),
+    ],
+)
+def test_a_number_the_region_pack_lists_is_explained_from_its_verified_fact(
+    engine: Engine, faq: FaqIndex, region: str, question: str, number: str, label: str
+) -> None:
+    _, (reply,) = talk(Dialogue(engine, faq, region), question)
+    assert reply.kind is ReplyKind.ANSWER and reply.risk is None
+    assert number in reply.text and label in reply.text
+    assert "2026-" in reply.text  # when the fact was checked
+    # and that a caller or sender can show the number falsely
+    assert any(word in reply.text for word in ("偽造", "伪造", "faked"))
+
+
+def test_a_number_other_regions_list_is_explained_for_each_of_them(dialogue: Dialogue) -> None:
+    _, (reply,) = talk(dialogue, "999是什么号码")  # not a mainland number: Hong Kong's, Singapore's and the UK's
+    assert reply.kind is ReplyKind.ANSWER
+    assert all(place in reply.text for place in ("香港", "新加坡", "英国"))
+
+
+def test_an_official_number_inside_a_scam_is_judged_not_explained(engine: Engine, faq: FaqIndex) -> None:
+    _, (reply,) = talk(Dialogue(engine, faq, "hk"), "有個18222打嚟話我涉嫌洗黑錢，要我轉錢去安全戶口，係咪真㗎？")
+    assert reply.kind is ReplyKind.VERDICT and reply.risk is Risk.HIGH
+
+
+def test_a_number_no_region_lists_gets_no_such_answer(dialogue: Dialogue) -> None:
+    _, (reply,) = talk(dialogue, "12345678是什么号码？")
+    assert reply.kind is not ReplyKind.ANSWER

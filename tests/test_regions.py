@@ -24,7 +24,7 @@ from bot.library.schema import Region
 
 # The day the facts were last verified. Bump it when they are re-checked: the test then insists
 # every fact was checked within a year of it (`antifraud validate` warns against today's date).
-AS_OF = date(2026, 12, 4)
+AS_OF = date(2026, 12, 6)
 EXTRAS = {
     "name": "NAME",
     "action": "ACTION",

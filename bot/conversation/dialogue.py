@@ -42,7 +42,7 @@ from bot.engine.normalise import NormalisedText
 from bot.engine.patterns import LazyPattern
 from bot.engine.pipeline import Engine
 from bot.engine.types import Evidence, Indicator, Risk, Verdict
-from bot.library.schema import Region
+from bot.library.schema import Fact, Region
 from bot.library.script import convert_verdict, written_in
 
 MAX_TURNS = 6  # citizen messages kept per conversation
@@ -57,6 +57,8 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
+# A phone number as citizens write it: digits, perhaps a leading +, spaces or dashes between groups ("1834 633").
+_NUMBER = re.compile(r"\+?\d(?:[ -]?\d){2,17}")
 # Stages after which money or access has usually gone already.
 _LATE_STAGES = frozenset({"tool", "payment"})
 
@@ -137,6 +139,7 @@ class Dialogue:
         }
         self._negation_window = dict(cues.paid.negation_window)
         self._acts = ActReader(cues.paid, self._fold)
+        self._official = _official_numbers(engine.library.regions.regions)
         self._intents = [
             (intent.id, [LazyPattern(p) for items in intent.patterns.values() for p in items])
             for intent in cues.intents
@@ -227,6 +230,12 @@ class Dialogue:
         # Only a question the FAQ answers needs the message judged on its own (is it a question, or
         # a scam quoted as one?); every other turn analyses the story once and quotes its last part.
         current = self._analyse(turn, message) if answer is not None else None
+        if asked and answer is None:
+            official = self._official_number(turn, message)
+            if official is not None and self._analyse(turn, message).risk is Risk.NONE:
+                # "18222係咩號碼？": a region pack's own number, asked about (not a caller from it asking for money)
+                phase = state.phase if case_open else Phase.IDLE
+                return replace(state, phase=phase, pending=None), self._plain(ReplyKind.ANSWER, official, lang, state)
         if answer is not None and current is not None and current.risk is not Risk.HIGH:
             # A question rather than a story: answer it, and keep it only if a story is open.
             turns = self._remember(state.turns, message) if case_open else state.turns
@@ -589,6 +598,27 @@ class Dialogue:
                 return doubt.truth
         return None
 
+    def _official_number(self, turn: _Turn, message: str) -> str | None:
+        """What a number the message names is, when a region pack lists it (the citizen's region's entry, else every
+        region's): its label, the region and when it was checked, from the verified facts; None for any other number."""
+        for match in _NUMBER.finditer(message):
+            listed = self._official.get(re.sub(r"\D", "", match.group()))
+            if not listed:
+                continue
+            own = tuple(item for item in listed if item[0].id == turn.region.id)
+            writer, lang = turn.writer, turn.lang
+            shown = [
+                (
+                    str(fact.value),
+                    writer.text(fact.label or {}, lang),
+                    writer.text(region.name, lang),
+                    str(fact.checked),
+                )
+                for region, fact in own or listed
+            ]
+            return writer.official_number(shown, lang)
+        return None
+
     def _is_question(self, folded: str) -> bool:
         folded = folded.strip()
         possible = self._question_triggers.possible(folded)
@@ -677,6 +707,18 @@ class Dialogue:
             harms=state.harms,
             awareness=story.awareness,
         )
+
+
+def _official_numbers(regions: Iterable[Region]) -> dict[str, tuple[tuple[Region, Fact], ...]]:
+    """Every phone or SMS number a region pack lists under a label, by its digits, with the regions listing it."""
+    found: dict[str, list[tuple[Region, Fact]]] = {}
+    for region in regions:
+        for fact in region.facts.values():
+            if fact.kind in ("phone", "sms") and fact.label is not None and isinstance(fact.value, str):
+                digits = re.sub(r"\D", "", fact.value)
+                if len(digits) >= 3:
+                    found.setdefault(digits, []).append((region, fact))
+    return {digits: tuple(listed) for digits, listed in found.items()}
 
 
 def _latest(story: Verdict, turns: tuple[str, ...]) -> Verdict:

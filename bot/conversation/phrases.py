@@ -21,7 +21,7 @@ from bot.library.schema import Identifier, Localised, LocalisedList, Model, NonE
 # Placeholders reply texts may use: the region's facts, {name} (a scam type's), {action} (advice),
 # {truth} (what is really true, answering a doubt), {said} (what the citizen said they gave away),
 # {length} and {limit} (a message over the length limit).
-TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length", "limit"}
+TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length", "limit", "number", "place", "checked"}
 # What a citizen may ask once they have a verdict; each has its own answer (bot/conversation/dialogue.py).
 IntentId = Literal["what_now", "report", "verify", "doubt", "more", "new_story"]
 
@@ -203,6 +203,10 @@ class Texts(Model):
     answer_no_case: Localised  # a follow-up question before any story was told
     new_story: Localised  # the conversation starts over
     too_long: Localised  # a message over the length limit: {length} and {limit} characters
+    # "18222係咩號碼？": a number a region pack lists ({number}, its label {name}, the region {place}, {checked} the
+    # date the fact was last checked), and that a caller can fake it
+    official_number: Localised
+    official_number_caution: Localised  # after it, once: a caller or sender can fake the number
 
 
 class DialogueFile(Model):
