@@ -196,6 +196,8 @@ def slow_regexes(library: Library, phrases: Phrases, size: int) -> list[str]:
         *((f"dialogue.intents.{intent.id}", intent.patterns) for intent in cues.intents),
         *((f"dialogue.doubts.{doubt.id}", doubt.patterns) for doubt in cues.doubts),
         ("dialogue.question_markers", cues.question_markers),
+        *((f"questions.{question.id}.yes_patterns", question.yes_patterns) for question in phrases.questions),
+        *((f"questions.{question.id}.no_patterns", question.no_patterns) for question in phrases.questions),
     ):
         patterns += [(source, lang, pattern) for lang, items in regexes.items() for pattern in items]
     problems = []

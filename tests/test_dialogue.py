@@ -667,3 +667,37 @@ def test_an_official_number_inside_a_scam_is_judged_not_explained(engine: Engine
 def test_a_number_no_region_lists_gets_no_such_answer(dialogue: Dialogue) -> None:
     _, (reply,) = talk(dialogue, "12345678是什么号码？")
     assert reply.kind is not ReplyKind.ANSWER
+
+
+# --- answers in other words than yes or no --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "said_yes"),
+    [
+        ("money_or_app", "有叫我裝 一個叫AnyDesk的東西", True),  # what they asked for, named
+        ("money_or_app", "he told me to download one app", True),
+        ("money_or_app", "too right he did, wanted it in bitcoin", True),
+        ("money_or_app", "他只问了我的地址", False),  # only something else
+        ("money_or_app", "nahi, he was only asking Aadhaar details", False),
+        ("money_or_app", "沒欸 就說我的包裹卡在海關", False),  # Taiwan's 欸
+        ("money_or_app", "都冇 佢問咗我全名就收線", False),
+        ("already_paid", "I transferred it yesterday", True),
+        ("already_paid", "匯了兩次 一次三萬一次五萬", True),
+        ("already_paid", "I've not given him any code", False),
+        ("already_paid", "not a penny", False),
+    ],
+)
+def test_a_reply_that_answers_the_question_in_other_words_is_read(
+    dialogue: Dialogue, question: str, reply: str, said_yes: bool
+) -> None:
+    waiting = SessionState(phase=Phase.AWAITING_ANSWER, pending=question)
+    answered = dialogue.answers_pending(waiting, reply)
+    assert answered is not None and answered[1] is said_yes
+
+
+@pytest.mark.parametrize("reply", ["他没叫我转钱，就问了地址？", "what do you mean screen?", "he didn't ask me to pay"])
+def test_a_denied_or_questioning_reply_is_never_read_as_a_yes(dialogue: Dialogue, reply: str) -> None:
+    waiting = SessionState(phase=Phase.AWAITING_ANSWER, pending="money_or_app")
+    answered = dialogue.answers_pending(waiting, reply)
+    assert answered is None or answered[1] is False

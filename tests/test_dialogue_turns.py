@@ -54,10 +54,14 @@ HARMS = {
 # language, the scammer's side ("卡里少了三万", "they took $2,300 out"), an amount and how it went ("600 via
 # zelle"), and what the other side holds ("佢而家有我啲相"): things gone 0.96 / 0.77 (held out, from 0.68), 0.87 of
 # harms_dev2's and 0.77 of harms_dev3's; its 140 near misses start the urgent steps five times (six on arrival:
-# "他说交了保证金马上放款" is read as the citizen's act).
+# "他说交了保证金马上放款" is read as the citizen's act). Then a second development file of answers (answers_dev2.jsonl,
+# 300 rows by a fourth helper): 0.853 on arrival, 0.997 after more answer words (都冇, 那倒没有, 欸, haan ji, nahi,
+# "not a penny") and each question's own readings (questions.yaml `yes_patterns` / `no_patterns`: "he told me to
+# download one app" answers "did they ask you to pay or install an app?"); held-out answers 0.892 -> 0.933.
 FLOORS = {
     ("development", "answers"): 0.98,
-    ("held out", "answers"): 0.89,
+    ("held out", "answers"): 0.93,
+    ("development 2", "answers"): 0.99,
     ("development", "gone"): 0.96,
     ("held out", "gone"): 0.77,
     ("development 2", "gone"): 0.87,
@@ -73,7 +77,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def _half(row: dict[str, str]) -> str:
-    if row["id"].startswith("d2-"):
+    if row["id"].startswith(("d2-", "ad2-")):
         return "development 2"
     if row["id"].startswith("d3-"):
         return "development 3"
@@ -111,7 +115,7 @@ def answers(dialogues: Callable[[str], Dialogue]) -> list[tuple[str, str, str]]:
     """(half, expected, read) for every row of answers.jsonl."""
     return [
         (_half(row), row["expect"], _read_as(dialogues(row["variety"]), row["question"], row["text"]))
-        for row in _rows("answers.jsonl")
+        for row in [*_rows("answers.jsonl"), *_rows("answers_dev2.jsonl")]
     ]
 
 
@@ -128,7 +132,7 @@ def harms(dialogues: Callable[[str], Dialogue]) -> list[tuple[str, str, bool, bo
     return found
 
 
-@pytest.mark.parametrize("half", ["development", "held out"])
+@pytest.mark.parametrize("half", ["development", "development 2", "held out"])
 def test_a_yes_or_a_no_in_the_citizens_own_words_is_read_as_one(answers: list[tuple[str, str, str]], half: str) -> None:
     rows = [(expected, read) for in_half, expected, read in answers if in_half == half]
     share = sum(expected == read for expected, read in rows) / len(rows)

@@ -51,6 +51,7 @@ MAX_TURNS = 6  # citizen messages kept per conversation
 MAX_MESSAGE_CHARS = 5000
 # The language of a message is read from its first this many characters.
 _DETECT_CHARS = 2000
+_ANSWER_NEGATION_WINDOW = 12  # characters before a question's own reading where "没" or "didn't" cancels it
 # A question about the verdict is a story of its own when it is this long and itself high risk.
 _FOLLOW_UP_CHARS = 60
 # How close (rapidfuzz, 0-100) a doubt must be to a rebuttal's doubt or canned answer to be answered
@@ -140,6 +141,14 @@ class Dialogue:
         self._negation_window = dict(cues.paid.negation_window)
         self._acts = ActReader(cues.paid, self._fold)
         self._official = _official_numbers(engine.library.regions.regions)
+        # (no, yes) readings of each follow-up question beyond a yes or a no
+        self._question_patterns = {
+            question.id: tuple(
+                [LazyPattern(pattern) for items in patterns.values() for pattern in items]
+                for patterns in (question.no_patterns, question.yes_patterns)
+            )
+            for question in self._phrases.questions
+        }
         self._intents = [
             (intent.id, [LazyPattern(p) for items in intent.patterns.values() for p in items])
             for intent in cues.intents
@@ -164,7 +173,7 @@ class Dialogue:
         if state is None or state.phase is not Phase.AWAITING_ANSWER or not state.pending:
             return None
         question = self._phrases.question(state.pending)
-        answer = self._answer(clause_text(message, self._fold))
+        answer = self._answer(clause_text(message, self._fold), question)
         return (question, answer[0]) if question is not None and answer is not None else None
 
     def handle(
@@ -195,7 +204,7 @@ class Dialogue:
         if bare in self._paid_answers or harms or self._opens_with_paid(said):
             return self._urgent(turn, state, message, harms)
         if pending is not None:
-            answer = self._answer(said)
+            answer = self._answer(said, pending)
             if answer is not None:
                 said_yes, more = answer
                 return self._answered(turn, state, pending, said_yes, message if more else None)
@@ -493,9 +502,10 @@ class Dialogue:
             found = self._writers.setdefault(key, (variant, writer))
         return _Turn(lang, region, shown, found[1])
 
-    def _answer(self, text: str) -> tuple[bool, bool] | None:
+    def _answer(self, text: str, question: Question | None = None) -> tuple[bool, bool] | None:
         """(said yes, said more than that) when the message (`text`: its `clause_text`, where a space beside
-        Chinese ends the answer as a comma does) starts with a short answer."""
+        Chinese ends the answer as a comma does) starts with a short answer, or answers `question` in other words
+        (its `no_patterns` / `yes_patterns`: "he only asked for my name", "he told me to download one app")."""
         # "没转钱", "冇講code俾佢": a denied act, whatever its object; also after its topic ("验证码没给，钱也没转")
         topic = next((word for word in self._topics if text.startswith(word)), "")
         after_topic = text[len(topic) :].lstrip("都也还")
@@ -510,7 +520,23 @@ class Dialogue:
                 if rest and (rest[0].isalnum() or (word.isascii() and rest[0] == "'")):
                     continue  # "对方..." is not "对", "nothing" is not "no"
                 return said_yes, bool(_PUNCTUATION.sub("", rest))
+        if question is not None:
+            for said_yes, patterns in (
+                (False, self._question_patterns[question.id][0]),
+                (True, self._question_patterns[question.id][1]),
+            ):
+                if any(
+                    self._unnegated(match.start(), text)
+                    for pattern in patterns
+                    for match in pattern.compiled.finditer(text)
+                ):
+                    return said_yes, True
         return None
+
+    def _unnegated(self, start: int, text: str) -> bool:
+        """No negation of any language in the few characters before `start`, within its clause."""
+        before = re.split(r"[,.;!?，。；！？\n]", text[max(0, start - _ANSWER_NEGATION_WINDOW) : start])[-1]
+        return not any(negation in before for words in self._paid_negations.values() for negation in words)
 
     def _past_the_answer(self, rest: str, words: tuple[str, ...]) -> str:
         """What follows an answer word past its particles ("是呀", "冇喎") and the answer said again ("对的对的",

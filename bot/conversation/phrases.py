@@ -48,6 +48,11 @@ class Question(Model):
     text: Localised
     yes_means: Localised | None = None
     no_reply: Localised | None = None
+    # A reply that answers this question without a yes or a no (on the folded clause text, unless a negation comes
+    # just before the match): "he told me to download one app" is a yes to "did they ask you to pay or install
+    # an app?", "he only asked for my address" a no.
+    yes_patterns: RegexList = Field(default_factory=dict)
+    no_patterns: RegexList = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _yes_has_a_meaning(self) -> Question:
