@@ -63,9 +63,9 @@ class _Act:
     verbs: re.Pattern[str]
     objects: re.Pattern[str]
     amounts: bool  # an amount of money is one of its objects
-    done: re.Pattern[str] | None  # None: the verbs themselves say it is done
+    needs_done: bool  # the clause must say it is done (`paid.done`); otherwise the verbs themselves say so
     not_before: re.Pattern[str] | None  # negations and "asked to" words, looked for just before the verb
-    first_person: re.Pattern[str] | None  # the citizen's own act: "I" (or nothing but fillers) before the verb
+    first_person: bool  # the citizen's own act: "I" (or nothing but fillers) before the verb
 
 
 _WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
@@ -87,12 +87,13 @@ class ActReader:
                 objects = _alternation(fold(word) for word in act.objects)
                 if verbs is None or objects is None:
                     continue
-                done = _alternation(fold(word) for word in cues.done) if act.needs_done else None
                 not_before = _alternation(fold(word) for word in (*cues.negations.get(lang, ()), *cues.not_done))
-                first_person = _alternation(fold(word) for word in cues.first_person) if act.first_person else None
-                acts.append(_Act(harm.id, verbs, objects, act.amounts, done, not_before, first_person))
+                acts.append(_Act(harm.id, verbs, objects, act.amounts, act.needs_done, not_before, act.first_person))
                 verb_words.update((fold(word), len(acts) - 1) for word in act.verbs if fold(word))
         self._acts = tuple(acts)
+        # The same for every act: read once a clause, when an act there needs them.
+        self._done = _alternation(fold(word) for word in cues.done)
+        self._first_person = _alternation(fold(word) for word in cues.first_person)
         # Every act's verbs in one automaton: one pass over a message tells which acts can be said at all (a regex
         # search of each act's verbs cost ~240 µs a short message).
         by_word: dict[str, set[int]] = {}
@@ -108,33 +109,36 @@ class ActReader:
     def harms(self, folded: str) -> list[str]:
         """The harm ids whose act a clause of the message (its `clause_text`) says is done, in the order of the
         acts."""
-        found: list[str] = []
+        found: dict[str, int] = {}  # harm -> the first of its acts heard
         if self._verbs.kind != ahocorasick.AHOCORASICK:
-            return found
-        possible: set[int] = set()
-        for _, indexes in self._verbs.iter(folded):
-            possible.update(indexes)
-        if not possible:
-            return found
-        said = clauses(folded)
-        for index, act in enumerate(self._acts):
-            if act.harm in found or index not in possible:
+            return []
+        for clause in clauses(folded):
+            if clause.rstrip().endswith(_ASKING_END):
                 continue
-            for clause in said:
-                if clause.rstrip().endswith(_ASKING_END):
+            possible: set[int] = set()
+            for _, indexes in self._verbs.iter(clause):  # only the acts whose verbs this clause holds
+                possible.update(indexes)
+            done: bool | None = None
+            mine: int | None = None
+            for index in sorted(possible):
+                act = self._acts[index]
+                if act.harm in found and found[act.harm] <= index:
                     continue
-                if act.done is not None and act.done.search(clause) is None:
-                    continue
-                first_person = act.first_person.search(clause) if act.first_person is not None else None
-                mine = first_person.start() if first_person is not None else len(clause)
+                if act.needs_done:
+                    if done is None:
+                        done = self._done is not None and self._done.search(clause) is not None
+                    if not done:
+                        continue
+                if act.first_person and mine is None:
+                    said_i = self._first_person.search(clause) if self._first_person is not None else None
+                    mine = said_i.start() if said_i is not None else len(clause)
                 if any(
                     self._near_object(act, clause, verb.start(), verb.end())
-                    and self._said_done(act, clause, verb.start(), mine)
+                    and self._said_done(act, clause, verb.start(), mine if mine is not None else len(clause))
                     for verb in itertools.islice(act.verbs.finditer(clause), _VERBS_PER_CLAUSE)
                 ):
-                    found.append(act.harm)
-                    break
-        return found
+                    found[act.harm] = min(index, found.get(act.harm, index))
+        return sorted(found, key=found.__getitem__)
 
     @staticmethod
     def _near_object(act: _Act, clause: str, start: int, end: int) -> bool:
@@ -151,6 +155,6 @@ class ActReader:
         clause first says "I") or nothing but a few fillers. Each check reads a bounded stretch: linear time."""
         if act.not_before is not None and act.not_before.search(clause, max(0, verb - _NOT_BEFORE_WINDOW), verb):
             return False
-        if act.first_person is None or mine < verb:
+        if not act.first_person or mine < verb:
             return True
         return verb <= _FILLERS_REACH and all(word in self._fillers for word in _WORD.findall(clause, 0, verb))
