@@ -94,8 +94,8 @@ class ActReader:
         # The same for every act: read once a clause, when an act there needs them.
         self._done = _alternation(fold(word) for word in cues.done)
         self._first_person = _alternation(fold(word) for word in cues.first_person)
-        # Every act's verbs in one automaton: one pass over a message tells which acts can be said at all (a regex
-        # search of each act's verbs cost ~240 µs a short message).
+        # Every act's verbs in one automaton: one pass over a clause tells which acts it can say at all (a regex
+        # search of each act's verbs cost ~240 µs a short message; reading every act in every clause, ~140 µs).
         by_word: dict[str, set[int]] = {}
         for word, index in verb_words:
             by_word.setdefault(word, set()).add(index)
