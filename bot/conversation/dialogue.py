@@ -42,7 +42,7 @@ from bot.engine.normalise import NormalisedText
 from bot.engine.patterns import LazyPattern
 from bot.engine.pipeline import Engine
 from bot.engine.types import Evidence, Indicator, Risk, Verdict
-from bot.library.schema import Fact, Region
+from bot.library.schema import Region
 from bot.library.script import convert_verdict, written_in
 
 MAX_TURNS = 6  # citizen messages kept per conversation
@@ -58,6 +58,7 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
+_CLAUSE_END = re.compile(r"[,.;!?，。；！？\n]")
 # A phone number as citizens write it: digits, perhaps a leading +, spaces or dashes between groups ("1834 633").
 _NUMBER = re.compile(r"\+?\d(?:[ -]?\d){2,17}")
 # Stages after which money or access has usually gone already.
@@ -139,6 +140,7 @@ class Dialogue:
             lang: tuple(self._fold(word) for word in words) for lang, words in cues.paid.negations.items()
         }
         self._negation_window = dict(cues.paid.negation_window)
+        self._all_negations = tuple(word for words in self._paid_negations.values() for word in words)
         self._acts = ActReader(cues.paid, self._fold)
         self._official = _official_numbers(engine.library.regions.regions)
         # (no, yes) readings of each follow-up question beyond a yes or a no
@@ -526,17 +528,12 @@ class Dialogue:
                 (True, self._question_patterns[question.id][1]),
             ):
                 if any(
-                    self._unnegated(match.start(), text)
+                    not _negated(text, match.start(), _ANSWER_NEGATION_WINDOW, self._all_negations)
                     for pattern in patterns
                     for match in pattern.compiled.finditer(text)
                 ):
                     return said_yes, True
         return None
-
-    def _unnegated(self, start: int, text: str) -> bool:
-        """No negation of any language in the few characters before `start`, within its clause."""
-        before = re.split(r"[,.;!?，。；！？\n]", text[max(0, start - _ANSWER_NEGATION_WINDOW) : start])[-1]
-        return not any(negation in before for words in self._paid_negations.values() for negation in words)
 
     def _past_the_answer(self, rest: str, words: tuple[str, ...]) -> str:
         """What follows an answer word past its particles ("是呀", "冇喎") and the answer said again ("对的对的",
@@ -559,13 +556,11 @@ class Dialogue:
         for index, (harm_id, lang, pattern) in enumerate(self._harm_patterns):
             if harm_id in found or index not in possible:
                 continue
-            for match in pattern.compiled.finditer(folded):
-                window = self._negation_window.get(lang, 4)
-                before = folded[max(0, match.start() - window) : match.start()]
-                before = re.split(r"[,.;!?，。；！？\n]", before)[-1]
-                if not any(negation in before for negation in self._paid_negations.get(lang, ())):
-                    found.append(harm_id)
-                    break
+            window, negations = self._negation_window.get(lang, 4), self._paid_negations.get(lang, ())
+            if any(
+                not _negated(folded, match.start(), window, negations) for match in pattern.compiled.finditer(folded)
+            ):
+                found.append(harm_id)
         return self._named((*found, *self._acts.harms(said)))
 
     def _named(self, harm_ids: Iterable[str]) -> tuple[str, ...]:
@@ -631,16 +626,11 @@ class Dialogue:
             listed = self._official.get(re.sub(r"\D", "", match.group()))
             if not listed:
                 continue
-            own = tuple(item for item in listed if item[0].id == turn.region.id)
+            own = tuple(entry for entry in listed if entry.region.id == turn.region.id)
             writer, lang = turn.writer, turn.lang
             shown = [
-                (
-                    str(fact.value),
-                    writer.text(fact.label or {}, lang),
-                    writer.text(region.name, lang),
-                    str(fact.checked),
-                )
-                for region, fact in own or listed
+                (entry.number, writer.text(entry.label, lang), writer.text(entry.region.name, lang), entry.checked)
+                for entry in own or listed
             ]
             return writer.official_number(shown, lang)
         return None
@@ -735,16 +725,34 @@ class Dialogue:
         )
 
 
-def _official_numbers(regions: Iterable[Region]) -> dict[str, tuple[tuple[Region, Fact], ...]]:
+@dataclass(frozen=True, slots=True)
+class _OfficialNumber:
+    """A phone or SMS number one region pack lists under a label (a verified fact)."""
+
+    region: Region
+    number: str  # as the pack writes it ("1834 633")
+    label: dict[str, str]
+    checked: str  # the date the fact was last checked
+
+
+def _official_numbers(regions: Iterable[Region]) -> dict[str, tuple[_OfficialNumber, ...]]:
     """Every phone or SMS number a region pack lists under a label, by its digits, with the regions listing it."""
-    found: dict[str, list[tuple[Region, Fact]]] = {}
+    found: dict[str, list[_OfficialNumber]] = {}
     for region in regions:
         for fact in region.facts.values():
             if fact.kind in ("phone", "sms") and fact.label is not None and isinstance(fact.value, str):
                 digits = re.sub(r"\D", "", fact.value)
                 if len(digits) >= 3:
-                    found.setdefault(digits, []).append((region, fact))
+                    found.setdefault(digits, []).append(
+                        _OfficialNumber(region, fact.value, fact.label, str(fact.checked))
+                    )
     return {digits: tuple(listed) for digits, listed in found.items()}
+
+
+def _negated(text: str, start: int, window: int, negations: Iterable[str]) -> bool:
+    """One of `negations` in the `window` characters before `start`, within its clause ("还没转", "I did not pay")."""
+    before = _CLAUSE_END.split(text[max(0, start - window) : start])[-1]
+    return any(negation in before for negation in negations)
 
 
 def _latest(story: Verdict, turns: tuple[str, ...]) -> Verdict:
