@@ -60,15 +60,6 @@ class FaqAnswer:
 
 
 @dataclass(frozen=True, slots=True)
-class _Asked:
-    """One search's question, and what is worked out about it once rather than for every wording."""
-
-    units: frozenset[str]
-    weight: float
-    alike: bool  # some of its words have others spelled like them (never so in Chinese)
-
-
-@dataclass(frozen=True, slots=True)
 class _Text:
     entry: int
     lang: str
@@ -153,13 +144,9 @@ class FaqIndex:
         """The entry that answers `question`, if one does well enough; `lang` (the asker's) breaks ties."""
         folded = self._normaliser.fold_pattern(question)
         query = self._soften(self._units_of(folded))
-        asked = _Asked(query, sum(self._weight(unit) for unit in query), any(unit in self._alike for unit in query))
         scores: dict[int, tuple[float, bool, float]] = {}
-        for position in sorted({p for unit in query for p in self._postings.get(unit, ())}):
+        for position, score in self._scores(query).items():
             text = self._texts[position]
-            score = self._score(asked, text)
-            if score <= 0:
-                continue
             key = (score, text.lang == lang, fuzz.ratio(folded, text.folded, processor=None))
             if key > scores.get(text.entry, (0.0, False, 0.0)):
                 scores[text.entry] = key
@@ -173,6 +160,49 @@ class FaqIndex:
             ]
         related = tuple(self.entries[index] for index in others[:MAX_RELATED])
         return FaqResult(best, round(best_score, 3), related)
+
+    def _scores(self, query: frozenset[str]) -> dict[int, float]:
+        """Each wording's score above 0: the weighted F1 of the content it shares with the question.
+
+        Added up along the postings of the question's units (a unit's weight to every wording holding it),
+        not worked out wording by wording: a long question shares a unit or two with dozens of wordings."""
+        shared: dict[int, list[str]] = defaultdict(list)  # wording -> the question's units it holds
+        for unit in sorted(query):
+            for position in self._postings.get(unit, ()):
+                shared[position].append(unit)
+        # "call" in the question, "caller" in a wording: a word the wording lacks counts for as much as it
+        # is spelled like one of the wording's (only words have alike ones; never so in Chinese).
+        near: dict[int, list[tuple[str, float]]] = defaultdict(list)
+        for unit in sorted(query):
+            alike = self._alike.get(unit)
+            if not alike:
+                continue
+            holders = set(self._postings.get(unit, ()))
+            closest: dict[int, float] = {}
+            for word, ratio in alike:
+                for position in self._postings.get(word, ()):
+                    if position in shared and position not in holders and ratio > closest.get(position, 0.0):
+                        closest[position] = ratio
+            for position, ratio in closest.items():
+                near[position].append((unit, ratio))
+        query_weight = sum(self._weight(unit) for unit in sorted(query))
+        scores: dict[int, float] = {}
+        for position, units in shared.items():
+            text = self._texts[position]
+            if len(units) == len(query) == len(text.units):
+                scores[position] = 1.0  # the very same content
+                continue
+            close = near.get(position, ())
+            if len(units) == 1 and not close and (len(query) > 1 or self._owners.get(units[0], 0) > 1):
+                continue  # one common word in common is a topic, not an answer
+            shared_weight = sum(self._weight(unit) for unit in units)
+            shared_weight += sum(self._weight(unit) * ratio / 100 for unit, ratio in close)
+            if not shared_weight:
+                continue
+            recall = min(shared_weight / query_weight, 1.0)
+            precision = min(shared_weight / text.weight, 1.0)
+            scores[position] = 2 * recall * precision / (recall + precision)
+        return scores
 
     def _soften(self, query: frozenset[str]) -> frozenset[str]:
         """Map an English word the FAQ never uses to a close one it does ("recieve" -> "receive")."""
@@ -211,30 +241,6 @@ class FaqIndex:
             for index, pairs in sorted(found.items())
         }
 
-    def _score(self, asked: _Asked, text: _Text) -> float:
-        """Weighted F1 of the content the question and this wording share."""
-        query = asked.units
-        if query == text.units:
-            return 1.0
-        shared = query & text.units
-        shared_weight = sum(self._weight(unit) for unit in shared)
-        near = 0
-        for unit in query - shared if asked.alike else ():  # "call" in the question, "caller" in the wording
-            alike = self._alike.get(unit)  # only words have any; never the unit itself, which is not shared
-            if alike:
-                similarity = max((ratio for word, ratio in alike if word in text.units), default=0.0)
-                if similarity >= SOFT_WORD_MATCH:
-                    shared_weight += self._weight(unit) * similarity / 100
-                    near += 1
-        if len(shared) == 1 and not near:
-            (unit,) = shared
-            if len(query) > 1 or self._owners.get(unit, 0) > 1:
-                return 0.0  # one common word in common is a topic, not an answer
-        query_weight = asked.weight
-        recall = min(shared_weight / query_weight, 1.0)
-        precision = min(shared_weight / text.weight, 1.0)
-        return 2 * recall * precision / (recall + precision) if shared_weight else 0.0
-
     def _nearest_by_spelling(self, folded: str) -> list[int]:
         """Entries ranked by surface similarity (Dice over character pairs, from the index), to offer
         topics when no content was shared; the first entries when not even a pair is shared."""
@@ -242,17 +248,16 @@ class FaqIndex:
             return []
         pairs = _pairs(folded)
         shared = Counter(chain.from_iterable(self._spelling.get(pair, ()) for pair in pairs))
-        ranked = sorted(
-            shared,
-            key=lambda position: (-2 * shared[position] / (len(pairs) + self._spelling_sizes[position]), position),
-        )
-        ordered: list[int] = []
-        for position in ranked:
-            entry = self._texts[position].entry
-            if entry not in ordered:
-                ordered.append(entry)
-                if len(ordered) >= 4 * MAX_RELATED:
-                    break
+        # Each entry ranked by its closest wording (Dice, then the wording's place): the order in which
+        # entries first come in the wordings' ranking, without sorting every wording.
+        closest: dict[int, tuple[float, int]] = {}
+        sizes, texts = self._spelling_sizes, self._texts
+        for position, count in shared.items():
+            key = (-2 * count / (len(pairs) + sizes[position]), position)
+            entry = texts[position].entry
+            if key < closest.get(entry, (1.0, 0)):
+                closest[entry] = key
+        ordered = sorted(closest, key=closest.__getitem__)[: 4 * MAX_RELATED]
         return ordered or list(range(min(MAX_RELATED, len(self.entries))))
 
     def render(self, entry: FaqEntry, lang: str, region: Region) -> FaqAnswer:
