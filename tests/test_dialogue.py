@@ -486,6 +486,22 @@ def test_a_story_that_only_mentions_paying_or_calls_is_not_urgent(dialogue: Dial
 
 
 @pytest.mark.parametrize(
+    "message",
+    ["他说交了保证金就能提现", "客服说我转了钱就可以退款", "交了两万块才能解冻", "佢话俾咗手续费先至可以攞钱"],
+)
+def test_an_act_told_as_a_condition_is_not_done(dialogue: Dialogue, message: str) -> None:
+    """ "Pay the deposit and you can withdraw" is what the scammer promises, not something the citizen has done."""
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is not ReplyKind.URGENT and state.harms == ()
+
+
+@pytest.mark.parametrize("message", ["我交了保证金，他说还要交", "转了两万块，现在说要交税就能提现"])
+def test_an_act_done_before_a_promised_condition_is_still_heard(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.URGENT
+
+
+@pytest.mark.parametrize(
     "message", ["我还没转账", "我没有给验证码", "I haven't sent any money", "I did not transfer the money yet"]
 )
 def test_saying_nothing_has_gone_is_not_urgent(dialogue: Dialogue, message: str) -> None:

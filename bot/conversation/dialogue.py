@@ -140,6 +140,7 @@ class Dialogue:
             lang: tuple(self._fold(word) for word in words) for lang, words in cues.paid.negations.items()
         }
         self._negation_window = dict(cues.paid.negation_window)
+        self._conditional = tuple(self._fold(word) for word in cues.paid.conditional)
         self._all_negations = tuple(word for words in self._paid_negations.values() for word in words)
         self._acts = ActReader(cues.paid, self._fold)
         self._official = _official_numbers(engine.library.regions.regions)
@@ -558,7 +559,9 @@ class Dialogue:
                 continue
             window, negations = self._negation_window.get(lang, 4), self._paid_negations.get(lang, ())
             if any(
-                not _negated(folded, match.start(), window, negations) for match in pattern.compiled.finditer(folded)
+                not _negated(folded, match.start(), window, negations)
+                and not _conditional(folded, match.end(), self._conditional)
+                for match in pattern.compiled.finditer(folded)
             ):
                 found.append(harm_id)
         return self._named((*found, *self._acts.harms(said)))
@@ -747,6 +750,15 @@ def _official_numbers(regions: Iterable[Region]) -> dict[str, tuple[_OfficialNum
                         _OfficialNumber(region, fact.value, fact.label, str(fact.checked))
                     )
     return {digits: tuple(listed) for digits, listed in found.items()}
+
+
+_CONDITIONAL_REACH = 8  # characters after a harm's words where "就能" makes them a condition
+
+
+def _conditional(text: str, end: int, conditional: Iterable[str]) -> bool:
+    """One of `conditional` ("就能", "才可以") just after `end`, in its clause: "交了保证金就能提现" is a condition."""
+    after = _CLAUSE_END.split(text[end : end + _CONDITIONAL_REACH])[0]
+    return any(word in after for word in conditional)
 
 
 def _negated(text: str, start: int, window: int, negations: Iterable[str]) -> bool:

@@ -2,9 +2,10 @@
 
 The harms' regexes catch the usual phrasings; a clause holding a harm's act in any order ("验证码我给他了",
 "the code, I read it to him", "装了个他发的apk") is caught here too: one of the act's verbs and one of its objects
-in the same clause, a sign that it is done (zh: 了 / 咗 / 已经), and before the verb no negation ("还没") and no
-word saying it was only asked for or nearly done ("让我", "要不要", "asked me to", "nearly"). A clause that is a
-question ("我要不要给他验证码？") says nothing has gone.
+in the same clause, a sign that it is done (zh: 了 / 咗 / 已经), before the verb no negation ("还没") and no
+word saying it was only asked for or nearly done ("让我", "要不要", "asked me to", "nearly"), and just after it no
+word making it a condition ("交了保证金就能提现"). A clause that is a question ("我要不要给他验证码？") says nothing
+has gone.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class _Act:
     amounts: bool  # an amount of money is one of its objects
     needs_done: bool  # the clause must say it is done (`paid.done`); otherwise the verbs themselves say so
     not_before: re.Pattern[str] | None  # negations and "asked to" words, looked for just before the verb
+    conditional: re.Pattern[str] | None  # "就能", "才可以": just after the act, a condition ("交了保证金就能提现")
     first_person: bool  # the citizen's own act: "I" (or nothing but fillers) before the verb
 
 
@@ -73,6 +75,7 @@ _VERBS_PER_CLAUSE = 8  # a clause saying the same verb more often than this is n
 _FILLERS_REACH = 40  # characters: more before a verb than "yes, already" is someone's sentence
 _OBJECT_WINDOW = 30  # characters either side of a verb where its object is looked for
 _NOT_BEFORE_WINDOW = 12  # characters before a verb where "asked me to", "还没" or "让我" keep it from being done
+_CONDITIONAL_WINDOW = 12  # characters after a verb where "就能" makes the act a condition ("交了两万块就可以")
 
 
 class ActReader:
@@ -81,6 +84,7 @@ class ActReader:
     def __init__(self, cues: PaidCues, fold: Callable[[str], str]) -> None:
         acts = []
         verb_words: set[tuple[str, int]] = set()
+        conditional = _alternation(fold(word) for word in cues.conditional)
         for harm in cues.harms:
             for lang, act in ((lang, act) for lang, several in harm.acts.items() for act in several):
                 verbs = _alternation(fold(word) for word in act.verbs)
@@ -88,7 +92,8 @@ class ActReader:
                 if verbs is None or objects is None:
                     continue
                 not_before = _alternation(fold(word) for word in (*cues.negations.get(lang, ()), *cues.not_done))
-                acts.append(_Act(harm.id, verbs, objects, act.amounts, act.needs_done, not_before, act.first_person))
+                said = (act.amounts, act.needs_done, not_before, conditional, act.first_person)
+                acts.append(_Act(harm.id, verbs, objects, *said))
                 verb_words.update((fold(word), len(acts) - 1) for word in act.verbs if fold(word))
         self._acts = tuple(acts)
         # The same for every act: read once a clause, when an act there needs them.
@@ -154,6 +159,8 @@ class ActReader:
         second one is done), and for an act that must be the citizen's own, "I" before it (`mine`: where the
         clause first says "I") or nothing but a few fillers. Each check reads a bounded stretch: linear time."""
         if act.not_before is not None and act.not_before.search(clause, max(0, verb - _NOT_BEFORE_WINDOW), verb):
+            return False
+        if act.conditional is not None and act.conditional.search(clause, verb, verb + _CONDITIONAL_WINDOW):
             return False
         if not act.first_person or mine < verb:
             return True

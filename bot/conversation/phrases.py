@@ -149,6 +149,9 @@ class PaidCues(Model):
     # for every language: a word of one language is never in another's text.
     done: list[NonEmpty] = Field(default_factory=list)
     not_done: list[NonEmpty] = Field(default_factory=list)
+    # Words just after an act that make it a condition, not a deed: "交了保证金就能提现" (pay the deposit and you can
+    # withdraw), "转了钱就可以退款". Looked for in the few characters after the act, in its clause.
+    conditional: list[NonEmpty] = Field(default_factory=list)
     first_person: list[NonEmpty] = Field(default_factory=list)
     fillers: list[NonEmpty] = Field(default_factory=list)
 
