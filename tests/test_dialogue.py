@@ -495,6 +495,29 @@ def test_an_act_told_as_a_condition_is_not_done(dialogue: Dialogue, message: str
     assert reply.kind is not ReplyKind.URGENT and state.harms == ()
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "验证码，我已经给他了",
+        "那五万块，已经转过去了",
+        "The code, I already gave it to him",
+        "I sent it already, the 2000",
+    ],
+)
+def test_a_thing_named_in_its_own_short_clause_is_what_the_act_gave(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.URGENT
+
+
+@pytest.mark.parametrize(
+    "message", ["银行发了验证码给我", "他已经把验证码发给我了", "他转了两万给我", "验证码，银行已经发给我了"]
+)
+def test_what_came_to_the_citizen_has_not_gone(dialogue: Dialogue, message: str) -> None:
+    """A code the bank sent them, money someone sent them: nothing of theirs has gone (yet)."""
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is not ReplyKind.URGENT and state.harms == ()
+
+
 @pytest.mark.parametrize("message", ["我交了保证金，他说还要交", "转了两万块，现在说要交税就能提现"])
 def test_an_act_done_before_a_promised_condition_is_still_heard(dialogue: Dialogue, message: str) -> None:
     _, (reply,) = talk(dialogue, message)

@@ -141,6 +141,7 @@ class Dialogue:
         }
         self._negation_window = dict(cues.paid.negation_window)
         self._conditional = tuple(self._fold(word) for word in cues.paid.conditional)
+        self._to_me = tuple(self._fold(word) for word in cues.paid.to_me)
         self._all_negations = tuple(word for words in self._paid_negations.values() for word in words)
         self._acts = ActReader(cues.paid, self._fold)
         self._official = _official_numbers(engine.library.regions.regions)
@@ -561,6 +562,7 @@ class Dialogue:
             if any(
                 not _negated(folded, match.start(), window, negations)
                 and not _conditional(folded, match.end(), self._conditional)
+                and not _towards_me(folded, match.start(), match.end(), self._to_me)
                 for match in pattern.compiled.finditer(folded)
             ):
                 found.append(harm_id)
@@ -759,6 +761,13 @@ def _conditional(text: str, end: int, conditional: Iterable[str]) -> bool:
     """One of `conditional` ("就能", "才可以") just after `end`, in its clause: "交了保证金就能提现" is a condition."""
     after = _CLAUSE_END.split(text[end : end + _CONDITIONAL_REACH])[0]
     return any(word in after for word in conditional)
+
+
+def _towards_me(text: str, start: int, end: int, to_me: Iterable[str]) -> bool:
+    """One of `to_me` ("给我") inside a harm's words or just after them: "把验证码发给我", "发了验证码给我" came to
+    the citizen."""
+    stretch = text[start : end + 3]
+    return any(word in stretch for word in to_me)
 
 
 def _negated(text: str, start: int, window: int, negations: Iterable[str]) -> bool:

@@ -75,7 +75,13 @@ _VERBS_PER_CLAUSE = 8  # a clause saying the same verb more often than this is n
 _FILLERS_REACH = 40  # characters: more before a verb than "yes, already" is someone's sentence
 _OBJECT_WINDOW = 30  # characters either side of a verb where its object is looked for
 _NOT_BEFORE_WINDOW = 12  # characters before a verb where "asked me to", "还没" or "让我" keep it from being done
+_TOPIC_CHARS = 12  # a clause this short beside an act's clause can be its topic ("验证码，我给他了")
 _CONDITIONAL_WINDOW = 12  # characters after a verb where "就能" makes the act a condition ("交了两万块就可以")
+
+
+def _names_object(act: _Act, topics: list[str]) -> bool:
+    """One of the act's objects (or an amount) in a short neighbouring clause: the thing the act's clause speaks of."""
+    return any(act.objects.search(topic) is not None or (act.amounts and _AMOUNT.search(topic)) for topic in topics)
 
 
 class ActReader:
@@ -99,6 +105,7 @@ class ActReader:
         # The same for every act: read once a clause, when an act there needs them.
         self._done = _alternation(fold(word) for word in cues.done)
         self._first_person = _alternation(fold(word) for word in cues.first_person)
+        self._to_me = _alternation(fold(word) for word in cues.to_me)
         # Every act's verbs in one automaton: one pass over a clause tells which acts it can say at all (a regex
         # search of each act's verbs cost ~240 µs a short message; reading every act in every clause, ~140 µs).
         by_word: dict[str, set[int]] = {}
@@ -117,12 +124,24 @@ class ActReader:
         found: dict[str, int] = {}  # harm -> the first of its acts heard
         if self._verbs.kind != ahocorasick.AHOCORASICK:
             return []
-        for clause in clauses(folded):
+        parts = clauses(folded)
+        for position, clause in enumerate(parts):
             if clause.rstrip().endswith(_ASKING_END):
                 continue
             possible: set[int] = set()
             for _, indexes in self._verbs.iter(clause):  # only the acts whose verbs this clause holds
                 possible.update(indexes)
+            if not possible:
+                continue
+            # A short clause beside this one that only names a thing is its topic: "验证码，我已经给他了", "the
+            # code, I gave it to him", "I sent it already, the 2000".
+            topics = [
+                parts[other]
+                for other in (position - 1, position + 1)
+                if 0 <= other < len(parts)
+                and len(parts[other].strip()) <= _TOPIC_CHARS
+                and not parts[other].rstrip().endswith(_ASKING_END)
+            ]
             done: bool | None = None
             mine: int | None = None
             for index in sorted(possible):
@@ -138,8 +157,9 @@ class ActReader:
                     said_i = self._first_person.search(clause) if self._first_person is not None else None
                     mine = said_i.start() if said_i is not None else len(clause)
                 if any(
-                    self._near_object(act, clause, verb.start(), verb.end())
+                    (self._near_object(act, clause, verb.start(), verb.end()) or _names_object(act, topics))
                     and self._said_done(act, clause, verb.start(), mine if mine is not None else len(clause))
+                    and not self._towards_me(act, clause, verb.start(), verb.end())
                     for verb in itertools.islice(act.verbs.finditer(clause), _VERBS_PER_CLAUSE)
                 ):
                     found[act.harm] = min(index, found.get(act.harm, index))
@@ -153,6 +173,21 @@ class ActReader:
         return act.objects.search(clause, low, high) is not None or (
             act.amounts and _AMOUNT.search(clause, low, high) is not None
         )
+
+    def _towards_me(self, act: _Act, clause: str, verb: int, verb_end: int) -> bool:
+        """The act comes to the citizen: one of `to_me` as the verb itself ("给我"), right after it or after its
+        object, a character ("了") apart at most ("发给我", "发了验证码给我", "转了两万给我"). "转到他给我的账户"
+        is not: its "给我" is further on."""
+        to_me = self._to_me
+        if to_me is None:
+            return False
+        if to_me.match(clause, verb) or to_me.match(clause, verb_end) or to_me.match(clause, verb_end + 1):
+            return True
+        reach = verb_end + _OBJECT_WINDOW
+        thing = act.objects.search(clause, verb_end, reach)
+        if thing is None and act.amounts:
+            thing = _AMOUNT.search(clause, verb_end, reach)
+        return thing is not None and bool(to_me.match(clause, thing.end()) or to_me.match(clause, thing.end() + 1))
 
     def _said_done(self, act: _Act, clause: str, verb: int, mine: int) -> bool:
         """No negation and no "asked to" word in the few characters before this verb ("他叫我装个app，我有装": the

@@ -152,6 +152,9 @@ class PaidCues(Model):
     # Words just after an act that make it a condition, not a deed: "交了保证金就能提现" (pay the deposit and you can
     # withdraw), "转了钱就可以退款". Looked for in the few characters after the act, in its clause.
     conditional: list[NonEmpty] = Field(default_factory=list)
+    # Words right after an act's verb or its object that turn it towards the citizen: "银行发了验证码给我" (the bank
+    # sent me a code), "他转了两万给我" (he transferred money to me). What came to them has not gone from them.
+    to_me: list[NonEmpty] = Field(default_factory=list)
     first_person: list[NonEmpty] = Field(default_factory=list)
     fillers: list[NonEmpty] = Field(default_factory=list)
 
