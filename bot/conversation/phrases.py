@@ -153,7 +153,7 @@ class PaidCues(Model):
     # withdraw), "转了钱就可以退款". Looked for in the few characters after the act, in its clause.
     conditional: list[NonEmpty] = Field(default_factory=list)
     # Words right after an act's verb or its object that turn it towards the citizen: "银行发了验证码给我" (the bank
-    # sent me a code), "他转了两万给我" (he transferred money to me). What came to them has not gone from them.
+    # sent me a code), "他转了两万给我", "佢過咗$500入嚟" (money put in). What came to them has not gone.
     to_me: list[NonEmpty] = Field(default_factory=list)
     first_person: list[NonEmpty] = Field(default_factory=list)
     fillers: list[NonEmpty] = Field(default_factory=list)
