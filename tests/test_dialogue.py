@@ -487,7 +487,13 @@ def test_a_story_that_only_mentions_paying_or_calls_is_not_urgent(dialogue: Dial
 
 @pytest.mark.parametrize(
     "message",
-    ["他说交了保证金就能提现", "客服说我转了钱就可以退款", "交了两万块才能解冻", "佢话俾咗手续费先至可以攞钱"],
+    [
+        "他说交了保证金就能提现",
+        "客服说我转了钱就可以退款",
+        "交了两万块才能解冻",
+        "佢话俾咗手续费先至可以攞钱",
+        "他说交了保证金马上放款，我还在考虑",
+    ],
 )
 def test_an_act_told_as_a_condition_is_not_done(dialogue: Dialogue, message: str) -> None:
     """ "Pay the deposit and you can withdraw" is what the scammer promises, not something the citizen has done."""

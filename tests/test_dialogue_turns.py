@@ -61,7 +61,7 @@ HARMS = {
 # Twenty-second session: a short clause beside an act's clause is its topic ("验证码，我已经给他了", "I sent it
 # already, the 2000"), and an act turned towards the citizen ("银行发了验证码给我", "他转了两万给我") or told as a
 # condition ("交了保证金就能提现") is not heard as gone: things gone 0.96 -> 0.97, held out 0.77 -> 0.83, 0.87 -> 0.92
-# of harms_dev2's and 0.77 -> 0.83 of harms_dev3's, its near misses starting the urgent steps 5 -> 3 times.
+# of harms_dev2's and 0.77 -> 0.83 of harms_dev3's, its near misses starting the urgent steps 5 -> 2 times.
 FLOORS = {
     ("development", "answers"): 0.98,
     ("held out", "answers"): 0.93,
@@ -72,7 +72,7 @@ FLOORS = {
     ("development 3", "gone"): 0.82,
 }
 # Near misses ("差一点就汇了", "I was about to send the code") that may start the urgent steps, at most.
-NOT_GONE_URGENT = {"development": 1, "development 2": 1, "development 3": 3, "held out": 1}
+NOT_GONE_URGENT = {"development": 1, "development 2": 1, "development 3": 2, "held out": 1}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
