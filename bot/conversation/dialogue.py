@@ -140,8 +140,6 @@ class Dialogue:
             lang: tuple(self._fold(word) for word in words) for lang, words in cues.paid.negations.items()
         }
         self._negation_window = dict(cues.paid.negation_window)
-        self._conditional = tuple(self._fold(word) for word in cues.paid.conditional)
-        self._to_me = tuple(self._fold(word) for word in cues.paid.to_me)
         self._all_negations = tuple(word for words in self._paid_negations.values() for word in words)
         self._acts = ActReader(cues.paid, self._fold)
         self._official = _official_numbers(engine.library.regions.regions)
@@ -561,8 +559,7 @@ class Dialogue:
             window, negations = self._negation_window.get(lang, 4), self._paid_negations.get(lang, ())
             if any(
                 not _negated(folded, match.start(), window, negations)
-                and not _conditional(folded, match.end(), self._conditional)
-                and not _towards_me(folded, match.start(), match.end(), self._to_me)
+                and not self._acts.turned_aside(folded, match.start(), match.end())
                 for match in pattern.compiled.finditer(folded)
             ):
                 found.append(harm_id)
@@ -752,22 +749,6 @@ def _official_numbers(regions: Iterable[Region]) -> dict[str, tuple[_OfficialNum
                         _OfficialNumber(region, fact.value, fact.label, str(fact.checked))
                     )
     return {digits: tuple(listed) for digits, listed in found.items()}
-
-
-_CONDITIONAL_REACH = 8  # characters after a harm's words where "就能" makes them a condition
-
-
-def _conditional(text: str, end: int, conditional: Iterable[str]) -> bool:
-    """One of `conditional` ("就能", "才可以") just after `end`, in its clause: "交了保证金就能提现" is a condition."""
-    after = _CLAUSE_END.split(text[end : end + _CONDITIONAL_REACH])[0]
-    return any(word in after for word in conditional)
-
-
-def _towards_me(text: str, start: int, end: int, to_me: Iterable[str]) -> bool:
-    """One of `to_me` ("给我") inside a harm's words or just after them: "把验证码发给我", "发了验证码给我" came to
-    the citizen."""
-    stretch = text[start : end + 3]
-    return any(word in stretch for word in to_me)
 
 
 def _negated(text: str, start: int, window: int, negations: Iterable[str]) -> bool:

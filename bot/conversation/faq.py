@@ -166,14 +166,15 @@ class FaqIndex:
 
         Added up along the postings of the question's units (a unit's weight to every wording holding it),
         not worked out wording by wording: a long question shares a unit or two with dozens of wordings."""
+        units_in_order = sorted(query)  # one order for every sum: the same scores whatever the set's order
         shared: dict[int, list[str]] = defaultdict(list)  # wording -> the question's units it holds
-        for unit in sorted(query):
+        for unit in units_in_order:
             for position in self._postings.get(unit, ()):
                 shared[position].append(unit)
         # "call" in the question, "caller" in a wording: a word the wording lacks counts for as much as it
         # is spelled like one of the wording's (only words have alike ones; never so in Chinese).
         near: dict[int, list[tuple[str, float]]] = defaultdict(list)
-        for unit in sorted(query):
+        for unit in units_in_order:
             alike = self._alike.get(unit)
             if not alike:
                 continue
@@ -185,7 +186,7 @@ class FaqIndex:
                         closest[position] = ratio
             for position, ratio in closest.items():
                 near[position].append((unit, ratio))
-        query_weight = sum(self._weight(unit) for unit in sorted(query))
+        query_weight = sum(self._weight(unit) for unit in units_in_order)
         scores: dict[int, float] = {}
         for position, units in shared.items():
             text = self._texts[position]

@@ -66,7 +66,6 @@ class _Act:
     amounts: bool  # an amount of money is one of its objects
     needs_done: bool  # the clause must say it is done (`paid.done`); otherwise the verbs themselves say so
     not_before: re.Pattern[str] | None  # negations and "asked to" words, looked for just before the verb
-    conditional: re.Pattern[str] | None  # "就能", "才可以": just after the act, a condition ("交了保证金就能提现")
     first_person: bool  # the citizen's own act: "I" (or nothing but fillers) before the verb
 
 
@@ -77,6 +76,8 @@ _OBJECT_WINDOW = 30  # characters either side of a verb where its object is look
 _NOT_BEFORE_WINDOW = 12  # characters before a verb where "asked me to", "还没" or "让我" keep it from being done
 _TOPIC_CHARS = 12  # a clause this short beside an act's clause can be its topic ("验证码，我给他了")
 _CONDITIONAL_WINDOW = 12  # characters after a verb where "就能" makes the act a condition ("交了两万块就可以")
+_CONDITIONAL_REACH = 8  # characters after a harm pattern's match where "就能" makes it a condition
+_CLAUSE_BREAK = re.compile(r"[,.;!?，。；！？\n]")
 
 
 def _names_object(act: _Act, topics: list[str]) -> bool:
@@ -90,7 +91,6 @@ class ActReader:
     def __init__(self, cues: PaidCues, fold: Callable[[str], str]) -> None:
         acts = []
         verb_words: set[tuple[str, int]] = set()
-        conditional = _alternation(fold(word) for word in cues.conditional)
         for harm in cues.harms:
             for lang, act in ((lang, act) for lang, several in harm.acts.items() for act in several):
                 verbs = _alternation(fold(word) for word in act.verbs)
@@ -98,14 +98,14 @@ class ActReader:
                 if verbs is None or objects is None:
                     continue
                 not_before = _alternation(fold(word) for word in (*cues.negations.get(lang, ()), *cues.not_done))
-                said = (act.amounts, act.needs_done, not_before, conditional, act.first_person)
-                acts.append(_Act(harm.id, verbs, objects, *said))
+                acts.append(_Act(harm.id, verbs, objects, act.amounts, act.needs_done, not_before, act.first_person))
                 verb_words.update((fold(word), len(acts) - 1) for word in act.verbs if fold(word))
         self._acts = tuple(acts)
         # The same for every act: read once a clause, when an act there needs them.
         self._done = _alternation(fold(word) for word in cues.done)
         self._first_person = _alternation(fold(word) for word in cues.first_person)
         self._to_me = _alternation(fold(word) for word in cues.to_me)
+        self._conditional = _alternation(fold(word) for word in cues.conditional)
         # Every act's verbs in one automaton: one pass over a clause tells which acts it can say at all (a regex
         # search of each act's verbs cost ~240 µs a short message; reading every act in every clause, ~140 µs).
         by_word: dict[str, set[int]] = {}
@@ -174,6 +174,18 @@ class ActReader:
             act.amounts and _AMOUNT.search(clause, low, high) is not None
         )
 
+    def turned_aside(self, text: str, start: int, end: int) -> bool:
+        """Words at `start`-`end` of the folded message (a harm pattern's match) that tell no deed of the citizen's: a
+        condition follows them in their clause ("交了保证金就能提现"), or they went to the citizen ("把验证码发给我",
+        "发了验证码给我"). The same `paid` cues the acts are read with."""
+        stop = end + _CONDITIONAL_REACH
+        clause_end = _CLAUSE_BREAK.search(text, end, stop)
+        if clause_end is not None:
+            stop = clause_end.start()
+        if self._conditional is not None and self._conditional.search(text, end, stop):
+            return True
+        return self._to_me is not None and self._to_me.search(text, start, end + 3) is not None
+
     def _towards_me(self, act: _Act, clause: str, verb: int, verb_end: int) -> bool:
         """The act comes to the citizen: one of `to_me` as the verb itself ("给我"), right after it or after its
         object, a character ("了") apart at most ("发给我", "发了验证码给我", "转了两万给我"). "转到他给我的账户"
@@ -195,7 +207,7 @@ class ActReader:
         clause first says "I") or nothing but a few fillers. Each check reads a bounded stretch: linear time."""
         if act.not_before is not None and act.not_before.search(clause, max(0, verb - _NOT_BEFORE_WINDOW), verb):
             return False
-        if act.conditional is not None and act.conditional.search(clause, verb, verb + _CONDITIONAL_WINDOW):
+        if self._conditional is not None and self._conditional.search(clause, verb, verb + _CONDITIONAL_WINDOW):
             return False
         if not act.first_person or mine < verb:
             return True
