@@ -79,6 +79,31 @@ def test_validate_lists_every_problem_and_fails(library_copy: Path, capsys: pyte
     assert "fake_authority.yaml" in err
 
 
+def test_validate_fails_a_regex_spelled_in_a_word_that_folding_replaces(
+    library_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regexes read the folded text, where written Cantonese is already standard Chinese ("咗" is "了"):
+    a pattern spelled in Cantonese could never match, so validation names it."""
+    path = library_copy / "signals.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "(告诉|提供|报|念|读|发)(给)?" in text
+    path.write_text(text.replace("(告诉|提供|报|念|读|发)(给)?", "(告诉|提供|报|念|读|发)(俾)?", 1), encoding="utf-8")
+    assert main(["validate", str(library_copy)]) == 1
+    err = capsys.readouterr().err
+    assert "'俾' (folded to '给')" in err and "asks_code" in err
+
+
+def test_check_stops_quietly_when_its_reader_goes_away() -> None:
+    """`antifraud check ... | head -1`: the pipe closes early; no traceback, a clean exit."""
+    command = [sys.executable, "-m", "bot.cli", "check", "--json", SEED]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # before the verdict is written: the command takes a while to start
+        err = process.stderr.read()
+        assert process.wait(timeout=120) == 0, err
+    assert b"Traceback" not in err
+
+
 def test_eval_reports_the_metrics_by_source_and_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = [
         {"id": "a:1", "text": SEED, "label": "scam", "types": ["fake_authority"], "source": "a", "lang": "zh"},

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.engine.normalise import NormalisedText
 from bot.engine.pipeline import Engine
+from bot.engine.types import Risk
 from tests.test_library import edit_yaml, load_errors
 
 
@@ -122,6 +123,30 @@ def test_an_evasion_maps_back_to_what_was_written(engine: Engine) -> None:
     start = normalised.text.index("微信")
     span = normalised.original_span(start, start + 2)
     assert original[span[0] : span[1]] == "ｖ信"
+
+
+def test_written_cantonese_is_read_as_standard_chinese_and_quoted_as_written(engine: Engine) -> None:
+    """Hong Kong citizens write Cantonese: the rules, lines and concepts written once in standard Chinese
+    read it too (normalise.yaml dialect_words), and the evidence still points at the Cantonese words."""
+    original = "佢叫我將啲錢轉去安全戶口，冇人會知"
+    normalised = fold(engine, original)
+    assert normalised.text == "他叫我将些钱转去安全账户,没有人会知"
+    start = normalised.text.index("账户")
+    span = normalised.original_span(start, start + 2)
+    assert original[span[0] : span[1]] == "戶口"
+
+
+def test_standard_words_holding_a_cantonese_spelling_stay_as_they_are(engine: Engine) -> None:
+    """A household register ("户口本") is not an account; "但系统" is "but the system", not "but is"."""
+    assert fold(engine, "带上户口本和身份证").text == "带上户口本和身份证"
+    assert fold(engine, "但系统显示您的订单异常").text == "但系统显示您的订单异常"
+    assert fold(engine, "但系佢话要先俾钱").text == "但是他话要先给钱"
+
+
+def test_a_cantonese_retelling_of_a_scam_is_recognised(engine: Engine) -> None:
+    verdict = engine.analyse("有個自稱公安嘅人打嚟，話我個戶口涉及洗黑錢，叫我即刻將啲錢轉去佢哋嘅安全戶口")
+    assert verdict.risk is Risk.HIGH and verdict.scam_type == "fake_authority"
+    assert any(item.text == "安全戶口" for item in verdict.evidence)
 
 
 def test_empty_and_control_only_text(engine: Engine) -> None:

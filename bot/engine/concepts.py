@@ -116,18 +116,20 @@ def _closest_set(
     starts: dict[int, list[int]],
     window: int,
 ) -> tuple[ConceptOccurrence, ...] | None:
-    """One occurrence of every concept, all within `window` characters, anchored on the rarest."""
-    anchor_concept = min(concepts, key=lambda c: len(by_concept[c]))
+    """One occurrence of every concept, all within `window` characters, anchored on the rarest; the others
+    are placed rarest first, each at its occurrence nearest the anchor. Each is said in words of its own:
+    one phrase does not say two concepts ("group chat" is a chat app, not also a "group" of investors)."""
+    ordered = sorted(concepts, key=lambda c: len(by_concept[c]))
+    anchor_concept = ordered[0]
     for anchor in by_concept[anchor_concept]:
         chosen = [anchor]
-        for concept in concepts:
-            if concept == anchor_concept:
-                continue
-            positions = starts[concept]
+        for concept in ordered[1:]:
             found = by_concept[concept]
-            i = bisect.bisect_left(positions, anchor.start)
+            i = bisect.bisect_left(starts[concept], anchor.start)
             best: ConceptOccurrence | None = None
-            for j in (i - 1, i):
+            for j, step in ((i - 1, -1), (i, 1)):  # the nearest on each side that overlaps none chosen
+                while 0 <= j < len(found) and _overlaps(found[j], chosen):
+                    j += step
                 if 0 <= j < len(found):
                     candidate = found[j]
                     if best is None or abs(candidate.start - anchor.start) < abs(best.start - anchor.start):
@@ -139,3 +141,7 @@ def _closest_set(
             if max(o.end for o in chosen) - min(o.start for o in chosen) <= window:
                 return tuple(sorted(chosen, key=lambda o: o.start))
     return None
+
+
+def _overlaps(occurrence: ConceptOccurrence, chosen: list[ConceptOccurrence]) -> bool:
+    return any(occurrence.start < other.end and other.start < occurrence.end for other in chosen)

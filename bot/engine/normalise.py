@@ -150,6 +150,7 @@ class Normaliser:
                 (
                     variants_key,
                     sorted(config.evasions.items()),
+                    sorted(config.dialect_words.items()),
                     config.separators,
                     config.dotted_words_at_least,
                     sorted(config.link_endings),
@@ -198,7 +199,9 @@ class Normaliser:
         # Look-alike letters in a number ("$3O4.OO", "1-8O0-2I4"): a number-like token that starts
         # with a digit or holds two, made only of digits, o/i/l and number punctuation.
         self._letter_digits_re = re.compile(r"[0-9oil](?<![a-z0-9][0-9oil])[0-9oil.,\-]*(?<![.,\-])(?![a-z0-9])")
-        evasions = {self._fold_plain(key): self._fold_plain(value) for key, value in config.evasions.items()}
+        # Evasion spellings and dialect words are both whole words read as other words: one automaton.
+        replaced = {**config.evasions, **config.dialect_words}
+        evasions = {self._fold_plain(key): self._fold_plain(value) for key, value in replaced.items()}
         self._evasions = {key: value for key, value in evasions.items() if key}
         self._evasion_automaton = ahocorasick.Automaton()
         for key in self._evasions:
@@ -299,7 +302,8 @@ class Normaliser:
             if dots:
                 text, starts = _without(text, starts, dots)
 
-        # 2. Evasion spellings ("v信" -> "微信"); each replacement spans the characters it replaced.
+        # 2. Evasion spellings ("v信" -> "微信") and dialect words ("冇" -> "没有"); each replacement spans the
+        # characters it replaced.
         evasions = self._find_evasions(text)
         if evasions:
             starts = starts if starts is not None else list(range(len(text)))

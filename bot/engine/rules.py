@@ -320,6 +320,7 @@ class RuleMatcher:
                         points=library.settings.fuzzy.rebuttal_points,
                         keywords=rebuttal.markers,
                         concepts=rebuttal.concepts,
+                        within=rebuttal.within,
                         stage=rebuttal.stage,
                         explain=rebuttal.truth,
                     )
@@ -331,6 +332,7 @@ class RuleMatcher:
                         id=line.id,
                         points=library.settings.fuzzy.line_points,
                         concepts=line.concepts,
+                        within=line.within,
                         stage=line.stage,
                         explain=scam_type.summary,
                     )

@@ -113,6 +113,9 @@ class ScriptLine(Model):
     text: LocalisedList
     # The line's meaning as concept sets: a retelling in other words, order or script still matches.
     concepts: list[ConceptSet] = Field(default_factory=list)
+    # How far apart (folded characters) the concepts of a set may be said; None: the library's window.
+    # Wider for a line said across a letter's paragraphs (the hacker's "I recorded you ... pay in bitcoin").
+    within: int | None = Field(default=None, ge=4, le=2000)
 
 
 class Rebuttal(Model):
@@ -128,6 +131,7 @@ class Rebuttal(Model):
     markers: LocalisedList = Field(default_factory=dict)
     # The answer's meaning as concept sets ([foreign_number, system_code]), for retellings.
     concepts: list[ConceptSet] = Field(default_factory=list)
+    within: int | None = Field(default=None, ge=4, le=2000)  # as ScriptLine.within
 
 
 class StageStep(Model):
@@ -364,6 +368,10 @@ class NormaliseFile(Model):
     # a link a sender broke with a space)
     evasions: dict[Annotated[str, StringConstraints(min_length=1)], NonEmpty]
     variants: dict[NonEmpty, NonEmpty]  # single characters: "帐" -> "账"
+    # Words of a written dialect and the standard Chinese words they mean (Cantonese "冇" -> "没有",
+    # "户口" -> "账户"): a concept written once in standard Chinese then also reads the dialect. A key
+    # mapped to itself protects a longer standard word from a shorter dialect key inside it ("户口本").
+    dialect_words: dict[Annotated[str, StringConstraints(min_length=1)], NonEmpty] = {}
     separators: NonEmpty  # characters dropped between two CJK characters ("安 全-账*户")
     # A message of words broken by dots ("You.r pay.ment was rec.eived") has them joined back, except
     # words ending in one of these (a bare link such as "shop.com" stays a link).
@@ -386,6 +394,13 @@ class NormaliseFile(Model):
             if len(key) != 1 or len(target) != 1:
                 raise ValueError(f"variant {key!r} -> {target!r} must map one character to one")
         return value
+
+    @model_validator(mode="after")
+    def _dialect_words_apart(self) -> NormaliseFile:
+        both = sorted(set(self.dialect_words) & set(self.evasions))
+        if both:
+            raise ValueError(f"dialect_words and evasions both map {both}: keep each spelling in one of them")
+        return self
 
 
 class RiskThresholds(Model):
