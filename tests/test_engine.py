@@ -161,6 +161,14 @@ def test_everyday_words_inside_a_scam_concept_do_not_make_a_scam(engine: Engine,
     flagged_verdict(engine, text, flagged=False)
 
 
+def test_one_phrase_says_one_concept(engine: Engine) -> None:
+    """"group chat" is a chat app; it is not also the investing "group" of the stock-tip scam's concept set."""
+    said_twice = engine.analyse("BTC back above 70k and my group chat suddenly remembered they own crypto")
+    assert "investment_romance.rules.c_invest_group" not in {item.entry for item in said_twice.evidence}
+    said_apart = engine.analyse("Join our VIP group on WhatsApp for free stock picks from our analyst")
+    assert "investment_romance.rules.c_invest_group" in {item.entry for item in said_apart.evidence}
+
+
 @pytest.mark.parametrize(
     ("text", "entry"),
     [
