@@ -162,7 +162,7 @@ def test_everyday_words_inside_a_scam_concept_do_not_make_a_scam(engine: Engine,
 
 
 def test_one_phrase_says_one_concept(engine: Engine) -> None:
-    """"group chat" is a chat app; it is not also the investing "group" of the stock-tip scam's concept set."""
+    """ "group chat" is a chat app; it is not also the investing "group" of the stock-tip scam's concept set."""
     said_twice = engine.analyse("BTC back above 70k and my group chat suddenly remembered they own crypto")
     assert "investment_romance.rules.c_invest_group" not in {item.entry for item in said_twice.evidence}
     said_apart = engine.analyse("Join our VIP group on WhatsApp for free stock picks from our analyst")
