@@ -34,7 +34,7 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from bot.conversation.faq import FaqAnswer, FaqIndex
-from bot.conversation.harms import ActReader, clause_text, clauses
+from bot.conversation.harms import CLAUSE_BREAK, ActReader, clause_text, clauses
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
 from bot.conversation.triggers import Triggers
@@ -58,7 +58,6 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
-_CLAUSE_END = re.compile(r"[,.;!?，。；！？\n]")
 # A phone number as citizens write it: digits, perhaps a leading +, spaces or dashes between groups ("1834 633").
 _NUMBER = re.compile(r"\+?\d(?:[ -]?\d){2,17}")
 # Stages after which money or access has usually gone already.
@@ -753,7 +752,7 @@ def _official_numbers(regions: Iterable[Region]) -> dict[str, tuple[_OfficialNum
 
 def _negated(text: str, start: int, window: int, negations: Iterable[str]) -> bool:
     """One of `negations` in the `window` characters before `start`, within its clause ("还没转", "I did not pay")."""
-    before = _CLAUSE_END.split(text[max(0, start - window) : start])[-1]
+    before = CLAUSE_BREAK.split(text[max(0, start - window) : start])[-1]
     return any(negation in before for negation in negations)
 
 

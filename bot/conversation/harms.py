@@ -19,7 +19,9 @@ import ahocorasick
 
 from bot.conversation.phrases import PaidCues
 
-_CLAUSE = re.compile(r"[^,，.。!！?？;；\n]+[?？]?")
+_BREAKS = ",，.。!！?？;；\n"  # what ends a clause
+_CLAUSE = re.compile(rf"[^{_BREAKS}]+[?？]?")
+CLAUSE_BREAK = re.compile(rf"[{_BREAKS}]")
 _SPACE_BESIDE_CJK = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 
 
@@ -77,7 +79,6 @@ _NOT_BEFORE_WINDOW = 12  # characters before a verb where "asked me to", "还没
 _TOPIC_CHARS = 12  # a clause this short beside an act's clause can be its topic ("验证码，我给他了")
 _CONDITIONAL_WINDOW = 12  # characters after a verb where "就能" makes the act a condition ("交了两万块就可以")
 _CONDITIONAL_REACH = 8  # characters after a harm pattern's match where "就能" makes it a condition
-_CLAUSE_BREAK = re.compile(r"[,.;!?，。；！？\n]")
 
 
 def _names_object(act: _Act, topics: list[str]) -> bool:
@@ -179,7 +180,7 @@ class ActReader:
         condition follows them in their clause ("交了保证金就能提现"), or they went to the citizen ("把验证码发给我",
         "发了验证码给我"). The same `paid` cues the acts are read with."""
         stop = end + _CONDITIONAL_REACH
-        clause_end = _CLAUSE_BREAK.search(text, end, stop)
+        clause_end = CLAUSE_BREAK.search(text, end, stop)
         if clause_end is not None:
             stop = clause_end.start()
         if self._conditional is not None and self._conditional.search(text, end, stop):
