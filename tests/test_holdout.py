@@ -114,6 +114,12 @@ NEWEST_FILES = {
     # of these rows tripped was narrowed (docs/evaluation.md says so).
     "world21_en.jsonl": {"scam_recall": 0.865, "false_positive_rate": 0.042},
     "world21_zh.jsonl": {"scam_recall": 0.88, "false_positive_rate": 0.085},
+    # Written the same session by two more helpers, after the rules above, with the brief of the corpus's second batch
+    # (world23): the same two types caught mid-conversation, where no single word gives the scam away (200 scams, 100
+    # harmless per language). On the session's first engine: en 0.795 / 5.0%, zh 0.760 / 8.0%; after the rules written
+    # from both corpus batches: en 0.800 / 6.0%, zh 0.760 / 8.0%. The rules moved their own files and not this one.
+    "world24_en.jsonl": {"scam_recall": 0.80, "false_positive_rate": 0.06},
+    "world24_zh.jsonl": {"scam_recall": 0.76, "false_positive_rate": 0.08},
 }
 
 
