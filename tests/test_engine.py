@@ -426,3 +426,23 @@ def test_a_reminder_that_says_its_warning_words_throughout_stays_a_reminder(engi
         "然后骗走银行卡里的钱。大家千万别上当。"
     )
     flagged_verdict(engine, text, flagged=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我前天已经转了8000定金，现在卖家又要我再付3000验车押金，说是物流公司要的",
+        "I already paid the deposit for the puppy and now the breeder wants another $400 crate fee",
+    ],
+)
+def test_a_fee_asked_for_after_a_payment_already_made_is_a_sign_whatever_the_scam(engine: Engine, text: str) -> None:
+    verdict = engine.analyse(text)
+    assert verdict.risk is Risk.HIGH
+    assert "signal.fee_after_fee" in {item.entry for item in verdict.evidence}
+
+
+@pytest.mark.parametrize(
+    "text", ["定金已付，尾款提车时再付", "We paid the deposit in March and the balance is due on the day"]
+)
+def test_a_deposit_and_its_balance_agreed_in_advance_is_not_a_second_fee(engine: Engine, text: str) -> None:
+    assert "signal.fee_after_fee" not in {item.entry for item in engine.analyse(text).evidence}
