@@ -161,6 +161,56 @@ def test_everyday_words_inside_a_scam_concept_do_not_make_a_scam(engine: Engine,
     flagged_verdict(engine, text, flagged=False)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "my voice" in "my voice message" is not an excuse for sounding different.
+        "Did you listen to my voice message? The landlord is returning the deposit, £900 less cleaning.",
+        # "come and visit" is not "visit this link", and "congrats" is not a prize.
+        "Congrats on the new job!! We'll come and visit once you've settled in.",
+        # A joke about being kidnapped is not a ransom call.
+        "Me: where were you all day?? / Tom: phone died lol / Me: thought you'd been kidnapped",
+        # 宅急便 is a courier's name: its 急 is not "hurry".
+        "您好，我是宅急便的送货员，您的包裹是到付，一百二十元，大概下午三点送到，您在家吗？",
+        # A caller who says there is nothing more to pay is not asking to "pay again".
+        "Hi, it's the pharmacy. Half of your prescription is ready today and the rest comes Friday; you won't "
+        "need to pay again, it's all one prescription.",
+    ],
+)
+def test_ordinary_personal_messages_with_one_scam_word_are_not_flagged(engine: Engine, text: str) -> None:
+    flagged_verdict(engine, text, flagged=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "喂您好，我是顺丰的，您有个快递到网点了，但是要核对收件信息，我刚给您手机发了个验证码，您念给我一下，我好安排派送。",
+        "哦，不好意思打错了。不过听你声音挺好听的，交个朋友吧，我加你微信，我平时做点数字货币，可以带带你。",
+        "Hello aunty, I'm Vikram, Arjun's friend. Please don't panic, Arjun is fine, but the police have taken him "
+        "to the station after a fight. The officer says if we pay 40,000 now they will let him go.",
+    ],
+)
+def test_a_phone_scam_whose_ask_comes_sentences_after_its_pretext_is_flagged(engine: Engine, text: str) -> None:
+    flagged_verdict(engine, text, flagged=True)
+
+
+def test_the_learned_layers_points_show_words_even_when_its_strongest_ngrams_are_single_characters(
+    engine: Engine,
+) -> None:
+    """The layer's strongest n-grams here are single characters and short function words ("彩", "/", "vip",
+    "一个"), which are never shown; its evidence comes from the strongest n-grams that can be shown, so the
+    points it adds are never invisible."""
+    text = (
+        "【福彩3D交流群】老师：今天推荐独胆6，组六1/2/6/8/9。"
+        "今天起收VIP学员，每天发精准号码，一个月398元，中了再给老师发红包"
+    )
+    model = [item for item in engine.analyse(text).evidence if item.kind == "model"]
+    assert model
+    for item in model:
+        start, end = item.span
+        assert text[start:end] == item.text and len(item.text.strip()) >= 2
+
+
 def test_one_phrase_says_one_concept(engine: Engine) -> None:
     """ "group chat" is a chat app; it is not also the investing "group" of the stock-tip scam's concept set."""
     said_twice = engine.analyse("BTC back above 70k and my group chat suddenly remembered they own crypto")

@@ -120,6 +120,13 @@ NEWEST_FILES = {
     # from both corpus batches: en 0.800 / 6.0%, zh 0.760 / 8.0%. The rules moved their own files and not this one.
     "world24_en.jsonl": {"scam_recall": 0.80, "false_positive_rate": 0.06},
     "world24_zh.jsonl": {"scam_recall": 0.76, "false_positive_rate": 0.08},
+    # Written 2026-12-07 (twenty-fifth session) by two helpers with the brief of the corpus's call batch (world25):
+    # per language 180 genuine calls (couriers, shops and support desks returning the citizen's own contact,
+    # appointment reminders, insurers, a bank's real fraud team, wrong numbers, relatives on a new number) and 120
+    # scam calls in the same words, a quarter obfuscated. On the session's first engine: en 0.958 / 2.2%, zh
+    # 0.917 / 2.2%; after the rules written from world25: en 0.958 / 2.2%, zh 0.933 / 2.2%.
+    "world26_en.jsonl": {"scam_recall": 0.955, "false_positive_rate": 0.025},
+    "world26_zh.jsonl": {"scam_recall": 0.93, "false_positive_rate": 0.025},
 }
 
 

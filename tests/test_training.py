@@ -193,11 +193,12 @@ def _reference_spans(model: LearnedModel, folded: str, scam_type: str) -> list[t
     rows, starts, lengths = rows[first], starts[first], lengths[first]
     weights, benign = model._weights, model.classes.index("benign")
     lift = weights[rows, model.classes.index(scam_type)] - weights[rows, benign]
+    lift[lengths < 2] = 0.0  # single characters are never shown, so they never take a candidate's place
     order = np.argsort(-lift)[:18]
     pieces = sorted(
         (int(starts[i]), int(starts[i] + lengths[i]), float(lift[i]))
         for i in order
-        if lift[i] > 0 and lengths[i] >= 2 and text[starts[i] : starts[i] + lengths[i]].strip()
+        if lift[i] > 0 and text[starts[i] : starts[i] + lengths[i]].strip()
     )
     return [(span.start, span.end, span.weight) for span in _shown_spans(folded, text, pieces, 3)]
 

@@ -331,6 +331,9 @@ class LearnedModel:
         # The n-grams themselves are only saved or counted (lookups go by hash): kept as one string, NUL
         # between them (folded text holds no NUL), not 190,000 strings to unpickle at every start.
         self._gram_count = len(grams)
+        # Each n-gram's length, by weight row: a single character is never shown as evidence, so
+        # `spans` picks its candidates among the longer ones.
+        self._lengths = np.fromiter(map(len, grams), dtype=np.uint8, count=len(grams))
         self._gram_text = "\0".join(grams)
         if self._gram_text.count("\0") != max(self._gram_count - 1, 0) or (grams and not all(grams)):
             raise ModelError("an n-gram of the model is empty or holds a NUL character")
@@ -506,6 +509,7 @@ class LearnedModel:
         # The strongest known n-grams, each once (`present`: sorted, as `np.unique` gives them), then
         # where each first occurs: looked up for these few only, not for every n-gram of the message.
         lift = self._lift(present, self.classes.index(scam_type))
+        lift[self._lengths.take(present) < 2] = 0.0  # never shown: taking their places would leave nothing to show
         order = (-lift).argsort()[: max_spans * 6]
         weights = lift.take(order).tolist()  # strongest first: only the positive ones can be shown
         shown = next((count for count, weight in enumerate(weights) if not weight > 0), len(weights))
