@@ -194,6 +194,19 @@ def test_a_phone_scam_whose_ask_comes_sentences_after_its_pretext_is_flagged(eng
     flagged_verdict(engine, text, flagged=True)
 
 
+def test_the_evidence_quotes_the_signs_of_every_type_that_added_points(engine: Engine) -> None:
+    """Other types' points count towards the risk (in part), so their words are quoted too, not only the named
+    type's and its runners-up: here the marketplace context (fake shopping) and the payment page (phishing)."""
+    text = (
+        "我在闲鱼卖东西，买家打电话说他已经付款了，但平台提示我没开通卖家担保，钱冻结了，"
+        "要我打开支付宝的一个页面交一笔保证金，说会连同货款一起退回来。"
+    )
+    verdict = flagged_verdict(engine, text, flagged=True)
+    owners = {item.entry.split(".")[0] for item in verdict.evidence if item.kind == "rule"}
+    assert {"fake_shopping", "phishing_link", verdict.subtype} <= owners, owners
+    assert_spans_point_at_the_words(text, verdict)
+
+
 def test_the_learned_layers_points_show_words_even_when_its_strongest_ngrams_are_single_characters(
     engine: Engine,
 ) -> None:

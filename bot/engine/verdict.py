@@ -172,11 +172,13 @@ class VerdictBuilder:
             reverse=True,
         )
         best = scores.best_type
-        shown_types = {top or best, *runner_ups}
+        # Every type's points count towards the risk (other types' in part), so every contribution is shown: a
+        # verdict never rests on words it does not quote. Without that share, only the named types' words count.
+        shown_types = None if settings.other_types_share > 0 else {top or best, *runner_ups}
 
         evidence: list[Evidence] = []
         for contribution in sorted(scores.contributions, key=lambda c: c.points, reverse=True):
-            if contribution.type_id is not None and contribution.type_id not in shown_types:
+            if shown_types is not None and contribution.type_id is not None and contribution.type_id not in shown_types:
                 continue
             # Inside one line, on word boundaries: a quote the citizen can read (bot/engine/quotes.py).
             span = tidy_span(normalised.original, normalised.original_span(contribution.start, contribution.end))
