@@ -188,6 +188,10 @@ def test_ordinary_personal_messages_with_one_scam_word_are_not_flagged(engine: E
         "哦，不好意思打错了。不过听你声音挺好听的，交个朋友吧，我加你微信，我平时做点数字货币，可以带带你。",
         "Hello aunty, I'm Vikram, Arjun's friend. Please don't panic, Arjun is fine, but the police have taken him "
         "to the station after a fight. The officer says if we pay 40,000 now they will let him go.",
+        # The "guess who" opener as "you don't remember me?": the citizen is made to place an old classmate.
+        "喂，老同学，是我啊，你不记得我啦？高中同桌那个，我这几天在你们那边出差。",
+        # Pinyin slipped into the words a filter would look for.
+        "您好，这里是社保中心，你的社bao卡被人冒yong了，要先下载认证ruan件做人lian识别。",
     ],
 )
 def test_a_phone_scam_whose_ask_comes_sentences_after_its_pretext_is_flagged(engine: Engine, text: str) -> None:
