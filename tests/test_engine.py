@@ -155,15 +155,6 @@ def test_a_genuine_service_contact_the_citizen_started_is_not_flagged(engine: En
         # A customer telling the help desk about their own computer is asking for help.
         "Agent: IT service desk, this is Sam. Customer: hi, I think my laptop has a virus, it keeps freezing "
         "since this morning. Agent: OK, I'll log a ticket and a technician will come to your desk.",
-    ],
-)
-def test_everyday_words_inside_a_scam_concept_do_not_make_a_scam(engine: Engine, text: str) -> None:
-    flagged_verdict(engine, text, flagged=False)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         # "my voice" in "my voice message" is not an excuse for sounding different.
         "Did you listen to my voice message? The landlord is returning the deposit, £900 less cleaning.",
         # "come and visit" is not "visit this link", and "congrats" is not a prize.
@@ -177,7 +168,7 @@ def test_everyday_words_inside_a_scam_concept_do_not_make_a_scam(engine: Engine,
         "need to pay again, it's all one prescription.",
     ],
 )
-def test_ordinary_personal_messages_with_one_scam_word_are_not_flagged(engine: Engine, text: str) -> None:
+def test_everyday_words_inside_a_scam_concept_do_not_make_a_scam(engine: Engine, text: str) -> None:
     flagged_verdict(engine, text, flagged=False)
 
 
@@ -215,8 +206,8 @@ def test_the_learned_layers_points_show_words_even_when_its_strongest_ngrams_are
     engine: Engine,
 ) -> None:
     """The layer's strongest n-grams here are single characters and short function words ("彩", "/", "vip",
-    "一个"), which are never shown; its evidence comes from the strongest n-grams that can be shown, so the
-    points it adds are never invisible."""
+    "一个"), which are never shown; its evidence comes from the strongest n-grams of two characters or more, so
+    the points it adds here are not invisible."""
     text = (
         "【福彩3D交流群】老师：今天推荐独胆6，组六1/2/6/8/9。"
         "今天起收VIP学员，每天发精准号码，一个月398元，中了再给老师发红包"

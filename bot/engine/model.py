@@ -525,7 +525,7 @@ class LearnedModel:
         for position, weight in zip(positions.take(first).tolist(), weights[:shown], strict=True):
             level = bisect.bisect_right(offsets, position) - 1  # n-gram length - 1
             start = position - offsets[level]
-            if level >= 1 and text[start : start + level + 1].strip():
+            if text[start : start + level + 1].strip():  # single characters never reach here: their lift is 0
                 pieces.append((start, start + level + 1, weight))
         pieces.sort()
         return _shown_spans(folded if isinstance(folded, str) else folded.folded, text, pieces, max_spans)
