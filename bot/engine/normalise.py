@@ -28,7 +28,7 @@ _SENTENCE_ENDS = frozenset("。！？；!?;\n")
 # Ordinary punctuation of Chinese prose is not decoration: leaving it in place keeps clauses
 # apart and keeps the common case free of edits.
 _PROSE_PUNCTUATION = frozenset(",。!?;:、\n")
-_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s"}
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s", "!": "i"}
 _SPACES = (" ", "\n", "\t", "\r", "\u3000")
 # Blocks folded by table at start-up; anything else is folded one character at a time.
 _TABLE_RANGES = (
@@ -164,12 +164,12 @@ class Normaliser:
         # Both patterns start with the class of the character they match first, so a search skips
         # to the next such character in C instead of trying the alternatives at every position; the
         # look-behinds then check what precedes it. Same matches as the plainer spellings:
-        # (?<=[a-z])[0134@$](?=[a-z])|(?<![a-z0-9$])[01@$](?=[a-z]{2})|(?<=[a-z])11?(?![a-z0-9]) and
+        # (?<=[a-z])[0134@$!](?=[a-z])|(?<![a-z0-9$])[01@$](?=[a-z]{2})|(?<=[a-z])11?(?![a-z0-9]) and
         # (?<=CJK)[SEP]+(?=CJK)|[^\S\n]{2,}|[^\S \n] (separators inside a Chinese word, whitespace runs, tabs).
         # An "@" before a domain ("service@paypal.co.uk") is an e-mail address's, never a letter: read
         # as "a" it would make "serviceapaypal.co.uk" a link borrowing the brand's name.
         self._leet_re = re.compile(
-            r"[0134@$](?:(?<=[a-z].)(?=[a-z])|(?<=[01@$])(?<![a-z0-9$].)(?=[a-z]{2})"
+            r"[0134@$!](?:(?<=[a-z].)(?=[a-z])|(?<=[01@$])(?<![a-z0-9$].)(?=[a-z]{2})"
             r"|(?<=[a-z]1)(?=1?(?![a-z0-9]))|(?<=[a-z]11)(?![a-z0-9]))(?<!@(?=[a-z0-9-]+\.[a-z]{2}))"
         )
         self._irregular_re = re.compile(irregular_class)
