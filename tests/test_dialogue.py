@@ -404,6 +404,8 @@ def test_an_act_said_in_any_order_in_one_clause_is_heard(dialogue: Dialogue, mes
         ("佢哋已經攞咗我啲錢", "paid"),  # the scammer's side
         ("they took $2,300 out of my checking", "paid"),
         ("card details all give already, even the expiry date also", "card_data"),  # the object first
+        ("my dad already paid the $1.99 with his card on that site", "card_data"),  # paid by card: card taken
+        ("我妈用信用卡付了两块钱运费", "card_data"),
         ("sold him 2 sims registered in my name", "lent_card"),
         ("他叫我下載AnyDesk，已經連進來了", "remote_app"),  # the scammer already inside
         ("he's on my computer now through AnyDesk", "remote_app"),
