@@ -57,7 +57,7 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("c1ick to c1aim your pr1ze, 1ogin", "click to claim your prize, login"),
         ("bi11 0verdue, ca11 us, emai1", "bill overdue, call us, email"),
         ("acc0unt $uspended, ca$h", "account suspended, cash"),
-        ("st0ck p!cks, b!tcoin! Wow", "stock picks, bitcoin! wow"),  # "!" between letters is an "i"
+        ("st0ck p!cks, b!tcoin! Wow, ok!see u", "stock picks, bitcoin! wow, ok!see u"),  # "!" as "i" in known words
         ("1st prize in $ETH, $btc", "1st prize in $eth, $btc"),
         # emoji between Latin words are a word break, and go where a space is already
         ("you🎁won🎁a prize🎉🎉 claim 👉 now", "you won a prize claim now"),

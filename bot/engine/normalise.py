@@ -422,12 +422,13 @@ class Normaliser:
     def _leet_reader(self) -> Callable[[re.Match[str]], str]:
         """For one text: the letter each look-alike digit or symbol stands for. "1" is an "i" or an "l"
         and "$" an "s" or a ticker's sign: the word they make with the knowledge's words decides; at a
-        word's edge only such a word does ("1st", "$ETH" stay as written)."""
+        word's edge only such a word does ("1st", "$ETH" stay as written). "!" is an "i" only where it
+        makes a knowledge word ("p!cks"), never between two words typed without a space ("ok!see")."""
         read: list[tuple[int, int, str | None]] = []  # the last word read: its span and its reading
 
         def letter(match: re.Match[str]) -> str:
             char = match.group(0)
-            if char not in "1$":
+            if char not in "1$!":
                 return _LEET[char]
             start = match.start()
             text = match.string
@@ -450,7 +451,7 @@ class Normaliser:
                 read[:] = [(word_start, word_end, reading)]
             if reading is not None:
                 return reading[start - word_start]
-            return _LEET[char] if inside else char
+            return _LEET[char] if inside and char != "!" else char
 
         return letter
 
