@@ -136,6 +136,14 @@ NEWEST_FILES = {
     # 0.981 / 7.1%, zh 0.950 / 6.4%.
     "world28_en.jsonl": {"scam_recall": 0.98, "false_positive_rate": 0.072},
     "world28_zh.jsonl": {"scam_recall": 0.95, "false_positive_rate": 0.065},
+    # Written the same session by two more helpers, blind twins of the corpus's world17: per language 200 citizens
+    # asking about a scam going on now (their own or a relative's; posts, chats, retold calls, a pasted text and a
+    # question; code-mixed, badly typed, a quarter obfuscated) and 100 harmless (45 genuine contacts asked about, 30
+    # stories of a scam that is over, 25 general questions). On the session's first engine: en 0.935 / 8.0%, zh 0.855 /
+    # 9.0%; after two batches of concept terms written from world17's misses (the corpus file 0.852 -> 0.93 zh): en
+    # 0.935 / 8.0%, zh 0.860 / 9.0%. Per-message vocabulary did not carry over to the blind twin.
+    "world29_en.jsonl": {"scam_recall": 0.935, "false_positive_rate": 0.08},
+    "world29_zh.jsonl": {"scam_recall": 0.86, "false_positive_rate": 0.09},
 }
 
 
