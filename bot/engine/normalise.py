@@ -28,7 +28,7 @@ _SENTENCE_ENDS = frozenset("。！？；!?;\n")
 # Ordinary punctuation of Chinese prose is not decoration: leaving it in place keeps clauses
 # apart and keeps the common case free of edits.
 _PROSE_PUNCTUATION = frozenset(",。!?;:、\n")
-_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s", "!": "i"}
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s"}
 _SPACES = (" ", "\n", "\t", "\r", "\u3000")
 # Blocks folded by table at start-up; anything else is folded one character at a time.
 _TABLE_RANGES = (
@@ -428,7 +428,7 @@ class Normaliser:
 
         def letter(match: re.Match[str]) -> str:
             char = match.group(0)
-            if char not in "1$!":
+            if char not in _AMBIGUOUS:
                 return _LEET[char]
             start = match.start()
             text = match.string
@@ -451,7 +451,7 @@ class Normaliser:
                 read[:] = [(word_start, word_end, reading)]
             if reading is not None:
                 return reading[start - word_start]
-            return _LEET[char] if inside and char != "!" else char
+            return _LEET[char] if inside and char not in _KNOWN_WORDS_ONLY else char
 
         return letter
 
@@ -461,7 +461,11 @@ class Normaliser:
         return _FOLDED.get((self._key, text), lambda: self.normalise(text).text, keep=False)
 
 
-_AMBIGUOUS = {"1": "il", "$": "s"}
+# Look-alikes read by the word they make: "1" an "i" or an "l", "$" an "s" (or a ticker's sign), "!" an "i"
+# (or the end of a sentence typed without a space). Between two letters the first two are letters anyway;
+# the ones below only where they make a knowledge word.
+_AMBIGUOUS = {"1": "il", "$": "s", "!": "i"}
+_KNOWN_WORDS_ONLY = frozenset("!")
 _LONGEST_READ = 24  # characters: a longer run is no word to read (and is never looked at further)
 _WORD_BEFORE = re.compile(r"[a-z0134@$]+$")
 _WORD_AFTER = re.compile(r"[a-z0134@$]*")
