@@ -4,16 +4,21 @@ each of its required literal sets is in the message."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.engine import prefilter
 from bot.engine.normalise import LibraryFolding
 from bot.engine.pipeline import Engine
-from bot.engine.prefilter import required_literal_sets
+from bot.engine.prefilter import derive_ahead, required_literal_sets
 from bot.engine.rules import RuleMatcher
+from bot.library.pump import library_patterns
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -125,3 +130,57 @@ def test_a_common_literal_left_out_of_the_automaton_still_counts_for_its_set(eng
         assert matcher._regexes[index].pattern._compiled is not None
         return
     pytest.fail("no regex needs a set of common literals only")
+
+
+def _never_seen(engine: Engine) -> list[str]:
+    """The library's regexes, each inside a group after a marker no earlier test used: new to the memo."""
+    marker = f"zq{uuid.uuid4().hex}"
+    return list(dict.fromkeys(f"{marker}(?:{pattern})" for _, _, pattern in library_patterns(engine.library)))
+
+
+def test_a_large_librarys_sets_worked_out_by_helper_processes_are_those_worked_out_here(engine: Engine) -> None:
+    patterns = _never_seen(engine)
+    derive_ahead(patterns, workers=2, parallel_from=0)
+    assert all(pattern in prefilter._LITERALS for pattern in patterns), "nothing is left to work out when asked"
+    assert [required_literal_sets(pattern) for pattern in patterns] == [
+        prefilter._required_literal_sets(pattern) for pattern in patterns
+    ]
+
+
+def test_a_helper_process_answers_its_share_in_order(engine: Engine) -> None:
+    patterns = [*_never_seen(engine)[:50], r"\d{16}", "((unbalanced"]
+    answer = subprocess.run(
+        [sys.executable, "-m", "bot.engine.prefilter"],
+        input=json.dumps(patterns).encode(),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    found = [None if sets is None else tuple(map(tuple, sets)) for sets in json.loads(answer.stdout)]
+    assert found == [prefilter._required_literal_sets(pattern) for pattern in patterns]
+    assert found[-2:] == [None, None], "no literal, and a pattern that does not compile: always run"
+
+
+def test_a_small_library_starts_no_helper_process(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a helper process was started")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    patterns = _never_seen(engine)
+    derive_ahead(patterns, workers=2)  # fewer than the default threshold
+    assert not any(pattern in prefilter._LITERALS for pattern in patterns), "left to be worked out when asked"
+
+
+def test_a_helper_that_cannot_start_leaves_its_share_to_be_worked_out_when_asked(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(subprocess, "Popen", fail)
+    patterns = _never_seen(engine)
+    derive_ahead(patterns, workers=2, parallel_from=0)
+    worked_out_here = patterns[::2]
+    assert all(pattern in prefilter._LITERALS for pattern in worked_out_here)
+    assert not any(pattern in prefilter._LITERALS for pattern in patterns[1::2])
+    assert required_literal_sets(patterns[1]) == prefilter._required_literal_sets(patterns[1])

@@ -56,8 +56,15 @@ class Memo(Generic[V]):
             _recording.setdefault(self.name, {})[key] = value
         return value
 
+    def put(self, key: Hashable, value: V) -> None:
+        """Remember a value worked out elsewhere (by a helper process), as `get` would have."""
+        self.get(key, lambda: value)
+
     def __len__(self) -> int:
         return len(self._values)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._values
 
 
 @contextmanager
