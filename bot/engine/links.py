@@ -94,8 +94,12 @@ def _outside(text: str, links: Sequence[tuple[int, int, str]]) -> str:
 def _said_names(text: str) -> frozenset[str]:
     """Every run of one to three consecutive Latin words of `text`, letters and digits only ("britishgas" of
     "British Gas"): the names a link's domain is compared with."""
-    words = [_LETTERS.sub("", word) for word in _LATIN_WORD.findall(text)]
-    return frozenset("".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1))
+    # An apostrophe only ever sits inside a word here, so dropping them first gives the same words ("its" of
+    # "it's") in one C-level pass, and the runs are joined by `map` (a long pasted text has 20,000 words).
+    words = _LATIN_WORD.findall(text.replace("'", ""))
+    return frozenset(
+        itertools.chain(words, map(str.__add__, words, words[1:]), map("{}{}{}".format, words, words[1:], words[2:]))
+    )
 
 
 def _is_ipv4(host: str) -> bool:
