@@ -504,3 +504,36 @@ def test_a_fee_asked_for_after_a_payment_already_made_is_a_sign_whatever_the_sca
 )
 def test_a_deposit_and_its_balance_agreed_in_advance_is_not_a_second_fee(engine: Engine, text: str) -> None:
     assert "signal.fee_after_fee" not in {item.entry for item in engine.analyse(text).evidence}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lost almost everything to a fake trading platform last year. Then a friend told me about @RecoverWithDan"
+        " and he got back 4.3 BTC for me in 72 hours. If you've been scammed don't give up, reach out to him on"
+        " Telegram @dan_fix",
+        "【12306】您购买的车票因系统故障出票失败，请联系客服 028-6674-1192 办理退款，将退还双倍票款。",
+        "收 人 頭 卡 💳 學生 主婦 都得 唔 使 做 嘢 坐 收 $$ 入 tg 問",
+    ],
+)
+def test_a_pitch_in_a_victims_or_a_services_words_is_flagged(engine: Engine, text: str) -> None:
+    """A recovery "testimonial" that sends victims to a handle ("don't give up" negates nothing), a refund at a
+    multiple through a number the message gives, a card buyer's ad spaced out in Cantonese."""
+    assert_spans_point_at_the_words(text, flagged_verdict(engine, text, flagged=True))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "提提大家，啲「恭喜閣下抽中iPhone」短訊全部都係假嘅，唔好俾運費！",
+        "anyone wanna trade? got a spare huge cat in pet sim, looking for titanics. in-game trade only",
+        "Credit repair myths: you can't pay anyone to remove accurate negative info from your credit report. Consumer"
+        " tip from your local credit union.",
+        "Amazon: Your refund of $34.99 for order 112-4837261-0048213 has been issued to your original payment method.",
+        "上個月在 FB 社團看到有人賣演唱會的票，我轉了錢之後他又要驗證費，我才發現那個帳號是人頭帳戶，已經報案了。",
+    ],
+)
+def test_warnings_games_and_genuine_notices_that_share_a_scams_words_are_not_flagged(engine: Engine, text: str) -> None:
+    """A Cantonese reminder, a game's "sim", a consumer tip, an order number's last group (no dialling code), a
+    victim naming the scammer's account as a mule's (人頭帳戶 names the result, not the offer to buy cards)."""
+    flagged_verdict(engine, text, flagged=False)

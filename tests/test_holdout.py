@@ -144,6 +144,13 @@ NEWEST_FILES = {
     # 0.935 / 8.0%, zh 0.860 / 9.0%. Per-message vocabulary did not carry over to the blind twin.
     "world29_en.jsonl": {"scam_recall": 0.935, "false_positive_rate": 0.08},
     "world29_zh.jsonl": {"scam_recall": 0.86, "false_positive_rate": 0.09},
+    # Written 2026-12-07 (twenty-seventh session) by a helper with the brief of the corpus's world31 (the genres the
+    # outside measurement found hardest: Chinese posts hiding their words from filters, mass and fake-base-station
+    # SMS ads, English scam tweets and replies): per language 180 scams and 120 harmless neighbours, mostly posts and
+    # ads. On the session's first engine: en 0.944 / 6.7%, zh 0.944 / 7.5%; after the rules written from world31
+    # (that file 0.978 / 5.8% -> 0.994 / 2.5% en, 0.983 / 5.0% -> 0.994 / 3.3% zh): the same, row for row.
+    "world32_en.jsonl": {"scam_recall": 0.94, "false_positive_rate": 0.067},
+    "world32_zh.jsonl": {"scam_recall": 0.94, "false_positive_rate": 0.075},
 }
 
 

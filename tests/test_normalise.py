@@ -59,6 +59,11 @@ def fold(engine: Engine, text: str) -> NormalisedText:
         ("acc0unt $uspended, ca$h", "account suspended, cash"),
         ("st0ck p!cks, b!tcoin! Wow, ok!see u", "stock picks, bitcoin! wow, ok!see u"),  # "!" as "i" in known words
         ("1st prize in $ETH, $btc", "1st prize in $eth, $btc"),
+        # "@" is an "a" inside a word or where it makes a known one; before a handle it is the handle's sign
+        (
+            "wh@tsapp, @ccount, DM @dan_chainfix, thanks @CyberTraceUnit",
+            "whatsapp, account, dm @dan_chainfix, thanks @cybertraceunit",
+        ),
         # emoji between Latin words are a word break, and go where a space is already
         ("you🎁won🎁a prize🎉🎉 claim 👉 now", "you won a prize claim now"),
         ("恭喜🎉您中奖了", "恭喜您中奖了"),

@@ -462,9 +462,9 @@ class Normaliser:
 
 
 # Look-alikes read by the word they make: "1" an "i" or an "l", "$" an "s" (or a ticker's sign), "!" an "i"
-# (or the end of a sentence typed without a space). Between two letters the first two are letters anyway;
-# the ones below only where they make a knowledge word.
-_AMBIGUOUS = {"1": "il", "$": "s", "!": "i"}
+# (or the end of a sentence typed without a space), "@" an "a" (or a handle's sign: "@dan_chainfix", never
+# "adan_chainfix"). Between two letters all but "!" are letters anyway; "!" only where it makes a knowledge word.
+_AMBIGUOUS = {"1": "il", "$": "s", "!": "i", "@": "a"}
 _KNOWN_WORDS_ONLY = frozenset("!")
 _LONGEST_READ = 24  # characters: a longer run is no word to read (and is never looked at further)
 _WORD_BEFORE = re.compile(r"[a-z0134@$]+$")
