@@ -531,9 +531,11 @@ def test_a_pitch_in_a_victims_or_a_services_words_is_flagged(engine: Engine, tex
         " tip from your local credit union.",
         "Amazon: Your refund of $34.99 for order 112-4837261-0048213 has been issued to your original payment method.",
         "上個月在 FB 社團看到有人賣演唱會的票，我轉了錢之後他又要驗證費，我才發現那個帳號是人頭帳戶，已經報案了。",
+        "lmao someone on telegram offered me $5 per like and then wanted a $100 top up to unlock VIP tasks. nice try",
     ],
 )
 def test_warnings_games_and_genuine_notices_that_share_a_scams_words_are_not_flagged(engine: Engine, text: str) -> None:
     """A Cantonese reminder, a game's "sim", a consumer tip, an order number's last group (no dialling code), a
-    victim naming the scammer's account as a mule's (人頭帳戶 names the result, not the offer to buy cards)."""
+    victim naming the scammer's account as a mule's (人頭帳戶 names the result, not the offer to buy cards), a post
+    mocking a task scam ("lmao", "nice try")."""
     flagged_verdict(engine, text, flagged=False)
