@@ -184,3 +184,17 @@ def test_a_helper_that_cannot_start_leaves_its_share_to_be_worked_out_when_asked
     assert all(pattern in prefilter._LITERALS for pattern in worked_out_here)
     assert not any(pattern in prefilter._LITERALS for pattern in patterns[1::2])
     assert required_literal_sets(patterns[1]) == prefilter._required_literal_sets(patterns[1])
+
+
+@pytest.mark.parametrize("helper", ["/bin/false", "/bin/echo"])
+def test_a_helper_that_fails_or_answers_nonsense_leaves_its_share_to_be_worked_out_when_asked(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, helper: str
+) -> None:
+    """A helper that exits at once without reading (`false`) or prints something that is no answer (`echo`): the
+    build neither hangs nor takes its output; the share is worked out here when asked, the same as ever."""
+    monkeypatch.setattr(sys, "executable", helper)
+    patterns = _never_seen(engine)
+    derive_ahead(patterns, workers=2, parallel_from=0)
+    assert all(pattern in prefilter._LITERALS for pattern in patterns[::2])
+    assert not any(pattern in prefilter._LITERALS for pattern in patterns[1::2])
+    assert required_literal_sets(patterns[1]) == prefilter._required_literal_sets(patterns[1])

@@ -85,10 +85,15 @@ def derive_ahead(patterns: Iterable[str], workers: int | None = None, parallel_f
 
 
 def _send(helper: subprocess.Popen[bytes], share: list[str]) -> None:
+    """Its share to a helper, then end of input whatever happened: a helper left waiting for more would never answer."""
     assert helper.stdin is not None
-    with contextlib.suppress(OSError):  # a helper that died: its exit status says so
+    try:
         helper.stdin.write(json.dumps(share).encode())
-        helper.stdin.close()
+    except OSError:
+        pass  # a helper that died: its exit status says so
+    finally:
+        with contextlib.suppress(OSError):
+            helper.stdin.close()
 
 
 def _available_cpus() -> int:
