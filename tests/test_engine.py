@@ -539,3 +539,13 @@ def test_warnings_games_and_genuine_notices_that_share_a_scams_words_are_not_fla
     victim naming the scammer's account as a mule's (人頭帳戶 names the result, not the offer to buy cards), a post
     mocking a task scam ("lmao", "nice try")."""
     flagged_verdict(engine, text, flagged=False)
+
+
+def test_a_genuine_wrong_number_is_not_the_romance_opener_which_needs_its_pivot(engine: Engine) -> None:
+    """The line layer reads "wrong number, sorry" as the pig-butchering opener; that line's reading counts only beside
+    another sign (`retold_needs_company`), and the opener's pivot ("you seem nice, can we be friends") is one."""
+    genuine = engine.analyse("Crust Pizza? ... Oh. Wrong number, sorry.")
+    assert not genuine.risk.flagged
+    opener = "Hi is this Linda? Oh sorry, wrong number. You seem really nice though, maybe we can be friends?"
+    verdict = flagged_verdict(engine, opener, flagged=True)
+    assert "investment_romance.lines.wrong_number" in {item.entry for item in verdict.evidence if item.weight > 0}

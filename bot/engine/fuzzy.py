@@ -98,6 +98,7 @@ class LibraryLine:
     stage: Stage
     grams: frozenset[str]
     rebuttal: Rebuttal | None
+    retold_needs_company: bool = False  # the line layer's reading counts only beside another sign (ScriptLine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +115,14 @@ class FuzzyMatcher:
         lines: list[LibraryLine] = []
         grams_of: dict[str, frozenset[str]] = {}  # one set per distinct text: lines repeat across types
         for scam_type in library.types:
-            sources: list[tuple[Literal["script_line", "rebuttal"], str, Stage, dict[str, list[str]], Rebuttal | None]]
-            sources = [("script_line", f"lines.{x.id}", x.stage, x.text, None) for x in scam_type.lines]
-            sources += [("rebuttal", f"rebuttals.{x.id}", x.stage, x.answer, x) for x in scam_type.rebuttals]
-            for kind, entry, stage, texts_by_lang, rebuttal in sources:
+            sources: list[
+                tuple[Literal["script_line", "rebuttal"], str, Stage, dict[str, list[str]], Rebuttal | None, bool]
+            ]
+            sources = [
+                ("script_line", f"lines.{x.id}", x.stage, x.text, None, x.retold_needs_company) for x in scam_type.lines
+            ]
+            sources += [("rebuttal", f"rebuttals.{x.id}", x.stage, x.answer, x, False) for x in scam_type.rebuttals]
+            for kind, entry, stage, texts_by_lang, rebuttal, needs_company in sources:
                 for lang, texts in texts_by_lang.items():
                     for text in texts:
                         folded = normaliser.fold_pattern(text)
@@ -134,6 +139,7 @@ class FuzzyMatcher:
                                 stage,
                                 line_grams,
                                 rebuttal,
+                                needs_company,
                             )
                         )
         # Each entry's first wording, whatever its length: what the line layer's evidence refers to.

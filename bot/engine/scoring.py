@@ -268,6 +268,8 @@ def score_message(
             and retold.benign < learned.line_benign_below
             # "don't tell your family, stay on the line" is in every script: shown, never deciding alone
             and retold.line.stage not in learned.line_shown_only_stages
+            # "sorry, wrong number" is said every day: the opener only beside another sign
+            and not (retold.line.retold_needs_company and company == 0)
         )
         retold_contribution = (
             _retold_contribution(retold, learned.line_points, contributions) if sure and learned.line_points else None

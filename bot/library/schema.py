@@ -116,6 +116,9 @@ class ScriptLine(Model):
     # How far apart (folded characters) the concepts of a set may be said; None: the library's window.
     # Wider for a line said across a letter's paragraphs (the hacker's "I recorded you ... pay in bitcoin").
     within: int | None = Field(default=None, ge=4, le=2000)
+    # A line whose gist is said every day ("sorry, wrong number"): the line layer's reading of it counts only
+    # beside another sign, as a rule's generic word does (its tell, "but you seem nice", is then another sign).
+    retold_needs_company: bool = False
 
 
 class Rebuttal(Model):
