@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from bot.engine.normalise import NormalisedText, PatternFolder
 from bot.library.loader import Library
-from bot.library.schema import FuzzySettings, Rebuttal, Stage
+from bot.library.schema import FuzzySettings, Rebuttal, ScriptLine, Stage
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{2,}")
 _WORD = re.compile(r"[a-z][a-z']{2,}")
@@ -115,14 +115,12 @@ class FuzzyMatcher:
         lines: list[LibraryLine] = []
         grams_of: dict[str, frozenset[str]] = {}  # one set per distinct text: lines repeat across types
         for scam_type in library.types:
-            sources: list[
-                tuple[Literal["script_line", "rebuttal"], str, Stage, dict[str, list[str]], Rebuttal | None, bool]
-            ]
-            sources = [
-                ("script_line", f"lines.{x.id}", x.stage, x.text, None, x.retold_needs_company) for x in scam_type.lines
-            ]
-            sources += [("rebuttal", f"rebuttals.{x.id}", x.stage, x.answer, x, False) for x in scam_type.rebuttals]
-            for kind, entry, stage, texts_by_lang, rebuttal, needs_company in sources:
+            sources: list[tuple[Literal["script_line", "rebuttal"], str, ScriptLine | Rebuttal, dict[str, list[str]]]]
+            sources = [("script_line", f"lines.{x.id}", x, x.text) for x in scam_type.lines]
+            sources += [("rebuttal", f"rebuttals.{x.id}", x, x.answer) for x in scam_type.rebuttals]
+            for kind, entry, source, texts_by_lang in sources:
+                rebuttal = source if isinstance(source, Rebuttal) else None
+                needs_company = isinstance(source, ScriptLine) and source.retold_needs_company
                 for lang, texts in texts_by_lang.items():
                     for text in texts:
                         folded = normaliser.fold_pattern(text)
@@ -136,7 +134,7 @@ class FuzzyMatcher:
                                 f"{scam_type.id}.{entry}",
                                 lang,
                                 folded,
-                                stage,
+                                source.stage,
                                 line_grams,
                                 rebuttal,
                                 needs_company,

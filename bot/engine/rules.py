@@ -49,6 +49,12 @@ class RuleRef:
     rebuttal: Rebuttal | None = None  # set for a rebuttal's markers and concepts
     line: ScriptLine | None = None  # set for a scammer line matched through its concepts
 
+    @property
+    def display_only(self) -> bool:
+        """An indicator worth no points (a phone number, an amount): it changes no verdict, so its regexes run
+        only for messages worth showing it on, never through the prefilter."""
+        return self.kind == "indicator" and self.rule.points == 0
+
 
 def _ref(
     index: int,
@@ -392,13 +398,11 @@ class RuleMatcher:
         # a library's copies) share its entries, so a literal's hit costs one step, not one per regex.
         self._regexes: list[_Regex] = []
         self._always: set[int] = set()  # regexes with no usable literal
-        # Indicators worth no points (phone numbers, amounts) change no verdict: they are extracted
-        # only for messages worth showing them on (`display_indicators`).
-        self._display_only: list[int] = []
+        self._display_only: list[int] = []  # extracted only for messages worth showing them on (`display_indicators`)
         derive_ahead(
             pattern
             for ref in self.refs
-            if ref.scope == "text" and not (ref.kind == "indicator" and ref.rule.points == 0)
+            if ref.scope == "text" and not ref.display_only
             for patterns in ref.rule.regex.values()
             for pattern in patterns
         )
@@ -410,7 +414,7 @@ class RuleMatcher:
                 for pattern in patterns:
                     index = len(self._regexes)
                     self._regexes.append(_Regex(ref, LazyPattern(pattern), script))
-                    if ref.kind == "indicator" and ref.rule.points == 0:
+                    if ref.display_only:
                         self._display_only.append(index)
                         continue
                     sets = required_literal_sets(pattern) if ref.scope == "text" else None
