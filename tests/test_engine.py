@@ -514,11 +514,18 @@ def test_a_deposit_and_its_balance_agreed_in_advance_is_not_a_second_fee(engine:
         " Telegram @dan_fix",
         "【12306】您购买的车票因系统故障出票失败，请联系客服 028-6674-1192 办理退款，将退还双倍票款。",
         "收 人 頭 卡 💳 學生 主婦 都得 唔 使 做 嘢 坐 收 $$ 入 tg 問",
+        "Hi, the florist deposit for the wedding is $600. Please transfer it to my personal account for now, our"
+        " business account is under review this week.",
+        "定金3000直接转我微信就行，我们公司账户在年审，这周收不了款",
+        "李老师：明早开盘直接挂单，目标价12.8，这是内部消息请勿外传",
+        "我叔叔那个平台这周有大行情，我全投进去了，你也投一点吧",
     ],
 )
 def test_a_pitch_in_a_victims_or_a_services_words_is_flagged(engine: Engine, text: str) -> None:
     """A recovery "testimonial" that sends victims to a handle ("don't give up" negates nothing), a refund at a
-    multiple through a number the message gives, a card buyer's ad spaced out in Cantonese."""
+    multiple through a number the message gives, a card buyer's ad spaced out in Cantonese, a deposit to a person
+    because the business's own account "is under review" (payment diversion's excuse), a stock "teacher" whose
+    "直接挂单" (place the order) is no hang-up, a sweetheart's "you put some in too"."""
     assert_spans_point_at_the_words(text, flagged_verdict(engine, text, flagged=True))
 
 
@@ -532,13 +539,18 @@ def test_a_pitch_in_a_victims_or_a_services_words_is_flagged(engine: Engine, tex
         "Amazon: Your refund of $34.99 for order 112-4837261-0048213 has been issued to your original payment method.",
         "上個月在 FB 社團看到有人賣演唱會的票，我轉了錢之後他又要驗證費，我才發現那個帳號是人頭帳戶，已經報案了。",
         "lmao someone on telegram offered me $5 per like and then wanted a $100 top up to unlock VIP tasks. nice try",
+        "台股今天漲了，我每個月定期定額買0050和006208，不報明牌、不收會員費",
+        "親愛的悠遊卡持卡人您好：您的悠遊卡已完成自動加值 NT$500，扣款信用卡：中國信託末四碼 6290。交易紀錄請至悠遊卡"
+        "公司官網 www.easycard.com.tw 查詢。",
     ],
 )
 def test_warnings_games_and_genuine_notices_that_share_a_scams_words_are_not_flagged(engine: Engine, text: str) -> None:
     """A Cantonese reminder, a game's "sim", a consumer tip, an order number's last group (no dialling code), a
     victim naming the scammer's account as a mule's (人頭帳戶 names the result, not the offer to buy cards), a post
-    mocking a task scam ("lmao", "nice try")."""
-    flagged_verdict(engine, text, flagged=False)
+    mocking a task scam ("lmao", "nice try"), a fund code ("006208") that is no "00" dialling code beside a fee that is
+    not charged, a card company's notice linking to its own site while naming the bank that paid."""
+    verdict = flagged_verdict(engine, text, flagged=False)
+    assert not {"signal.foreign_phone", "signal.brand_mismatch"} & {item.entry for item in verdict.evidence}
 
 
 def test_a_genuine_wrong_number_is_not_the_romance_opener_which_needs_its_pivot(engine: Engine) -> None:
