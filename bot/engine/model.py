@@ -352,9 +352,11 @@ class LearnedModel:
     def _lift(self, rows: npt.NDArray[np.intp], class_index: int) -> npt.NDArray[np.float32]:
         """How much each of these n-grams pushes towards the class rather than towards "benign": what
         picks the spans to show. Worked out for the message's own n-grams only (a table of it for the
-        whole vocabulary would double the model's memory: 10 MB for the line layer's 217 classes)."""
-        chosen = self._weights.take(rows, axis=0)
-        return chosen[:, class_index] - chosen[:, self._benign]
+        whole vocabulary would double the model's memory: 10 MB for the line layer's 217 classes). Only the two
+        columns are gathered, not the rows' every class (the line layer has 217)."""
+        weights = self._weights
+        lift: npt.NDArray[np.float32] = weights[rows, class_index] - weights[rows, self._benign]
+        return lift
 
     def _lookup(
         self, text: str, hashes: npt.NDArray[np.uint64] | None = None
