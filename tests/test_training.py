@@ -405,3 +405,20 @@ def test_training_with_keep_lines_refits_the_scam_and_report_layers_and_leaves_t
     assert (model / "report_model.npz").read_bytes() != before["report_model.npz"]
     retrained = LearnedModel.load(model / "scam_model.npz")
     assert retrained.bands  # fitted to the library's false-positive target, as a full training does
+
+
+def test_a_many_class_layer_reads_no_more_ngrams_than_the_optimiser_can_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SciPy's L-BFGS-B indexes its workspace with 32-bit integers: a fit with too many parameters (classes x
+    n-grams) crashed `antifraud train` with a segmentation fault. The n-grams a many-class layer reads are capped
+    (the ones in the most messages stay)."""
+    from bot.engine import training
+
+    texts = [f"message number {i} about topic {i % 3} and more words {i * 7}" for i in range(60)]
+    labels = [f"class{i % 3}" for i in range(60)]
+    settings = TrainingSettings(min_df=1, max_n=3)
+    monkeypatch.setattr(training, "LBFGS_MAX_PARAMETERS", 10**9)
+    _, everything = training._fit(texts, labels, settings)
+    monkeypatch.setattr(training, "LBFGS_MAX_PARAMETERS", 3 * 200)
+    _, capped = training._fit(texts, labels, settings)
+    assert len(everything) > 200 and len(capped) == 200 - 1
+    assert set(capped) <= set(everything)

@@ -95,13 +95,26 @@ def corpus_hash(rows: Sequence[TrainingRow]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _matrix(texts: Sequence[str], min_df: int, max_n: int) -> tuple[Any, dict[str, int]]:
-    """Presence of each n-gram (seen in at least `min_df` texts), scaled by 1/sqrt(length)."""
+# scikit-learn fits the multinomial model with SciPy's L-BFGS-B, whose workspace (about 25 numbers per parameter)
+# is indexed with 32-bit integers: past about 86 million parameters (classes x n-grams) the fit crashes the process
+# (a segmentation fault, seen with SciPy 1.17 when the line layer's 217 classes met 1,728 more retellings). The
+# n-grams read are capped below that, keeping the ones in the most messages (the rarest go first; only the
+# `max_grams` largest weights are kept in the end anyway). The scam and report layers, with few classes, stay far below.
+LBFGS_MAX_PARAMETERS = 80_000_000
+
+
+def _matrix(
+    texts: Sequence[str], min_df: int, max_n: int, max_features: int | None = None
+) -> tuple[Any, dict[str, int]]:
+    """Presence of each n-gram (seen in at least `min_df` texts; the `max_features` seen in most, if given),
+    scaled by 1/sqrt(length)."""
     from scipy.sparse import diags
     from sklearn.feature_extraction.text import CountVectorizer
 
     analyzer = partial(ngrams, max_n=max_n)
-    vectorizer = CountVectorizer(analyzer=analyzer, binary=True, min_df=min_df, dtype=np.float32)
+    vectorizer = CountVectorizer(
+        analyzer=analyzer, binary=True, min_df=min_df, max_features=max_features, dtype=np.float32
+    )
     matrix = vectorizer.fit_transform(texts)
     scales = np.array([length_scale(text) for text in texts], dtype=np.float32)
     return diags(scales) @ matrix, dict(vectorizer.vocabulary_)
@@ -110,7 +123,9 @@ def _matrix(texts: Sequence[str], min_df: int, max_n: int) -> tuple[Any, dict[st
 def _fit(texts: Sequence[str], labels: Sequence[str], settings: TrainingSettings) -> tuple[Any, dict[str, int]]:
     from sklearn.linear_model import LogisticRegression
 
-    matrix, vocabulary = _matrix(texts, settings.min_df, settings.max_n)
+    classes = len(set(labels))
+    max_features = LBFGS_MAX_PARAMETERS // classes - 1 if classes > 2 else None  # two classes: one weight each
+    matrix, vocabulary = _matrix(texts, settings.min_df, settings.max_n, max_features)
     benign = sum(1 for label in labels if label == BENIGN)
     scams = len(labels) - benign
     # Scam and harmless messages weigh the same in total, whatever their counts.
