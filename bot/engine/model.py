@@ -352,8 +352,8 @@ class LearnedModel:
     def _lift(self, rows: npt.NDArray[np.intp], class_index: int) -> npt.NDArray[np.float32]:
         """How much each of these n-grams pushes towards the class rather than towards "benign": what
         picks the spans to show. Worked out for the message's own n-grams only (a table of it for the
-        whole vocabulary would double the model's memory: 10 MB for the line layer's 217 classes). Only the two
-        columns are gathered, not the rows' every class (the line layer has 217)."""
+        whole vocabulary would double the model's memory: 10 MB for the line layer's 217 classes), and only
+        the two columns compared are gathered, not every class of those rows."""
         weights = self._weights
         lift: npt.NDArray[np.float32] = weights[rows, class_index] - weights[rows, self._benign]
         return lift

@@ -97,7 +97,7 @@ def corpus_hash(rows: Sequence[TrainingRow]) -> str:
 
 # scikit-learn fits the multinomial model with SciPy's L-BFGS-B, whose workspace (about 25 numbers per parameter)
 # is indexed with 32-bit integers: past about 86 million parameters (classes x n-grams) the fit crashes the process
-# (a segmentation fault, seen with SciPy 1.17 when the line layer's 217 classes met 1,728 more retellings). The
+# (a segmentation fault, seen with SciPy 1.17.1 when the line layer's 217 classes met 2,592 more retellings). The
 # n-grams read are capped below that, keeping the ones in the most messages (the rarest go first; only the
 # `max_grams` largest weights are kept in the end anyway). The scam and report layers, with few classes, stay far below.
 LBFGS_MAX_PARAMETERS = 80_000_000
