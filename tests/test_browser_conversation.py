@@ -112,6 +112,22 @@ def test_follow_up_questions_get_answers(browser: Any, chat_server: LiveServer) 
     context.close()
 
 
+def test_a_question_about_a_kind_of_scam_is_answered_as_an_explanation(browser: Any, chat_server: LiveServer) -> None:
+    context, page, errors = new_page(browser, PHONE)
+    page.goto(chat_server.origin + "/?lang=en")
+    reply = send(page, "what is a gambling rebate scam")
+    expect(reply).to_have_class(__import__("re").compile(r"kind-faq"))
+    expect(reply.locator(".risk-banner")).to_have_count(0)  # the question is answered, not rated
+    expect(reply.locator(".faq-question")).to_contain_text("gambling")
+    answer = reply.locator(".faq-answer")
+    expect(answer).to_contain_text("Warning signs of this scam:")
+    # One sign a line, as written: the answer keeps its line breaks.
+    assert answer.evaluate("node => getComputedStyle(node).whiteSpace") == "pre-line"
+    shot(page, "explained_scam_phone.png", full_page=True)
+    assert not errors, errors
+    context.close()
+
+
 def test_a_paste_over_the_limit_stays_in_the_box_with_the_reason(browser: Any, chat_server: LiveServer) -> None:
     context, page, _ = new_page(browser, PHONE)
     page.goto(chat_server.origin + "/?lang=zh")

@@ -17,7 +17,7 @@ from bot.conversation.reply import Reply, ReplyKind
 from bot.engine.pipeline import Engine
 from bot.engine.types import Candidate, Risk
 from bot.library.loader import Library, LibraryError, load_library
-from bot.library.script import convert
+from bot.library.script import convert, written_in
 
 _LIBRARY = load_library()
 _PHRASES = load_phrases(_LIBRARY)
@@ -564,6 +564,49 @@ def test_a_question_gets_its_faq_answer_with_the_regions_numbers(
     assert reply.faq.answer in reply.text
     assert "{" not in reply.text and "[" not in reply.text and "(police)" not in reply.text
     assert state.turns == ()  # a question about the world is not part of a story
+
+
+@pytest.mark.parametrize(
+    ("message", "type_id"),
+    [
+        ("what's a middleman scam in game trading", "game_trading"),  # rules score it: not judged as the scam
+        ("what is a gambling rebate scam", "gambling"),  # no rule: the type found by its name and summary
+        ("冒充公检法诈骗一般是怎么操作的", "fake_authority"),
+        ("假冒客服退款嘅騙案係點運作", "fake_customer_service"),
+    ],
+)
+def test_a_question_asking_what_a_scam_is_is_explained_from_that_scam_when_the_faq_has_no_answer(
+    dialogue: Dialogue, engine: Engine, message: str, type_id: str
+) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.FAQ and reply.faq is not None and reply.faq.id == f"type:{type_id}"
+    scam_type = engine.library.scam_type(type_id)
+    script = written_in(message)  # a traditional-script question is answered in that script
+    assert convert(scam_type.name[reply.lang], script) in reply.faq.question
+    # What the scam is (its own summary), then its warning signs and what to do now.
+    assert reply.faq.answer.startswith(convert(scam_type.summary[reply.lang], script)[:10])
+    assert len(reply.faq.answer.splitlines()) >= 6
+    assert "{" not in reply.faq.answer
+    assert state.turns == ()  # a question about the world is not part of a story
+
+
+def test_a_question_asking_what_a_scam_is_gets_the_faq_answer_even_when_its_words_score_high(
+    dialogue: Dialogue,
+) -> None:
+    _, (reply,) = talk(dialogue, "what is a loan unfreezing fee")
+    assert reply.kind is ReplyKind.FAQ and reply.faq is not None and not reply.faq.id.startswith("type:")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "What's this? Your parcel is held, pay the fee at http://bit.ly/x3 to release it",
+        "什么意思？您的快递丢失，请点击 http://kd-pei.cc 办理理赔",
+    ],
+)
+def test_a_pasted_message_asked_about_is_judged_not_explained(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.VERDICT and reply.risk is not None and reply.risk.flagged
 
 
 def test_a_story_that_begins_with_when_is_judged_not_answered_from_the_faq(dialogue: Dialogue) -> None:

@@ -371,6 +371,25 @@ def test_only_retellings_in_the_scammers_voice_are_learned_as_the_scam_itself(tm
         retold_scam_rows([("a.lines.b", ["wording"])], [retellings], ["call"], str.lower)
 
 
+def test_a_harmless_question_beside_the_retellings_is_learned_as_harmless_never_as_a_line(tmp_path: Path) -> None:
+    from bot.engine.training import line_rows, retold_scam_rows
+
+    retellings = tmp_path / "questions.jsonl"
+    rows = [
+        {"entry": "a.lines.b", "voice": "call", "text": "Sir, move the money now"},
+        {"entry": "benign", "voice": "call", "text": "what is a safe account"},
+    ]
+    retellings.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    read = line_rows([("a.lines.b", ["wording"])], [retellings], str.lower)
+    assert [(row.text, row.label) for row in read if row.channel == "retelling"] == [
+        ("sir, move the money now", "a.lines.b"),
+        ("what is a safe account", "benign"),
+    ]
+    # Even in a voice the report layer learns as the scam talking, a harmless question is not the scam.
+    learned = retold_scam_rows([("a.lines.b", ["wording"])], [retellings], ["call"], str.lower)
+    assert [row.text for row in learned] == ["sir, move the money now"]
+
+
 def test_a_message_hashed_once_reads_the_same_in_every_model(engine: Engine) -> None:
     """The engine hashes a message's n-grams once for its three learned models (NGramText)."""
     from bot.engine.model import NGramText

@@ -33,7 +33,7 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz
 
-from bot.conversation.faq import FaqAnswer, FaqIndex
+from bot.conversation.faq import FaqAnswer, FaqIndex, scam_type_entries
 from bot.conversation.harms import CLAUSE_BREAK, ActReader, clause_text, clauses
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
@@ -46,6 +46,8 @@ from bot.library.schema import Region
 from bot.library.script import convert_verdict, written_in
 
 MAX_TURNS = 6  # citizen messages kept per conversation
+# A question asking what a kind of scam is is short; a longer message with such words tells a story or quotes one.
+MAX_DEFINITION_QUESTION_CHARS = 160
 # The longest message read, in characters: the API, the page and the dialogue share this one limit
 # (Settings.max_message_chars); a longer one is refused whole, never cut.
 MAX_MESSAGE_CHARS = 5000
@@ -111,6 +113,7 @@ class Dialogue:
     ) -> None:
         self._engine = engine
         self._faq = faq_index
+        self._type_index = FaqIndex(engine.library, engine.normaliser, entries=scam_type_entries(engine.library))
         self._region = engine.region(region)
         self._phrases = phrases or load_phrases(engine.library)
         self._writer = ReplyWriter(engine.library, self._phrases, self._region)
@@ -163,6 +166,8 @@ class Dialogue:
         # Compiled when first used (checked when the phrases were loaded): ~80 ms less at start-up.
         self._question_markers = [LazyPattern(p) for patterns in cues.question_markers.values() for p in patterns]
         self._question_triggers = Triggers(marker.source for marker in self._question_markers)
+        self._definition_markers = [LazyPattern(p) for patterns in cues.definition_markers.values() for p in patterns]
+        self._definition_triggers = Triggers(marker.source for marker in self._definition_markers)
 
     @property
     def writer(self) -> ReplyWriter:
@@ -246,7 +251,16 @@ class Dialogue:
                 # "18222係咩號碼？": a region pack's own number, asked about (not a caller from it asking for money)
                 phase = state.phase if case_open else Phase.IDLE
                 return replace(state, phase=phase, pending=None), self._plain(ReplyKind.ANSWER, official, lang, state)
-        if answer is not None and current is not None and current.risk is not Risk.HIGH:
+        # "What is a loan unfreezing fee?" asks what a scam is: answered (from the FAQ, or from the scam it names), not
+        # judged as if it were the scam. Not when it carries a link, a number or an account (a pasted message asked
+        # about), nor once money has gone (the urgent path below).
+        defines = asked and self._asks_what_it_is(self._fold(message) if folded is None else folded)
+        if defines:
+            current = current or self._analyse(turn, message)
+            defines = not current.indicators and current.stage != "aftermath"
+            if defines and answer is None:
+                answer = turn.writer.explain(self._named_scam(turn, message, current), lang)
+        if answer is not None and current is not None and (defines or current.risk is not Risk.HIGH):
             # A question rather than a story: answer it, and keep it only if a story is open.
             turns = self._remember(state.turns, message) if case_open else state.turns
             text = f"{answer.question}\n{answer.answer}"
@@ -640,6 +654,33 @@ class Dialogue:
         folded = folded.strip()
         possible = self._question_triggers.possible(folded)
         return any(self._question_markers[index].search(folded) for index in sorted(possible))
+
+    def _named_scam(self, turn: _Turn, message: str, verdict: Verdict) -> Verdict:
+        """`verdict` when it names a scam type; otherwise the same verdict naming the type whose name and summary the
+        message shares most words with ("gambling rebate"), with that type's signs and advice (if any is close)."""
+        if verdict.subtype is not None:
+            return verdict
+        found = self._type_index.search(message, turn.lang).best
+        if found is None:
+            return verdict
+        scam_type = self._engine.library.scam_type(found.id)
+        texts = self._engine.verdicts.rendered(found.id, turn.lang, turn.region.id)
+        named = replace(
+            verdict,
+            scam_type=scam_type.category,
+            subtype=scam_type.id,
+            warning_signs=texts.warning_signs,
+            advice=texts.advice,
+        )
+        return convert_verdict(named, turn.script)
+
+    def _asks_what_it_is(self, folded: str) -> bool:
+        """A short question asking what a kind of scam is (dialogue.yaml `definition_markers`)."""
+        folded = folded.strip()
+        if len(folded) > MAX_DEFINITION_QUESTION_CHARS:
+            return False
+        possible = self._definition_triggers.possible(folded)
+        return any(self._definition_markers[index].search(folded) for index in sorted(possible))
 
     def _analyse(self, turn: _Turn, text: str, going_on: bool = False) -> Verdict:
         """One text judged in the conversation's region, its texts in the citizen's script."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -72,11 +73,18 @@ class _Text:
 class FaqIndex:
     """Built once from the library; `search` is then a pure function, safe from many threads."""
 
-    def __init__(self, library: Library, normaliser: Normaliser, min_score: float = MIN_SCORE) -> None:
+    def __init__(
+        self,
+        library: Library,
+        normaliser: Normaliser,
+        min_score: float = MIN_SCORE,
+        entries: Sequence[FaqEntry] | None = None,
+    ) -> None:
+        """`entries`: other entries to search than the library's FAQ (`scam_type_entries`: the scam types)."""
         self._normaliser = normaliser
         self._min_score = min_score
         self._default_language = library.settings.default_language
-        self.entries: tuple[FaqEntry, ...] = library.faq
+        self.entries: tuple[FaqEntry, ...] = library.faq if entries is None else tuple(entries)
         raw: list[tuple[int, str, str, frozenset[str]]] = []
         for index, entry in enumerate(self.entries):
             for lang in entry.question:
@@ -266,6 +274,21 @@ class FaqIndex:
         local = Localiser(lang, self._default_language)
         text = region_text(region, lang, self._default_language)
         return FaqAnswer(entry.id, text.script(local(entry.question)), text.fill(local(entry.answer)))
+
+
+def scam_type_entries(library: Library) -> list[FaqEntry]:
+    """Every scam type as an entry to search by its name and summary: a question naming a kind of scam in words no
+    rule counts ("what is a gambling rebate scam") still finds the scam it asks about. The answer is the summary."""
+    return [
+        FaqEntry(
+            id=scam_type.id,
+            types=[scam_type.id],
+            question=scam_type.name,
+            wordings={lang: [text] for lang, text in scam_type.summary.items()},
+            answer=scam_type.summary,
+        )
+        for scam_type in library.types
+    ]
 
 
 def _pairs(folded: str) -> frozenset[str]:

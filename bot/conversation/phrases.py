@@ -218,6 +218,7 @@ class Texts(Model):
     # date the fact was last checked), and that a caller can fake it
     official_number: Localised
     official_number_caution: Localised  # after it, once: a caller or sender can fake the number
+    explain_heading: Localised  # "{name}": the kind of scam a question asks about, explained from its own texts
 
 
 class DialogueFile(Model):
@@ -228,6 +229,10 @@ class DialogueFile(Model):
     intents: list[Intent] = Field(min_length=1)  # tried in this order
     doubts: list[Doubt] = Field(default_factory=list)
     question_markers: RegexList
+    # A question asking what a kind of scam is ("what is a loan unfreezing fee", "杀猪盘是什么意思", "grandparent scam
+    # explained"): when the FAQ has no answer, the reply explains the scam the question names instead of judging
+    # the question as if it were the scam.
+    definition_markers: RegexList = Field(default_factory=dict)
     texts: Texts
     max_questions: int = Field(ge=0, le=10)
 

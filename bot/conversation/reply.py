@@ -215,6 +215,20 @@ class ReplyWriter:
             lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
         return "\n".join(line for line in lines if line)
 
+    def explain(self, verdict: Verdict, lang: str) -> FaqAnswer | None:
+        """A general question about the scam `verdict` names (its type, signs and advice), answered from that scam's
+        own texts: what it is, its first warning signs and what to do (an FAQ-shaped answer, so every channel shows
+        it as one)."""
+        if verdict.subtype is None:
+            return None
+        scam_type = self._library.scam_type(verdict.subtype)
+        lines = [self.text(scam_type.summary, lang)]
+        if verdict.warning_signs:
+            lines += [self.say(self._texts.answer_more, lang), *(f"- {sign}" for sign in verdict.warning_signs[:4])]
+        lines.append(self.what_now(verdict, lang))
+        heading = self.say(self._texts.explain_heading, lang, name=self.text(scam_type.name, lang))
+        return FaqAnswer(f"type:{verdict.subtype}", heading, "\n".join(line for line in lines if line))
+
     def more(self, verdict: Verdict, lang: str) -> str:
         """Every warning sign of the story's scam, and what the script asks for next."""
         lines = [self.say(self._texts.answer_more, lang)] if verdict.warning_signs else []

@@ -324,8 +324,10 @@ LINE_BENIGN_ROWS = 1500  # ordinary messages beside the lines: n-grams every mes
 
 def _retellings(retelling_paths: Sequence[Path], known: set[str]) -> Iterator[tuple[str, str, str, str | None]]:
     """(row id, entry, text, voice) of each retelling in `retelling_paths` (JSONL files or folders of them,
-    {"entry", "text", "voice"?}; never the blind tests/paraphrases). A retelling of an entry not in `known` is
-    refused, naming the file and line."""
+    {"entry", "text", "voice"?}; never the blind tests/paraphrases). Entry "benign" marks a message in a
+    retelling's shape that retells nothing (a general question about scams: "what is a safe account?"), so
+    the layer learns that asking about a scam is not the scam's line. A retelling of an entry not in `known`
+    is refused, naming the file and line."""
     files: list[Path] = []
     for path in retelling_paths:
         files.extend(sorted(path.glob("*.jsonl")) if path.is_dir() else [path])
@@ -335,7 +337,7 @@ def _retellings(retelling_paths: Sequence[Path], known: set[str]) -> Iterator[tu
                 continue
             data = json.loads(line)
             entry, text, voice = data.get("entry"), data.get("text"), data.get("voice")
-            if entry not in known or not isinstance(text, str) or not text.strip():
+            if (entry not in known and entry != BENIGN) or not isinstance(text, str) or not text.strip():
                 raise ValueError(f"{file}:{number}: a retelling needs a known 'entry' and a 'text' (got {entry!r})")
             yield f"{file.stem}:{number}", entry, text, voice if isinstance(voice, str) else None
 
@@ -344,7 +346,8 @@ def line_rows(
     entries: Sequence[tuple[str, Sequence[str]]], retelling_paths: Sequence[Path], fold: Callable[[str], str]
 ) -> list[TrainingRow]:
     """The line layer's rows, labelled by entry: each entry's own wordings (`entries`: entry id and
-    its texts, every language) and the retellings in `retelling_paths` (see `_retellings`)."""
+    its texts, every language) and the retellings in `retelling_paths` (see `_retellings`; the harmless
+    ones labelled "benign")."""
     rows = _wording_rows(entries, fold, None)
     known = {entry for entry, _ in entries}
     for row_id, entry, text, _ in _retellings(retelling_paths, known):
@@ -364,8 +367,8 @@ def retold_scam_rows(
     known = {entry for entry, _ in entries}
     return [
         TrainingRow(row_id, fold(text), SCAM_ITSELF, "", "retelling")
-        for row_id, _, text, voice in _retellings(retelling_paths, known)
-        if voice in wanted
+        for row_id, entry, text, voice in _retellings(retelling_paths, known)
+        if voice in wanted and entry != BENIGN
     ]
 
 
@@ -381,8 +384,12 @@ def train_line_layer(lines: Sequence[TrainingRow], corpus: Sequence[TrainingRow]
     )
     rows = [*lines, *harmless[:LINE_BENIGN_ROWS]]
     model = train(rows, TrainingSettings(regularisation=30.0, min_df=1, max_grams=12000, max_n=DEFAULT_N))
-    retellings = sum(1 for row in lines if row.channel == "retelling")
-    return model.with_meta(entries=len({row.label for row in lines}), retellings=retellings)
+    retellings = sum(1 for row in lines if row.channel == "retelling" and row.label != BENIGN)
+    return model.with_meta(
+        entries=len({row.label for row in lines if row.label != BENIGN}),
+        retellings=retellings,
+        harmless_retellings=sum(1 for row in lines if row.label == BENIGN),
+    )
 
 
 CUTOFF_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)

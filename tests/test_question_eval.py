@@ -1,0 +1,56 @@
+"""General questions about scams are answered, live reports are judged (tests/question_eval, written blind).
+
+A citizen asking what a scam is should get an answer (an FAQ entry, or the scam it names explained from its own
+texts), not a risk rating of their own question; a citizen telling what is happening to them now needs the verdict
+and the follow-up questions, never a general explanation instead. Floors measured once, 2026-12-07, when the
+explanation of a named scam was added (docs/evaluation.md); they only go up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.conversation.dialogue import Dialogue
+from bot.conversation.faq import FaqIndex
+from bot.conversation.reply import ReplyKind
+from bot.engine.pipeline import Engine
+
+FOLDER = Path(__file__).parent / "question_eval"
+# Measured: questions answered 0.475 (en) / 0.285 (zh); reports judged (a verdict or the urgent path) 0.87 / 0.96.
+ANSWERED_FLOOR = {"en": 0.47, "zh": 0.28}
+JUDGED_FLOOR = {"en": 0.86, "zh": 0.95}
+
+
+@pytest.fixture(scope="module")
+def outcomes(engine: Engine) -> Counter[tuple[str, str, str]]:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn")
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for lang in ("en", "zh"):
+        with (FOLDER / f"questions_{lang}.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                _, reply = dialogue.handle(None, row["text"], None)
+                explained = reply.kind is ReplyKind.FAQ and reply.faq is not None and reply.faq.id.startswith("type:")
+                outcome = "explained" if explained else reply.kind.value
+                counts[(lang, row["kind"], outcome)] += 1
+                counts[(lang, row["kind"], "rows")] += 1
+    return counts
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_general_questions_are_answered(outcomes: Counter[tuple[str, str, str]], lang: str) -> None:
+    answered = outcomes[(lang, "question", "faq")] + outcomes[(lang, "question", "explained")]
+    share = answered / outcomes[(lang, "question", "rows")]
+    assert share >= ANSWERED_FLOOR[lang], share
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_live_reports_are_judged_never_explained_in_general(outcomes: Counter[tuple[str, str, str]], lang: str) -> None:
+    assert outcomes[(lang, "report", "explained")] == 0
+    judged = outcomes[(lang, "report", "verdict")] + outcomes[(lang, "report", "urgent")]
+    share = judged / outcomes[(lang, "report", "rows")]
+    assert share >= JUDGED_FLOOR[lang], share
