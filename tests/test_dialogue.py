@@ -598,6 +598,25 @@ def test_a_question_asking_what_a_scam_is_gets_the_faq_answer_even_when_its_word
 
 
 @pytest.mark.parametrize(
+    ("general", "told"),
+    [
+        (
+            "Do real police ever ask people to move their savings into a safe account?",
+            "The police told me to move my savings into a safe account, should I?",
+        ),
+        ("公安机关会通过视频给人做笔录吗", "对方说他是公安，要通过视频给我做笔录，是真的吗"),
+    ],
+)
+def test_a_question_about_the_world_is_answered_and_the_same_question_about_ones_own_story_is_judged(
+    dialogue: Dialogue, general: str, told: str
+) -> None:
+    _, (answered,) = talk(dialogue, general)
+    assert answered.kind is ReplyKind.FAQ and answered.faq is not None
+    _, (judged,) = talk(dialogue, told)
+    assert judged.kind is ReplyKind.VERDICT and judged.risk is Risk.HIGH
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "What's this? Your parcel is held, pay the fee at http://bit.ly/x3 to release it",

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -46,7 +46,7 @@ from bot.library.schema import Region
 from bot.library.script import convert_verdict, written_in
 
 MAX_TURNS = 6  # citizen messages kept per conversation
-# A question asking what a kind of scam is is short; a longer message with such words tells a story or quotes one.
+# A question about the world is short; a longer message with a question in it tells a story or quotes one.
 MAX_DEFINITION_QUESTION_CHARS = 160
 # The longest message read, in characters: the API, the page and the dialogue share this one limit
 # (Settings.max_message_chars); a longer one is refused whole, never cut.
@@ -168,6 +168,8 @@ class Dialogue:
         self._question_triggers = Triggers(marker.source for marker in self._question_markers)
         self._definition_markers = [LazyPattern(p) for patterns in cues.definition_markers.values() for p in patterns]
         self._definition_triggers = Triggers(marker.source for marker in self._definition_markers)
+        self._told_markers = [LazyPattern(p) for patterns in cues.told_markers.values() for p in patterns]
+        self._told_triggers = Triggers(marker.source for marker in self._told_markers)
 
     @property
     def writer(self) -> ReplyWriter:
@@ -251,16 +253,20 @@ class Dialogue:
                 # "18222係咩號碼？": a region pack's own number, asked about (not a caller from it asking for money)
                 phase = state.phase if case_open else Phase.IDLE
                 return replace(state, phase=phase, pending=None), self._plain(ReplyKind.ANSWER, official, lang, state)
-        # "What is a loan unfreezing fee?" asks what a scam is: answered (from the FAQ, or from the scam it names), not
-        # judged as if it were the scam. Not when it carries a link, a number or an account (a pasted message asked
-        # about), nor once money has gone (the urgent path below).
-        defines = asked and self._asks_what_it_is(self._fold(message) if folded is None else folded)
-        if defines:
+        # "What is a loan unfreezing fee?" or "can a prosecutor issue a warrant by video?" asks about the world: it is
+        # answered, not judged as if it were the scam. Not when it carries a link, a number or an account (a pasted
+        # message asked about), nor once money has gone (the urgent path below). The FAQ's answer when there is one,
+        # whatever the risk of its words; otherwise the explanation of the scam it names: a "what is" question names it;
+        # another only when its words point at one type alone (no runner-up: "would the tax office take iTunes cards?"
+        # reads as a loan fee as much as an official's demand).
+        about = self._asks_about_the_world(self._fold(message) if folded is None else folded) if asked else None
+        if about is not None:
             current = current or self._analyse(turn, message)
-            defines = not current.indicators and current.stage != "aftermath"
-            if defines and answer is None:
+            if current.indicators or current.stage == "aftermath":
+                about = None
+            elif answer is None and (about == "what" or (current.risk.flagged and not current.candidates)):
                 answer = turn.writer.explain(self._named_scam(turn, message, current), lang)
-        if answer is not None and current is not None and (defines or current.risk is not Risk.HIGH):
+        if answer is not None and current is not None and (about is not None or current.risk is not Risk.HIGH):
             # A question rather than a story: answer it, and keep it only if a story is open.
             turns = self._remember(state.turns, message) if case_open else state.turns
             text = f"{answer.question}\n{answer.answer}"
@@ -674,13 +680,20 @@ class Dialogue:
         )
         return convert_verdict(named, turn.script)
 
-    def _asks_what_it_is(self, folded: str) -> bool:
-        """A short question asking what a kind of scam is (dialogue.yaml `definition_markers`)."""
+    def _asks_about_the_world(self, folded: str) -> Literal["what", "general"] | None:
+        """Of a short question: "what" when it asks what a kind of scam is (dialogue.yaml `definition_markers`),
+        "general" when it says nothing of anyone's own story (none of its `told_markers`: no "I", "he said", "this",
+        relative, quoted message); None when it tells a story, or is long."""
         folded = folded.strip()
         if len(folded) > MAX_DEFINITION_QUESTION_CHARS:
-            return False
+            return None
         possible = self._definition_triggers.possible(folded)
-        return any(self._definition_markers[index].search(folded) for index in sorted(possible))
+        if any(self._definition_markers[index].search(folded) for index in sorted(possible)):
+            return "what"
+        if not self._told_markers:
+            return None
+        told = self._told_triggers.possible(folded)
+        return None if any(self._told_markers[index].search(folded) for index in sorted(told)) else "general"
 
     def _analyse(self, turn: _Turn, text: str, going_on: bool = False) -> Verdict:
         """One text judged in the conversation's region, its texts in the citizen's script."""

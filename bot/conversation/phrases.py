@@ -233,6 +233,9 @@ class DialogueFile(Model):
     # explained"): when the FAQ has no answer, the reply explains the scam the question names instead of judging
     # the question as if it were the scam.
     definition_markers: RegexList = Field(default_factory=dict)
+    # Words that make a question someone's own story ("my", "he said", "对方让我", "打来", "this"): a short question
+    # with none of them asks about the world ("can a prosecutor issue a warrant by video?") and is answered like one.
+    told_markers: RegexList = Field(default_factory=dict)
     texts: Texts
     max_questions: int = Field(ge=0, le=10)
 
