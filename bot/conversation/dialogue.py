@@ -25,6 +25,7 @@ Phases and what moves between them:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -113,7 +114,6 @@ class Dialogue:
     ) -> None:
         self._engine = engine
         self._faq = faq_index
-        self._type_index = FaqIndex(engine.library, engine.normaliser, entries=scam_type_entries(engine.library))
         self._region = engine.region(region)
         self._phrases = phrases or load_phrases(engine.library)
         self._writer = ReplyWriter(engine.library, self._phrases, self._region)
@@ -660,6 +660,12 @@ class Dialogue:
         folded = folded.strip()
         possible = self._question_triggers.possible(folded)
         return any(self._question_markers[index].search(folded) for index in sorted(possible))
+
+    @functools.cached_property
+    def _type_index(self) -> FaqIndex:
+        """The scam types searched by name and summary; built when first needed (two threads may both build it: the
+        same index), not at start-up."""
+        return FaqIndex(self._engine.library, self._engine.normaliser, entries=scam_type_entries(self._engine.library))
 
     def _named_scam(self, turn: _Turn, message: str, verdict: Verdict) -> Verdict:
         """`verdict` when it names a scam type; otherwise the same verdict naming the type whose name and summary the
