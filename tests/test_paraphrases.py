@@ -33,9 +33,10 @@ PARAPHRASES = Path(__file__).parent / "paraphrases" / "paraphrases.jsonl"
 # "What is a safe account?" as a retold rebuttal: not shipped, docs/evaluation.md); twenty-ninth session (those two
 # rounds back, with 639 general questions about scams beside them as harmless retellings, and the "new number" openers
 # counted only beside another sign): 0.546, 0.609, 0.884; then 864 more retellings in eight new voices: 0.560, 0.620,
-# 0.902. Raise these as the concepts and the line layer's retellings grow; never lower them.
-RECOGNISED_SHARE_FLOOR = 0.560  # paraphrases whose own line or rebuttal is in the evidence
-FLAGGED_SHARE_FLOOR = 0.620  # paraphrases rated medium or high on their own
+# 0.902; then 1,728 more in sixteen more: 0.567, 0.626, 0.902. Raise these as the concepts and the line layer's
+# retellings grow; never lower them.
+RECOGNISED_SHARE_FLOOR = 0.567  # paraphrases whose own line or rebuttal is in the evidence
+FLAGGED_SHARE_FLOOR = 0.626  # paraphrases rated medium or high on their own
 ENTRIES_WITH_ONE_FLOOR = 0.902  # lines and rebuttals recognised from at least one of their three
 
 
@@ -102,8 +103,8 @@ CALIBRATION = Path(__file__).parent / "paraphrase_calibration" / "paraphrases_fr
 # since the eighteenth session: a retelling the layer is sure of, whose words rules already quote (and count), is
 # shown as the line it retells instead of being left out. 92.7% since the twenty-eighth session (864 more training
 # retellings from gists written again by another helper); 94.1% since the twenty-ninth session (1,728 more), 94.6% after
-# its 864 more.
-CALIBRATION_RECOGNISED_FLOOR = 0.945
+# its 864 more, 95.0% after its last 1,728.
+CALIBRATION_RECOGNISED_FLOOR = 0.950
 
 
 def test_the_line_layers_calibration_set_is_recognised_as_when_its_gates_were_chosen(engine: Engine) -> None:
