@@ -38,7 +38,7 @@ from bot.conversation.faq import FaqAnswer, FaqIndex, scam_type_entries
 from bot.conversation.harms import CLAUSE_BREAK, ActReader, clause_text, clauses
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
-from bot.conversation.triggers import Triggers
+from bot.conversation.triggers import Markers, Triggers
 from bot.engine.normalise import NormalisedText
 from bot.engine.patterns import LazyPattern
 from bot.engine.pipeline import Engine
@@ -48,7 +48,7 @@ from bot.library.script import convert_verdict, written_in
 
 MAX_TURNS = 6  # citizen messages kept per conversation
 # A question about the world is short; a longer message with a question in it tells a story or quotes one.
-MAX_DEFINITION_QUESTION_CHARS = 160
+MAX_WORLD_QUESTION_CHARS = 160
 # The longest message read, in characters: the API, the page and the dialogue share this one limit
 # (Settings.max_message_chars); a longer one is refused whole, never cut.
 MAX_MESSAGE_CHARS = 5000
@@ -164,12 +164,9 @@ class Dialogue:
             (doubt, [LazyPattern(p) for items in doubt.patterns.values() for p in items]) for doubt in cues.doubts
         ]
         # Compiled when first used (checked when the phrases were loaded): ~80 ms less at start-up.
-        self._question_markers = [LazyPattern(p) for patterns in cues.question_markers.values() for p in patterns]
-        self._question_triggers = Triggers(marker.source for marker in self._question_markers)
-        self._definition_markers = [LazyPattern(p) for patterns in cues.definition_markers.values() for p in patterns]
-        self._definition_triggers = Triggers(marker.source for marker in self._definition_markers)
-        self._told_markers = [LazyPattern(p) for patterns in cues.told_markers.values() for p in patterns]
-        self._told_triggers = Triggers(marker.source for marker in self._told_markers)
+        self._question_markers = Markers(p for patterns in cues.question_markers.values() for p in patterns)
+        self._definition_markers = Markers(p for patterns in cues.definition_markers.values() for p in patterns)
+        self._told_markers = Markers(p for patterns in cues.told_markers.values() for p in patterns)
 
     @property
     def writer(self) -> ReplyWriter:
@@ -241,7 +238,8 @@ class Dialogue:
         """`folded`: the message already folded, when the caller has it."""
         lang = turn.lang
         case_open = state.phase in (Phase.ASSESSING, Phase.AWAITING_ANSWER, Phase.URGENT)
-        asked = self._is_question(self._fold(message) if folded is None else folded)
+        folded = self._fold(message) if folded is None else folded
+        asked = self._is_question(folded)
         faq = self._faq.search(message, lang) if asked else None
         answer = self._faq.render(faq.best, lang, turn.region) if faq is not None and faq.best is not None else None
         # Only a question the FAQ answers needs the message judged on its own (is it a question, or
@@ -259,7 +257,7 @@ class Dialogue:
         # whatever the risk of its words; otherwise the explanation of the scam it names: a "what is" question names it;
         # another only when its words point at one type alone (no runner-up: "would the tax office take iTunes cards?"
         # reads as a loan fee as much as an official's demand).
-        about = self._asks_about_the_world(self._fold(message) if folded is None else folded) if asked else None
+        about = self._asks_about_the_world(folded) if asked else None
         if about is not None:
             current = current or self._analyse(turn, message)
             if current.indicators or current.stage == "aftermath":
@@ -657,9 +655,7 @@ class Dialogue:
         return None
 
     def _is_question(self, folded: str) -> bool:
-        folded = folded.strip()
-        possible = self._question_triggers.possible(folded)
-        return any(self._question_markers[index].search(folded) for index in sorted(possible))
+        return self._question_markers.search(folded.strip())
 
     @functools.cached_property
     def _type_index(self) -> FaqIndex:
@@ -691,15 +687,12 @@ class Dialogue:
         "general" when it says nothing of anyone's own story (none of its `told_markers`: no "I", "he said", "this",
         relative, quoted message); None when it tells a story, or is long."""
         folded = folded.strip()
-        if len(folded) > MAX_DEFINITION_QUESTION_CHARS:
+        if len(folded) > MAX_WORLD_QUESTION_CHARS:
             return None
-        possible = self._definition_triggers.possible(folded)
-        if any(self._definition_markers[index].search(folded) for index in sorted(possible)):
+        if self._definition_markers.search(folded):
             return "what"
-        if not self._told_markers:
-            return None
-        told = self._told_triggers.possible(folded)
-        return None if any(self._told_markers[index].search(folded) for index in sorted(told)) else "general"
+        # (without told_markers in the file every question would read as "general": none is)
+        return "general" if self._told_markers and not self._told_markers.search(folded) else None
 
     def _analyse(self, turn: _Turn, text: str, going_on: bool = False) -> Verdict:
         """One text judged in the conversation's region, its texts in the citizen's script."""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import ahocorasick
 
+from bot.engine.patterns import LazyPattern
 from bot.engine.prefilter import required_literal_sets
 
 
@@ -43,3 +44,19 @@ class Triggers:
             return self._always
         found = {index for _, indices in self._automaton.iter(text) for index in indices}
         return self._always.union(found) if found else self._always
+
+
+class Markers:
+    """Cue patterns of which any one match is enough ("is it a question?"), compiled when first used and searched
+    only where their anchor occurs; empty: nothing matches."""
+
+    def __init__(self, sources: Iterable[str]) -> None:
+        self._patterns = [LazyPattern(source) for source in sources]
+        self._triggers = Triggers(pattern.source for pattern in self._patterns)
+
+    def __bool__(self) -> bool:
+        return bool(self._patterns)
+
+    def search(self, text: str) -> bool:
+        """Whether any of the patterns matches `text`."""
+        return any(self._patterns[index].search(text) for index in sorted(self._triggers.possible(text)))
