@@ -200,6 +200,7 @@ def all_patterns(library: Library, phrases: Phrases) -> list[tuple[str, str, str
         ("dialogue.question_markers", cues.question_markers),
         ("dialogue.definition_markers", cues.definition_markers),
         ("dialogue.told_markers", cues.told_markers),
+        ("dialogue.topic_markers", cues.topic_markers),
         *((f"questions.{question.id}.yes_patterns", question.yes_patterns) for question in phrases.questions),
         *((f"questions.{question.id}.no_patterns", question.no_patterns) for question in phrases.questions),
     ):

@@ -109,6 +109,42 @@ def test_thanks_gets_a_polite_close_with_the_one_rule(dialogue: Dialogue, messag
     assert "96110" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("good morning, how are you today", ReplyKind.INTRO),
+        ("Hi there bot, what can you help me with?", ReplyKind.INTRO),
+        ("你好，在吗？", ReplyKind.INTRO),
+        ("請問這個聊天機器人可以幫忙做什麼", ReplyKind.INTRO),
+        ("thanks so much for the help!", ReplyKind.THANKS),
+        ("ok thank you, very helpful", ReplyKind.THANKS),
+        ("好的，谢谢你的提醒", ReplyKind.THANKS),
+        ("唔該晒你呀", ReplyKind.THANKS),
+    ],
+)
+def test_a_greeting_or_thanks_with_a_few_courtesy_words_is_still_small_talk(
+    dialogue: Dialogue, message: str, kind: ReplyKind
+) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is kind
+    assert reply.risk is None and not reply.evidence
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "hi mum",  # a scam's opener, pasted: not a greeting to the bot
+        "hello dear",
+        "thanks, but now he says I must pay a 500 release fee first",
+        "谢谢，但是他又让我交保证金",
+        "history",  # starts with "hi"
+    ],
+)
+def test_a_greeting_or_thanks_followed_by_anything_else_is_not_small_talk(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind not in (ReplyKind.INTRO, ReplyKind.THANKS)
+
+
 # --- a story told in pieces ----------------------------------------------------------------------
 
 
@@ -588,6 +624,51 @@ def test_a_question_asking_what_a_scam_is_is_explained_from_that_scam_when_the_f
     assert len(reply.faq.answer.splitlines()) >= 6
     assert "{" not in reply.faq.answer
     assert state.turns == ()  # a question about the world is not part of a story
+
+
+@pytest.mark.parametrize(
+    ("message", "type_id"),
+    [
+        ("loan scam warning signs", "fake_loan_credit"),
+        ("how to spot a fake online shop", "fake_shopping"),
+        ("how does the hi mum scam work", "impersonate_acquaintance"),  # "mum" in a scam's name tells no story
+        ("nigerian prince email meaning", "prize_lottery"),
+        ("怎么识别假冒购物网站", "fake_shopping"),
+        ("猜猜我是誰騙案係點", "impersonate_acquaintance"),
+        ("什么是钓鱼网站", "phishing_link"),
+    ],
+)
+def test_a_question_calling_a_scam_by_one_of_its_names_is_explained_from_that_scam(
+    dialogue: Dialogue, message: str, type_id: str
+) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.FAQ and reply.faq is not None and reply.faq.id == f"type:{type_id}"
+    assert state.turns == ()
+
+
+def test_a_question_naming_a_scam_keeps_an_faq_entry_that_matches_it_well(dialogue: Dialogue) -> None:
+    _, (reply,) = talk(dialogue, "how do I protect my parents from the grandparent scam")
+    assert reply.kind is ReplyKind.FAQ and reply.faq is not None and reply.faq.id == "family_elderly_parents"
+
+
+@pytest.mark.parametrize(
+    ("message", "says"),
+    [
+        ("how do I freeze my lost debit card", "I can't answer that one"),
+        ("how do I make my social media profile private", "I can't answer that one"),
+        ("快递可以改地址吗", "这个问题我答不上来"),
+        ("點樣申請信用卡", "這個問題我答不上來"),
+    ],
+)
+def test_an_everyday_question_with_nothing_about_a_scam_is_not_answered_from_a_loosely_matching_faq_entry(
+    dialogue: Dialogue, message: str, says: str
+) -> None:
+    """Honest that it is outside what the bot knows, and what to send if a message is why they ask; never "I can't
+    tell whether it is a scam", which they did not ask, nor an entry about something else."""
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.CANT_TELL and reply.faq is None
+    assert reply.text.startswith(says)
+    assert state.phase is Phase.IDLE
 
 
 def test_a_question_asking_what_a_scam_is_gets_the_faq_answer_even_when_its_words_score_high(

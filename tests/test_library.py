@@ -35,6 +35,15 @@ def test_the_bundled_library_loads_with_no_warnings(library: Library) -> None:
     assert library_warnings(library) == []
 
 
+def test_a_type_with_few_names_or_a_name_another_type_has_is_warned_about(library_copy: Path) -> None:
+    """A citizen asking "what is pig butchering" finds the type by what people call it: a type needs a few such names
+    in each language, and a name two types share would always find the first."""
+    edit_yaml(library_copy, TYPE_FILE, lambda d: d.update(also_called={"zh": ["冒充公检法"], "en": ["pig butchering"]}))
+    warnings = library_warnings(load_library(library_copy))
+    assert "type fake_authority (zh): 1 names it is also called, the goal is 3" in warnings
+    assert any("also_called 'pig butchering'" in warning and "investment_romance" in warning for warning in warnings)
+
+
 def test_categories_match_the_shared_taxonomy(library: Library) -> None:
     taxonomy = SHARED / "TAXONOMY.md"
     if not taxonomy.exists():

@@ -23,8 +23,11 @@ FOLDER = Path(__file__).parent / "question_eval"
 # Measured: questions answered 0.475 (en) / 0.285 (zh) with the "what is" questions answered; 0.570 / 0.455 once a short
 # question telling no story gets the FAQ's answer whatever the risk of its words, or its scam explained when its words
 # point at one type alone (those cues chosen on other writers' questions and reports, then measured here); reports
-# judged (a verdict or the urgent path) 0.87 / 0.96 each time, none answered in general.
-ANSWERED_FLOOR = {"en": 0.56, "zh": 0.45}
+# judged (a verdict or the urgent path) 0.87 / 0.96 each time, none answered in general. 2026-12-07, thirtieth session:
+# 0.590 / 0.520 once a question naming a scam by one of its names (a type's `also_called`) gets it explained and the
+# FAQ's loosest matches answer only a question about a scam at all (0.620 / 0.530 without that guard); reports 0.88 /
+# 0.96, none explained.
+ANSWERED_FLOOR = {"en": 0.585, "zh": 0.515}
 JUDGED_FLOOR = {"en": 0.86, "zh": 0.95}
 
 

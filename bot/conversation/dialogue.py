@@ -34,10 +34,11 @@ from typing import Literal, TypeVar
 
 from rapidfuzz import fuzz
 
-from bot.conversation.faq import FaqAnswer, FaqIndex, scam_type_entries
+from bot.conversation.faq import FaqAnswer, FaqIndex, TypeNames, scam_type_entries
 from bot.conversation.harms import CLAUSE_BREAK, ActReader, clause_text, clauses
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
+from bot.conversation.small_talk import SmallTalk
 from bot.conversation.triggers import Markers, Triggers
 from bot.engine.normalise import NormalisedText
 from bot.engine.patterns import LazyPattern
@@ -61,6 +62,8 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
+# An FAQ entry about another topic answers a question naming a scam only from this score (FaqIndex's weighted F1).
+_FAQ_OVER_NAMED_SCAM = 0.5
 # A phone number as citizens write it: digits, perhaps a leading +, spaces or dashes between groups ("1834 633").
 _NUMBER = re.compile(r"\+?\d(?:[ -]?\d){2,17}")
 # Stages after which money or access has usually gone already.
@@ -122,8 +125,9 @@ class Dialogue:
         self.max_message_chars = max_message_chars
         self._han = tuple(lang.id for lang in engine.library.settings.languages if lang.script == "han")
         cues = self._phrases.dialogue
-        self._greetings = self._bare_set(cues.greetings)
-        self._thanks = self._bare_set(cues.thanks)
+        self._small_talk = SmallTalk(
+            self._bare_set(cues.greetings), self._bare_set(cues.thanks), self._bare_set(cues.courtesy)
+        )
         self._paid_answers = self._bare_set(cues.paid.answers)
         self._affirm = self._words(cues.answers.affirm)
         self._deny = self._words(cues.answers.deny)
@@ -167,6 +171,8 @@ class Dialogue:
         self._question_markers = Markers(p for patterns in cues.question_markers.values() for p in patterns)
         self._definition_markers = Markers(p for patterns in cues.definition_markers.values() for p in patterns)
         self._told_markers = Markers(p for patterns in cues.told_markers.values() for p in patterns)
+        self._topic_markers = Markers(p for patterns in cues.topic_markers.values() for p in patterns)
+        self._weak_faq_score = cues.weak_faq_score
 
     @property
     def writer(self) -> ReplyWriter:
@@ -213,9 +219,10 @@ class Dialogue:
             if answer is not None:
                 said_yes, more = answer
                 return self._answered(turn, state, pending, said_yes, message if more else None)
-        if bare in self._greetings:
+        small_talk = self._small_talk.kind(bare)
+        if small_talk == "greeting":
             return self._settled(state), self._plain(ReplyKind.INTRO, turn.writer.intro(lang), lang, state)
-        if bare in self._thanks:
+        if small_talk == "thanks":
             return self._settled(state), self._plain(ReplyKind.THANKS, turn.writer.thanks(lang), lang, state)
         intent = self._intent(folded)
         if intent == "new_story":
@@ -245,6 +252,16 @@ class Dialogue:
         # Only a question the FAQ answers needs the message judged on its own (is it a question, or
         # a scam quoted as one?); every other turn analyses the story once and quotes its last part.
         current = self._analyse(turn, message) if answer is not None else None
+        if (
+            current is not None
+            and faq is not None
+            and faq.score < self._weak_faq_score
+            and not current.evidence
+            and not self._topic_markers.search(folded)
+            and self._type_names.first(folded) is None
+        ):
+            # "how do I freeze my lost debit card": a loose match, and nothing in the question is about a scam
+            answer = None
         if asked and answer is None:
             official = self._official_number(turn, message)
             if official is not None and self._analyse(turn, message).risk is Risk.NONE:
@@ -257,13 +274,22 @@ class Dialogue:
         # whatever the risk of its words; otherwise the explanation of the scam it names: a "what is" question names it;
         # another only when its words point at one type alone (no runner-up: "would the tax office take iTunes cards?"
         # reads as a loan fee as much as an official's demand).
+        # A question that calls a scam by one of its names ("loan scam warning signs", "怎么识别假冒购物网站") is about
+        # that scam, whatever else its words point at.
         about = self._asks_about_the_world(folded) if asked else None
         if about is not None:
             current = current or self._analyse(turn, message)
+            named = self._type_names.first(folded)
+            if named is not None and faq is not None and faq.best is not None and named not in faq.best.types:
+                # "how does the hi mum scam work": a loose match with another topic is not the answer; the scam it
+                # names is ("how do I protect my parents from the grandparent scam" matches its entry well).
+                answer = answer if faq.score >= _FAQ_OVER_NAMED_SCAM else None
             if current.indicators or current.stage == "aftermath":
                 about = None
-            elif answer is None and (about == "what" or (current.risk.flagged and not current.candidates)):
-                answer = turn.writer.explain(self._named_scam(turn, message, current), lang)
+            elif answer is None and (
+                about == "what" or named is not None or (current.risk.flagged and not current.candidates)
+            ):
+                answer = turn.writer.explain(self._named_scam(turn, message, current, named), lang)
         if answer is not None and current is not None and (about is not None or current.risk is not Risk.HIGH):
             # A question rather than a story: answer it, and keep it only if a story is open.
             turns = self._remember(state.turns, message) if case_open else state.turns
@@ -295,7 +321,9 @@ class Dialogue:
                 if faq is not None
                 else ()
             )
-            text = turn.writer.cant_tell(story, lang, related)
+            # A question that tells no story, or holds nothing the engine knows, is not a message to judge.
+            unanswered = asked and (about is not None or not story.evidence)
+            text = turn.writer.cant_tell(story, lang, related, question=unanswered)
             phase = Phase.URGENT if state.phase is Phase.URGENT else Phase.IDLE
             reply = self._from_verdict(turn, ReplyKind.CANT_TELL, text, story, current, state, related=related)
             return replace(state, phase=phase, turns=turns, pending=None), reply
@@ -663,36 +691,48 @@ class Dialogue:
         same index), not at start-up."""
         return FaqIndex(self._engine.library, self._engine.normaliser, entries=scam_type_entries(self._engine.library))
 
-    def _named_scam(self, turn: _Turn, message: str, verdict: Verdict) -> Verdict:
-        """`verdict` when it names a scam type; otherwise the same verdict naming the type whose name and summary the
-        message shares most words with ("gambling rebate"), with that type's signs and advice (if any is close)."""
-        if verdict.subtype is not None:
+    @functools.cached_property
+    def _type_names(self) -> TypeNames:
+        """The scam types by what people call them; built when first needed, like `_type_index`."""
+        return TypeNames(self._engine.library, self._fold)
+
+    def _named_scam(self, turn: _Turn, message: str, verdict: Verdict, named: str | None = None) -> Verdict:
+        """The verdict naming the scam type the message calls by name (`named`), else `verdict` when it names one,
+        else the type whose name and summary the message shares most words with ("gambling rebate"), with that
+        type's signs and advice (if any is close)."""
+        if named is None:
+            if verdict.subtype is not None:
+                return verdict
+            found = self._type_index.search(message, turn.lang).best
+            if found is None:
+                return verdict
+            named = found.id
+        if named == verdict.subtype:
             return verdict
-        found = self._type_index.search(message, turn.lang).best
-        if found is None:
-            return verdict
-        scam_type = self._engine.library.scam_type(found.id)
-        texts = self._engine.verdicts.rendered(found.id, turn.lang, turn.region.id)
-        named = replace(
+        scam_type = self._engine.library.scam_type(named)
+        texts = self._engine.verdicts.rendered(named, turn.lang, turn.region.id)
+        explained = replace(
             verdict,
             scam_type=scam_type.category,
             subtype=scam_type.id,
             warning_signs=texts.warning_signs,
             advice=texts.advice,
         )
-        return convert_verdict(named, turn.script)
+        return convert_verdict(explained, turn.script)
 
     def _asks_about_the_world(self, folded: str) -> Literal["what", "general"] | None:
         """Of a short question: "what" when it asks what a kind of scam is (dialogue.yaml `definition_markers`),
         "general" when it says nothing of anyone's own story (none of its `told_markers`: no "I", "he said", "this",
-        relative, quoted message); None when it tells a story, or is long."""
+        relative, quoted message; a scam's own name does not count: "how does the hi mum scam work", "猜猜我是谁骗局");
+        None when it tells a story, or is long."""
         folded = folded.strip()
         if len(folded) > MAX_WORLD_QUESTION_CHARS:
             return None
         if self._definition_markers.search(folded):
             return "what"
         # (without told_markers in the file every question would read as "general": none is)
-        return "general" if self._told_markers and not self._told_markers.search(folded) else None
+        told = self._told_markers.search(self._type_names.without(folded))
+        return "general" if self._told_markers and not told else None
 
     def _analyse(self, turn: _Turn, text: str, going_on: bool = False) -> Verdict:
         """One text judged in the conversation's region, its texts in the citizen's script."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
@@ -277,18 +277,47 @@ class FaqIndex:
 
 
 def scam_type_entries(library: Library) -> list[FaqEntry]:
-    """Every scam type as an entry to search by its name and summary: a question naming a kind of scam in words no
-    rule counts ("what is a gambling rebate scam") still finds the scam it asks about. The answer is the summary."""
+    """Every scam type as an entry to search by its name, the names people call it and its summary: a question naming a
+    kind of scam in words no rule counts ("what is a gambling rebate scam", "grandparent scam explained") still finds
+    the scam it asks about. The answer is the summary."""
     return [
         FaqEntry(
             id=scam_type.id,
             types=[scam_type.id],
             question=scam_type.name,
-            wordings={lang: [text] for lang, text in scam_type.summary.items()},
+            wordings={lang: [text, *scam_type.also_called.get(lang, ())] for lang, text in scam_type.summary.items()},
             answer=scam_type.summary,
         )
         for scam_type in library.types
     ]
+
+
+class TypeNames:
+    """The scam types by what people call them (each type's name and `also_called`, folded), to find the one a question
+    names: the longest name the folded question holds, a Latin one as whole words ("phishing", not "phish")."""
+
+    def __init__(self, library: Library, fold: Callable[[str], str]) -> None:
+        owner: dict[str, str] = {}
+        for scam_type in library.types:
+            for name in (*scam_type.name.values(), *chain.from_iterable(scam_type.also_called.values())):
+                folded = " ".join(fold(name).split())
+                if folded and folded not in owner:
+                    owner[folded] = scam_type.id
+        self._owner = owner
+        alternatives = "|".join(re.escape(name) for name in sorted(owner, key=len, reverse=True))
+        self._pattern = re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])") if owner else None
+
+    def first(self, folded: str) -> str | None:
+        """The type whose name occurs first in `folded` (the longest name there, on a tie); None without one."""
+        if self._pattern is None:
+            return None
+        found = self._pattern.search(" ".join(folded.split()))
+        return self._owner[found.group()] if found else None
+
+    def without(self, folded: str) -> str:
+        """`folded` with every scam name in it blanked out (its spaces squeezed)."""
+        squeezed = " ".join(folded.split())
+        return self._pattern.sub(" ", squeezed) if self._pattern is not None else squeezed
 
 
 def _pairs(folded: str) -> frozenset[str]:

@@ -191,6 +191,9 @@ class Texts(Model):
     intro: Localised
     thanks: Localised
     cant_tell: Localised
+    # A question with nothing recognised in it ("how do I reset my email password", "what is an IBAN"): what the bot can
+    # answer, and what to send it if a message or a call is why they ask
+    cant_tell_question: Localised
     related: Localised
     acknowledged: Localised
     urgent_header: Localised
@@ -224,6 +227,9 @@ class Texts(Model):
 class DialogueFile(Model):
     greetings: LocalisedList
     thanks: LocalisedList
+    # Said around a greeting or a thanks and nothing more ("how are you today", "for the help", "在吗"): the message
+    # is still small talk (bot/conversation/small_talk.py).
+    courtesy: LocalisedList = Field(default_factory=dict)
     answers: Answers
     paid: PaidCues
     intents: list[Intent] = Field(min_length=1)  # tried in this order
@@ -233,6 +239,10 @@ class DialogueFile(Model):
     # explained"): when the FAQ has no answer, the reply explains the scam the question names instead of judging
     # the question as if it were the scam.
     definition_markers: RegexList = Field(default_factory=dict)
+    # Words that make a question about scams at all: the FAQ's loosest matches (below `weak_faq_score`) answer only a
+    # question with one of them (or a scam's name, or a sign the engine knows).
+    topic_markers: RegexList = Field(default_factory=dict)
+    weak_faq_score: float = Field(default=0.0, ge=0.0, le=1.0)
     # Words that make a question someone's own story ("my", "he said", "对方让我", "打来", "this"): a short question
     # with none of them asks about the world ("can a prosecutor issue a warrant by video?") and is answered like one.
     told_markers: RegexList = Field(default_factory=dict)

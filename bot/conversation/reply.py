@@ -140,9 +140,11 @@ class ReplyWriter:
         lines.append(self.say(self._texts.hotline, lang))
         return "\n".join(line for line in lines if line)
 
-    def cant_tell(self, verdict: Verdict, lang: str, related: Sequence[Topic]) -> str:
-        """Honest about not knowing, with the general safe steps, the hotline and topics to try."""
-        lines = [self.say(self._texts.cant_tell, lang)]
+    def cant_tell(self, verdict: Verdict, lang: str, related: Sequence[Topic], question: bool = False) -> str:
+        """Honest about not knowing, with the general safe steps, the hotline and topics to try. `question`: the
+        citizen asked something the bot cannot answer (not "I can't tell whether it is a scam", which they did not
+        ask)."""
+        lines = [self.say(self._texts.cant_tell_question if question else self._texts.cant_tell, lang)]
         if verdict.advice.before:
             lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
         lines.append(self.say(self._texts.hotline, lang))

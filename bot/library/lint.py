@@ -31,6 +31,7 @@ _STEP_TAG = re.compile(r"(?:^|(?<=[。！？；])|(?<=[.!?] ))\(([a-z]+)\) ")
 MIN_LINES = 12
 MIN_REBUTTALS = 6
 MIN_WARNING_SIGNS = 5
+MIN_ALSO_CALLED = 3  # names people call the type: a citizen asking about it by name finds it
 
 
 def _localised_fields(scam_type: ScamType) -> Iterator[tuple[str, dict[str, str] | dict[str, list[str]]]]:
@@ -300,6 +301,7 @@ def library_warnings(library: Library) -> list[str]:
                 "scammer lines": (sum(len(x.text.get(lang, [])) for x in scam_type.lines), MIN_LINES),
                 "rebuttals": (sum(1 for x in scam_type.rebuttals if lang in x.answer), MIN_REBUTTALS),
                 "warning signs": (len(scam_type.warning_signs.get(lang, [])), MIN_WARNING_SIGNS),
+                "names it is also called": (len(scam_type.also_called.get(lang, [])), MIN_ALSO_CALLED),
             }
             for what, (have, need) in counts.items():
                 if have < need:
@@ -311,6 +313,14 @@ def library_warnings(library: Library) -> list[str]:
             warnings.append(f"type {scam_type.id}: status is draft")
         if not scam_type.references:
             warnings.append(f"type {scam_type.id}: no references")
+    named: dict[str, str] = {}
+    for scam_type in library.types:
+        for name in (name.lower() for names in scam_type.also_called.values() for name in names):
+            if named.setdefault(name, scam_type.id) != scam_type.id:
+                warnings.append(
+                    f"type {scam_type.id}: also_called {name!r} is also {named[name]}'s: a question naming it finds"
+                    f" {named[name]}"
+                )
     covered = {scam_type.category for scam_type in library.types}
     for category in sorted(library.categories - covered):
         warnings.append(f"category {category}: no scam type covers it yet")

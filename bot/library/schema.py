@@ -155,6 +155,8 @@ class ScamType(Model):
     status: Literal["draft", "reviewed"]
     name: Localised
     summary: Localised
+    # What people call it ("pig butchering", "杀猪盘", "grandparent scam"): a citizen asking about it by name finds it.
+    also_called: LocalisedList = Field(default_factory=dict)
     references: list[NonEmpty] = Field(default_factory=list)
     legal_warning: Localised | None = None  # for scripts that recruit the citizen as an accomplice
     stages: list[StageStep] = Field(min_length=1)
