@@ -671,6 +671,17 @@ def test_an_everyday_question_with_nothing_about_a_scam_is_not_answered_from_a_l
     assert state.phase is Phase.IDLE
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["反诈专线是多少", "香港有冇防騙熱線", "what's the anti-fraud hotline number?", "is there a scam helpline"],
+)
+def test_asking_for_the_anti_fraud_helpline_gets_the_regions_helpline(dialogue: Dialogue, message: str) -> None:
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind in (ReplyKind.ANSWER, ReplyKind.FAQ)  # the reporting channels, or the FAQ's "who can I ask"
+    assert "96110" in reply.text  # the deployment's (here mainland China's) helpline
+    assert reply.risk is None
+
+
 def test_a_question_asking_what_a_scam_is_gets_the_faq_answer_even_when_its_words_score_high(
     dialogue: Dialogue,
 ) -> None:
