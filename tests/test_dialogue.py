@@ -646,6 +646,20 @@ def test_a_question_calling_a_scam_by_one_of_its_names_is_explained_from_that_sc
     assert state.turns == ()
 
 
+@pytest.mark.parametrize(
+    "message", ["lottery win notification scam", "sextortion definition pls", "reward points expiring redeem now scam"]
+)
+def test_a_search_box_fragment_naming_a_kind_of_scam_is_answered(dialogue: Dialogue, message: str) -> None:
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.FAQ and reply.faq is not None
+    assert state.turns == ()
+
+
+def test_a_story_that_ends_in_the_word_scam_is_still_a_story(dialogue: Dialogue) -> None:
+    _, (reply,) = talk(dialogue, "my mom got a call from a bank scam")
+    assert reply.kind is not ReplyKind.FAQ
+
+
 def test_a_question_naming_a_scam_keeps_an_faq_entry_that_matches_it_well(dialogue: Dialogue) -> None:
     _, (reply,) = talk(dialogue, "how do I protect my parents from the grandparent scam")
     assert reply.kind is ReplyKind.FAQ and reply.faq is not None and reply.faq.id == "family_elderly_parents"

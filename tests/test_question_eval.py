@@ -26,8 +26,9 @@ FOLDER = Path(__file__).parent / "question_eval"
 # judged (a verdict or the urgent path) 0.87 / 0.96 each time, none answered in general. 2026-12-07, thirtieth session:
 # 0.590 / 0.520 once a question naming a scam by one of its names (a type's `also_called`) gets it explained and the
 # FAQ's loosest matches answer only a question about a scam at all (0.620 / 0.530 without that guard); reports 0.88 /
-# 0.96, none explained.
-ANSWERED_FLOOR = {"en": 0.585, "zh": 0.515}
+# 0.96, none explained. Then 0.655 (en) once a few words naming a kind of scam and ending in "scam" ("lottery win
+# notification scam") read as a question typed into a search box.
+ANSWERED_FLOOR = {"en": 0.65, "zh": 0.515}
 JUDGED_FLOOR = {"en": 0.86, "zh": 0.95}
 
 
