@@ -636,6 +636,9 @@ def test_a_question_asking_what_a_scam_is_is_explained_from_that_scam_when_the_f
         ("怎么识别假冒购物网站", "fake_shopping"),
         ("猜猜我是誰騙案係點", "impersonate_acquaintance"),
         ("什么是钓鱼网站", "phishing_link"),
+        ("咩叫傀儡戶口", "card_renting"),
+        ("假投資詐騙的常見話術", "investment_romance"),
+        ("中奖骗局是怎么回事", "prize_lottery"),
     ],
 )
 def test_a_question_calling_a_scam_by_one_of_its_names_is_explained_from_that_scam(
