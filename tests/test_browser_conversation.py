@@ -128,6 +128,23 @@ def test_a_question_about_a_kind_of_scam_is_answered_as_an_explanation(browser: 
     context.close()
 
 
+def test_small_talk_and_a_question_outside_scams_get_plain_replies(browser: Any, chat_server: LiveServer) -> None:
+    """A greeting with courtesy words gets the introduction, an everyday question the honest "I can't answer that one"
+    (not a risk rating, not an FAQ entry on something else), and thanks the closing rule."""
+    context, page, errors = new_page(browser, PHONE)
+    page.goto(chat_server.origin + "/?lang=en")
+    greeting = send(page, "good morning, how are you today")
+    expect(greeting).to_have_class(__import__("re").compile(r"kind-intro"))
+    everyday = send(page, "how do I freeze my lost debit card")
+    expect(everyday).to_have_class(__import__("re").compile(r"kind-cant_tell"))
+    expect(everyday).to_contain_text("I can't answer that one")
+    thanks = send(page, "thanks so much for the help!")
+    expect(thanks).to_have_class(__import__("re").compile(r"kind-thanks"))
+    shot(page, "small_talk_phone.png", full_page=True)
+    assert not errors, errors
+    context.close()
+
+
 def test_a_paste_over_the_limit_stays_in_the_box_with_the_reason(browser: Any, chat_server: LiveServer) -> None:
     context, page, _ = new_page(browser, PHONE)
     page.goto(chat_server.origin + "/?lang=zh")
