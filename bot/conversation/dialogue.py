@@ -34,7 +34,7 @@ from typing import Literal, TypeVar
 
 from rapidfuzz import fuzz
 
-from bot.conversation.faq import FaqAnswer, FaqIndex, TypeNames, scam_type_entries
+from bot.conversation.faq import FaqAnswer, FaqIndex, FaqResult, TypeNames, scam_type_entries
 from bot.conversation.harms import CLAUSE_BREAK, ActReader, clause_text, clauses
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
 from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
@@ -247,20 +247,13 @@ class Dialogue:
         case_open = state.phase in (Phase.ASSESSING, Phase.AWAITING_ANSWER, Phase.URGENT)
         folded = self._fold(message) if folded is None else folded
         asked = self._is_question(folded)
+        named = self._type_names.first(folded) if asked else None  # a scam called by one of its names
         faq = self._faq.search(message, lang) if asked else None
         answer = self._faq.render(faq.best, lang, turn.region) if faq is not None and faq.best is not None else None
         # Only a question the FAQ answers needs the message judged on its own (is it a question, or
         # a scam quoted as one?); every other turn analyses the story once and quotes its last part.
         current = self._analyse(turn, message) if answer is not None else None
-        if (
-            current is not None
-            and faq is not None
-            and faq.score < self._weak_faq_score
-            and not current.evidence
-            and not self._topic_markers.search(folded)
-            and self._type_names.first(folded) is None
-        ):
-            # "how do I freeze my lost debit card": a loose match, and nothing in the question is about a scam
+        if faq is not None and current is not None and self._loose_and_off_topic(faq, current, folded, named):
             answer = None
         if asked and answer is None:
             official = self._official_number(turn, message)
@@ -279,7 +272,6 @@ class Dialogue:
         about = self._asks_about_the_world(folded) if asked else None
         if about is not None:
             current = current or self._analyse(turn, message)
-            named = self._type_names.first(folded)
             if named is not None and faq is not None and faq.best is not None and named not in faq.best.types:
                 # "how does the hi mum scam work": a loose match with another topic is not the answer; the scam it
                 # names is ("how do I protect my parents from the grandparent scam" matches its entry well).
@@ -684,6 +676,16 @@ class Dialogue:
 
     def _is_question(self, folded: str) -> bool:
         return self._question_markers.search(folded.strip())
+
+    def _loose_and_off_topic(self, faq: FaqResult, current: Verdict, folded: str, named: str | None) -> bool:
+        """The FAQ's match is loose and nothing in the question is about a scam ("how do I freeze my lost debit card"
+        shares words with the entry on loan fees): no topic word, no scam's name, no sign the engine knows."""
+        return (
+            faq.score < self._weak_faq_score
+            and not current.evidence
+            and named is None
+            and not self._topic_markers.search(folded)
+        )
 
     @functools.cached_property
     def _type_index(self) -> FaqIndex:
