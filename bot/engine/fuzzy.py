@@ -168,8 +168,10 @@ class FuzzyMatcher:
         min_shared, sizes, postings = settings.min_shared_grams, self._sizes, self._postings
         best: dict[str, LineMatch] = {}
         for offset, window in self._windows(normalised.text):
-            # (every posting list is non-empty: `filter` drops only the grams no line has)
-            shared = Counter(chain.from_iterable(filter(None, map(postings.get, grams(window)))))
+            said = [posting for posting in map(postings.get, grams(window)) if posting]  # (none is empty)
+            if len(said) < min_shared:
+                continue  # a line is in a gram's postings once: no line can share `min_shared` of fewer grams
+            shared = Counter(chain.from_iterable(said))
             candidates = [index for index, count in shared.items() if count >= min_shared and count * 4 >= sizes[index]]
             # Ties by the line's place in the library: `grams` is a set, whose order (and so the
             # counter's) changes with the process's string hashing, and a verdict must not.

@@ -365,8 +365,11 @@ class Normaliser:
         # key-cap digits and zero-width spaces are as wide, and an English text written in them read
         # as Chinese.
         counted = "".join(original[start:end] for start, end in _between(aside, len(original))) if aside else original
-        visible = len(counted) - sum(map(counted.count, _SPACES)) - len(_INVISIBLE.findall(counted))
-        share = min(len(_WIDE_SCRIPT.findall(counted)) / visible, 1.0) if visible > 0 else 0.0
+        if counted.isascii():  # no wide character at all (most English messages): nothing to count
+            share = 0.0
+        else:
+            visible = len(counted) - sum(map(counted.count, _SPACES)) - len(_INVISIBLE.findall(counted))
+            share = min(len(_WIDE_SCRIPT.findall(counted)) / visible, 1.0) if visible > 0 else 0.0
         return NormalisedText(original, text, starts, ends, frozenset(breaks), share, tuple(aside))
 
     def _dotted_word_dots(self, text: str) -> tuple[int, ...]:

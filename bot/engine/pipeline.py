@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import gc
 import re
 from collections.abc import Iterator
@@ -95,6 +94,12 @@ class Engine:
                 combos.setdefault(members[0], []).append(ComboRef(scam_type.id, combo, members))
         self._combos = {first: tuple(refs) for first, refs in combos.items()}
         self._regions = {region.id: region for region in library.regions.regions}
+        self._languages = frozenset(library.languages)
+        # What the layers' files say, read once here rather than from their metadata for every message.
+        self._bands = library.model.bands if library.model is not None else ()
+        report_model = library.report_model
+        self._report_cut_offs = report_model.cut_offs if report_model is not None else None
+        self._story_cut_off = report_model.story_cut_off if report_model is not None else None
         languages = library.settings.languages
         self._han_language = next(
             (lang.id for lang in languages if lang.script == "han"), library.settings.default_language
@@ -167,11 +172,13 @@ class Engine:
         report_model = self.library.report_model
         report_probability = None
         if report_model is not None and budget.allows("model"):
+            asked: list[float] = []  # the answer, once asked (a plain list: `functools.cache` costs µs per message)
 
-            @functools.cache
             def report_probability() -> float:
                 """Asked only when scoring needs it, and worked out once for the message."""
-                return 1.0 - report_model.predict(judged).scam_probability
+                if not asked:
+                    asked.append(1.0 - report_model.predict(judged).scam_probability)
+                return asked[0]
 
         return score_message(
             self.library.settings,
@@ -180,12 +187,12 @@ class Engine:
             rule_matches,
             line_matches,
             prediction,
-            model.bands if model is not None else (),
+            self._bands,
             spans,
             report_probability,
-            report_model.cut_offs if report_model is not None else None,
+            self._report_cut_offs,
             retold,
-            report_model.story_cut_off if report_model is not None and not going_on else None,
+            self._story_cut_off if not going_on else None,
         )
 
     def _retold(self, read: str | NGramText, folded: str, judged: str | NGramText) -> RetoldLine | None:
@@ -240,7 +247,7 @@ class Engine:
         it), so it is never read as a story told afterwards, however it is worded ("I got a call...")."""
         budget = budget or Budget()
         normalised = self.normaliser.normalise(text)
-        if lang not in self.library.languages:
+        if lang not in self._languages:
             lang = self.detect_language(normalised)
         view = self.rules.view(normalised)  # what the regexes of both steps below need to know
         scores = self._score(normalised, lang, budget, explain=True, view=view, going_on=going_on)

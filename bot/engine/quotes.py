@@ -27,9 +27,18 @@ def _is_han(char: str) -> bool:
     return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
+def _is_any_edge(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char).startswith(("P", "S", "Z"))
+
+
+# The ASCII answers, worked out once: most quoted characters are ASCII, and a set look-up costs less than
+# asking for the category.
+_ASCII_EDGES = frozenset(char for char in map(chr, range(128)) if _is_any_edge(char))
+
+
 def _is_edge(char: str) -> bool:
     """Punctuation or space: what a quote should neither start nor end with."""
-    return char.isspace() or unicodedata.category(char).startswith(("P", "S", "Z"))
+    return char in _ASCII_EDGES if char.isascii() else _is_any_edge(char)
 
 
 def tidy_span(text: str, span: tuple[int, int]) -> tuple[int, int]:

@@ -472,6 +472,8 @@ class RuleMatcher:
         # (and one more entry, in no set, for the frequent characters below)
         self._entry_sizes = (*(len(folded) for folded in by_number), 2)
         self._entry_sets = (*(literal_sets[folded] for folded in by_number), ())
+        # ... and of those, the sets that anchor a regex: only their entries' positions are ever read.
+        self._entry_anchors = tuple(tuple(s for s in sets if s in self._by_anchor) for sets in self._entry_sets)
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         # pyahocorasick finds a character's transition by comparing it with a node's children in
         # the order they were added: at the root, with ~900 of them, a character no entry starts
@@ -547,22 +549,22 @@ class RuleMatcher:
                     citizen_question = True
                 else:
                     citizen_report = True
-        triggered: dict[int, list[int]] = {}  # literal set -> its entries that occurred
-        entry_sets = self._entry_sets
+        # Every literal set said (built in C), and for the sets that anchor a regex, their entries that occurred.
+        triggered = set(itertools.chain.from_iterable(map(self._entry_sets.__getitem__, occurred)))
+        anchored: dict[int, list[int]] = {}
+        entry_anchors = self._entry_anchors
         for entry in occurred:
-            for set_id in entry_sets[entry]:
-                found = triggered.get(set_id)
+            for set_id in entry_anchors[entry]:
+                found = anchored.get(set_id)
                 if found is None:
-                    triggered[set_id] = [entry]
+                    anchored[set_id] = [entry]
                 else:
                     found.append(entry)
         anchors: dict[int, list[tuple[int, int]]] = {}  # regex to run -> where its anchor's literals occur
-        sizes, searched = self._entry_sizes, self._searched
+        sizes, searched, by_anchor = self._entry_sizes, self._searched, self._by_anchor
         seen: dict[tuple[str, ...], bool] = {}
-        for set_id, set_entries in triggered.items():
-            groups = self._by_anchor.get(set_id)
-            if groups is None:
-                continue
+        for set_id, set_entries in anchored.items():
+            groups = by_anchor[set_id]
             spans: list[tuple[int, int]] | None = None
             for others, indexes in groups:
                 # (most regexes need their anchor only: no generator for them)
