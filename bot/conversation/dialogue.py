@@ -272,10 +272,16 @@ class Dialogue:
         about = self._asks_about_the_world(folded) if asked else None
         if about is not None:
             current = current or self._analyse(turn, message)
-            if named is not None and faq is not None and faq.best is not None and named not in faq.best.types:
+            if (
+                named is not None
+                and faq is not None
+                and faq.best is not None
+                and named not in faq.best.types
+                and faq.score < _FAQ_OVER_NAMED_SCAM
+            ):
                 # "how does the hi mum scam work": a loose match with another topic is not the answer; the scam it
                 # names is ("how do I protect my parents from the grandparent scam" matches its entry well).
-                answer = answer if faq.score >= _FAQ_OVER_NAMED_SCAM else None
+                answer = None
             if current.indicators or current.stage == "aftermath":
                 about = None
             elif answer is None and (
@@ -732,9 +738,9 @@ class Dialogue:
             return None
         if self._definition_markers.search(folded):
             return "what"
-        # (without told_markers in the file every question would read as "general": none is)
-        told = self._told_markers.search(self._type_names.without(folded))
-        return "general" if self._told_markers and not told else None
+        if not self._told_markers:  # without them every question would read as "general": none does
+            return None
+        return None if self._told_markers.search(self._type_names.without(folded)) else "general"
 
     def _analyse(self, turn: _Turn, text: str, going_on: bool = False) -> Verdict:
         """One text judged in the conversation's region, its texts in the citizen's script."""
