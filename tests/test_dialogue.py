@@ -173,6 +173,41 @@ def test_a_story_told_in_two_messages_reaches_the_verdict_of_the_whole(
     assert state.turns == (first, second)
 
 
+@pytest.mark.parametrize(
+    ("story", "aside", "lang"),
+    [
+        ("我妈接到电话，说她的医保卡被冒用涉嫌洗钱，要把钱转到公安的安全账户", "是工商银行的卡", "zh"),
+        (
+            "Someone called saying my account is compromised and I must move my savings to a safe account",
+            "they said they are from Barclays",
+            "en",
+        ),
+    ],
+)
+def test_a_later_message_with_no_sign_of_its_own_gets_the_verdict_without_the_signs_again(
+    dialogue: Dialogue, story: str, aside: str, lang: str
+) -> None:
+    """An elderly reader should not scroll through the same list of signs after every aside: the whole story's risk,
+    type and one action, said to be unchanged by what was added."""
+    _, (first, reply) = talk(dialogue, story, aside, lang=lang)
+    phrases = _PHRASES.dialogue.texts
+    assert first.kind is ReplyKind.VERDICT and first.risk is Risk.HIGH
+    assert phrases.evidence_header[lang] in first.text
+    assert reply.kind is ReplyKind.VERDICT
+    assert (reply.risk, reply.scam_type) == (first.risk, first.scam_type)
+    assert reply.text.startswith(phrases.nothing_new[lang])
+    assert reply.scam_type_name and reply.scam_type_name in reply.text
+    assert phrases.evidence_header[lang] not in reply.text
+    assert not any(item.kind != "model" for item in reply.evidence)
+
+
+def test_a_later_message_with_a_sign_of_its_own_gets_the_whole_verdict_quoting_it(dialogue: Dialogue) -> None:
+    _, (_, reply) = talk(dialogue, "有个自称警察的人打电话给我", "他让我把钱转到安全账户")
+    assert reply.kind is ReplyKind.VERDICT and reply.risk is Risk.HIGH
+    assert not reply.text.startswith(_PHRASES.dialogue.texts.nothing_new["zh"])
+    assert any(item.text == "安全账户" for item in reply.evidence)
+
+
 def test_the_story_kept_is_bounded(dialogue: Dialogue) -> None:
     messages = [f"第{number}条：对方又打来电话，说的还是那些话。" + "啊" * 900 for number in range(10)]
     state, _ = talk(dialogue, *messages)

@@ -327,7 +327,12 @@ class Dialogue:
             return replace(state, phase=phase, turns=turns, pending=None), reply
 
         question = None if state.phase is Phase.URGENT else self.choose_question(story, state.asked)
-        return self._verdict_reply(turn, replace(state, turns=turns), story, told, current, question, None, answer)
+        # A later message of an open case that adds no sign of its own ("是工商银行", "they're from Barclays"): the
+        # story's verdict without its list of signs again.
+        nothing_new = case_open and not current.indicators and all(item.kind == "model" for item in current.evidence)
+        return self._verdict_reply(
+            turn, replace(state, turns=turns), story, told, current, question, None, answer, nothing_new=nothing_new
+        )
 
     def _answered(
         self, turn: _Turn, state: SessionState, question: Question, said_yes: bool, more: str | None
@@ -427,8 +432,10 @@ class Dialogue:
         question: Question | None,
         prefix: str | None,
         faq: FaqAnswer | None = None,
+        nothing_new: bool = False,
     ) -> tuple[SessionState, Reply]:
-        """The verdict's reply; `faq`: the FAQ's answer to the message, shown beside it."""
+        """The verdict's reply; `faq`: the FAQ's answer to the message, shown beside it; `nothing_new`: the message
+        added no sign of its own to a story already judged."""
         lang = turn.lang
         # Quote the message just sent; failing that, the citizen's earlier words (never a "yes" statement).
         quoted = (
@@ -436,7 +443,7 @@ class Dialogue:
             if current is not None and current.evidence
             else [e for e in story.evidence if e.span[1] <= told]
         )
-        text = turn.writer.verdict(story, quoted, lang)
+        text = turn.writer.nothing_new(story, lang) if nothing_new else turn.writer.verdict(story, quoted, lang)
         if prefix:
             text = f"{prefix}\n{text}"
         if state.phase is Phase.URGENT:

@@ -194,6 +194,7 @@ class Texts(Model):
     # A question with nothing recognised in it ("how do I reset my email password", "what is an IBAN"): what the bot can
     # answer, and what to send it if a message or a call is why they ask
     cant_tell_question: Localised
+    nothing_new: Localised
     related: Localised
     acknowledged: Localised
     urgent_header: Localised

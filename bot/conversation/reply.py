@@ -140,6 +140,18 @@ class ReplyWriter:
         lines.append(self.say(self._texts.hotline, lang))
         return "\n".join(line for line in lines if line)
 
+    def nothing_new(self, verdict: Verdict, lang: str) -> str:
+        """A later message with no sign of its own: the story's risk, type and one action, not its signs again (the
+        citizen has just read them; an elderly reader scrolling back through the same list finds nothing new)."""
+        lines = [self.say(self._texts.nothing_new, lang), self.say(getattr(self._texts.risk, str(verdict.risk)), lang)]
+        name = self.type_name(verdict, lang)
+        if name:
+            lines.append(self.say(self._texts.type_line, lang, name=name))
+        lines += verdict.notes
+        if verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        return "\n".join(line for line in lines if line)
+
     def cant_tell(self, verdict: Verdict, lang: str, related: Sequence[Topic], question: bool = False) -> str:
         """Honest about not knowing, with the general safe steps, the hotline and topics to try. `question`: the
         citizen asked something the bot cannot answer (not "I can't tell whether it is a scam", which they did not
