@@ -57,7 +57,16 @@ def talk(
 
 @pytest.mark.parametrize(
     ("story", "question"),
-    [(LOAN, "我该怎么办"), (LOAN, "那现在怎么办？"), (POLICE_HK, "咁我而家點算？"), (TASKS, "What should I do now?")],
+    [
+        (LOAN, "我该怎么办"),
+        (LOAN, "那现在怎么办？"),
+        (POLICE_HK, "咁我而家點算？"),
+        (TASKS, "What should I do now?"),
+        (LOAN, "我该打哪个电话"),
+        (POLICE_HK, "我應該打俾邊個？"),
+        (TASKS, "Which number should I call?"),
+        (TASKS, "who do I call"),
+    ],
 )
 def test_what_to_do_now_gets_the_actions_not_the_verdict_again(dialogue: Dialogue, story: str, question: str) -> None:
     state, (verdict, answer) = talk(dialogue, story, question)
