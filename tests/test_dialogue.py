@@ -201,6 +201,58 @@ def test_a_later_message_with_no_sign_of_its_own_gets_the_verdict_without_the_si
     assert not any(item.kind != "model" for item in reply.evidence)
 
 
+@pytest.mark.parametrize(
+    ("story", "aside", "denial", "lang"),
+    [
+        (
+            "有人打電話話係入境處，話我有份包裹寄去內地有違禁品，要轉駁去內地公安",
+            "佢叫我唔好話俾屋企人知",
+            "我冇俾錢",
+            "zh",
+        ),
+        ("有个自称警察的人说我涉嫌洗钱，要我把钱转到安全账户", "他说是北京的", "我没转钱", "zh"),
+        (
+            "Someone called saying my account is compromised and I must move my savings to a safe account",
+            "they said they are from Barclays",
+            "I haven't paid them anything",
+            "en",
+        ),
+    ],
+)
+def test_saying_unprompted_that_nothing_was_paid_is_heard_as_that(
+    dialogue: Dialogue, story: str, aside: str, denial: str, lang: str
+) -> None:
+    """Once the "have you paid?" question has lapsed, "我冇俾錢" still answers it: the reassurance and the steps, and
+    its "give money" is not quoted back as the scammer's demand."""
+    state, (_, _, reply) = talk(dialogue, story, aside, denial, lang=lang)
+    paid = _PHRASES.question("already_paid")
+    assert paid is not None and paid.no_reply is not None
+    assert reply.kind is ReplyKind.VERDICT and not reply.urgent and reply.risk is Risk.HIGH
+    assert reply.text.startswith(convert(paid.no_reply[lang], state.script))
+    assert convert(_PHRASES.dialogue.texts.evidence_header[lang], state.script) not in reply.text
+    assert state.phase is Phase.ASSESSING and not state.harms
+
+
+def test_a_denial_followed_by_more_of_the_story_quotes_what_it_adds(dialogue: Dialogue) -> None:
+    story = "Someone called saying my account is compromised and I must move my savings to a safe account"
+    _, (_, _, reply) = talk(
+        dialogue,
+        story,
+        "they said they are from Barclays",
+        "I haven't paid them anything, but they want me to install AnyDesk",
+    )
+    assert reply.text.startswith("Good: there is still time")
+    assert any(item.text == "AnyDesk" for item in reply.evidence)
+
+
+@pytest.mark.parametrize("message", ["不是，他说他是北京的警察", "No, he said he was from the bank"])
+def test_a_bare_no_without_a_question_waiting_is_not_taken_for_nothing_paid(dialogue: Dialogue, message: str) -> None:
+    _, (_, _, reply) = talk(dialogue, "有个自称警察的人说我涉嫌洗钱，要我把钱转到安全账户", "他说是北京的", message)
+    paid = _PHRASES.question("already_paid")
+    assert paid is not None and paid.no_reply is not None
+    assert not reply.text.startswith(paid.no_reply["zh"]) and not reply.text.startswith(paid.no_reply["en"])
+
+
 def test_a_later_message_with_a_sign_of_its_own_gets_the_whole_verdict_quoting_it(dialogue: Dialogue) -> None:
     _, (_, reply) = talk(dialogue, "有个自称警察的人打电话给我", "他让我把钱转到安全账户")
     assert reply.kind is ReplyKind.VERDICT and reply.risk is Risk.HIGH

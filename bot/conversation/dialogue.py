@@ -134,6 +134,10 @@ class Dialogue:
         self._particles = "".join(dict.fromkeys(self._fold(particle) for particle in cues.answers.particles))
         self._deny_openers = self._longest_first(cues.answers.deny_openers)
         self._topics = self._longest_first(cues.answers.topics)
+        self._subjects = self._longest_first(self._fold(word) for word in cues.answers.subjects)
+        self._paid_question = next(
+            (question for question in self._phrases.questions if question.purpose == "paid"), None
+        )
         self._harms = {harm.id: harm for harm in cues.paid.harms}
         self._harm_patterns = [
             (harm.id, lang, LazyPattern(pattern))
@@ -219,6 +223,14 @@ class Dialogue:
             if answer is not None:
                 said_yes, more = answer
                 return self._answered(turn, state, pending, said_yes, message if more else None)
+        elif state.phase is Phase.ASSESSING and self._paid_question is not None:
+            # No question waiting, but a case open: "我冇俾錢", "I haven't paid them anything" answers the one that
+            # matters most (it is not the scam's "give money" said again).
+            denied = self._denies_paying(said)
+            if denied is not None:
+                return self._answered(
+                    turn, state, self._paid_question, False, message if denied else None, nothing_new=True
+                )
         small_talk = self._small_talk.kind(bare)
         if small_talk == "greeting":
             return self._settled(state), self._plain(ReplyKind.INTRO, turn.writer.intro(lang), lang, state)
@@ -335,9 +347,16 @@ class Dialogue:
         )
 
     def _answered(
-        self, turn: _Turn, state: SessionState, question: Question, said_yes: bool, more: str | None
+        self,
+        turn: _Turn,
+        state: SessionState,
+        question: Question,
+        said_yes: bool,
+        more: str | None,
+        nothing_new: bool = False,
     ) -> tuple[SessionState, Reply]:
-        """A yes or no to the pending question; `more` is the message when it said more than that."""
+        """A yes or no to the pending question; `more` is the message when it said more than that; `nothing_new`: the
+        verdict was given already, so without its signs again unless `more` adds one."""
         lang = turn.lang
         if said_yes and question.purpose == "paid":
             return self._urgent(turn, state, more or "", ())
@@ -360,7 +379,9 @@ class Dialogue:
             return replace(state, phase=Phase.IDLE), self._from_verdict(
                 turn, ReplyKind.CANT_TELL, text, story, current, state
             )
-        return self._verdict_reply(turn, state, story, told, current, follow_up, prefix=prefix)
+        if nothing_new and current is not None:
+            nothing_new = not current.indicators and all(item.kind == "model" for item in current.evidence)
+        return self._verdict_reply(turn, state, story, told, current, follow_up, prefix=prefix, nothing_new=nothing_new)
 
     def _urgent(
         self, turn: _Turn, state: SessionState, message: str, harms: tuple[str, ...]
@@ -558,12 +579,9 @@ class Dialogue:
         """(said yes, said more than that) when the message (`text`: its `clause_text`, where a space beside
         Chinese ends the answer as a comma does) starts with a short answer, or answers `question` in other words
         (its `no_patterns` / `yes_patterns`: "he only asked for my name", "he told me to download one app")."""
-        # "没转钱", "冇講code俾佢": a denied act, whatever its object; also after its topic ("验证码没给，钱也没转")
-        topic = next((word for word in self._topics if text.startswith(word)), "")
-        after_topic = text[len(topic) :].lstrip("都也还")
-        for opener in self._deny_openers:
-            if text.startswith(opener) or (topic and after_topic.startswith(opener)):
-                return False, len(text) > len(opener)
+        denied = self._denied_act(text)
+        if denied is not None:
+            return False, denied
         for said_yes, words in ((False, self._deny), (True, self._affirm)):
             for word in words:
                 if not text.startswith(word):
@@ -584,6 +602,31 @@ class Dialogue:
                 ):
                     return said_yes, True
         return None
+
+    def _denied_act(self, text: str) -> bool | None:
+        """Whether more follows, when `text` opens by denying an act, whatever its object ("没转钱", "冇講code俾佢"),
+        also after its topic ("验证码没给，钱也没转") or the citizen's own name for themselves ("我冇俾錢").
+        None when it does not."""
+        subject = next((word for word in self._subjects if text.startswith(word)), "")
+        text = text[len(subject) :].lstrip("都也还") if subject else text
+        topic = next((word for word in self._topics if text.startswith(word)), "")
+        after_topic = text[len(topic) :].lstrip("都也还")
+        for opener in self._deny_openers:
+            if text.startswith(opener) or (topic and after_topic.startswith(opener)):
+                return len(text) > len(opener)
+        return None
+
+    def _denies_paying(self, said: str) -> bool | None:
+        """Whether another clause follows, when a message unprompted opens by denying an act or says what the
+        "already paid" question's `no_patterns` hear ("I haven't paid them anything"); never a bare "no" (no to what?).
+        The denial's own clause is not more of the story: its "give money" is not the scam's."""
+        question = self._paid_question
+        if self._denied_act(said) is None and not (
+            question is not None and any(p.compiled.search(said) for p in self._question_patterns[question.id][0])
+        ):
+            return None
+        clauses = CLAUSE_BREAK.split(said, maxsplit=1)
+        return len(clauses) > 1 and bool(_PUNCTUATION.sub("", clauses[1]))
 
     def _past_the_answer(self, rest: str, words: tuple[str, ...]) -> str:
         """What follows an answer word past its particles ("是呀", "冇喎") and the answer said again ("对的对的",

@@ -89,6 +89,8 @@ class Answers(Model):
     deny_openers: list[NonEmpty] = Field(default_factory=list)
     # What the question asked about, said first before a denied act ("验证码没给", "钱也还没转").
     topics: list[NonEmpty] = Field(default_factory=list)
+    # The citizen naming themselves before a denied act ("我没转钱", "我冇俾錢"): still the denial.
+    subjects: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("particles")
     @classmethod
