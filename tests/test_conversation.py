@@ -116,6 +116,36 @@ def test_is_it_real_gets_how_to_check_and_never_yes(dialogue: Dialogue, story: s
     assert re.search(r"官方|official", answer.text, re.IGNORECASE)
 
 
+def test_how_to_check_after_a_relatives_call_adds_that_scams_own_check(dialogue: Dialogue) -> None:
+    story = "my grandson called crying he is in jail and needs 5000 for bail, he said dont tell his parents"
+    _, (_, answer) = talk(dialogue, story, "how do i check")
+    assert answer.intent == "verify"
+    assert "number you already have" in answer.text  # call the relative back, not only "look up an official number"
+
+
+@pytest.mark.parametrize(
+    ("story", "doubt", "truth"),
+    [
+        (
+            "my grandson called crying he is in jail and needs 5000 for bail, he said dont tell his parents",
+            "but he sounded just like him",
+            "no longer proof",
+        ),
+        (
+            "我孙子打电话来哭着说撞了人，被警察扣着，要我马上转5万块保释金，还说别告诉他爸妈",
+            "声音就是我孙子的声音啊",
+            "AI",
+        ),
+    ],
+)
+def test_it_sounded_just_like_them_is_answered_with_voice_cloning(
+    dialogue: Dialogue, story: str, doubt: str, truth: str
+) -> None:
+    _, (_, answer) = talk(dialogue, story, doubt)
+    assert answer.kind is ReplyKind.ANSWER and answer.intent == "doubt"
+    assert truth in answer.text
+
+
 def test_a_doubt_is_answered_with_what_is_true(dialogue: Dialogue) -> None:
     _, (_, answer) = talk(dialogue, ROMANCE, "他人真的很好，应该不会骗我吧")
     assert answer.kind is ReplyKind.ANSWER and answer.intent == "doubt"

@@ -418,7 +418,7 @@ class Dialogue:
         elif intent == "report":
             text = writer.report(lang)
         elif intent == "verify":
-            text = writer.verify(lang)
+            text = writer.verify(lang, story if story.risk.flagged else None)
         elif intent == "doubt":
             text = writer.doubt(self._truth(message, story, rebuttal.entry if rebuttal else None), story, lang)
         else:  # more

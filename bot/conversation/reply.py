@@ -214,9 +214,13 @@ class ReplyWriter:
         """Where to report, with the region's own channels only (a sentence without its fact drops out)."""
         return self.say(self._texts.answer_report, lang)
 
-    def verify(self, lang: str) -> str:
-        """How to check a number, link, account or job through official channels; never "it is real"."""
-        return self.say(self._texts.answer_verify, lang)
+    def verify(self, lang: str, verdict: Verdict | None = None) -> str:
+        """How to check a number, link, account or job through official channels; never "it is real". With a story,
+        its scam's own first step too ("call the person on the number you already have for them")."""
+        lines = [self.say(self._texts.answer_verify, lang)]
+        if verdict is not None and verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        return "\n".join(line for line in lines if line)
 
     def doubt(self, truth: dict[str, str] | None, verdict: Verdict, lang: str) -> str:
         """A doubt answered with what is true (a rebuttal's or a known doubt's), then the one action."""
