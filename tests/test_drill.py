@@ -226,6 +226,22 @@ def test_free_text_doubt_is_answered_with_a_scripted_rebuttal(client: TestClient
     assert any(said in rebuttal.answer["zh"] for rebuttal in answers if rebuttal.id == "tell_family")
 
 
+@pytest.mark.parametrize(("lang", "question"), [("en", "who is this?"), ("zh", "你是谁啊？")])
+def test_a_question_no_rebuttal_answers_moves_the_script_on(client: TestClient, lang: str, question: str) -> None:
+    """A caller who ignores a question presses on with the script's next step; another opener from a different story
+    at the same step would make the practice call incoherent."""
+    turn = post(client, action="start", scam_type="fake_authority", lang=lang, region="uk" if lang == "en" else "cn")
+    assert turn["stage"] == "hook"
+    turn = post(client, action="say", state=turn["state"], message=question)
+    assert turn["done"] is False and [m["speaker"] for m in turn["messages"]] == ["scammer"]
+    assert turn["stage"] == "isolation"
+
+
+def test_the_coach_introduces_the_drill_as_the_coach(client: TestClient) -> None:
+    first = post(client, action="start", scam_type="fake_authority", lang="en")
+    assert first["messages"][0]["text"].startswith("[PRACTICE DRILL · coach]")
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

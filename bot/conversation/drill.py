@@ -563,7 +563,11 @@ class Drill:
         # A doubt: the scripted answer, as fraud call centres' manuals have it.
         if chosen_doubt is None:
             chosen_doubt = self._pick_rebuttal(state, scam_type, stages, message or "")
-        if chosen_doubt is None:  # nothing left to answer with: the scammer just presses on
+        if chosen_doubt is None:
+            # Nothing scripted fits ("who is this?"): the scammer presses on with the script's next step, as a caller
+            # who ignores a question does, not with another opener from a different story at the same step.
+            if state.stage + 1 < len(stages):
+                state = DrillState(**{**_fields(state), "stage": state.stage + 1})
             state, line = self._scammer_line(state, scam_type, voice)
             return self._turn(state, scam_type, voice, (line,))
         state, answer = self._rebuttal(state, scam_type, voice, chosen_doubt)
