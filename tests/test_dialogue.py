@@ -587,6 +587,24 @@ def test_an_act_only_asked_for_questioned_or_nearly_done_is_not_heard(dialogue: 
 
 
 @pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("what is a money mule", "en"),
+        ("is being a money mule illegal", "en"),
+        ("什么是帮信罪", "zh"),
+        ("帮信罪判几年", "zh"),
+    ],
+)
+def test_a_question_naming_a_consequence_is_answered_not_taken_for_money_gone(
+    dialogue: Dialogue, message: str, lang: str
+) -> None:
+    """One word of a scam's aftermath (帮信罪, "money mule") names it; it does not tell that money has gone."""
+    state, (reply,) = talk(dialogue, message, lang=lang)
+    assert reply.kind is ReplyKind.FAQ and not reply.urgent and state.phase is not Phase.URGENT
+    assert _LIBRARY.scam_type("card_renting").name[lang] in reply.text
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "我是不是被骗了？",

@@ -294,7 +294,7 @@ class Dialogue:
                 # "how does the hi mum scam work": a loose match with another topic is not the answer; the scam it
                 # names is ("how do I protect my parents from the grandparent scam" matches its entry well).
                 answer = None
-            if current.indicators or current.stage == "aftermath":
+            if current.indicators or (current.stage == "aftermath" and current.risk.flagged):
                 about = None
             elif answer is None and (
                 about == "what" or named is not None or (current.risk.flagged and not current.candidates)
@@ -318,7 +318,9 @@ class Dialogue:
         turns = self._remember(state.turns, message)
         story, told = self._story(turn, turns, state.confirmed)
         current = _latest(story, turns)
-        if story.stage == "aftermath":  # the story itself says money has already gone
+        # The story itself says money has already gone: a verdict's worth of signs, not one word of the aftermath's
+        # ("what is a money mule", "帮信罪判几年" name the consequence, they do not tell it).
+        if story.stage == "aftermath" and story.risk.flagged:
             return self._urgent(turn, state, message, ())
         if story.risk is Risk.NONE:
             if intent in ("report", "verify") and not case_open:
