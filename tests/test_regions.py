@@ -37,6 +37,7 @@ EXTRAS = {
     "limit": "LIMIT",
 }
 FORWARDING = re.compile(r"(?<!coming )\bforward|转发|轉發", re.IGNORECASE)
+OPTIONAL_PART = re.compile(r"\[([^\[\]]*\{[a-z_]+\}[^\[\]]*)\]")
 UNFILLED = re.compile(r"\{[a-z_]+\}")
 TAGS = re.compile(r"\((?:bank|police)\)")
 SIMPLIFIED_ONLY = set("这诈骗银话转账报请们说钱时对发项东长门见车")
@@ -127,10 +128,12 @@ def test_every_text_renders_in_every_region_and_language(region_id: str, lang: s
         for rendered in render(text, template):
             assert not UNFILLED.search(rendered), f"{region_id}/{lang} {where}: unfilled {rendered!r}"
             assert not TAGS.search(rendered), f"{region_id}/{lang} {where}: step tag left in {rendered!r}"
-            if "[" in rendered:
-                assert not re.search(r"\[[^\]]*\{", literal.replace("[链接]", "").replace("[link]", "")) or (
-                    "{" not in rendered
-                ), f"{region_id}/{lang} {where}: optional part left in {rendered!r}"
+            # An optional [...] part is kept or dropped, never shown with its brackets (a sentence break inside one
+            # once left "...show you[. You can also check it with the ScamShield app]").
+            outside = OPTIONAL_PART.sub("", literal).replace("[链接]", "").replace("[link]", "")
+            if "[" not in outside and "]" not in outside:
+                shown = rendered.replace("[链接]", "").replace("[鏈接]", "").replace("[link]", "")
+                assert "[" not in shown and "]" not in shown, f"{region_id}/{lang} {where}: brackets in {rendered!r}"
             # A number in the text is the region's own or written in the text itself: no fallback.
             foreign = digits(rendered) - own_digits - digits(literal)
             assert not foreign, f"{region_id}/{lang} {where}: numbers {foreign} are not this region's: {rendered!r}"

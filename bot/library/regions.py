@@ -46,7 +46,18 @@ def required_facts(sentence: str) -> set[str]:
 
 
 def split_sentences(text: str) -> list[str]:
-    return [part for part in _SENTENCE.split(text) if part.strip()]
+    """Sentences, never cut inside an optional [...] part ("...they show you[. You can also check it with {x}].")."""
+    parts: list[str] = []
+    start = depth = scanned = 0
+    for match in _SENTENCE.finditer(text):
+        depth += text.count("[", scanned, match.start()) - text.count("]", scanned, match.start())
+        scanned = match.start()
+        if depth > 0 or match.end() == 0:
+            continue
+        parts.append(text[start : match.start()])
+        start = match.end()
+    parts.append(text[start:])
+    return [part for part in parts if part.strip()]
 
 
 class RegionText:
