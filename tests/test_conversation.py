@@ -146,6 +146,74 @@ def test_it_sounded_just_like_them_is_answered_with_voice_cloning(
     assert truth in answer.text
 
 
+GIFT_CARD_FINE = "a man from the sheriffs office says i must pay a fine with gift cards or be arrested today"
+SOCIAL_SECURITY_ATM = "我妈收到电话说社保卡要升级，让她去ATM机上操作"
+
+
+@pytest.mark.parametrize(
+    ("story", "now"),
+    [
+        (GIFT_CARD_FINE, "im driving to walmart to buy the gift cards now"),
+        (POLICE_EN, "I'm at the bank now about to withdraw it, the cashier is asking me why"),
+        (TASKS, "i am at the atm now going to transfer"),
+        (SOCIAL_SECURITY_ATM, "她六十八了现在正往银行走"),
+        (POLICE_HK, "佢而家仲喺度同我講緊電話"),
+        (ROMANCE, "我现在人在ATM前面了"),
+    ],
+)
+def test_paying_or_still_on_the_call_right_now_gets_stop_first(dialogue: Dialogue, story: str, now: str) -> None:
+    """Someone on the way to pay needs "stop" before anything else, not the verdict again or "no new sign"."""
+    state, (verdict, reply) = talk(dialogue, story, now)
+    assert verdict.kind is ReplyKind.VERDICT
+    assert reply.kind is ReplyKind.ANSWER and reply.intent == "stop_now"
+    assert reply.text.startswith(("Stop now", "先停下", "先停"))
+    assert state.turns[-1] == now  # part of the story
+
+
+@pytest.mark.parametrize(
+    ("story", "question"),
+    [
+        (GIFT_CARD_FINE, "should i just pay so it goes away"),
+        (TASKS, "so its ok to send the 2300?"),
+        (LOAN, "我还要交吗"),
+        (SOCIAL_SECURITY_ATM, "验证码要给他吗"),
+        (LOAN, "交不交"),
+    ],
+)
+def test_should_i_pay_or_give_the_code_gets_a_plain_no(dialogue: Dialogue, story: str, question: str) -> None:
+    _, (_, reply) = talk(dialogue, story, question)
+    assert reply.kind is ReplyKind.ANSWER and reply.intent == "should_not"
+    assert reply.text.startswith(("No.", "不要。"))
+
+
+@pytest.mark.parametrize("question", ["should we call 999", "should i call the police", "can i ring my bank"])
+def test_should_i_call_the_police_or_my_bank_is_not_told_no(dialogue: Dialogue, question: str) -> None:
+    _, (_, reply) = talk(dialogue, POLICE_EN, question)
+    assert reply.intent != "should_not"
+
+
+@pytest.mark.parametrize(
+    ("story", "update"),
+    [
+        (GIFT_CARD_FINE, "ok i hung up"),
+        (SOCIAL_SECURITY_ATM, "我把他拉黑了"),
+        (TASKS, "I blocked them"),
+        ("my grandson called crying he is in jail and needs 5000 for bail", "i called him on his old number"),
+    ],
+)
+def test_doing_the_safe_thing_is_praised_with_what_next(dialogue: Dialogue, story: str, update: str) -> None:
+    _, (_, reply) = talk(dialogue, story, update)
+    assert reply.kind is ReplyKind.ANSWER and reply.intent == "did_right"
+    assert reply.text.startswith(("Well done", "做得对"))
+
+
+def test_hung_up_but_the_story_goes_on_is_still_the_story(dialogue: Dialogue) -> None:
+    _, (_, reply) = talk(
+        dialogue, GIFT_CARD_FINE, "I hung up but he called back and now says I must pay a $500 fee or be arrested"
+    )
+    assert reply.intent != "did_right"
+
+
 def test_a_doubt_is_answered_with_what_is_true(dialogue: Dialogue) -> None:
     _, (_, answer) = talk(dialogue, ROMANCE, "他人真的很好，应该不会骗我吧")
     assert answer.kind is ReplyKind.ANSWER and answer.intent == "doubt"

@@ -403,16 +403,27 @@ class Dialogue:
         """A question about the verdict already given, answered from the story; None when the message
         is rather a new part of the story (long, and high risk by itself)."""
         lang = turn.lang
+        writer = turn.writer
+        if intent == "stop_now":  # paying or still on the call right now: whatever else it says, stop first
+            turns = self._remember(state.turns, message)
+            story, _ = self._story(turn, turns, state.confirmed)
+            state = replace(state, turns=turns, pending=None)
+            return state, self._answer_reply(turn, state, writer.stop_now(story, lang), intent, story)
         alone = self._analyse(turn, message)
         rebuttal = next((item for item in alone.evidence if item.kind == "rebuttal"), None)
         if alone.risk is Risk.HIGH and len(message) > _FOLLOW_UP_CHARS and rebuttal is None:
             return None
+        if intent == "did_right" and (alone.risk.flagged or len(message) > _FOLLOW_UP_CHARS):
+            return None  # "I hung up, but he called back and now wants a fee": more of the story
         # A doubt that retells the scammer's canned answer is also part of the story.
         turns = self._remember(state.turns, message) if rebuttal is not None else state.turns
         story, _ = self._story(turn, turns, state.confirmed)
         state = replace(state, turns=turns)
-        writer = turn.writer
-        if intent == "what_now":
+        if intent == "should_not":
+            text = writer.should_not(story, lang)
+        elif intent == "did_right":
+            text = writer.did_right(lang)
+        elif intent == "what_now":
             if state.phase is Phase.URGENT or state.harms:
                 text = writer.urgent(story, lang, self._harm_list(state.harms))
             else:
@@ -427,14 +438,17 @@ class Dialogue:
             text = writer.more(story, lang)
         if state.phase is Phase.URGENT and intent != "what_now":
             text = f"{writer.urgent_reminder(lang)}\n\n{text}"
-        reply = replace(
-            self._plain(ReplyKind.ANSWER, text, lang, state),
+        return state, self._answer_reply(turn, state, text, intent, story)
+
+    def _answer_reply(self, turn: _Turn, state: SessionState, text: str, intent: str, story: Verdict) -> Reply:
+        """An answer about the story: the text, the intent it answers and the story's scam."""
+        return replace(
+            self._plain(ReplyKind.ANSWER, text, turn.lang, state),
             intent=intent,
             scam_type=story.scam_type,
-            scam_type_name=writer.type_name(story, lang),
+            scam_type_name=turn.writer.type_name(story, turn.lang),
             harms=state.harms,
         )
-        return state, reply
 
     def _new_story(self, turn: _Turn, state: SessionState, message: str) -> tuple[SessionState, Reply]:
         """Another message or case: the old story is set aside; judged at once when it came along."""

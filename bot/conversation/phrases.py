@@ -23,7 +23,7 @@ from bot.library.schema import Identifier, Localised, LocalisedList, Model, NonE
 # {length} and {limit} (a message over the length limit).
 TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length", "limit", "number", "place", "checked"}
 # What a citizen may ask once they have a verdict; each has its own answer (bot/conversation/dialogue.py).
-IntentId = Literal["what_now", "report", "verify", "doubt", "more", "new_story"]
+IntentId = Literal["stop_now", "should_not", "did_right", "what_now", "report", "verify", "doubt", "more", "new_story"]
 
 
 def _compile_all(value: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -218,6 +218,12 @@ class Texts(Model):
     answer_more: Localised  # header of the scam's warning signs
     answer_next: Localised  # header of what the script asks for next
     answer_no_case: Localised  # a follow-up question before any story was told
+    # "I'm at the ATM now", "正往银行走", "我现在还在跟他视频": stop, before anything else
+    answer_stop_now: Localised
+    # "should I just pay so it goes away?", "验证码要给他吗": no, and why
+    answer_should_not: Localised
+    # "I hung up", "我把他拉黑了", "I called her old number, she never sent it": the right thing, and what next
+    answer_did_right: Localised
     new_story: Localised  # the conversation starts over
     too_long: Localised  # a message over the length limit: {length} and {limit} characters
     # "18222係咩號碼？": a number a region pack lists ({number}, its label {name}, the region {place}, {checked} the

@@ -210,6 +210,26 @@ class ReplyWriter:
         lines.append(self.say(self._texts.hotline, lang))
         return "\n".join(line for line in lines if line)
 
+    def stop_now(self, verdict: Verdict, lang: str) -> str:
+        """Paying, about to pay or still on the call right now: stop, step away, who can help on the spot; the scam's
+        name when the story has one."""
+        lines = [self.say(self._texts.answer_stop_now, lang)]
+        name = self.type_name(verdict, lang) if verdict.risk.flagged else None
+        if name:
+            lines.append(self.say(self._texts.type_line, lang, name=name))
+        return "\n".join(line for line in lines if line)
+
+    def should_not(self, verdict: Verdict, lang: str) -> str:
+        """ "Should I pay / give the code / call their number?": no, why, then the story's first step."""
+        lines = [self.say(self._texts.answer_should_not, lang)]
+        if verdict.advice.before:
+            lines.append(self.say(self._texts.action, lang, action=verdict.advice.before[0]))
+        return "\n".join(line for line in lines if line)
+
+    def did_right(self, lang: str) -> str:
+        """ "I hung up", "I blocked him": the right thing, and what to do if they come back."""
+        return self.say(self._texts.answer_did_right, lang)
+
     def report(self, lang: str) -> str:
         """Where to report, with the region's own channels only (a sentence without its fact drops out)."""
         return self.say(self._texts.answer_report, lang)
