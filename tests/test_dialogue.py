@@ -464,6 +464,21 @@ def test_yes_to_have_you_already_paid_is_urgent(dialogue: Dialogue) -> None:
             "I gave it to him",
             None,
         ),
+        ("tw", "阿嬤接到電話 對方說你猜我是誰 過兩天他說要借錢 要阿嬤匯十萬", "阿嬤已經去郵局匯了", "paid"),
+        (
+            "sg",
+            "my boyfriend online said his parcel stuck at customs need to pay clearance fee",
+            "i paid already 2 times",
+            "paid",
+        ),
+        (
+            "sg",
+            "got sms singpost parcel cannot deliver pay $2 at link",
+            "aiyo i clicked already and key in card",
+            "card_data",
+        ),
+        ("us", "a lady from medicare called about a new card", "i gave her my medicare number", "card_data"),
+        ("uk", "a man from my bank called and sent me a code to stop a payment", "i read the code out to him", "code"),
     ],
 )
 def test_what_has_gone_said_in_a_citizens_own_words_is_urgent(
@@ -474,6 +489,28 @@ def test_what_has_gone_said_in_a_citizens_own_words_is_urgent(
     state, replies = talk(dialogue, story, given)
     assert replies[-1].kind is ReplyKind.URGENT and state.phase is Phase.URGENT
     assert state.harms == ((harm,) if harm else ())
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "message"),
+    [
+        ("cn", None, "有个电话95588打过来说我卡有异常 让我提供验证码"),
+        (
+            "uk",
+            None,
+            "he said i must move my savings to a safe account he gave me sort code and account number",
+        ),
+        ("us", "I found a puppy for sale online, the seller wants a deposit by zelle", "he sent photos of the puppy"),
+        ("sg", None, "the sms says i need to key in my bank card details"),
+    ],
+)
+def test_what_the_scammer_asked_for_or_gave_is_not_taken_for_what_the_citizen_gave(
+    engine: Engine, region: str, story: str | None, message: str
+) -> None:
+    """A request ("让我提供验证码"), an obligation ("i must"), someone else's deed ("he gave me", "he sent photos")."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, *([story] if story else []), message)
+    assert replies[-1].kind is not ReplyKind.URGENT and not state.harms
 
 
 @pytest.mark.parametrize(

@@ -105,6 +105,11 @@ class ActReader:
         # The same for every act: read once a clause, when an act there needs them.
         self._done = _alternation(fold(word) for word in cues.done)
         self._first_person = _alternation(fold(word) for word in cues.first_person)
+        self._third_person = _alternation(fold(word) for word in cues.third_person)
+        # A later clause asking or refusing ("..., 让我提供验证码") is no topic of the deed before it.
+        self._not_done = _alternation(
+            fold(word) for word in (*itertools.chain.from_iterable(cues.negations.values()), *cues.not_done)
+        )
         self._to_me = _alternation(fold(word) for word in cues.to_me)
         self._conditional = _alternation(fold(word) for word in cues.conditional)
         # Every act's verbs in one automaton: one pass over a clause tells which acts it can say at all (a regex
@@ -142,6 +147,9 @@ class ActReader:
                 if 0 <= other < len(parts)
                 and len(parts[other].strip()) <= _TOPIC_CHARS
                 and not parts[other].rstrip().endswith(_ASKING_END)
+                # a request after the clause cannot be what it did ("打过来说卡有异常，让我提供验证码"); before it, it
+                # can ("要我提供认证码，我就提供了")
+                and not (other > position and self._not_done is not None and self._not_done.search(parts[other]))
             ]
             done: bool | None = None
             mine: int | None = None
@@ -210,6 +218,8 @@ class ActReader:
             return False
         if self._conditional is not None and self._conditional.search(clause, verb, verb + _CONDITIONAL_WINDOW):
             return False
-        if not act.first_person or mine < verb:
+        if not act.first_person:
             return True
+        if mine < verb:  # "I ... gave", unless someone else is the subject in between ("i must... he gave me")
+            return self._third_person is None or self._third_person.search(clause, mine, verb) is None
         return verb <= _FILLERS_REACH and all(word in self._fillers for word in _WORD.findall(clause, 0, verb))

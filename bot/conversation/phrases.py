@@ -158,6 +158,9 @@ class PaidCues(Model):
     # sent me a code), "他转了两万给我", "佢過咗$500入嚟" (money put in). What came to them has not gone.
     to_me: list[NonEmpty] = Field(default_factory=list)
     first_person: list[NonEmpty] = Field(default_factory=list)
+    # Someone else as the subject between "I" and a first-person act's verb: "he said i must move my savings... he gave
+    # me the sort code" is his giving, not the citizen's.
+    third_person: list[NonEmpty] = Field(default_factory=list)
     fillers: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("harms")
