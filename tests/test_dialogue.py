@@ -451,6 +451,15 @@ def test_yes_to_have_you_already_paid_is_urgent(dialogue: Dialogue) -> None:
     assert state.phase is Phase.URGENT
 
 
+def test_gift_cards_handed_over_get_the_card_companys_step_not_the_banks(dialogue: Dialogue) -> None:
+    _, (_, reply) = talk(
+        dialogue, "my grandson called from jail and needs bail money", "i bought gift cards and read him the numbers"
+    )
+    assert reply.kind is ReplyKind.URGENT and reply.harms == ("gift_cards",)
+    assert "company that issued the gift card" in reply.text
+    assert "Change the password of the account that code belongs to" not in reply.text
+
+
 @pytest.mark.parametrize(
     ("region", "story", "given", "harm"),
     [
@@ -479,6 +488,13 @@ def test_yes_to_have_you_already_paid_is_urgent(dialogue: Dialogue) -> None:
         ),
         ("us", "a lady from medicare called about a new card", "i gave her my medicare number", "card_data"),
         ("uk", "a man from my bank called and sent me a code to stop a payment", "i read the code out to him", "code"),
+        (
+            "us",
+            "my grandson called from jail and needs bail money",
+            "i bought gift cards and read him the numbers",
+            "gift_cards",
+        ),
+        ("cn", "对方说我涉嫌洗钱要交保证金", "我买了京东卡把卡密发给他了", "gift_cards"),
     ],
 )
 def test_what_has_gone_said_in_a_citizens_own_words_is_urgent(

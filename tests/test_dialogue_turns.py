@@ -32,7 +32,7 @@ REGION = {
     "en-in": "intl",
 }
 HARMS = {
-    "money": {"paid"},
+    "money": {"paid", "gift_cards"},  # gift cards bought and handed over are money gone
     "code": {"code"},
     "card_or_password": {"card_data"},
     "app_or_screen": {"remote_app", "screen_share"},

@@ -676,10 +676,13 @@ class Dialogue:
 
     def _named(self, harm_ids: Iterable[str]) -> tuple[str, ...]:
         """Harm ids in dialogue.yaml's order, each once; one that is named only `alone` ("I was scammed")
-        gives way to any other (money, a code), whether said in this message or before."""
+        gives way to any other (money, a code), whether said in this message or before, and one another harm says more
+        precisely (its `instead_of`) gives way to it."""
         found = [harm_id for harm_id in dict.fromkeys(harm_ids) if harm_id in self._harms]
         if any(not self._harms[harm_id].alone for harm_id in found):
             found = [harm_id for harm_id in found if not self._harms[harm_id].alone]
+        covered = {other for harm_id in found for other in self._harms[harm_id].instead_of}
+        found = [harm_id for harm_id in found if harm_id not in covered]
         order = list(self._harms)
         return tuple(sorted(found, key=order.index))
 

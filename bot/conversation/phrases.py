@@ -137,6 +137,9 @@ class Harm(Model):
 
     # Named only when no other harm is: "I was scammed" says something went, not what ("被骗了5000" names money).
     alone: bool = False
+    # Harms this one says more precisely when both are heard: gift cards paid and their numbers read out are not a
+    # bank payment or a one-time code ("i bought gift cards and read him the numbers").
+    instead_of: list[Identifier] = Field(default_factory=list)
 
 
 class PaidCues(Model):
