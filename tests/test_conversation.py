@@ -214,6 +214,42 @@ def test_hung_up_but_the_story_goes_on_is_still_the_story(dialogue: Dialogue) ->
     assert reply.intent != "did_right"
 
 
+@pytest.mark.parametrize(
+    ("region", "question", "expected"),
+    [
+        ("uk", "is 159 a real number?", "159 is an official"),
+        ("sg", "is 1799 real", "1799 is an official"),
+        ("cn", "96110是真的吗", "96110 是"),
+    ],
+)
+def test_is_this_hotline_real_says_what_the_regions_number_is(
+    dialogue: Dialogue, region: str, question: str, expected: str
+) -> None:
+    """The bot stands behind the numbers it gives (and says they can be faked), instead of "I cannot confirm"."""
+    _, (_, answer) = talk(dialogue, LOAN if region == "cn" else TASKS, question, region=region)
+    assert answer.kind is ReplyKind.ANSWER and answer.text.startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("region", "question", "expected"),
+    [
+        ("uk", "whats the number for action fraud", "0300 123 2040"),
+        ("us", "whats the ftc number", "ReportFraud"),
+        ("cn", "有什么电话可以问的", "96110"),
+    ],
+)
+def test_a_reporting_channel_asked_for_by_name_gets_the_regions_channels(
+    dialogue: Dialogue, region: str, question: str, expected: str
+) -> None:
+    _, (_, answer) = talk(dialogue, LOAN if region == "cn" else TASKS, question, region=region)
+    assert answer.intent == "report" and expected in answer.text
+
+
+def test_another_message_pasted_in_starts_a_new_story(dialogue: Dialogue) -> None:
+    state, (_, reply) = talk(dialogue, LOAN, "再贴一条消息")
+    assert reply.kind is ReplyKind.INTRO and state.turns == ()
+
+
 def test_a_doubt_is_answered_with_what_is_true(dialogue: Dialogue) -> None:
     _, (_, answer) = talk(dialogue, ROMANCE, "他人真的很好，应该不会骗我吧")
     assert answer.kind is ReplyKind.ANSWER and answer.intent == "doubt"

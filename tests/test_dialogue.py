@@ -120,6 +120,12 @@ def test_thanks_gets_a_polite_close_with_the_one_rule(dialogue: Dialogue, messag
         ("ok thank you, very helpful", ReplyKind.THANKS),
         ("好的，谢谢你的提醒", ReplyKind.THANKS),
         ("唔該晒你呀", ReplyKind.THANKS),
+        ("thank you dear", ReplyKind.THANKS),
+        ("ta", ReplyKind.THANKS),
+        ("thank you i will not pay", ReplyKind.THANKS),
+        ("ok deleting it", ReplyKind.THANKS),
+        ("好彩我冇俾錢 多謝晒", ReplyKind.THANKS),
+        ("谢谢，我不转了", ReplyKind.THANKS),
     ],
 )
 def test_a_greeting_or_thanks_with_a_few_courtesy_words_is_still_small_talk(

@@ -431,7 +431,9 @@ class Dialogue:
         elif intent == "report":
             text = writer.report(lang)
         elif intent == "verify":
-            text = writer.verify(lang, story if story.risk.flagged else None)
+            # "is 159 a real number?": a number the region pack lists is said to be what it is (and can be faked)
+            official = self._official_number(turn, message)
+            text = official or writer.verify(lang, story if story.risk.flagged else None)
         elif intent == "doubt":
             text = writer.doubt(self._truth(message, story, rebuttal.entry if rebuttal else None), story, lang)
         else:  # more
