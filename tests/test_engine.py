@@ -71,6 +71,33 @@ def test_a_fake_police_story_is_recognised_in_both_languages(engine: Engine, tex
     assert any(item.text.lower() in ("安全账户", "safe account") for item in verdict.evidence)
 
 
+@pytest.mark.parametrize(
+    ("text", "scam_type"),
+    [
+        # Taiwan's fake prosecutor: 地檢署, "involved in" a case, savings handed to an officer for "supervision" (the
+        # Criminal Investigation Bureau's keywords, 2025-08-16)
+        (
+            "有人打來說是台北地檢署 說我涉及詐騙集團人頭帳戶 要我去超商收傳真的公文 然後把存款領出來交給專員監管",
+            "fake_authority",
+        ),
+        ("我是阿公 有人打電話說我中了彩券頭獎 要先匯手續費", "prize_lottery"),
+        # Hong Kong, written Cantonese: a bank's "suspicious transaction" and a one-time password read back
+        ("收到個電話話係中銀香港 話我張卡有可疑交易 要我講返個一次性密碼俾佢取消交易", "fake_customer_service"),
+        ("我個仔話佢部電話壞咗 用朋友電話打俾我 叫我過三萬蚊俾佢朋友", "impersonate_acquaintance"),
+        ("我媽喺網上識咗個外國軍醫 話寄咗禮物俾佢 要我媽俾清關費", "investment_romance"),
+        ("我妈在直播间认识一个主播 是她干儿子 让她投钱搞养老项目 说一年回报30%", "investment_romance"),
+        # slips of pinyin input: 升及 for 升级, 帐护 for 账户
+        ("有个人说他是工商银行的 说我的卡要升及 让我把钱转到新的安全帐护", "fake_authority"),
+    ],
+)
+def test_classic_scams_told_in_taiwan_hong_kong_and_elderly_wording_are_flagged(
+    engine: Engine, text: str, scam_type: str
+) -> None:
+    verdict = engine.analyse(text, budget=Budget(None))
+    assert verdict.risk.flagged and verdict.scam_type == scam_type
+    assert_spans_point_at_the_words(text, verdict)
+
+
 def test_evidence_spans_cover_the_characters_the_citizen_typed(engine: Engine) -> None:
     text = "對方讓我把錢轉到 安 全 帳 戶，說是資金清查"
     verdict = engine.analyse(text)
