@@ -170,6 +170,16 @@ def test_paying_or_still_on_the_call_right_now_gets_stop_first(dialogue: Dialogu
     assert state.turns[-1] == now  # part of the story
 
 
+def test_a_first_message_told_while_still_on_the_video_call_starts_with_stop(dialogue: Dialogue) -> None:
+    message = (
+        "喂我跟你说啊今天上午我在家接到一个电话那个人说他是什么检察院的说我的医保卡在外地被人盗刷了还涉及一个什么案子"
+        "要我下载一个叫什么警务通的APP跟他视频做笔录我现在还在跟他视频呢"
+    )
+    state, (reply,) = talk(dialogue, message)
+    assert reply.kind is ReplyKind.VERDICT and reply.scam_type == "fake_authority"
+    assert reply.text.startswith("先停下") and not state.harms  # a video 笔录 is no private video given away
+
+
 @pytest.mark.parametrize(
     ("story", "question"),
     [

@@ -345,7 +345,16 @@ class Dialogue:
         # story's verdict without its list of signs again.
         nothing_new = case_open and not current.indicators and all(item.kind == "model" for item in current.evidence)
         return self._verdict_reply(
-            turn, replace(state, turns=turns), story, told, current, question, None, answer, nothing_new=nothing_new
+            turn,
+            replace(state, turns=turns),
+            story,
+            told,
+            current,
+            question,
+            # a first message that says they are paying or still on the call now: stop, then the verdict
+            turn.writer.stop_now_prefix(lang) if intent == "stop_now" and story.risk.flagged else None,
+            answer,
+            nothing_new=nothing_new,
         )
 
     def _answered(

@@ -219,6 +219,10 @@ class ReplyWriter:
             lines.append(self.say(self._texts.type_line, lang, name=name))
         return "\n".join(line for line in lines if line)
 
+    def stop_now_prefix(self, lang: str) -> str:
+        """The stop text alone, before a first message's verdict."""
+        return self.say(self._texts.answer_stop_now, lang)
+
     def should_not(self, verdict: Verdict, lang: str) -> str:
         """ "Should I pay / give the code / call their number?": no, why, then the story's first step."""
         lines = [self.say(self._texts.answer_should_not, lang)]
