@@ -103,6 +103,34 @@ def test_classic_scams_told_in_taiwan_hong_kong_and_elderly_wording_are_flagged(
     assert_spans_point_at_the_words(text, verdict)
 
 
+@pytest.mark.parametrize(
+    ("text", "home", "elsewhere"),
+    [
+        ("有個 +852 2860 2000 打嚟話係警察", "hk", "cn"),
+        ("+886-2-2381-1234 說是健保署打來的", "tw", "cn"),
+        ("A man called from +65 6123 4567 saying he is from the bank", "sg", "uk"),
+    ],
+)
+def test_a_number_from_the_citizens_own_region_is_not_foreign(
+    engine: Engine, text: str, home: str, elsewhere: str
+) -> None:
+    """ "A foreign number" is foreign to the citizen's region: +852 in Hong Kong is a local call."""
+
+    def foreign(region: str) -> bool:
+        verdict = engine.analyse(text, region=region, budget=Budget(None))
+        return any(item.entry == "signal.foreign_phone" for item in verdict.evidence) or any(
+            item.kind == "foreign_phone" for item in verdict.indicators
+        )
+
+    assert not foreign(home)
+    assert foreign(elsewhere)
+
+
+def test_a_foreign_number_beside_a_local_one_still_counts(engine: Engine) -> None:
+    verdict = engine.analyse("來電 +852 2860 2000 同 +855 12 345 678 話係警察", region="hk", budget=Budget(None))
+    assert [item.text for item in verdict.evidence if item.entry == "signal.foreign_phone"] == ["855 12 345 678"]
+
+
 def test_evidence_spans_cover_the_characters_the_citizen_typed(engine: Engine) -> None:
     text = "對方讓我把錢轉到 安 全 帳 戶，說是資金清查"
     verdict = engine.analyse(text)

@@ -13,12 +13,14 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import phonenumbers
+
 from bot.engine.budget import Budget, partial_note
 from bot.engine.fuzzy import FuzzyMatcher
 from bot.engine.model import ModelSpan, NGramText
 from bot.engine.normalise import LibraryFolding, NormalisedText, Normaliser
 from bot.engine.quotes import sentence_around
-from bot.engine.rules import RegexView, RuleMatcher
+from bot.engine.rules import RegexView, RuleMatcher, is_local_number, without_local_numbers
 from bot.engine.scoring import ComboRef, RetoldLine, Scores, member_entry, score_message
 from bot.engine.types import Risk, Verdict
 from bot.engine.verdict import VerdictBuilder
@@ -94,6 +96,12 @@ class Engine:
                 combos.setdefault(members[0], []).append(ComboRef(scam_type.id, combo, members))
         self._combos = {first: tuple(refs) for first, refs in combos.items()}
         self._regions = {region.id: region for region in library.regions.regions}
+        # Each region's own dialling code ("852" in Hong Kong): its numbers are not "foreign" there.
+        self._home_codes = {
+            region.id: str(code)
+            for region in library.regions.regions
+            if region.country and (code := phonenumbers.country_code_for_region(region.country))
+        }
         self._languages = frozenset(library.languages)
         # What the layers' files say, read once here rather than from their metadata for every message.
         self._bands = library.model.bands if library.model is not None else ()
@@ -137,8 +145,12 @@ class Engine:
         explain: bool,
         view: RegexView | None = None,
         going_on: bool = False,
+        home: str | None = None,
     ) -> Scores:
+        """`home`: the region's own dialling code, whose numbers are not foreign."""
         rule_matches = self.rules.match(normalised, lang, budget=budget, view=view)
+        if home:
+            rule_matches = without_local_numbers(rule_matches, normalised.text, home)
         line_matches = self.fuzzy.match(normalised) if budget.allows("fuzzy") else []
         model = self.library.model
         library = self.library
@@ -250,14 +262,18 @@ class Engine:
         if lang not in self._languages:
             lang = self.detect_language(normalised)
         view = self.rules.view(normalised)  # what the regexes of both steps below need to know
-        scores = self._score(normalised, lang, budget, explain=True, view=view, going_on=going_on)
+        place = self.region(region)
+        home = self._home_codes.get(place.id)
+        scores = self._score(normalised, lang, budget, explain=True, view=view, going_on=going_on, home=home)
         indicators = scores.indicator_hits
         if scores.risk is not Risk.NONE and budget.allows("indicators"):
-            shown = sorted(
-                [*indicators, *self.rules.display_indicators(normalised, budget, view)], key=lambda h: h.start
-            )
-            indicators = tuple(shown)
-        verdict = self.verdicts.build(normalised, scores, lang, self.region(region), indicators)
+            shown = [
+                hit
+                for hit in self.rules.display_indicators(normalised, budget, view)
+                if not (home and is_local_number(hit, normalised.text, home))
+            ]
+            indicators = tuple(sorted([*indicators, *shown], key=lambda h: h.start))
+        verdict = self.verdicts.build(normalised, scores, lang, place, indicators)
         if budget.exhausted:
             verdict = dataclasses.replace(verdict, partial=True, notes=(*verdict.notes, partial_note(lang)))
         return verdict

@@ -8,6 +8,7 @@ the number of keywords. Regexes run only for the scripts the message is written 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import operator
 import re
@@ -103,6 +104,32 @@ class RuleMatches:
     citizen_question: bool = False  # a citizen asking about it ("is this a scam?"): part of `citizen_report`
 
 
+def is_local_number(hit: Hit, text: str, home: str) -> bool:
+    """A number a `local_exempt` signal found that carries the region's own dialling code `home`: "+852 2860 2000"
+    read in Hong Kong is no foreign number."""
+    if not (isinstance(hit.ref.rule, Signal) and hit.ref.rule.local_exempt):
+        return False
+    digits = _NOT_DIGIT.sub("", text[hit.start : hit.end])
+    return (digits[2:] if digits.startswith("00") else digits).startswith(home)
+
+
+def without_local_numbers(matches: RuleMatches, text: str, home: str) -> RuleMatches:
+    """`matches` less the region's own numbers (`is_local_number`); another number of the same signal still counts."""
+    if not any(is_local_number(hit, text, home) for hit in (*matches.fired.values(), *matches.indicators)):
+        return matches
+    indicators = tuple(hit for hit in matches.indicators if not is_local_number(hit, text, home))
+    fired = dict(matches.fired)
+    for index, hit in matches.fired.items():
+        if is_local_number(hit, text, home):
+            others = [other for other in indicators if other.ref.index == index]
+            if others:
+                fired[index] = others[0]
+            else:
+                del fired[index]
+    return dataclasses.replace(matches, fired=fired, indicators=indicators)
+
+
+_NOT_DIGIT = re.compile(r"\D")
 _LATIN_LETTER = re.compile("[a-z]")
 # The sender's name a text opens with ("Lululemon: ...", "[Ninja Van] ...", "【FairPrice】").
 _SENDER_TAG = re.compile(r"\s*[\[【(（]?\s*([a-z0-9][a-z0-9 &'._-]{1,30}?)\s*[\]】)）:：]")

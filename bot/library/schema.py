@@ -184,6 +184,9 @@ class Signal(Rule):
     # link borrows a brand's name, the message names a brand its link does not belong to, or the
     # link sits on a name ending that scam sites favour.
     link_check: Literal["brand_mismatch", "lookalike_host", "risky_suffix", "bare_lure", "brand_mail"] | None = None
+    # A number it finds that carries the citizen's own region's dialling code (+852 in Hong Kong, +886 in Taiwan, the
+    # region's `country`) is not what it says: "a foreign number" is foreign to the region, not to the library.
+    local_exempt: bool = False
 
     @model_validator(mode="after")
     def _has_something_to_match(self) -> Signal:
