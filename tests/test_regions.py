@@ -132,7 +132,7 @@ def test_every_text_renders_in_every_region_and_language(region_id: str, lang: s
             # once left "...show you[. You can also check it with the ScamShield app]").
             outside = OPTIONAL_PART.sub("", literal).replace("[链接]", "").replace("[link]", "")
             if "[" not in outside and "]" not in outside:
-                shown = rendered.replace("[链接]", "").replace("[鏈接]", "").replace("[link]", "")
+                shown = re.sub(r"\[(链接|鏈接|連結|link)\]", "", rendered)
                 assert "[" not in shown and "]" not in shown, f"{region_id}/{lang} {where}: brackets in {rendered!r}"
             # A number in the text is the region's own or written in the text itself: no fallback.
             foreign = digits(rendered) - own_digits - digits(literal)
@@ -144,6 +144,24 @@ def test_every_text_renders_in_every_region_and_language(region_id: str, lang: s
             if lang == "zh" and region.script.get("zh", "").startswith("hant"):
                 wrong = set(rendered) & SIMPLIFIED_ONLY
                 assert not wrong, f"{region_id} {where}: simplified {wrong} in {rendered!r}"
+
+
+@pytest.mark.parametrize("region_id", [r.id for r in _LIBRARY.regions.regions if r.vocabulary])
+def test_a_regions_texts_use_its_own_words(region_id: str) -> None:
+    """Taiwan reads 軟體, 簡訊, 帳戶, not the mainland's 軟件, 短信, 賬戶 that the character converter keeps."""
+    region = next(r for r in _LIBRARY.regions.regions if r.id == region_id)
+    for lang, words in region.vocabulary.items():
+        text = region_text(region, lang, _LIBRARY.settings.default_language)
+        for where, value in TEXTS:
+            template = value.get(lang)
+            if template is None:
+                continue
+            for rendered in render(text, template):
+                left = [word for word in words if word in rendered]
+                assert not left, f"{region_id}/{lang} {where}: {left} in {rendered!r}"
+    if region_id == "tw":
+        sample = region_text(region, "zh", "zh").script("下载软件，把短信里的链接和账户发给我")
+        assert sample == "下載軟體，把簡訊裡的連結和帳戶發給我"
 
 
 @pytest.mark.parametrize("region_id", REGIONS)

@@ -74,10 +74,18 @@ class RegionText:
         first = region.facts["after_loss"].first if "after_loss" in region.facts else None
         self.order: tuple[str, ...] = (first, *(tag for tag in STEP_TAGS if tag != first)) if first else ()
         self._script = region.script.get(lang, "")
+        words = region.vocabulary.get(lang, {})
+        self._vocabulary = words
+        self._words = (
+            re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))) if words else None
+        )
 
     def script(self, text: str) -> str:
-        """`text` in the region's script for this language (traditional zh in hk and tw)."""
-        return convert(text, self._script)
+        """`text` in the region's script for this language (traditional zh in hk and tw), in the region's own words."""
+        converted = convert(text, self._script)
+        if self._words is None:
+            return converted
+        return self._words.sub(lambda match: self._vocabulary[match.group()], converted)
 
     def sentence(self, sentence: str) -> str | None:
         """One sentence with the region's facts, or None when it needs a fact the region lacks."""

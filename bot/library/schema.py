@@ -572,6 +572,10 @@ class Region(Model):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     # Per language, how the region writes it: zh in hk and tw is shown in traditional characters.
     script: dict[Identifier, Literal["hans", "hant-hk", "hant-tw"]] = Field(default_factory=dict)
+    # Per language, the region's own words for what the script converter leaves in another region's usage, as the
+    # converter writes them -> as the region does (Taiwan: 軟件 -> 軟體, 短信 -> 簡訊): applied to every library and
+    # dialogue text shown in the region, never to the citizen's quoted words.
+    vocabulary: dict[Identifier, dict[NonEmpty, NonEmpty]] = Field(default_factory=dict)
     facts: dict[FactId, Fact] = Field(default_factory=dict)
 
     @model_validator(mode="after")
