@@ -260,6 +260,23 @@ def test_another_message_pasted_in_starts_a_new_story(dialogue: Dialogue) -> Non
     assert reply.kind is ReplyKind.INTRO and state.turns == ()
 
 
+@pytest.mark.parametrize(
+    ("region", "story", "worry"),
+    [
+        ("hk", POLICE_HK, "我媽唔信我話佢係呃人"),
+        ("us", TASKS, "he gets angry when we say its a scam"),
+        ("cn", ROMANCE, "有没有什么办法劝他"),
+    ],
+)
+def test_a_relative_who_wont_believe_it_gets_how_to_help_them(
+    dialogue: Dialogue, region: str, story: str, worry: str
+) -> None:
+    """The FAQ entry on helping a relative who will not hear it, in the region's numbers, not the verdict again."""
+    _, (_, answer) = talk(dialogue, story, worry, region=region)
+    assert answer.kind is ReplyKind.ANSWER and answer.intent == "persuade"
+    assert {"hk": "18222", "us": "911", "cn": "96110"}[region] in answer.text
+
+
 def test_a_doubt_is_answered_with_what_is_true(dialogue: Dialogue) -> None:
     _, (_, answer) = talk(dialogue, ROMANCE, "他人真的很好，应该不会骗我吧")
     assert answer.kind is ReplyKind.ANSWER and answer.intent == "doubt"

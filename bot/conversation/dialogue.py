@@ -168,6 +168,8 @@ class Dialogue:
         # Every intent's patterns in dialogue.yaml's order, beside the intent each belongs to.
         self._intent_patterns = [(intent_id, pattern) for intent_id, patterns in self._intents for pattern in patterns]
         self._intent_triggers = Triggers(pattern.source for _, pattern in self._intent_patterns)
+        entries = {entry.id: entry for entry in faq_index.entries}
+        self._intent_faq = {intent.id: entries[intent.faq] for intent in cues.intents if intent.faq in entries}
         self._doubts = [
             (doubt, [LazyPattern(p) for items in doubt.patterns.values() for p in items]) for doubt in cues.doubts
         ]
@@ -428,7 +430,10 @@ class Dialogue:
         turns = self._remember(state.turns, message) if rebuttal is not None else state.turns
         story, _ = self._story(turn, turns, state.confirmed)
         state = replace(state, turns=turns)
-        if intent == "should_not":
+        if intent in self._intent_faq:
+            answer = self._faq.render(self._intent_faq[intent], lang, turn.region)
+            text = f"{answer.question}\n{answer.answer}"
+        elif intent == "should_not":
             text = writer.should_not(story, lang)
         elif intent == "did_right":
             text = writer.did_right(lang)

@@ -23,7 +23,9 @@ from bot.library.schema import Identifier, Localised, LocalisedList, Model, NonE
 # {length} and {limit} (a message over the length limit).
 TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length", "limit", "number", "place", "checked"}
 # What a citizen may ask once they have a verdict; each has its own answer (bot/conversation/dialogue.py).
-IntentId = Literal["stop_now", "should_not", "did_right", "what_now", "report", "verify", "doubt", "more", "new_story"]
+IntentId = Literal[
+    "stop_now", "should_not", "did_right", "persuade", "what_now", "report", "verify", "doubt", "more", "new_story"
+]
 
 
 def _compile_all(value: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -178,6 +180,8 @@ class Intent(Model):
 
     id: IntentId
     patterns: RegexList  # on the folded message (lower case, simplified Chinese)
+    # Answered with this FAQ entry (its question and answer, in the conversation's region) rather than a dialogue text.
+    faq: Identifier | None = None
 
 
 class Doubt(Model):
@@ -293,6 +297,17 @@ def load_phrases(library: Library) -> Phrases:
         for entry, item in listed:
             problems.extend(_language_problems("scripts_library/dialogue.yaml", entry, item, languages))
             problems.extend(_placeholder_problems("scripts_library/dialogue.yaml", entry, item))
+        known = {entry.id for entry in library.faq}
+        for intent in dialogue.intents:
+            if intent.faq is not None and intent.faq not in known:
+                problems.append(
+                    Problem(
+                        "scripts_library/dialogue.yaml",
+                        f"intents (id={intent.id})",
+                        "faq",
+                        f"no FAQ entry {intent.faq!r}",
+                    )
+                )
     if questions is not None:
         for question in questions.questions:
             entry = f"questions (id={question.id})"
