@@ -159,6 +159,11 @@ SOCIAL_SECURITY_ATM = "我妈收到电话说社保卡要升级，让她去ATM机
         (SOCIAL_SECURITY_ATM, "她六十八了现在正往银行走"),
         (POLICE_HK, "佢而家仲喺度同我講緊電話"),
         (ROMANCE, "我现在人在ATM前面了"),
+        (SOCIAL_SECURITY_ATM, "我马上去取钱"),
+        (SOCIAL_SECURITY_ATM, "我在银行柜台排队呢"),
+        (POLICE_HK, "專員等一下就要來我家拿了"),
+        (GIFT_CARD_FINE, "the courier is at my door now to pick up the money"),
+        (GIFT_CARD_FINE, "buying the cards now"),
     ],
 )
 def test_paying_or_still_on_the_call_right_now_gets_stop_first(dialogue: Dialogue, story: str, now: str) -> None:
@@ -185,6 +190,8 @@ def test_a_first_message_told_while_still_on_the_video_call_starts_with_stop(dia
     [
         (GIFT_CARD_FINE, "should i just pay so it goes away"),
         (TASKS, "so its ok to send the 2300?"),
+        (TASKS, "should i put in more?"),
+        (SOCIAL_SECURITY_ATM, "要不要给他验证码"),
         (LOAN, "我还要交吗"),
         (SOCIAL_SECURITY_ATM, "验证码要给他吗"),
         (LOAN, "交不交"),
@@ -196,7 +203,9 @@ def test_should_i_pay_or_give_the_code_gets_a_plain_no(dialogue: Dialogue, story
     assert reply.text.startswith(("No.", "不要。"))
 
 
-@pytest.mark.parametrize("question", ["should we call 999", "should i call the police", "can i ring my bank"])
+@pytest.mark.parametrize(
+    "question", ["should we call 999", "should i call the police", "can i ring my bank", "should i call the irs"]
+)
 def test_should_i_call_the_police_or_my_bank_is_not_told_no(dialogue: Dialogue, question: str) -> None:
     _, (_, reply) = talk(dialogue, POLICE_EN, question)
     assert reply.intent != "should_not"
@@ -209,12 +218,45 @@ def test_should_i_call_the_police_or_my_bank_is_not_told_no(dialogue: Dialogue, 
         (SOCIAL_SECURITY_ATM, "我把他拉黑了"),
         (TASKS, "I blocked them"),
         ("my grandson called crying he is in jail and needs 5000 for bail", "i called him on his old number"),
+        ("my grandson called crying he is in jail and needs 5000 for bail", "ok i called my real son he is fine"),
+        (TASKS, "ok i unplugged the computer"),
+        (POLICE_HK, "我把他封鎖了 沒匯款"),
     ],
 )
 def test_doing_the_safe_thing_is_praised_with_what_next(dialogue: Dialogue, story: str, update: str) -> None:
     _, (_, reply) = talk(dialogue, story, update)
     assert reply.kind is ReplyKind.ANSWER and reply.intent == "did_right"
-    assert reply.text.startswith(("Well done", "做得对"))
+    assert reply.text.startswith(("Well done", "做得对", "做得對"))
+
+
+def test_the_scammer_hanging_up_is_not_the_citizens_safe_deed(dialogue: Dialogue) -> None:
+    _, (_, reply) = talk(dialogue, "我爸视频打给我 说急需用钱让我转5万", "但是视频只有几秒钟就挂了说信号不好")
+    assert reply.intent != "did_right"
+
+
+@pytest.mark.parametrize(
+    ("story", "question"), [(TASKS, "what do we do"), (TASKS, "who do we call"), (POLICE_HK, "要打哪支電話")]
+)
+def test_what_to_do_asked_for_others_or_in_taiwan_words_gets_the_steps(
+    dialogue: Dialogue, story: str, question: str
+) -> None:
+    _, (_, answer) = talk(dialogue, story, question)
+    assert answer.intent == "what_now"
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"), [("are you a real person", ReplyKind.INTRO), ("lovely thank you", ReplyKind.THANKS)]
+)
+def test_asking_if_the_bot_is_a_person_or_a_warm_thanks_is_small_talk(
+    dialogue: Dialogue, message: str, kind: ReplyKind
+) -> None:
+    _, (_, reply) = talk(dialogue, TASKS, message)
+    assert reply.kind is kind
+
+
+def test_no_i_didnt_pay_said_unprompted_is_heard_as_nothing_paid(dialogue: Dialogue) -> None:
+    _, (_, _, reply) = talk(dialogue, GIFT_CARD_FINE, "ok", "no i didnt pay")
+    assert reply.text.startswith("Good: there is still time")
 
 
 def test_hung_up_but_the_story_goes_on_is_still_the_story(dialogue: Dialogue) -> None:
@@ -235,9 +277,11 @@ def test_hung_up_but_the_story_goes_on_is_still_the_story(dialogue: Dialogue) ->
 def test_is_this_hotline_real_says_what_the_regions_number_is(
     dialogue: Dialogue, region: str, question: str, expected: str
 ) -> None:
-    """The bot stands behind the numbers it gives (and says they can be faked), instead of "I cannot confirm"."""
+    """The bot stands behind the numbers it gives, instead of "I cannot confirm"; in the middle of a scam the caution
+    that callers fake them comes first (the number is likely on the citizen's screen)."""
     _, (_, answer) = talk(dialogue, LOAN if region == "cn" else TASKS, question, region=region)
-    assert answer.kind is ReplyKind.ANSWER and answer.text.startswith(expected)
+    assert answer.kind is ReplyKind.ANSWER and expected in answer.text
+    assert answer.text.startswith(("Caller ID", "来电显示", "來電顯示"))
 
 
 @pytest.mark.parametrize(

@@ -88,6 +88,8 @@ def test_a_fake_police_story_is_recognised_in_both_languages(engine: Engine, tex
         ("我妈在直播间认识一个主播 是她干儿子 让她投钱搞养老项目 说一年回报30%", "investment_romance"),
         # slips of pinyin input: 升及 for 升级, 帐护 for 账户
         ("有个人说他是工商银行的 说我的卡要升及 让我把钱转到新的安全帐护", "fake_authority"),
+        # a relative "arrested" is the grandparent scam's pretext, not a news report's word
+        ("my grandson rang, arrested, needs bail money, someone will collect it", "impersonate_acquaintance"),
         # a fine and a threat is the fake official's, not a game trade's "breach of the rules"
         (
             "a man from the sheriffs office says i must pay a fine with gift cards or be arrested today",

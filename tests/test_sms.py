@@ -694,6 +694,17 @@ def test_a_yes_to_the_follow_up_raises_the_verdict(channel: SmsChannel) -> None:
     assert reply.kind == "verdict" and not reply.parts[0].startswith("低风险")
 
 
+def test_what_now_after_money_has_gone_gets_the_short_urgent_steps(channel: SmsChannel) -> None:
+    """The chat's full urgent list does not fit three texts; cut, it ended at "1." with no step."""
+    number = new_number()
+    channel.handle(number, "A man from my bank said my account is hacked and I must move my money to a safe account")
+    urgent = channel.handle(number, "i already moved £3000")
+    again = channel.handle(number, "what should i do now")
+    assert urgent.kind == "urgent"
+    assert again.parts == urgent.parts
+    assert not again.parts[-1].rstrip().endswith(("1.", "1"))
+
+
 # --- the texts file --------------------------------------------------------------------------------
 
 

@@ -593,7 +593,8 @@ class SmsChannel:
         texts = self.sms.texts
         hotline = self._say(texts.urgent_hotline if reply.urgent else texts.hotline, lang)
         menu = Line(self._say(texts.menu, lang), 2)
-        if reply.kind is ReplyKind.URGENT:
+        # "what do I do now?" once something has gone: the same short urgent steps (the chat's full list does not fit)
+        if reply.kind is ReplyKind.URGENT or (reply.urgent and reply.intent == "what_now"):
             first, *rest = self._say_all(texts.urgent, lang)
             return compose([[first]], [*(Line(text, rank) for rank, text in enumerate(rest, 3)), menu])
         if reply.kind is ReplyKind.INTRO:

@@ -168,6 +168,11 @@ class Dialogue:
         # Every intent's patterns in dialogue.yaml's order, beside the intent each belongs to.
         self._intent_patterns = [(intent_id, pattern) for intent_id, patterns in self._intents for pattern in patterns]
         self._intent_triggers = Triggers(pattern.source for _, pattern in self._intent_patterns)
+        self._intent_unless = {
+            intent.id: [LazyPattern(p) for items in intent.unless.values() for p in items]
+            for intent in cues.intents
+            if intent.unless
+        }
         entries = {entry.id: entry for entry in faq_index.entries}
         self._intent_faq = {intent.id: entries[intent.faq] for intent in cues.intents if intent.faq in entries}
         self._doubts = [
@@ -446,7 +451,7 @@ class Dialogue:
             text = writer.report(lang)
         elif intent == "verify":
             # "is 159 a real number?": a number the region pack lists is said to be what it is (and can be faked)
-            official = self._official_number(turn, message)
+            official = self._official_number(turn, message, caution_first=story.risk.flagged)
             text = official or writer.verify(lang, story if story.risk.flagged else None)
         elif intent == "doubt":
             text = writer.doubt(self._truth(message, story, rebuttal.entry if rebuttal else None), story, lang)
@@ -653,6 +658,12 @@ class Dialogue:
         "already paid" question's `no_patterns` hear ("I haven't paid them anything"); never a bare "no" (no to what?).
         The denial's own clause is not more of the story: its "give money" is not the scam's."""
         question = self._paid_question
+        # "no i didnt pay": a bare no before a denial with its own subject says nothing more
+        for word in self._deny:
+            rest = said[len(word) :].lstrip(" ,") if word.isascii() and said.startswith(word + " ") else ""
+            if rest.startswith(("i ", "we ")):
+                said = rest
+                break
         if self._denied_act(said) is None and not (
             question is not None and any(p.compiled.search(said) for p in self._question_patterns[question.id][0])
         ):
@@ -706,11 +717,13 @@ class Dialogue:
         return tuple(self._harms[harm_id] for harm_id in harm_ids if harm_id in self._harms)
 
     def _intent(self, folded: str) -> str | None:
-        """The first intent (dialogue.yaml order) whose pattern the message matches."""
+        """The first intent (dialogue.yaml order) whose pattern the message matches and none of its `unless`."""
         possible = self._intent_triggers.possible(folded)
         for index in sorted(possible):  # the first match in file order is the first intent's
             intent_id, pattern = self._intent_patterns[index]
-            if pattern.search(folded):
+            if pattern.search(folded) and not any(
+                veto.search(folded) for veto in self._intent_unless.get(intent_id, ())
+            ):
                 return intent_id
         return None
 
@@ -749,7 +762,7 @@ class Dialogue:
                 return doubt.truth
         return None
 
-    def _official_number(self, turn: _Turn, message: str) -> str | None:
+    def _official_number(self, turn: _Turn, message: str, caution_first: bool = False) -> str | None:
         """What a number the message names is, when a region pack lists it (the citizen's region's entry, else every
         region's): its label, the region and when it was checked, from the verified facts; None for any other number."""
         for match in _NUMBER.finditer(message):
@@ -762,7 +775,7 @@ class Dialogue:
                 (entry.number, writer.text(entry.label, lang), writer.text(entry.region.name, lang), entry.checked)
                 for entry in own or listed
             ]
-            return writer.official_number(shown, lang)
+            return writer.official_number(shown, lang, caution_first)
         return None
 
     def _is_question(self, folded: str) -> bool:

@@ -182,6 +182,8 @@ class Intent(Model):
     patterns: RegexList  # on the folded message (lower case, simplified Chinese)
     # Answered with this FAQ entry (its question and answer, in the conversation's region) rather than a dialogue text.
     faq: Identifier | None = None
+    # Not this intent when one of these matches too: "I hung up, but he called back" is more of the story.
+    unless: RegexList = Field(default_factory=dict)
 
 
 class Doubt(Model):

@@ -284,13 +284,17 @@ class ReplyWriter:
         """A message over the limit, refused whole: how long it was, the limit, what to send instead."""
         return self.say(self._texts.too_long, lang, length=f"{length:,}", limit=f"{limit:,}")
 
-    def official_number(self, listed: Sequence[tuple[str, str, str, str]], lang: str) -> str:
-        """What a number is where each region lists it ((number, label, region, checked) each), then the caution."""
+    def official_number(
+        self, listed: Sequence[tuple[str, str, str, str]], lang: str, caution_first: bool = False
+    ) -> str:
+        """What a number is where each region lists it ((number, label, region, checked) each), and the caution that
+        callers fake it: first when the citizen is in the middle of a scam (the number is likely on their screen)."""
         lines = [
             self.say(self._texts.official_number, lang, number=number, name=name, place=place, checked=checked)
             for number, name, place, checked in listed
         ]
-        return "\n".join([*lines, self.say(self._texts.official_number_caution, lang)])
+        caution = self.say(self._texts.official_number_caution, lang)
+        return "\n".join([caution, *lines] if caution_first else [*lines, caution])
 
     def no_case(self, lang: str) -> str:
         return self.say(self._texts.answer_no_case, lang)
