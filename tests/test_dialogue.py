@@ -457,6 +457,23 @@ def test_yes_to_have_you_already_paid_is_urgent(dialogue: Dialogue) -> None:
     assert state.phase is Phase.URGENT
 
 
+@pytest.mark.parametrize(
+    ("given", "harm", "step"),
+    [
+        ("i put 30000 in the bitcoin atm yesterday", "crypto_sent", "company you used to send it"),
+        ("I already put $8,000 in a box and fedex picked it up an hour ago", "cash_sent", "delivery company"),
+        ("I paid $200 via western union", "transfer_service", "transfer company"),
+        ("我买了USDT转给他了", "crypto_sent", "交易所"),
+    ],
+)
+def test_how_the_money_went_decides_who_to_call_first(dialogue: Dialogue, given: str, harm: str, step: str) -> None:
+    """Crypto through the company used to send it, cash through the courier, a transfer through its company (FTC)."""
+    story = "my grandson called from jail and needs bail money" if given.isascii() else "网上认识的老师带我投资，说稳赚"
+    _, (_, reply) = talk(dialogue, story, given)
+    assert reply.kind is ReplyKind.URGENT and harm in reply.harms
+    assert step in reply.text
+
+
 def test_gift_cards_handed_over_get_the_card_companys_step_not_the_banks(dialogue: Dialogue) -> None:
     _, (_, reply) = talk(
         dialogue, "my grandson called from jail and needs bail money", "i bought gift cards and read him the numbers"

@@ -32,7 +32,7 @@ REGION = {
     "en-in": "intl",
 }
 HARMS = {
-    "money": {"paid", "gift_cards"},  # gift cards bought and handed over are money gone
+    "money": {"paid", "gift_cards", "crypto_sent", "cash_sent", "transfer_service"},  # however it went
     "code": {"code"},
     "card_or_password": {"card_data"},
     "app_or_screen": {"remote_app", "screen_share"},
