@@ -474,6 +474,16 @@ def test_how_the_money_went_decides_who_to_call_first(dialogue: Dialogue, given:
     assert step in reply.text
 
 
+def test_a_teenager_sextorted_gets_the_image_takedown_service(dialogue: Dialogue) -> None:
+    """Take It Down works from any country for images taken under 18 (takeitdown.ncmec.org)."""
+    _, (reply,) = talk(
+        dialogue,
+        "my 14 year old son sent nude pics to a girl online and now she wants $500 or she sends them to his friends",
+    )
+    assert reply.kind is ReplyKind.URGENT and "photos" in reply.harms
+    assert "Take It Down" in reply.text
+
+
 def test_gift_cards_handed_over_get_the_card_companys_step_not_the_banks(dialogue: Dialogue) -> None:
     _, (_, reply) = talk(
         dialogue, "my grandson called from jail and needs bail money", "i bought gift cards and read him the numbers"
