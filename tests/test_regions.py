@@ -24,7 +24,7 @@ from bot.library.schema import Region
 
 # The day the facts were last verified. Bump it when they are re-checked: the test then insists
 # every fact was checked within a year of it (`antifraud validate` warns against today's date).
-AS_OF = date(2026, 12, 6)
+AS_OF = date(2026, 12, 7)
 EXTRAS = {
     "name": "NAME",
     "action": "ACTION",
@@ -162,6 +162,27 @@ def test_a_regions_texts_use_its_own_words(region_id: str) -> None:
     if region_id == "tw":
         sample = region_text(region, "zh", "zh").script("下载软件，把短信里的链接和账户发给我")
         assert sample == "下載軟體，把簡訊裡的連結和帳戶發給我"
+
+
+MAINLAND_WORDS = ("中国大陆", "中國大陸", "开设赌场罪", "開設賭場罪", "mainland China")
+
+
+@pytest.mark.parametrize("region_id", REGIONS)
+def test_mainland_chinas_law_is_quoted_only_where_it_applies(region_id: str) -> None:
+    """帮信罪 and 开设赌场罪 are told to mainland citizens; in Hong Kong, Taiwan or the UK the warning keeps its general
+    sentences and drops those."""
+    region = next(r for r in _LIBRARY.regions.regions if r.id == region_id)
+    mainland = "mainland_law" in region.facts
+    for scam_type in _LIBRARY.types:
+        if scam_type.legal_warning is None:
+            continue
+        for lang in _LIBRARY.languages:
+            rendered = region_text(region, lang, _LIBRARY.settings.default_language).fill(scam_type.legal_warning[lang])
+            assert rendered.strip()
+            said = any(word in rendered for word in MAINLAND_WORDS)
+            assert said == (mainland and scam_type.id in ("card_renting", "gambling", "overseas_job")) or (
+                scam_type.id == "click_farming"
+            ), f"{region_id}/{lang} {scam_type.id}: {rendered!r}"
 
 
 @pytest.mark.parametrize("region_id", REGIONS)

@@ -520,6 +520,9 @@ FactId = Literal[
     "warning_sms",  # the sender of official fraud-warning texts (sms: a sender, not a number to call)
     "consular",  # consular emergency line for citizens abroad (phone)
     "gambling_help",  # problem-gambling helpline (phone)
+    # Where mainland China's criminal law applies (text: the place's name): a legal warning's sentence quoting that law
+    # (帮信罪, 开设赌场罪) needs it, so it is said only in a region where it holds.
+    "mainland_law",
 ]
 FactKind = Literal["phone", "sms", "app", "web", "text"]
 # What kind each fact must be: a voice line is never offered for forwarding texts, and so on.
@@ -538,6 +541,7 @@ FACT_KINDS: dict[str, frozenset[str]] = {
     "warning_sms": frozenset({"sms"}),
     "consular": frozenset({"phone"}),
     "gambling_help": frozenset({"phone"}),
+    "mainland_law": frozenset({"text"}),
 }
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
 
