@@ -206,6 +206,20 @@ def test_surprise_hides_the_type_until_the_debrief(client: TestClient) -> None:
     assert done["scam_type"] and done["debrief"]["scam_type_name"]
 
 
+def test_a_taiwan_drill_speaks_taiwans_words(drill: Drill, library: Library) -> None:
+    """The drill's lines go through the region's vocabulary too: 軟體 and 簡訊, not the converter's 軟件 and 短信."""
+    taiwan = next(region for region in library.regions.regions if region.id == "tw")
+    said: list[str] = []
+    for scam_type in library.types:
+        turn = drill.start(scam_type.id, "zh", "hant", region="tw", seed=7)
+        while not turn.done:
+            said += [message.text for message in turn.messages]
+            turn = drill.step(_state(turn), "go_along")
+    assert said
+    for word in taiwan.vocabulary["zh"]:
+        assert not any(word in text for text in said), word
+
+
 def test_traditional_chinese_from_the_region_or_asked_for(client: TestClient) -> None:
     hk = post(client, action="start", scam_type="fake_authority", lang="zh", region="hk")
     assert hk["script"] == "hant" and "防騙演練" in hk["messages"][0]["text"]

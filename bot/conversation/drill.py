@@ -416,7 +416,8 @@ class _Voice:
             return text
         if self.script == "hant":
             own = self.region.script.get(self.lang, "")
-            return str(_converter("s2hk" if own == "hant-hk" else "s2tw").convert(text))
+            converted = str(_converter("s2hk" if own == "hant-hk" else "s2tw").convert(text))
+            return self.region_text.own_words(converted)  # Taiwan's 軟體 and 簡訊, not the converter's 軟件 and 短信
         return str(_FOLD.convert(text))  # simplified, even for a region written in traditional
 
     def library(self, text: str, sentence: bool = False) -> str:

@@ -82,10 +82,13 @@ class RegionText:
 
     def script(self, text: str) -> str:
         """`text` in the region's script for this language (traditional zh in hk and tw), in the region's own words."""
-        converted = convert(text, self._script)
+        return self.own_words(convert(text, self._script))
+
+    def own_words(self, text: str) -> str:
+        """`text`, already in the region's script, with the region's `vocabulary` (Taiwan: 軟件 -> 軟體)."""
         if self._words is None:
-            return converted
-        return self._words.sub(lambda match: self._vocabulary[match.group()], converted)
+            return text
+        return self._words.sub(lambda match: self._vocabulary[match.group()], text)
 
     def sentence(self, sentence: str) -> str | None:
         """One sentence with the region's facts, or None when it needs a fact the region lacks."""
