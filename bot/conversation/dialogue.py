@@ -350,7 +350,7 @@ class Dialogue:
         question = None if state.phase is Phase.URGENT else self.choose_question(story, state.asked)
         # A later message of an open case that adds no sign of its own ("是工商银行", "they're from Barclays"): the
         # story's verdict without its list of signs again.
-        nothing_new = case_open and not current.indicators and all(item.kind == "model" for item in current.evidence)
+        nothing_new = case_open and _adds_no_sign(current)
         return self._verdict_reply(
             turn,
             replace(state, turns=turns),
@@ -398,7 +398,7 @@ class Dialogue:
                 turn, ReplyKind.CANT_TELL, text, story, current, state
             )
         if nothing_new and current is not None:
-            nothing_new = not current.indicators and all(item.kind == "model" for item in current.evidence)
+            nothing_new = _adds_no_sign(current)
         return self._verdict_reply(turn, state, story, told, current, follow_up, prefix=prefix, nothing_new=nothing_new)
 
     def _urgent(
@@ -953,6 +953,12 @@ def _negated(text: str, start: int, window: int, negations: Iterable[str]) -> bo
     """One of `negations` in the `window` characters before `start`, within its clause ("还没转", "I did not pay")."""
     before = CLAUSE_BREAK.split(text[max(0, start - window) : start])[-1]
     return any(negation in before for negation in negations)
+
+
+def _adds_no_sign(latest: Verdict) -> bool:
+    """The latest message (`_latest`) holds no sign of its own: no link or number, no evidence but the learned layer's
+    reading of the words around it."""
+    return not latest.indicators and all(item.kind == "model" for item in latest.evidence)
 
 
 def _latest(story: Verdict, turns: tuple[str, ...]) -> Verdict:

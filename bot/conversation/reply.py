@@ -213,7 +213,7 @@ class ReplyWriter:
     def stop_now(self, verdict: Verdict, lang: str) -> str:
         """Paying, about to pay or still on the call right now: stop, step away, who can help on the spot; the scam's
         name when the story has one."""
-        lines = [self.say(self._texts.answer_stop_now, lang)]
+        lines = [self.stop_now_prefix(lang)]
         name = self.type_name(verdict, lang) if verdict.risk.flagged else None
         if name:
             lines.append(self.say(self._texts.type_line, lang, name=name))

@@ -8,14 +8,13 @@ the number of keywords. Regexes run only for the scripts the message is written 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import operator
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import ahocorasick
@@ -126,7 +125,7 @@ def without_local_numbers(matches: RuleMatches, text: str, home: str) -> RuleMat
                 fired[index] = others[0]
             else:
                 del fired[index]
-    return dataclasses.replace(matches, fired=fired, indicators=indicators)
+    return replace(matches, fired=fired, indicators=indicators)
 
 
 _NOT_DIGIT = re.compile(r"\D")
