@@ -519,7 +519,7 @@ def test_gift_cards_handed_over_get_the_card_companys_step_not_the_banks(dialogu
             "aiyo i clicked already and key in card",
             "card_data",
         ),
-        ("us", "a lady from medicare called about a new card", "i gave her my medicare number", "card_data"),
+        ("us", "a lady from medicare called about a new card", "i gave her my medicare number", "identity"),
         ("uk", "a man from my bank called and sent me a code to stop a payment", "i read the code out to him", "code"),
         (
             "us",
@@ -1110,3 +1110,47 @@ def test_a_denied_or_questioning_reply_is_never_read_as_a_yes(dialogue: Dialogue
     waiting = SessionState(phase=Phase.AWAITING_ANSWER, pending="money_or_app")
     answered = dialogue.answers_pending(waiting, reply)
     assert answered is None or answered[1] is False
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "given", "protection"),
+    [
+        ("us", "a man from the irs called about unpaid tax", "i read out my ssn to him", "IdentityTheft.gov"),
+        ("uk", "someone from HMRC rang about a tax refund", "i told him my national insurance number", "Cifas"),
+        ("cn", "网上贷款客服让我验证身份", "手持身份证照和正反面都发过去了", "一证通查"),
+        ("sg", "job agent on telegram asked for my details", "i sent a photo of my nric already", "6335 3533"),
+        ("hk", "有人話我中咗獎，要核對身份", "我已經俾咗身份證號碼佢", None),
+        ("tw", "網路上認識的人說要幫我辦貸款", "我已經把身分證正反面拍照傳給他了", None),
+    ],
+)
+def test_an_identity_number_or_id_photo_given_away_gets_identity_theft_steps(
+    engine: Engine, region: str, story: str, given: str, protection: str | None
+) -> None:
+    """Not the card's "block it" nor sextortion's "don't pay": the region's own identity protection where it has one
+    (checked on an official page), then the bank, what to watch for, and a police report."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, story, given)
+    reply = replies[-1]
+    assert reply.kind is ReplyKind.URGENT and state.harms == ("identity",)
+    assert "{" not in reply.text and "[" not in reply.text
+    if protection is not None:
+        assert protection in reply.text
+    assert re.search(r"police|警方|報案|报案", reply.text)
+    assert not re.search(r"Take It Down|do not pay: paying only|不要付钱：付了钱", reply.text)
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "given", "harms"),
+    [
+        ("cn", "有人说我的快递丢了要理赔", "我把身份证号和银行卡号都发给他了", ("card_data", "identity")),
+        ("sg", "a girl on a video call", "i sent her nudes and now she wants money", ("photos",)),
+        ("cn", "裸聊以后对方说要把视频发给我家人", "我发了几张照片给她", ("photos",)),
+    ],
+)
+def test_an_id_is_told_apart_from_card_details_and_private_photos(
+    engine: Engine, region: str, story: str, given: str, harms: tuple[str, ...]
+) -> None:
+    """An ID card's photo is not a private photo; card details and an ID number given together are both named."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, _ = talk(dialogue, story, given)
+    assert state.harms == harms

@@ -34,10 +34,12 @@ REGION = {
 HARMS = {
     "money": {"paid", "gift_cards", "crypto_sent", "cash_sent", "transfer_service"},  # however it went
     "code": {"code"},
-    "card_or_password": {"card_data"},
+    # an identity number or an ID's photo has a harm of its own (thirty-second session); the helpers filed it under
+    # card details and photos
+    "card_or_password": {"card_data", "identity"},
     "app_or_screen": {"remote_app", "screen_share"},
     "lent_account": {"lent_card"},
-    "photos": {"photos"},
+    "photos": {"photos", "identity"},
 }
 # Measured 2026-12-06 (twentieth session). At the session's start: answers 0.567 / 0.567 (development / held
 # out), things gone 19 / 75 and 19 / 75 (0.25). After Cantonese answers, particles, spaces as clause breaks and the

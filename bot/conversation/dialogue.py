@@ -696,6 +696,7 @@ class Dialogue:
             if any(
                 not _negated(folded, match.start(), window, negations)
                 and not self._acts.turned_aside(folded, match.start(), match.end())
+                and not self._acts.another_harms(harm_id, folded, match.start(), match.end())
                 for match in pattern.compiled.finditer(folded)
             ):
                 found.append(harm_id)

@@ -102,6 +102,12 @@ class ActReader:
                 acts.append(_Act(harm.id, verbs, objects, act.amounts, act.needs_done, not_before, act.first_person))
                 verb_words.update((fold(word), len(acts) - 1) for word in act.verbs if fold(word))
         self._acts = tuple(acts)
+        # Per harm, the words that make a clause another harm's (`Harm.unless`).
+        self._unless = {
+            harm.id: pattern
+            for harm in cues.harms
+            if (pattern := _alternation(fold(word) for word in harm.unless)) is not None
+        }
         # The same for every act: read once a clause, when an act there needs them.
         self._done = _alternation(fold(word) for word in cues.done)
         self._first_person = _alternation(fold(word) for word in cues.first_person)
@@ -157,6 +163,9 @@ class ActReader:
                 act = self._acts[index]
                 if act.harm in found and found[act.harm] <= index:
                     continue
+                veto = self._unless.get(act.harm)
+                if veto is not None and veto.search(clause):
+                    continue
                 if act.needs_done:
                     if done is None:
                         done = self._done is not None and self._done.search(clause) is not None
@@ -182,6 +191,16 @@ class ActReader:
         return act.objects.search(clause, low, high) is not None or (
             act.amounts and _AMOUNT.search(clause, low, high) is not None
         )
+
+    def another_harms(self, harm_id: str, text: str, start: int, end: int) -> bool:
+        """Whether the clause of the folded message around `start`-`end` (a harm pattern's match) holds one of the
+        harm's `unless` words: "身份证照片发给他了" sent an ID, not private photos."""
+        veto = self._unless.get(harm_id)
+        if veto is None:
+            return False
+        before = max((text.rfind(mark, 0, start) for mark in _BREAKS), default=-1)
+        after = CLAUSE_BREAK.search(text, end)
+        return veto.search(text, before + 1, after.start() if after is not None else len(text)) is not None
 
     def turned_aside(self, text: str, start: int, end: int) -> bool:
         """Words at `start`-`end` of the folded message (a harm pattern's match) that tell no deed of the citizen's: a

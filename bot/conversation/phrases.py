@@ -142,6 +142,9 @@ class Harm(Model):
     # Harms this one says more precisely when both are heard: gift cards paid and their numbers read out are not a
     # bank payment or a one-time code ("i bought gift cards and read him the numbers").
     instead_of: list[Identifier] = Field(default_factory=list)
+    # Words that make a clause another harm's: "身份证照片发给他了", "i sent a photo of my passport" gave an identity
+    # away, not private photos. Neither its patterns nor its acts count in a clause holding one.
+    unless: list[NonEmpty] = Field(default_factory=list)
 
 
 class PaidCues(Model):

@@ -523,6 +523,9 @@ FactId = Literal[
     # Where mainland China's criminal law applies (text: the place's name): a legal warning's sentence quoting that law
     # (帮信罪, 开设赌场罪) needs it, so it is said only in a region where it holds.
     "mainland_law",
+    # What to do first when a scammer has one's identity number or a photo of one's ID (text: a clause, "report it at
+    # ..."): the place that flags, checks or restores an identity in this region.
+    "identity_theft",
 ]
 FactKind = Literal["phone", "sms", "app", "web", "text"]
 # What kind each fact must be: a voice line is never offered for forwarding texts, and so on.
@@ -542,6 +545,7 @@ FACT_KINDS: dict[str, frozenset[str]] = {
     "consular": frozenset({"phone"}),
     "gambling_help": frozenset({"phone"}),
     "mainland_law": frozenset({"text"}),
+    "identity_theft": frozenset({"text"}),
 }
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
 
