@@ -1154,3 +1154,23 @@ def test_an_id_is_told_apart_from_card_details_and_private_photos(
     dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
     state, _ = talk(dialogue, story, given)
     assert state.harms == harms
+
+
+@pytest.mark.parametrize(
+    ("region", "line"),
+    [("uk", "Report Remove"), ("us", "CyberTipline"), ("sg", None), ("cn", None)],
+)
+def test_private_photos_gone_name_the_regions_own_child_protection_line_where_it_has_one(
+    engine: Engine, region: str, line: str | None
+) -> None:
+    """Take It Down works from anywhere; the UK's Report Remove and the US CyberTipline are added where they apply,
+    and no region is told of another's."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    story = "a girl on a video call recorded me" if region != "cn" else "裸聊以后对方说要把视频发给我家人"
+    given = "i sent her nudes and now she wants money" if region != "cn" else "我发了几张照片给她"
+    state, replies = talk(dialogue, story, given)
+    assert state.harms == ("photos",)
+    text = replies[-1].text
+    assert "Take It Down" in text
+    for other in ("Report Remove", "CyberTipline"):
+        assert (other in text) == (other == line)

@@ -526,6 +526,8 @@ FactId = Literal[
     # What to do first when a scammer has one's identity number or a photo of one's ID (text: a clause, "report it at
     # ..."): the place that flags, checks or restores an identity in this region.
     "identity_theft",
+    # Where a child's sexual images or sexual extortion are reported, beside the worldwide Take It Down (text: a name).
+    "child_protection",
 ]
 FactKind = Literal["phone", "sms", "app", "web", "text"]
 # What kind each fact must be: a voice line is never offered for forwarding texts, and so on.
@@ -546,6 +548,7 @@ FACT_KINDS: dict[str, frozenset[str]] = {
     "gambling_help": frozenset({"phone"}),
     "mainland_law": frozenset({"text"}),
     "identity_theft": frozenset({"text"}),
+    "child_protection": frozenset({"text"}),
 }
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
 
