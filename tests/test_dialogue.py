@@ -1174,3 +1174,24 @@ def test_private_photos_gone_name_the_regions_own_child_protection_line_where_it
     assert "Take It Down" in text
     for other in ("Report Remove", "CyberTipline"):
         assert (other in text) == (other == line)
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "message"),
+    [
+        ("cn", "有个自称公安的人说我涉嫌洗钱", "他发了逮捕令给我看，上面有我照片"),
+        (
+            "us",
+            "a man said he is a deputy and i missed jury duty",
+            "he sent me a photo of the arrest warrant with my name on it",
+        ),
+    ],
+)
+def test_a_fake_warrant_with_the_citizens_photo_is_the_scammers_prop_not_private_photos_gone(
+    engine: Engine, region: str, story: str, message: str
+) -> None:
+    """The scammer showed a "warrant" with the citizen's photo: nothing of theirs has gone, so no urgent steps for
+    private photos (don't pay, Take It Down)."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, story, message)
+    assert "photos" not in state.harms and replies[-1].kind is not ReplyKind.URGENT
