@@ -1195,3 +1195,44 @@ def test_a_fake_warrant_with_the_citizens_photo_is_the_scammers_prop_not_private
     dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
     state, replies = talk(dialogue, story, message)
     assert "photos" not in state.harms and replies[-1].kind is not ReplyKind.URGENT
+
+
+@pytest.mark.parametrize(
+    ("region", "message", "line", "urgent"),
+    [
+        ("cn", "家里人都在骂我 我不想活了", "12356", False),
+        ("cn", "被骗了20万 全是养老钱 我真的不想活了", "12356", True),
+        ("hk", "我想死", "2389 2222", False),
+        ("tw", "被騙光所有積蓄 我想自殺", "1925", True),
+        ("uk", "i lost all my savings to a scammer and i want to end it all", "116 123", True),
+        ("us", "i cant go on, they took everything", "988", False),
+        ("sg", "i dont want to live anymore", "1767", False),
+    ],
+)
+def test_someone_who_says_they_want_to_die_is_answered_with_care_and_a_crisis_line_first(
+    engine: Engine, region: str, message: str, line: str, urgent: bool
+) -> None:
+    """Never "I can't tell whether it is a scam": care, the region's 24-hour line, someone near, the emergency number;
+    and when money has gone, the urgent steps still follow."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, (reply,) = talk(dialogue, message)
+    assert reply.care is not None and reply.text.startswith(reply.care)
+    assert line in reply.care
+    assert (reply.kind is ReplyKind.URGENT) == urgent
+    assert not CLAIMS_OF_SAFETY.search(reply.text)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "想死你了，下周回家吃饭",
+        "笑死我了哈哈",
+        "我今天不想活动，太累了",
+        "i'm dying to see you",
+        "this suicide prevention hotline text looks odd",
+    ],
+)
+def test_fond_and_joking_words_are_not_taken_for_despair(engine: Engine, message: str) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
+    _, (reply,) = talk(dialogue, message)
+    assert reply.care is None

@@ -824,3 +824,11 @@ def test_segment_count_agrees_with_filling_segments_character_by_character(text:
             segments, used = segments + 1, 0
         used += cost
     assert count.segments == (segments if count.units > single else 1)
+
+
+def test_someone_who_says_they_want_to_die_gets_the_crisis_line_first_by_sms(channel: SmsChannel) -> None:
+    """The SMS's own short care text, with the region's 24-hour line, before the short urgent steps."""
+    reply = channel.handle(new_number(), "被骗了20万 全是养老钱 我真的不想活了")
+    assert "12356" in reply.parts[0]
+    assert reply.kind == "urgent"
+    assert all(count_segments(part).segments <= 1 for part in reply.parts)

@@ -314,6 +314,8 @@ class SmsTexts(Model):
     menu: Localised
     link: Localised
     urgent: LocalisedList
+    # Someone who says they want to die: care and the region's crisis line, first, in a few words.
+    distress: Localised
 
 
 class Detail(Model):
@@ -593,6 +595,10 @@ class SmsChannel:
         texts = self.sms.texts
         hotline = self._say(texts.urgent_hotline if reply.urgent else texts.hotline, lang)
         menu = Line(self._say(texts.menu, lang), 2)
+        if reply.care is not None:  # said they want to die: care and a crisis line first, then any urgent steps
+            care = self._say(texts.distress, lang)
+            steps = self._say_all(texts.urgent, lang) if reply.kind is ReplyKind.URGENT else []
+            return compose([[care]], [Line(text, rank) for rank, text in enumerate(steps, 3)])
         # "what do I do now?" once something has gone: the same short urgent steps (the chat's full list does not fit)
         if reply.kind is ReplyKind.URGENT or (reply.urgent and reply.intent == "what_now"):
             first, *rest = self._say_all(texts.urgent, lang)

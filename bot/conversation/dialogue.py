@@ -182,6 +182,7 @@ class Dialogue:
         self._question_markers = Markers(p for patterns in cues.question_markers.values() for p in patterns)
         self._definition_markers = Markers(p for patterns in cues.definition_markers.values() for p in patterns)
         self._told_markers = Markers(p for patterns in cues.told_markers.values() for p in patterns)
+        self._distress = Markers(p for patterns in cues.distress.values() for p in patterns)
         self._topic_markers = Markers(p for patterns in cues.topic_markers.values() for p in patterns)
         self._weak_faq_score = cues.weak_faq_score
 
@@ -202,7 +203,20 @@ class Dialogue:
         self, state: SessionState | None, message: str, lang: str | None = None, region: str | None = None
     ) -> tuple[SessionState, Reply]:
         """The reply to one message, and the conversation's state after it. `region` (a region id)
-        sets the conversation's hotlines; unknown or None keeps the conversation's, else the service's."""
+        sets the conversation's hotlines; unknown or None keeps the conversation's, else the service's.
+        Someone who says they want to die is answered with care and a crisis line first, whatever else they said."""
+        state, reply = self._reply(state, message, lang, region)
+        if reply.kind is ReplyKind.TOO_LONG or not self._distress or not self._distress.search(self._fold(message)):
+            return state, reply
+        turn = self._turn(reply.lang, state.region or self._engine.library.regions.default, state.script)
+        care = turn.writer.distress(reply.lang)
+        if reply.kind in (ReplyKind.CANT_TELL, ReplyKind.INTRO, ReplyKind.THANKS):
+            return state, replace(self._plain(ReplyKind.ANSWER, care, reply.lang, state), intent="distress", care=care)
+        return state, replace(reply, text=f"{care}\n\n{reply.text}", care=care)
+
+    def _reply(
+        self, state: SessionState | None, message: str, lang: str | None, region: str | None
+    ) -> tuple[SessionState, Reply]:
         state = state or SessionState()
         detect = lang not in self._engine.library.languages and any(char.isalpha() for char in message)
         # Normalised once: the language is read from it, and for most messages it is the folded text too.

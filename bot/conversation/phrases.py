@@ -246,6 +246,9 @@ class Texts(Model):
     official_number: Localised
     official_number_caution: Localised  # after it, once: a caller or sender can fake the number
     explain_heading: Localised  # "{name}": the kind of scam a question asks about, explained from its own texts
+    # Someone who says they want to die ("我不想活了", "I want to end it all"): care, the region's crisis line, someone
+    # near them, and the emergency number; before anything else the reply says.
+    distress: Localised
 
 
 class DialogueFile(Model):
@@ -270,6 +273,8 @@ class DialogueFile(Model):
     # Words that make a question someone's own story ("my", "he said", "对方让我", "打来", "this"): a short question
     # with none of them asks about the world ("can a prosecutor issue a warrant by video?") and is answered like one.
     told_markers: RegexList = Field(default_factory=dict)
+    # Words of despair or of ending one's life: the reply opens with `texts.distress`, whatever else the message says.
+    distress: RegexList = Field(default_factory=dict)
     texts: Texts
     max_questions: int = Field(ge=0, le=10)
 

@@ -62,6 +62,9 @@ class Reply:
     # The story reads like an anti-fraud reminder, news or a report rather than the scam itself (the
     # verdict's awareness): channels that build replies from fields (SMS) say so too.
     awareness: bool = False
+    # Said they want to die: the care text the reply opens with (channels that build replies from fields put their own
+    # short version first).
+    care: str | None = None
 
 
 NO_ADVICE = Advice((), ())
@@ -218,6 +221,10 @@ class ReplyWriter:
         if name:
             lines.append(self.say(self._texts.type_line, lang, name=name))
         return "\n".join(line for line in lines if line)
+
+    def distress(self, lang: str) -> str:
+        """For someone who says they want to die: care, the region's crisis line, someone near, the emergency number."""
+        return self.say(self._texts.distress, lang)
 
     def stop_now_prefix(self, lang: str) -> str:
         """The stop text alone, before a first message's verdict."""

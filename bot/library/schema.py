@@ -528,6 +528,9 @@ FactId = Literal[
     "identity_theft",
     # Where a child's sexual images or sexual extortion are reported, beside the worldwide Take It Down (text: a name).
     "child_protection",
+    # A 24-hour line for someone in despair or thinking of suicide (text: its name and number): a citizen who says
+    # they want to die is answered with it before anything else.
+    "crisis_line",
 ]
 FactKind = Literal["phone", "sms", "app", "web", "text"]
 # What kind each fact must be: a voice line is never offered for forwarding texts, and so on.
@@ -549,6 +552,7 @@ FACT_KINDS: dict[str, frozenset[str]] = {
     "mainland_law": frozenset({"text"}),
     "identity_theft": frozenset({"text"}),
     "child_protection": frozenset({"text"}),
+    "crisis_line": frozenset({"text"}),
 }
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
 
