@@ -1236,3 +1236,36 @@ def test_fond_and_joking_words_are_not_taken_for_despair(engine: Engine, message
     dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
     _, (reply,) = talk(dialogue, message)
     assert reply.care is None
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "question"),
+    [
+        (
+            "cn",
+            "他说他是公安局的，我的身份证涉嫌洗钱，让我把钱转到安全账户。他还让我转了2万到安全账户",
+            "要不要告诉银行",
+        ),
+        ("hk", "有人話我個戶口涉及洗黑錢", "要唔要同銀行講"),
+        ("tw", "有人說是博客來客服，說我被設定成分期付款", "要不要跟銀行說"),
+        ("us", "a man from the irs says i owe taxes and must pay in gift cards", "should i tell my bank"),
+        ("uk", None, "should i call the police"),
+    ],
+)
+def test_should_i_tell_my_bank_the_police_or_family_is_always_a_yes(
+    engine: Engine, region: str, story: str | None, question: str
+) -> None:
+    """Never "No. Don't pay...": telling the bank, the police or the family is what helps; before any story too."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, replies = talk(dialogue, *([story] if story else []), question)
+    reply = replies[-1]
+    assert reply.intent == "tell_them"
+    assert re.search(r"^(Yes|要)", reply.text.split("\n\n")[-1])
+    assert not re.search(r"^(No\.|不要。)", reply.text, re.M)
+
+
+@pytest.mark.parametrize("question", ["卡密还能要回来吗", "钱还能要回来吗"])
+def test_asking_to_get_something_back_is_not_told_no(engine: Engine, question: str) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
+    _, replies = talk(dialogue, "对方说我涉嫌洗钱要交保证金，我买了京东卡把卡密发给他了", question)
+    assert not replies[-1].text.startswith("不要。") and "\n不要。" not in replies[-1].text

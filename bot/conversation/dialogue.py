@@ -260,9 +260,13 @@ class Dialogue:
         intent = self._intent(folded)
         if intent == "new_story":
             return self._new_story(turn, state, message)
-        if intent == "report" and not state.turns:
-            # Asked before any story: the region's own channels (an FAQ entry may name another region's).
-            reply = replace(self._plain(ReplyKind.ANSWER, turn.writer.report(lang), lang, state), intent=intent)
+        if (intent == "report" and not state.turns) or (
+            intent == "tell_them" and (not state.turns or state.phase is Phase.IDLE)
+        ):
+            # Asked before any story: the region's own channels (an FAQ entry may name another region's); telling the
+            # bank, the police or the family is a yes.
+            text = turn.writer.report(lang) if intent == "report" else turn.writer.tell_them(lang)
+            reply = replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent=intent)
             return self._settled(state), reply
         if intent is not None and state.turns and state.phase is not Phase.IDLE:
             answered = self._follow_up(turn, state, message, intent)
@@ -452,6 +456,8 @@ class Dialogue:
         if intent in self._intent_faq:
             answer = self._faq.render(self._intent_faq[intent], lang, turn.region)
             text = f"{answer.question}\n{answer.answer}"
+        elif intent == "tell_them":
+            text = writer.tell_them(lang)
         elif intent == "should_not":
             text = writer.should_not(story, lang)
         elif intent == "did_right":

@@ -24,7 +24,17 @@ from bot.library.schema import Identifier, Localised, LocalisedList, Model, NonE
 TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length", "limit", "number", "place", "checked"}
 # What a citizen may ask once they have a verdict; each has its own answer (bot/conversation/dialogue.py).
 IntentId = Literal[
-    "stop_now", "should_not", "did_right", "persuade", "what_now", "report", "verify", "doubt", "more", "new_story"
+    "stop_now",
+    "tell_them",
+    "should_not",
+    "did_right",
+    "persuade",
+    "what_now",
+    "report",
+    "verify",
+    "doubt",
+    "more",
+    "new_story",
 ]
 
 
@@ -236,6 +246,8 @@ class Texts(Model):
     # "I'm at the ATM now", "正往银行走", "我现在还在跟他视频": stop, before anything else
     answer_stop_now: Localised
     # "should I just pay so it goes away?", "验证码要给他吗": no, and why
+    # "should I tell my bank / the police / my family?": yes, now, and how
+    answer_tell_them: Localised
     answer_should_not: Localised
     # "I hung up", "我把他拉黑了", "I called her old number, she never sent it": the right thing, and what next
     answer_did_right: Localised
@@ -354,7 +366,7 @@ def _language_problems(file: str, entry: str, model: BaseModel, languages: set[s
 def _placeholder_problems(file: str, entry: str, model: BaseModel) -> list[Problem]:
     problems = []
     for field, value in _localised(model):
-        if field.endswith("patterns"):  # regular expressions: braces are quantifiers, not placeholders
+        if field.endswith(("patterns", "unless")):  # regular expressions: braces are quantifiers, not placeholders
             continue
         for item in value.values():
             for text in [item] if isinstance(item, str) else item:

@@ -230,6 +230,10 @@ class ReplyWriter:
         """The stop text alone, before a first message's verdict."""
         return self.say(self._texts.answer_stop_now, lang)
 
+    def tell_them(self, lang: str) -> str:
+        """ "Should I tell my bank / the police / my family?": yes, now, and how."""
+        return self.say(self._texts.answer_tell_them, lang)
+
     def should_not(self, verdict: Verdict, lang: str) -> str:
         """ "Should I pay / give the code / call their number?": no, why, then the story's first step."""
         lines = [self.say(self._texts.answer_should_not, lang)]
