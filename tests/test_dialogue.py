@@ -1269,3 +1269,71 @@ def test_asking_to_get_something_back_is_not_told_no(engine: Engine, question: s
     dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
     _, replies = talk(dialogue, "对方说我涉嫌洗钱要交保证金，我买了京东卡把卡密发给他了", question)
     assert not replies[-1].text.startswith("不要。") and "\n不要。" not in replies[-1].text
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "given", "harms"),
+    [
+        (
+            "us",
+            "a guy who said hes from bank of america fraud dept called",
+            "i gave my online banking username and password to him",
+            ("card_data",),
+        ),
+        (
+            "us",
+            "a man from my bank called",
+            "i gave him my card number and my social security number",
+            ("card_data", "identity"),
+        ),
+        (
+            "sg",
+            "someone ask me to rent my bank account for $500 a week",
+            "i already lent my atm card and pin to him",
+            ("lent_card",),
+        ),
+        ("hk", "有人話幫我申請政府津貼", "喺7-11買咗3000蚊嘅點數卡將卡號同密碼send咗俾佢", ("gift_cards",)),
+    ],
+)
+def test_card_details_given_to_a_caller_are_not_an_account_lent(
+    engine: Engine, region: str, story: str, given: str, harms: tuple[str, ...]
+) -> None:
+    """A card number or a banking password given to a "bank" caller gets the card's steps, never the money mule's
+    "lending an account can be a crime"; an account really lent still does; Hong Kong's 點數卡 are gift cards."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, story, given)
+    assert state.harms == harms
+    assert ("can be a crime" in replies[-1].text) == ("lent_card" in harms)
+
+
+def test_remote_access_is_cut_off_first_and_on_a_computer_too(engine: Engine) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "us", _PHRASES)
+    state, replies = talk(
+        dialogue, "he said my computer has a virus", "i installed anydesk and gave him my card number"
+    )
+    assert state.harms[0] == "remote_app"
+    first = next(line for line in replies[-1].text.splitlines() if line.startswith("1. "))
+    assert "Wi-Fi" in first and "uninstall" in first
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "message"),
+    [
+        ("tw", "剛剛有人說是博客來客服，要我去ATM解除分期付款", "我還在ATM前面"),
+        ("cn", "我妈接到电话说她涉嫌洗钱，让她取了8万现金，有个专员上门来拿走了", "那个人还说明天还要再来拿一次"),
+    ],
+)
+def test_still_at_the_atm_or_a_collector_coming_again_is_told_to_stop(
+    engine: Engine, region: str, story: str, message: str
+) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, replies = talk(dialogue, story, message)
+    assert replies[-1].intent == "stop_now"
+
+
+def test_a_hacked_webcam_email_retold_is_a_bluff_not_private_photos_gone(engine: Engine) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "uk", _PHRASES)
+    state, _ = talk(
+        dialogue, "got an email saying they hacked my webcam and recorded me, it has an old password of mine"
+    )
+    assert "photos" not in state.harms
