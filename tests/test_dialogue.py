@@ -1337,3 +1337,51 @@ def test_a_hacked_webcam_email_retold_is_a_bluff_not_private_photos_gone(engine:
         dialogue, "got an email saying they hacked my webcam and recorded me, it has an old password of mine"
     )
     assert "photos" not in state.harms
+
+
+@pytest.mark.parametrize(
+    ("region", "messages", "harm"),
+    [
+        (
+            "uk",
+            [
+                "my dad 84 was told by a 'police officer' on the phone to withdraw 6k cash and hand it to a "
+                "courier who came to the door. he did it yesterday"
+            ],
+            "paid",
+        ),
+        (
+            "uk",
+            [
+                "my mum got a call from someone saying they were from her bank, they told her to move her savings to a "
+                "safe account and she did, 12000 pounds"
+            ],
+            "paid",
+        ),
+        ("us", ["my dad met a woman online who got him into crypto", "he's sent about 15k so far"], "paid"),
+    ],
+)
+def test_a_loss_told_by_a_relative_starts_the_urgent_steps(
+    engine: Engine, region: str, messages: list[str], harm: str
+) -> None:
+    """Someone the citizen speaks for ("my dad", "my mum"): their deeds count as the citizen's own."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, *messages)
+    assert replies[-1].kind is ReplyKind.URGENT and harm in state.harms
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "message", "harms"),
+    [
+        ("uk", "my mum got a text from the bank", "he gave me the sort code and account number", ()),
+        ("us", "my dad got a call from a man saying he was from the police", "he said he was sending a courier", ()),
+        ("sg", "video call with girl from facebook", "she record me naked lor, now she want $3000", ("photos",)),
+    ],
+)
+def test_in_a_relatives_story_the_scammers_deeds_are_still_the_scammers(
+    engine: Engine, region: str, story: str, message: str, harms: tuple[str, ...]
+) -> None:
+    """ "He gave me the sort code" is given to the citizen; "she recorded me" is still private photos held."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, _ = talk(dialogue, story, message)
+    assert state.harms == harms

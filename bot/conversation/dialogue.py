@@ -236,7 +236,7 @@ class Dialogue:
         )
 
         said = clause_text(message, self._fold)  # read once for the harms, a paid answer and a short answer
-        harms = self._given(folded, said)
+        harms = self._given(folded, said, self._speaks_for_someone(state, folded))
         if bare in self._paid_answers or harms or self._opens_with_paid(said):
             return self._urgent(turn, state, message, harms)
         if pending is not None:
@@ -703,7 +703,13 @@ class Dialogue:
             rest = rest[len(again) :]
         return rest
 
-    def _given(self, folded: str, said: str) -> tuple[str, ...]:
+    def _speaks_for_someone(self, state: SessionState, folded: str) -> bool:
+        """The story (its turns so far, or this message) is about someone the citizen speaks for ("my dad")."""
+        return self._acts.speaks_for_someone(folded) or any(
+            self._acts.speaks_for_someone(self._fold(turn)) for turn in state.turns
+        )
+
+    def _given(self, folded: str, said: str, for_someone: bool = False) -> tuple[str, ...]:
         """What the message (`folded`: as the engine folds it) says has already been given away (harm ids, in
         dialogue.yaml's order), each unless a negation comes just before it in the same clause ("还没转", "I did
         not pay"). The acts are read clause by clause in `said`, its `clause_text`."""
@@ -720,7 +726,7 @@ class Dialogue:
                 for match in pattern.compiled.finditer(folded)
             ):
                 found.append(harm_id)
-        return self._named((*found, *self._acts.harms(said)))
+        return self._named((*found, *self._acts.harms(said, for_someone)))
 
     def _named(self, harm_ids: Iterable[str]) -> tuple[str, ...]:
         """Harm ids in dialogue.yaml's order, each once; one that is named only `alone` ("I was scammed")

@@ -72,6 +72,7 @@ class _Act:
 
 
 _WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+_TO_ME_EN = re.compile(r"\s+(me|us)\b")  # right after an English act's verb: given to the citizen
 _VERBS_PER_CLAUSE = 8  # a clause saying the same verb more often than this is not a citizen telling what they did
 _FILLERS_REACH = 40  # characters: more before a verb than "yes, already" is someone's sentence
 _OBJECT_WINDOW = 30  # characters either side of a verb where its object is looked for
@@ -112,6 +113,13 @@ class ActReader:
         self._done = _alternation(fold(word) for word in cues.done)
         self._first_person = _alternation(fold(word) for word in cues.first_person)
         self._third_person = _alternation(fold(word) for word in cues.third_person)
+        # Read for someone the citizen speaks for: their subjects are the victim's, the others still someone else's.
+        victims = {fold(word) for word in cues.victims}
+        self._victims = _alternation(victims)
+        self._third_person_beside_victims = _alternation(
+            fold(word) for word in cues.third_person if fold(word) not in victims
+        )
+        self._relatives = _alternation(fold(word) for word in cues.relatives)
         # A later clause asking or refusing ("..., 让我提供验证码") is no topic of the deed before it.
         self._not_done = _alternation(
             fold(word) for word in (*itertools.chain.from_iterable(cues.negations.values()), *cues.not_done)
@@ -130,9 +138,13 @@ class ActReader:
             self._verbs.make_automaton()
         self._fillers = frozenset(fold(word) for word in cues.fillers)
 
-    def harms(self, folded: str) -> list[str]:
+    def speaks_for_someone(self, folded: str) -> bool:
+        """Whether the (folded) story names someone the citizen speaks for ("my dad", "my mum")."""
+        return self._relatives is not None and self._relatives.search(folded) is not None
+
+    def harms(self, folded: str, for_someone: bool = False) -> list[str]:
         """The harm ids whose act a clause of the message (its `clause_text`) says is done, in the order of the
-        acts."""
+        acts. `for_someone`: the story is about someone the citizen speaks for, whose deeds count as theirs."""
         found: dict[str, int] = {}  # harm -> the first of its acts heard
         if self._verbs.kind != ahocorasick.AHOCORASICK:
             return []
@@ -174,9 +186,14 @@ class ActReader:
                 if act.first_person and mine is None:
                     said_i = self._first_person.search(clause) if self._first_person is not None else None
                     mine = said_i.start() if said_i is not None else len(clause)
+                    if for_someone and self._victims is not None:
+                        victim = self._victims.search(clause)
+                        mine = min(mine, victim.start()) if victim is not None else mine
                 if any(
                     (self._near_object(act, clause, verb.start(), verb.end()) or _names_object(act, topics))
-                    and self._said_done(act, clause, verb.start(), mine if mine is not None else len(clause))
+                    and self._said_done(
+                        act, clause, verb.start(), mine if mine is not None else len(clause), for_someone
+                    )
                     and not self._towards_me(act, clause, verb.start(), verb.end())
                     for verb in itertools.islice(act.verbs.finditer(clause), _VERBS_PER_CLAUSE)
                 ):
@@ -218,6 +235,8 @@ class ActReader:
         """The act comes to the citizen: one of `to_me` as the verb itself ("给我"), right after it or after its
         object, a character ("了") apart at most ("发给我", "发了验证码给我", "转了两万给我"). "转到他给我的账户"
         is not: its "给我" is further on."""
+        if act.first_person and _TO_ME_EN.match(clause, verb_end):
+            return True  # "he gave me the sort code", "she sent us a link": someone else's giving, to the citizen
         to_me = self._to_me
         if to_me is None:
             return False
@@ -229,7 +248,7 @@ class ActReader:
             thing = _AMOUNT.search(clause, verb_end, reach)
         return thing is not None and bool(to_me.match(clause, thing.end()) or to_me.match(clause, thing.end() + 1))
 
-    def _said_done(self, act: _Act, clause: str, verb: int, mine: int) -> bool:
+    def _said_done(self, act: _Act, clause: str, verb: int, mine: int, for_someone: bool = False) -> bool:
         """No negation and no "asked to" word in the few characters before this verb ("他叫我装个app，我有装": the
         second one is done), and for an act that must be the citizen's own, "I" before it (`mine`: where the
         clause first says "I") or nothing but a few fillers. Each check reads a bounded stretch: linear time."""
@@ -240,5 +259,6 @@ class ActReader:
         if not act.first_person:
             return True
         if mine < verb:  # "I ... gave", unless someone else is the subject in between ("i must... he gave me")
-            return self._third_person is None or self._third_person.search(clause, mine, verb) is None
+            others = self._third_person_beside_victims if for_someone else self._third_person
+            return others is None or others.search(clause, mine, verb) is None
         return verb <= _FILLERS_REACH and all(word in self._fillers for word in _WORD.findall(clause, 0, verb))

@@ -179,6 +179,10 @@ class PaidCues(Model):
     # Someone else as the subject between "I" and a first-person act's verb: "he said i must move my savings... he gave
     # me the sort code" is his giving, not the citizen's.
     third_person: list[NonEmpty] = Field(default_factory=list)
+    # Someone the citizen speaks for ("my dad", "my mum"): once the story names one, that person's deeds are read like
+    # the citizen's own ("he handed 6k cash to a courier", "she did, 12,000 pounds"), with `victims` as their subjects.
+    relatives: list[NonEmpty] = Field(default_factory=list)
+    victims: list[NonEmpty] = Field(default_factory=list)
     fillers: list[NonEmpty] = Field(default_factory=list)
 
     @field_validator("harms")
