@@ -1385,3 +1385,23 @@ def test_in_a_relatives_story_the_scammers_deeds_are_still_the_scammers(
     dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
     state, _ = talk(dialogue, story, message)
     assert state.harms == harms
+
+
+@pytest.mark.parametrize(
+    ("region", "message", "kind"),
+    [
+        ("hk", "你係咪真人嚟㗎", ReplyKind.INTRO),
+        ("cn", "你是真人吗", ReplyKind.INTRO),
+        ("us", "can i speak to a human", ReplyKind.INTRO),
+        ("cn", "谢谢你 你真好", ReplyKind.THANKS),
+        ("tw", "好 謝謝", ReplyKind.THANKS),
+    ],
+)
+def test_asked_whether_it_is_a_person_the_bot_says_it_is_a_program(
+    engine: Engine, region: str, message: str, kind: ReplyKind
+) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, (reply,) = talk(dialogue, message)
+    assert reply.kind is kind
+    if kind is ReplyKind.INTRO:
+        assert re.search(r"not a person|不是真人", reply.text)
