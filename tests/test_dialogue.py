@@ -1405,3 +1405,30 @@ def test_asked_whether_it_is_a_person_the_bot_says_it_is_a_program(
     assert reply.kind is kind
     if kind is ReplyKind.INTRO:
         assert re.search(r"not a person|不是真人", reply.text)
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "given"),
+    [
+        (
+            "uk",
+            "someone texted pretending to be whatsapp support and asked for a code",
+            "i sent back the 6 digit code and now im locked out of whatsapp and shes asking all my contacts for money",
+        ),
+        (
+            "cn",
+            "有人说是我朋友，让我把收到的验证码发给他",
+            "我发给他了，现在我的微信登录不了，他用我的微信找我朋友借钱",
+        ),
+    ],
+)
+def test_a_chat_account_taken_over_gets_the_apps_steps_not_the_banks(
+    engine: Engine, region: str, story: str, given: str
+) -> None:
+    """Sign in again with one's own number (WhatsApp logs the other person out), warn the contacts; no "start with
+    your bank" when nothing of the bank's went."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, story, given)
+    assert state.harms == ("chat_account",)
+    first = replies[-1].text.splitlines()[0]
+    assert "bank" not in first and "银行" not in first

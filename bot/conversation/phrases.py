@@ -229,6 +229,7 @@ class Texts(Model):
     related: Localised
     acknowledged: Localised
     urgent_header: Localised
+    urgent_header_plain: Localised  # the same when no harm named needs the bank (a chat account taken over)
     urgent_steps: LocalisedList
     urgent_do_not_header: Localised
     urgent_do_not: LocalisedList

@@ -194,7 +194,11 @@ class ReplyWriter:
         freeze, keep evidence, and what not to do next."""
         local = self.local(lang)
         region = self.region(lang)
-        lines = [self.say(self._texts.urgent_header, lang)]
+        # "start with your bank" only where a harm named needs it (or nothing precise was named)
+        needs_bank = not harms or any(
+            harm.general or any(step.startswith("(bank)") for step in local.many(harm.steps)) for harm in harms
+        )
+        lines = [self.say(self._texts.urgent_header if needs_bank else self._texts.urgent_header_plain, lang)]
         if harms:
             said = ("; " if lang != "zh" else "；").join(self.text(harm.said, lang) for harm in harms)
             lines.append(self.say(self._texts.urgent_said, lang, said=said))
