@@ -1432,3 +1432,42 @@ def test_a_chat_account_taken_over_gets_the_apps_steps_not_the_banks(
     assert state.harms == ("chat_account",)
     first = replies[-1].text.splitlines()[0]
     assert "bank" not in first and "银行" not in first
+
+
+@pytest.mark.parametrize(
+    ("region", "first", "second", "second_type"),
+    [
+        (
+            "us",
+            "USPS: your package is on hold due to incomplete address, update at usps-redeliver.top",
+            "hi mum my phone broke this is my new number, can you send me £200 for rent",
+            "impersonate_acquaintance",
+        ),
+        (
+            "uk",
+            "Royal Mail: your parcel could not be delivered, pay the £1.45 fee at royalmail-redelivery.info",
+            "Congratulations! You've won a $1000 Walmart gift card, claim now at wmrt-prize.info",
+            "prize_lottery",
+        ),
+    ],
+)
+def test_a_second_scam_message_pasted_is_judged_on_its_own(
+    engine: Engine, region: str, first: str, second: str, second_type: str
+) -> None:
+    """Not read into the first story (whose type and "don't open the link" would stick): checked alone, and said so."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, first, second)
+    assert replies[-1].scam_type == second_type
+    assert replies[-1].text.startswith("This looks like a different message")
+    assert state.turns == (second,)
+
+
+@pytest.mark.parametrize(
+    "follow_up",
+    ["then he said i must move my savings to a safe account", "he said he is from the police and i must pay a fine"],
+)
+def test_more_of_the_story_is_never_taken_for_another_message(engine: Engine, follow_up: str) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "uk", _PHRASES)
+    state, replies = talk(dialogue, "a man called saying my bank account was hacked and i need to act now", follow_up)
+    assert not replies[-1].text.startswith("This looks like a different message")
+    assert len(state.turns) == 2

@@ -62,6 +62,8 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
+# A message this long or longer can be another scam message pasted into an open case (shorter ones continue the story).
+_ANOTHER_MESSAGE_CHARS = 30
 # An FAQ entry about another topic answers a question naming a scam only from this score (FaqIndex's weighted F1).
 _FAQ_OVER_NAMED_SCAM = 0.5
 # A phone number as citizens write it: digits, perhaps a leading +, spaces or dashes between groups ("1834 633").
@@ -183,6 +185,7 @@ class Dialogue:
         self._definition_markers = Markers(p for patterns in cues.definition_markers.values() for p in patterns)
         self._told_markers = Markers(p for patterns in cues.told_markers.values() for p in patterns)
         self._distress = Markers(p for patterns in cues.distress.values() for p in patterns)
+        self._continuation = Markers(p for patterns in cues.continuation.values() for p in patterns)
         self._topic_markers = Markers(p for patterns in cues.topic_markers.values() for p in patterns)
         self._weak_faq_score = cues.weak_faq_score
 
@@ -340,6 +343,12 @@ class Dialogue:
             phase = state.phase if state.phase is Phase.URGENT else (Phase.ASSESSING if case_open else Phase.IDLE)
             return replace(state, phase=phase, turns=turns, pending=None), reply
 
+        if case_open and state.phase is not Phase.URGENT and self._another_message(turn, state, message, folded):
+            # A second message pasted into an open case that is plainly another scam ("USPS: your package..." then
+            # "hi mum, new number"): judged on its own, not read into the first story.
+            fresh = SessionState(phase=Phase.IDLE, lang=state.lang, region=state.region, script=state.script)
+            fresh_state, reply = self._assess(turn, fresh, message, intent, folded)
+            return fresh_state, replace(reply, text=f"{turn.writer.another_message(lang)}\n{reply.text}")
         turns = self._remember(state.turns, message)
         story, told = self._story(turn, turns, state.confirmed)
         current = _latest(story, turns)
@@ -381,6 +390,22 @@ class Dialogue:
             answer,
             nothing_new=nothing_new,
         )
+
+    def _another_message(self, turn: _Turn, state: SessionState, message: str, folded: str) -> bool:
+        """Whether `message`, added to an open case, is another scam message rather than more of the story: long enough
+        to stand alone, not told as a continuation ("then he said...", "他又说"), high risk by itself, and of a kind
+        that shares no type with the story so far (neither's named type among the other's candidates)."""
+        if len(message) < _ANOTHER_MESSAGE_CHARS or not state.turns or self._continuation.search(folded):
+            return False
+        alone = self._analyse(turn, message)
+        if alone.risk is not Risk.HIGH or alone.scam_type is None:
+            return False
+        before, _ = self._story(turn, state.turns, state.confirmed)
+        if not before.risk.flagged or before.scam_type is None:
+            return False
+        theirs = {before.scam_type, *(candidate.scam_type for candidate in before.candidates)}
+        mine = {alone.scam_type, *(candidate.scam_type for candidate in alone.candidates)}
+        return not theirs & mine
 
     def _answered(
         self,

@@ -257,6 +257,7 @@ class Texts(Model):
     # "I hung up", "我把他拉黑了", "I called her old number, she never sent it": the right thing, and what next
     answer_did_right: Localised
     new_story: Localised  # the conversation starts over
+    another_message: Localised  # a second message pasted into an open case, judged on its own
     too_long: Localised  # a message over the length limit: {length} and {limit} characters
     # "18222係咩號碼？": a number a region pack lists ({number}, its label {name}, the region {place}, {checked} the
     # date the fact was last checked), and that a caller can fake it
@@ -292,6 +293,9 @@ class DialogueFile(Model):
     told_markers: RegexList = Field(default_factory=dict)
     # Words of despair or of ending one's life: the reply opens with `texts.distress`, whatever else the message says.
     distress: RegexList = Field(default_factory=dict)
+    # How a message continues the story told so far ("then he said", "他又说", "and now she wants"): never read as
+    # another pasted message, whatever its words.
+    continuation: RegexList = Field(default_factory=dict)
     texts: Texts
     max_questions: int = Field(ge=0, le=10)
 

@@ -226,6 +226,10 @@ class ReplyWriter:
             lines.append(self.say(self._texts.type_line, lang, name=name))
         return "\n".join(line for line in lines if line)
 
+    def another_message(self, lang: str) -> str:
+        """Before the verdict on a second message pasted into an open case: it is judged on its own."""
+        return self.say(self._texts.another_message, lang)
+
     def distress(self, lang: str) -> str:
         """For someone who says they want to die: care, the region's crisis line, someone near, the emergency number."""
         return self.say(self._texts.distress, lang)
