@@ -1471,3 +1471,30 @@ def test_more_of_the_story_is_never_taken_for_another_message(engine: Engine, fo
     state, replies = talk(dialogue, "a man called saying my bank account was hacked and i need to act now", follow_up)
     assert not replies[-1].text.startswith("This looks like a different message")
     assert len(state.turns) == 2
+
+
+@pytest.mark.parametrize(
+    ("region", "message", "official"),
+    [
+        ("cn", "【12381】您好，您可能正在遭遇电信网络诈骗，请立即停止转账，提高警惕。", "12381"),
+        ("tw", "【165反詐騙】提醒您，您可能接觸投資詐騙，請勿匯款", "111"),
+        ("hk", "警方提示：你可能正在與騙徒接觸，切勿轉賬", "#"),
+        ("sg", "ScamShield alert: you may be in contact with a scammer. Do not transfer any money.", None),
+    ],
+)
+def test_an_official_fraud_warning_is_explained_not_left_unjudged(
+    engine: Engine, region: str, message: str, official: str | None
+) -> None:
+    """ "I can't tell whether it is a scam" helped no one: such a warning usually means they are being scammed now."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, (reply,) = talk(dialogue, message)
+    assert reply.intent == "warned" and reply.kind is ReplyKind.ANSWER
+    assert official is None or official in reply.text
+    assert state.turns == ()  # its warning words do not discount what the citizen tells next
+    assert not CLAIMS_OF_SAFETY.search(reply.text)
+
+
+def test_a_fake_warning_with_a_link_is_still_judged(engine: Engine) -> None:
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
+    _, (reply,) = talk(dialogue, "【12381】您可能正在遭遇诈骗，请点击 http://12381-check.cn 核验身份")
+    assert reply.kind is ReplyKind.VERDICT and reply.risk is not None and reply.risk.flagged

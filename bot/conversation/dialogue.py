@@ -186,6 +186,7 @@ class Dialogue:
         self._told_markers = Markers(p for patterns in cues.told_markers.values() for p in patterns)
         self._distress = Markers(p for patterns in cues.distress.values() for p in patterns)
         self._continuation = Markers(p for patterns in cues.continuation.values() for p in patterns)
+        self._official_warning = Markers(p for patterns in cues.official_warning.values() for p in patterns)
         self._topic_markers = Markers(p for patterns in cues.topic_markers.values() for p in patterns)
         self._weak_faq_score = cues.weak_faq_score
 
@@ -356,6 +357,12 @@ class Dialogue:
         # ("what is a money mule", "帮信罪判几年" name the consequence, they do not tell it).
         if story.stage == "aftermath" and story.risk.flagged:
             return self._urgent(turn, state, message, ())
+        if not story.risk.flagged and self._official_warning and self._official_warning.search(folded):
+            # "【12381】您可能正在遭遇电信网络诈骗": a warning meant for them, not a scam to judge
+            # (kept out of the story: its warning words would read what follows as a reminder, not as the scam)
+            text = turn.writer.official_warning(lang)
+            reply = replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent="warned")
+            return replace(state, phase=state.phase if case_open else Phase.IDLE, pending=None), reply
         if story.risk is Risk.NONE:
             if intent in ("report", "verify") and not case_open:
                 # Asked before any story: the general answer still helps (the region's channels).

@@ -258,6 +258,7 @@ class Texts(Model):
     answer_did_right: Localised
     new_story: Localised  # the conversation starts over
     another_message: Localised  # a second message pasted into an open case, judged on its own
+    official_warning: Localised  # an official fraud warning the engine flags nothing in: what it means, what to do now
     too_long: Localised  # a message over the length limit: {length} and {limit} characters
     # "18222係咩號碼？": a number a region pack lists ({number}, its label {name}, the region {place}, {checked} the
     # date the fact was last checked), and that a caller can fake it
@@ -296,6 +297,8 @@ class DialogueFile(Model):
     # How a message continues the story told so far ("then he said", "他又说", "and now she wants"): never read as
     # another pasted message, whatever its words.
     continuation: RegexList = Field(default_factory=dict)
+    # An official fraud warning sent to the citizen: when the engine flags nothing in it, `texts.official_warning`.
+    official_warning: RegexList = Field(default_factory=dict)
     texts: Texts
     max_questions: int = Field(ge=0, le=10)
 

@@ -226,6 +226,10 @@ class ReplyWriter:
             lines.append(self.say(self._texts.type_line, lang, name=name))
         return "\n".join(line for line in lines if line)
 
+    def official_warning(self, lang: str) -> str:
+        """An official fraud warning the citizen received: what it usually means and what to do now."""
+        return self.say(self._texts.official_warning, lang)
+
     def another_message(self, lang: str) -> str:
         """Before the verdict on a second message pasted into an open case: it is judged on its own."""
         return self.say(self._texts.another_message, lang)
