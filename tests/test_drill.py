@@ -290,26 +290,32 @@ def test_types_listed_in_both_scripts(client: TestClient, library: Library) -> N
 
 @pytest.mark.parametrize(("lang", "script"), [("zh", "hans"), ("zh", "hant"), ("en", "hans")])
 def test_every_type_plays_to_its_debrief(drill: Drill, library: Library, lang: str, script: Script) -> None:
-    """Each type: every stage's line, a doubt answered, then hung up at the payment stage."""
+    """Each type: every stage's line, a doubt answered, then hung up at the payment stage (or, where a line asks for
+    a code before it, going along there ends the drill as the code given)."""
     for scam_type in library.types:
         turn = drill.start(scam_type.id, lang, script, region="cn", seed=11)
         seen_stages = [turn.stage]
         asked = False
-        while turn.stage != "payment":
+        while turn.stage != "payment" and not turn.done:
             if turn.doubts and not asked:
                 turn = drill.step(_state(turn), "doubt", doubt=turn.doubts[0].id)
                 asked = True
             else:
                 turn = drill.step(_state(turn), "go_along")
-                seen_stages.append(turn.stage)
+                if not turn.done:
+                    seen_stages.append(turn.stage)
             data = turn.to_dict()
             assert_practice(data)
             assert_no_foreign_links_or_numbers(data, library)
+        expected = [step.id for step in scam_type.stages]
+        expected = expected[: expected.index("payment") + 1]
+        if turn.done:  # went along with "read me the code you got": that is giving it
+            assert turn.debrief is not None and turn.debrief.outcome == "complied", scam_type.id
+            assert seen_stages == expected[: len(seen_stages)], scam_type.id
+            continue
         done = drill.step(_state(turn), "hang_up")
         assert done.done and done.debrief is not None, scam_type.id
         debrief = done.debrief
-        expected = [step.id for step in scam_type.stages]
-        expected = expected[: expected.index("payment") + 1]
         assert seen_stages == expected, scam_type.id
         assert [sign.stage for sign in debrief.signs] == expected
         assert all(sign.why for sign in debrief.signs), scam_type.id
@@ -500,3 +506,47 @@ def test_certificate_page_is_printable_and_strict(client: TestClient) -> None:
     assert "<script>" not in page.text  # no inline script
     english = client.get("/drill/certificate?lang=en")
     assert "Scam Drill Certificate" in english.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "message", "reading"),
+    [
+        ("zh", "呢個係騙案", "spot"),
+        ("zh", "你哋係騙徒", "spot"),
+        ("zh", "呃人嚟㗎，我唔信你", "spot"),
+        ("en", "i'll just check on the usps website myself", "spot"),
+        ("en", "im not clicking that, deleting this text", "spot"),
+        ("en", "let me call your mother first", "spot"),
+        ("en", "ok what do you need me to do", "comply"),
+        ("en", "ok how much do you need?", "comply"),
+        ("zh", "要转到哪个账户？", "comply"),
+        ("en", "why do you need my address?", "doubt"),
+    ],
+)
+def test_free_answers_are_read_as_people_say_them(drill: Drill, lang: str, message: str, reading: str) -> None:
+    """Cantonese "this is a scam", checking for oneself, calling the real person are spotting it; "what do you need me
+    to do" is going along, though asked as a question."""
+    assert drill.read(message, lang) == reading
+
+
+def test_going_along_when_asked_for_a_code_is_reading_it_out(drill: Drill, library: Library) -> None:
+    """Pressing "go on" at "read me the code you got" ends the drill as a code given, not one step further."""
+    asked_seen = 0
+    for scam_type in library.types:
+        for lang in ("zh", "en"):
+            for seed in range(1, 6):
+                turn = drill.start(scam_type.id, lang, None, None, seed=seed)
+                for _ in range(12):
+                    if turn.done or turn.state is None:
+                        break
+                    asked = any(
+                        re.search(r"验证码|\b(the|your) (code|passcode|pin|password)\b|密码", message.text, re.I)
+                        for message in turn.messages
+                        if message.speaker == "scammer"
+                    )
+                    turn = drill.step(turn.state, "go_along")
+                    if asked:
+                        asked_seen += 1
+                        assert turn.done and turn.debrief is not None and turn.debrief.outcome == "complied"
+                        break
+    assert asked_seen, "some drill line asks for a code"

@@ -87,6 +87,8 @@ class Prefixes(Model):
 class Cues(Model):
     spot: LocalisedList
     comply: LocalisedList
+    # Questions that go along ("ok what do you need me to do", "要转到哪个账户"): complying, though asked
+    comply_question: LocalisedList = Field(default_factory=dict)
     code: NonEmpty
     doubt: LocalisedList
 
@@ -121,7 +123,7 @@ def load_drill_texts(library: Library) -> DrillFile:
         problems.extend(check_languages(FILE, "texts", key, value, languages))
     for part in ("scammer", "coach"):
         problems.extend(check_languages(FILE, "prefix", part, getattr(drill.prefix, part), languages))
-    for part in ("spot", "comply", "doubt"):
+    for part in ("spot", "comply", "comply_question", "doubt"):
         problems.extend(check_languages(FILE, "cues", part, getattr(drill.cues, part), languages))
     for key, value in drill.practice_values.items():
         if not re.fullmatch(r"[A-Z][A-Z_]*|unknown|masked_link|masked_number", key):
@@ -331,6 +333,10 @@ def _converter(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
+# A scammer line asking for a one-time code or a password (read on folded text)
+_ASKS_FOR_CODE = re.compile(r"验证码|动态码|认证码|\botp\b|\b(the|your) (code|passcode|pin|password)\b|密码")
+
+
 def fold(text: str) -> str:
     """The citizen's answer as cues are matched: NFKC, simplified characters, lower case."""
     return str(_FOLD.convert(unicodedata.normalize("NFKC", text))).casefold()
@@ -448,7 +454,7 @@ class Drill:
         self._types = {scam_type.id: scam_type for scam_type in self.types}
         self._cues = {
             part: {lang: tuple(fold(cue) for cue in cues) for lang, cues in getattr(self.texts.cues, part).items()}
-            for part in ("spot", "comply", "doubt")
+            for part in ("spot", "comply", "comply_question", "doubt")
         }
         self._code = re.compile(self.texts.cues.code)
 
@@ -555,6 +561,9 @@ class Drill:
         if state.turn >= MAX_TURNS:
             return self._debrief(state, scam_type, voice, "abandoned", too_long=True)
         if reading == "go_along":
+            if self._asked_for_a_code(state, scam_type):
+                # Going along with "read me the code" is reading it out: the drill stops there.
+                return self._debrief(state, scam_type, voice, "complied", code=True)
             if state.stage + 1 >= len(stages):
                 # Going along with the payment ask is complying: the drill stops, never a step further.
                 return self._debrief(state, scam_type, voice, "complied")
@@ -583,6 +592,8 @@ class Drill:
         if self._has(text, "spot", lang):
             return "spot"
         question = bool(_QUESTION.search(text))
+        if self._has(text, "comply_question", lang, negatable=True):
+            return "code" if re.search(r"验证码|code|密码|password", text) else "comply"
         if not question and self._has(text, "comply", lang, negatable=True):
             return "code" if re.search(r"验证码|code|密码|password", text) else "comply"
         if not question and self._code.search(text):
@@ -617,6 +628,15 @@ class Drill:
 
     def _heard_ok(self, scam_type: ScamType, item: tuple[int, ...]) -> bool:
         return item[1] < len(scam_type.rebuttals)
+
+    def _asked_for_a_code(self, state: DrillState, scam_type: ScamType) -> bool:
+        """Whether the scammer's last line asked for a code or password ("把支付宝收到的验证码告诉我")."""
+        if not state.said:
+            return False
+        _, _, index, variant = state.said[-1]
+        variants = scam_type.lines[index].text.get(state.lang, ())
+        text = fold(variants[variant]) if variant < len(variants) else ""
+        return bool(_ASKS_FOR_CODE.search(text))
 
     def _scammer_line(self, state: DrillState, scam_type: ScamType, voice: _Voice) -> tuple[DrillState, DrillMessage]:
         stage = self._stages(scam_type)[state.stage]
