@@ -1498,3 +1498,22 @@ def test_a_fake_warning_with_a_link_is_still_judged(engine: Engine) -> None:
     dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
     _, (reply,) = talk(dialogue, "【12381】您可能正在遭遇诈骗，请点击 http://12381-check.cn 核验身份")
     assert reply.kind is ReplyKind.VERDICT and reply.risk is not None and reply.risk.flagged
+
+
+@pytest.mark.parametrize(
+    ("region", "question", "expected", "absent"),
+    [
+        ("uk", "will i get my money back", "Financial Ombudsman", "chargeback"),
+        ("us", "will i get my money back after a scam", "fraudulent charge", "Ombudsman"),
+        ("cn", "报警了钱能追回来吗", "不能保证", "Ombudsman"),
+    ],
+)
+def test_will_i_get_my_money_back_names_the_regions_own_rules(
+    engine: Engine, region: str, question: str, expected: str, absent: str
+) -> None:
+    """The UK's reimbursement of bank-transfer scams and the US card dispute where they apply; never in another region;
+    and "报警了…" asks about the money, not how to report."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, (reply,) = talk(dialogue, question)
+    assert reply.faq is not None and reply.faq.id == "after_get_money_back"
+    assert expected in reply.text and absent not in reply.text

@@ -531,6 +531,8 @@ FactId = Literal[
     # A 24-hour line for someone in despair or thinking of suicide (text: its name and number): a citizen who says
     # they want to die is answered with it before anything else.
     "crisis_line",
+    # What the region's rules give a victim back, and how to ask (text: a clause; UK APP reimbursement, US chargebacks).
+    "refund_rights",
 ]
 FactKind = Literal["phone", "sms", "app", "web", "text"]
 # What kind each fact must be: a voice line is never offered for forwarding texts, and so on.
@@ -553,6 +555,7 @@ FACT_KINDS: dict[str, frozenset[str]] = {
     "identity_theft": frozenset({"text"}),
     "child_protection": frozenset({"text"}),
     "crisis_line": frozenset({"text"}),
+    "refund_rights": frozenset({"text"}),
 }
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$", max_length=500)]
 
