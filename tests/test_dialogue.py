@@ -1517,3 +1517,28 @@ def test_will_i_get_my_money_back_names_the_regions_own_rules(
     _, (reply,) = talk(dialogue, question)
     assert reply.faq is not None and reply.faq.id == "after_get_money_back"
     assert expected in reply.text and absent not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("region", "message", "urgent"),
+    [
+        (
+            "us",
+            "i lost 40k in a crypto investment last year. now a lawyer emailed saying he can get my money back but i "
+            "need to pay a $2500 retainer fee first",
+            False,
+        ),
+        ("us", "i read that recovery scams exist, what are they?", False),
+        ("cn", "有个律师说能帮我追回被骗的钱 要先交5000手续费", False),
+        ("hk", "有個追損團隊話可以幫我攞返啲錢，但要我先俾一萬蚊手續費", False),
+        ("us", "a recovery company said they'd get my bitcoin back, i already paid them $800 fee", True),
+    ],
+)
+def test_a_recovery_offer_is_named_as_the_second_scam(engine: Engine, region: str, message: str, urgent: bool) -> None:
+    """Not the card's "stop the payment" for last year's loss: don't pay the "recoverer"; money just paid to one still
+    gets the urgent steps after it."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, (reply,) = talk(dialogue, message)
+    assert reply.intent == "recovery"
+    assert re.search(r"recovery scam|二次诈骗|二次詐騙", reply.text)
+    assert (reply.kind is ReplyKind.URGENT) == urgent

@@ -187,6 +187,7 @@ class Dialogue:
         self._distress = Markers(p for patterns in cues.distress.values() for p in patterns)
         self._continuation = Markers(p for patterns in cues.continuation.values() for p in patterns)
         self._official_warning = Markers(p for patterns in cues.official_warning.values() for p in patterns)
+        self._long_ago = Markers(p for patterns in cues.long_ago.values() for p in patterns)
         self._topic_markers = Markers(p for patterns in cues.topic_markers.values() for p in patterns)
         self._weak_faq_score = cues.weak_faq_score
 
@@ -241,6 +242,8 @@ class Dialogue:
 
         said = clause_text(message, self._fold)  # read once for the harms, a paid answer and a short answer
         harms = self._given(folded, said, self._speaks_for_someone(state, folded))
+        if self._intent(folded) == "recovery":
+            return self._recovery(turn, state, message, harms)
         if bare in self._paid_answers or harms or self._opens_with_paid(said):
             return self._urgent(turn, state, message, harms)
         if pending is not None:
@@ -512,6 +515,22 @@ class Dialogue:
         if state.phase is Phase.URGENT and intent != "what_now":
             text = f"{writer.urgent_reminder(lang)}\n\n{text}"
         return state, self._answer_reply(turn, state, text, intent, story)
+
+    def _recovery(
+        self, turn: _Turn, state: SessionState, message: str, harms: tuple[str, ...]
+    ) -> tuple[SessionState, Reply]:
+        """Someone offering to get lost money back for a fee (or a question about such offers): the recovery-scam
+        answer. Money named in the message is most often the old loss ("I lost 40k last year"), so the urgent steps
+        follow it only when something has just gone."""
+        lang = turn.lang
+        answer = self._faq.render(self._intent_faq["recovery"], lang, turn.region)
+        text = f"{answer.question}\n{answer.answer}"
+        turns = self._remember(state.turns, message)
+        if harms and not self._long_ago.search(self._fold(message)):
+            state, urgent = self._urgent(turn, replace(state, turns=turns), message, harms)
+            return state, replace(urgent, text=f"{text}\n\n{urgent.text}", intent="recovery")
+        state = replace(state, turns=turns, phase=Phase.ASSESSING, pending=None)
+        return state, replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent="recovery", faq=answer)
 
     def _answer_reply(self, turn: _Turn, state: SessionState, text: str, intent: str, story: Verdict) -> Reply:
         """An answer about the story: the text, the intent it answers and the story's scam."""

@@ -25,6 +25,7 @@ TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length",
 # What a citizen may ask once they have a verdict; each has its own answer (bot/conversation/dialogue.py).
 IntentId = Literal[
     "stop_now",
+    "recovery",
     "tell_them",
     "should_not",
     "did_right",
@@ -299,6 +300,8 @@ class DialogueFile(Model):
     continuation: RegexList = Field(default_factory=dict)
     # An official fraud warning sent to the citizen: when the engine flags nothing in it, `texts.official_warning`.
     official_warning: RegexList = Field(default_factory=dict)
+    # A loss told as long past ("last year", "去年"): in a recovery offer, the old loss, not money gone now.
+    long_ago: RegexList = Field(default_factory=dict)
     texts: Texts
     max_questions: int = Field(ge=0, le=10)
 
