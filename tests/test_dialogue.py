@@ -1542,3 +1542,32 @@ def test_a_recovery_offer_is_named_as_the_second_scam(engine: Engine, region: st
     assert reply.intent == "recovery"
     assert re.search(r"recovery scam|二次诈骗|二次詐騙", reply.text)
     assert (reply.kind is ReplyKind.URGENT) == urgent
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "message", "intent"),
+    [
+        (
+            "cn",
+            "刚才有人打电话说是快递丢了要理赔，让我说了个验证码，我把验证码念给他了",
+            "是不是我的错 我好蠢",
+            "ashamed",
+        ),
+        (
+            "uk",
+            "my mum got a call yesterday from someone saying they were from her bank",
+            "she's embarrassed and doesnt want to tell anyone",
+            "ashamed",
+        ),
+        ("tw", "阿嬤接到電話，對方說你猜我是誰，過兩天他說要借錢", "要怎麼跟阿嬤講 她很自責", "ashamed"),
+        ("us", "a man says he is from the irs and i owe taxes", "he is calling again", "calling_again"),
+        ("cn", "他说他是公安局的，我的身份证涉嫌洗钱", "他又打来了", "calling_again"),
+    ],
+)
+def test_shame_and_a_caller_calling_again_get_their_own_answers(
+    engine: Engine, region: str, story: str, message: str, intent: str
+) -> None:
+    """ "It is not your fault" and who to tell; blocking the number: not "no new warning sign, hang up"."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, replies = talk(dialogue, story, message)
+    assert replies[-1].intent == intent

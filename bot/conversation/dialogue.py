@@ -268,11 +268,15 @@ class Dialogue:
         if intent == "new_story":
             return self._new_story(turn, state, message)
         if (intent == "report" and not state.turns) or (
-            intent == "tell_them" and (not state.turns or state.phase is Phase.IDLE)
+            intent in ("tell_them", "ashamed") and (not state.turns or state.phase is Phase.IDLE)
         ):
             # Asked before any story: the region's own channels (an FAQ entry may name another region's); telling the
-            # bank, the police or the family is a yes.
-            text = turn.writer.report(lang) if intent == "report" else turn.writer.tell_them(lang)
+            # bank, the police or the family is a yes; shame and self-blame get "it is not your fault".
+            if intent == "ashamed":
+                entry = self._faq.render(self._intent_faq[intent], lang, turn.region)
+                text = f"{entry.question}\n{entry.answer}"
+            else:
+                text = turn.writer.report(lang) if intent == "report" else turn.writer.tell_them(lang)
             reply = replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent=intent)
             return self._settled(state), reply
         if intent is not None and state.turns and state.phase is not Phase.IDLE:
@@ -485,7 +489,9 @@ class Dialogue:
         if intent == "did_right" and (alone.risk.flagged or len(message) > _FOLLOW_UP_CHARS):
             return None  # "I hung up, but he called back and now wants a fee": more of the story
         # A doubt that retells the scammer's canned answer is also part of the story.
-        turns = self._remember(state.turns, message) if rebuttal is not None else state.turns
+        # ("he is calling again" is more of the story too)
+        more = rebuttal is not None or intent == "calling_again"
+        turns = self._remember(state.turns, message) if more else state.turns
         story, _ = self._story(turn, turns, state.confirmed)
         state = replace(state, turns=turns)
         if intent in self._intent_faq:

@@ -30,6 +30,8 @@ IntentId = Literal[
     "should_not",
     "did_right",
     "persuade",
+    "ashamed",
+    "calling_again",
     "what_now",
     "report",
     "verify",
