@@ -273,7 +273,7 @@ class Dialogue:
             # Asked before any story: the region's own channels (an FAQ entry may name another region's); telling the
             # bank, the police or the family is a yes; shame and self-blame get "it is not your fault".
             if intent == "ashamed":
-                entry = self._faq.render(self._intent_faq[intent], lang, turn.region)
+                entry = self._faq.render(self._intent_faq["ashamed"], lang, turn.region)
                 text = f"{entry.question}\n{entry.answer}"
             else:
                 text = turn.writer.report(lang) if intent == "report" else turn.writer.tell_them(lang)
