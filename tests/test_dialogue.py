@@ -1571,3 +1571,23 @@ def test_shame_and_a_caller_calling_again_get_their_own_answers(
     dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
     _, replies = talk(dialogue, story, message)
     assert replies[-1].intent == intent
+
+
+@pytest.mark.parametrize(
+    ("region", "alert", "message"),
+    [
+        ("hk", "【滙豐】你的信用卡於12月7日簽賬HK$8,800，如非本人交易，請致電卡背電話", "我冇買過嘢喎 係咪騙案"),
+        (
+            "us",
+            "Chase Fraud Alert: Did you attempt a $742.18 purchase at Best Buy? Reply YES or NO",
+            "i didnt buy anything at best buy",
+        ),
+        ("tw", "國泰世華：您的信用卡刷卡消費NT$12,000", "我沒有刷卡 是被盜刷了嗎"),
+    ],
+)
+def test_a_charge_they_did_not_make_gets_the_bank_now(engine: Engine, region: str, alert: str, message: str) -> None:
+    """A genuine alert and "I didn't buy anything": freeze it with the bank now, on a number they already have."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, replies = talk(dialogue, alert, message)
+    assert replies[-1].intent == "not_mine"
+    assert re.search(r"back of your card|卡背面", replies[-1].text)

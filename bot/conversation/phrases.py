@@ -26,6 +26,7 @@ TEXT_PLACEHOLDERS = PLACEHOLDERS | {"name", "action", "truth", "said", "length",
 IntentId = Literal[
     "stop_now",
     "recovery",
+    "not_mine",
     "tell_them",
     "should_not",
     "did_right",
@@ -256,6 +257,7 @@ class Texts(Model):
     # "should I just pay so it goes away?", "验证码要给他吗": no, and why
     # "should I tell my bank / the police / my family?": yes, now, and how
     answer_tell_them: Localised
+    answer_not_mine: Localised  # "I didn't make this payment": the bank now, on a number they already have
     answer_should_not: Localised
     # "I hung up", "我把他拉黑了", "I called her old number, she never sent it": the right thing, and what next
     answer_did_right: Localised

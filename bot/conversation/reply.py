@@ -242,6 +242,10 @@ class ReplyWriter:
         """The stop text alone, before a first message's verdict."""
         return self.say(self._texts.answer_stop_now, lang)
 
+    def not_mine(self, lang: str) -> str:
+        """ "I didn't make this payment": freeze it with the bank now, on a number they already have."""
+        return self.say(self._texts.answer_not_mine, lang)
+
     def tell_them(self, lang: str) -> str:
         """ "Should I tell my bank / the police / my family?": yes, now, and how."""
         return self.say(self._texts.answer_tell_them, lang)
