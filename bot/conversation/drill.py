@@ -640,7 +640,11 @@ class Drill:
 
     def _scammer_line(self, state: DrillState, scam_type: ScamType, voice: _Voice) -> tuple[DrillState, DrillMessage]:
         stage = self._stages(scam_type)[state.stage]
-        candidates = [i for i, line in enumerate(scam_type.lines) if line.stage == stage and line.text.get(state.lang)]
+        candidates = _in_region(
+            [i for i, line in enumerate(scam_type.lines) if line.stage == stage and line.text.get(state.lang)],
+            [line.regions for line in scam_type.lines],
+            state.region,
+        )
         used = {item[2] for item in state.said}
         fresh = [i for i in candidates if i not in used] or candidates
         rng = random.Random(f"{state.seed}:{state.turn}:line")
@@ -687,6 +691,7 @@ class Drill:
         stages = self._stages(scam_type)
         order = self._order(scam_type, stages, state)
         all_stages = _all_stages(scam_type)
+        order = _in_region(order, [rebuttal.regions for rebuttal in scam_type.rebuttals], state.region)
         reached = [
             i for i in order if all_stages.index(scam_type.rebuttals[i].stage) <= all_stages.index(stages[state.stage])
         ]
@@ -902,6 +907,14 @@ class Drill:
                 + ", ".join(f"{line.name} {line.number}" for line in debrief.hotlines)
             )
         return "\n".join(parts)
+
+
+def _in_region(indices: list[int], regions: Sequence[list[str]], region: str) -> list[int]:
+    """Of the lines (or doubts) at `indices`, those written for `region` when there are any, else those written for
+    every region; all of them when neither (a stage with mainland lines only still plays in Hong Kong)."""
+    own = [i for i in indices if region in regions[i]]
+    everywhere = [i for i in indices if not regions[i]]
+    return own or everywhere or indices
 
 
 def _all_stages(scam_type: ScamType) -> list[str]:

@@ -218,6 +218,16 @@ def lint_library(library: Library, type_files: dict[str, str]) -> list[Problem]:
             problems.extend(text_problems("scripts_library/signals.yaml", "", field, text, PLACEHOLDERS))
 
     region_ids = [region.id for region in library.regions.regions]
+    for scam_type in library.types:  # a line or doubt written for regions names regions the library has
+        file = type_files.get(scam_type.id, f"scripts_library/types/{scam_type.id}.yaml")
+        tagged = [("lines", item.id, item.regions) for item in scam_type.lines]
+        tagged += [("rebuttals", item.id, item.regions) for item in scam_type.rebuttals]
+        for section, item_id, regions in tagged:
+            for region_id in regions:
+                if region_id not in region_ids:
+                    problems.append(
+                        Problem(file, f"{section} (id={item_id})", "regions", f"{region_id!r} is not a region")
+                    )
     if library.regions.default not in region_ids:
         problems.append(
             Problem("scripts_library/regions.yaml", "", "default", f"{library.regions.default!r} is not a region")

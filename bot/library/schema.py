@@ -119,6 +119,10 @@ class ScriptLine(Model):
     # A line whose gist is said every day ("sorry, wrong number"): the line layer's reading of it counts only
     # beside another sign, as a rule's generic word does (its tell, "but you seem nice", is then another sign).
     retold_needs_company: bool = False
+    # The regions whose scams say it this way (their institutions, apps and numbers: 公安局 and 支付宝 in the mainland,
+    # 入境處 in Hong Kong, 健保卡 and ATM 解除分期 in Taiwan): where the drill plays it. Empty: everywhere. The
+    # recogniser reads every line in every region (a mainland script reaches Hong Kong too).
+    regions: list[Identifier] = Field(default_factory=list)
 
 
 class Rebuttal(Model):
@@ -135,6 +139,7 @@ class Rebuttal(Model):
     # The answer's meaning as concept sets ([foreign_number, system_code]), for retellings.
     concepts: list[ConceptSet] = Field(default_factory=list)
     within: int | None = Field(default=None, ge=4, le=2000)  # as ScriptLine.within
+    regions: list[Identifier] = Field(default_factory=list)  # as ScriptLine.regions: where the drill offers the doubt
 
 
 class StageStep(Model):
