@@ -1591,3 +1591,37 @@ def test_a_charge_they_did_not_make_gets_the_bank_now(engine: Engine, region: st
     _, replies = talk(dialogue, alert, message)
     assert replies[-1].intent == "not_mine"
     assert re.search(r"back of your card|卡背面", replies[-1].text)
+
+
+@pytest.mark.parametrize(
+    ("region", "story", "given", "harm"),
+    [
+        ("intl", "a man from the bank said my account will be blocked", "i have already done 50000 by RTGS", "paid"),
+        (
+            "sg",
+            "i give them my bank account number and they ask for the otp",
+            "now got 3 transaction i never make",
+            "paid",
+        ),
+        (
+            "uk",
+            "found a flat on facebook, the landlord is abroad",
+            "and i paid a £400 holding deposit by bank transfer",
+            "paid",
+        ),
+        ("us", "the irs said i owe back taxes", "I ALREADY SENT 800 ON THE GREEN DOT CARD", "gift_cards"),
+        (
+            "us",
+            "a girl on instagram is threatening my son, 15",
+            "she got him to send nude pics and now she wants $500",
+            "photos",
+        ),
+    ],
+)
+def test_losses_in_everyday_english_start_the_urgent_steps(
+    engine: Engine, region: str, story: str, given: str, harm: str
+) -> None:
+    """Indian English's RTGS, Singlish, "a £400 deposit", a prepaid card, a child talked into sending photos."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    state, replies = talk(dialogue, story, given)
+    assert replies[-1].kind is ReplyKind.URGENT and harm in state.harms
