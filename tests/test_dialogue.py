@@ -1625,3 +1625,21 @@ def test_losses_in_everyday_english_start_the_urgent_steps(
     dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
     state, replies = talk(dialogue, story, given)
     assert replies[-1].kind is ReplyKind.URGENT and harm in state.harms
+
+
+@pytest.mark.parametrize("region", ["hk", "uk", "cn"])
+def test_several_things_gone_get_one_bank_call_and_one_police_report_side_by_side(engine: Engine, region: str) -> None:
+    """An ID photo, a code and money at once: the region's first call, then the other, before the rest."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    message = (
+        "俾咗身份證相 又講咗驗證碼 仲轉咗兩萬俾佢"
+        if region != "uk"
+        else ("i sent him a photo of my passport, gave him the code and transferred £2000")
+    )
+    state, (reply,) = talk(dialogue, message)
+    assert {"paid", "code", "identity"} <= set(state.harms)
+    steps = [line for line in reply.text.splitlines() if re.match(r"\d+\. ", line)]
+    police = [i for i, line in enumerate(steps) if re.search(r"police|警方|报案|報案|Report Fraud", line)]
+    bank = [i for i, line in enumerate(steps) if re.search(r"back of your card|银行卡背面|銀行卡背面", line)]
+    assert len(bank) == 1 and len(police) == 1
+    assert sorted(police + bank) == [0, 1]

@@ -170,7 +170,8 @@ class ReplyWriter:
 
     def urgent_steps(self, harms: Sequence[Harm], lang: str) -> tuple[str, ...]:
         """The steps for what was given away, then (unless every harm named needs none) the general
-        ones; one call to the bank at most, each step once, bank and police in the region's order.
+        ones; one call to the bank and one report to the police at most (money gone: the general report, with the time,
+        amount and account), each step once, bank and police in the region's order.
         Worked out once for each list of harms: every reply after money has gone lays them out."""
         key = (tuple(harm.id for harm in harms), lang)
         steps = self._steps.get(key)
@@ -183,10 +184,22 @@ class ReplyWriter:
         raw: list[str] = []
         for harm in harms:
             raw += local.many(harm.steps)
-        if not harms or any(harm.general for harm in harms):
+        general = not harms or any(harm.general for harm in harms)
+        if general:
             raw += local.many(self._texts.urgent_steps)
         bank = next((step for step in raw if step.startswith("(bank)")), None)
-        raw = [step for step in raw if not step.startswith("(bank)") or step is bank]
+        report = next((step for step in local.many(self._texts.urgent_steps) if step.startswith("(police)")), None)
+        if not general or report is None:
+            report = next((step for step in raw if step.startswith("(police)")), None)
+        raw = [
+            step
+            for step in raw
+            if not (step.startswith("(bank)") and step is not bank)
+            and not (step.startswith("(police)") and step != report)
+        ]
+        if bank is not None and report is not None and bank in raw and report in raw:
+            raw.remove(report)  # side by side, so the region's order puts its first call first
+            raw.insert(raw.index(bank) + 1, report)
         return tuple(dict.fromkeys(self.region(lang).fill_all(raw)))
 
     def urgent(self, verdict: Verdict, lang: str, harms: Sequence[Harm] = ()) -> str:
