@@ -550,3 +550,34 @@ def test_going_along_when_asked_for_a_code_is_reading_it_out(drill: Drill, libra
                         assert turn.done and turn.debrief is not None and turn.debrief.outcome == "complied"
                         break
     assert asked_seen, "some drill line asks for a code"
+
+
+@pytest.mark.parametrize(("region", "lang"), [("hk", "zh"), ("tw", "zh"), ("us", "en"), ("uk", "en")])
+def test_a_drill_plays_the_regions_own_lines_and_doubts_where_it_has_them(
+    drill: Drill, library: Library, region: str, lang: str
+) -> None:
+    """Hong Kong hears 入境處 or 內地公安, Taiwan 健保卡, the US the SSA: a stage's lines written for the region come
+    first, and the doubts offered are the region's own; a mainland drill keeps the mainland's."""
+    for type_id in ("fake_authority", "fake_customer_service", "impersonate_acquaintance"):
+        scam_type = next(t for t in library.types if t.id == type_id)
+        texts = {drill_text for line in scam_type.lines if region in line.regions for drill_text in line.text[lang]}
+        assert texts, type_id
+        for seed in (1, 2, 3):
+            turn = drill.start(type_id, lang, None, region, seed=seed)
+            said = turn.messages[-1].text
+            assert any(_bare(text) in _bare(said) for text in _in_script(texts, turn.script)), (type_id, said)
+            offered = {doubt.id for doubt in turn.doubts}
+            own = {rebuttal.id for rebuttal in scam_type.rebuttals if region in rebuttal.regions}
+            assert not offered or offered <= own | {r.id for r in scam_type.rebuttals if not r.regions}
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).casefold()
+
+
+def _in_script(texts: set[str], script: str) -> set[str]:
+    if script != "hant":
+        return texts
+    from bot.library.script import convert
+
+    return {convert(text, "hant-hk") for text in texts} | {convert(text, "hant-tw") for text in texts}

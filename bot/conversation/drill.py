@@ -701,7 +701,11 @@ class Drill:
         """The rebuttal whose doubt the citizen's words are closest to; else the stage's next one."""
         text = fold(message)
         best: tuple[float, int] | None = None
+        regions = [rebuttal.regions for rebuttal in scam_type.rebuttals]
+        playable = set(_in_region(list(range(len(scam_type.rebuttals))), regions, state.region))
         for index, rebuttal in enumerate(scam_type.rebuttals):
+            if index not in playable:
+                continue
             doubt = fold(rebuttal.doubt.get(state.lang, ""))
             if not doubt:
                 continue
@@ -713,7 +717,7 @@ class Drill:
         order = self._order(scam_type, stages, state)
         all_stages = _all_stages(scam_type)
         now = all_stages.index(stages[state.stage])
-        reached = [i for i in order if all_stages.index(scam_type.rebuttals[i].stage) <= now]
+        reached = [i for i in order if i in playable and all_stages.index(scam_type.rebuttals[i].stage) <= now]
         return reached[0] if reached else None
 
     def _turn(
