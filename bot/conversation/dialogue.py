@@ -540,7 +540,7 @@ class Dialogue:
             state, urgent = self._urgent(turn, replace(state, turns=turns), message, harms)
             return state, replace(urgent, text=f"{text}\n\n{urgent.text}", intent="recovery")
         state = replace(state, turns=turns, phase=Phase.ASSESSING, pending=None)
-        return state, replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent="recovery", faq=answer)
+        return state, replace(self._plain(ReplyKind.FAQ, text, lang, state), intent="recovery", faq=answer)
 
     def _answer_reply(self, turn: _Turn, state: SessionState, text: str, intent: str, story: Verdict) -> Reply:
         """An answer about the story: the text, the intent it answers and the story's scam."""
