@@ -1643,3 +1643,17 @@ def test_several_things_gone_get_one_bank_call_and_one_police_report_side_by_sid
     bank = [i for i, line in enumerate(steps) if re.search(r"back of your card|银行卡背面|銀行卡背面", line)]
     assert len(bank) == 1 and len(police) == 1
     assert sorted(police + bank) == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("given", "bank_first"),
+    [("I gave him my social security number", False), ("i already lent my atm card and pin to him", True)],
+)
+def test_the_urgent_header_starts_with_the_bank_only_where_the_bank_comes_first(
+    engine: Engine, given: str, bank_first: bool
+) -> None:
+    """An ID given away starts with protecting the identity, not "if money or a code has gone, start with your bank"."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "us", _PHRASES)
+    _, (reply,) = talk(dialogue, given)
+    header = reply.text.splitlines()[0]
+    assert ("bank" in header or "money" in header) == bank_first

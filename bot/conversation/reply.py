@@ -207,10 +207,9 @@ class ReplyWriter:
         freeze, keep evidence, and what not to do next."""
         local = self.local(lang)
         region = self.region(lang)
-        # "start with your bank" only where a harm named needs it (or nothing precise was named)
-        needs_bank = not harms or any(
-            harm.general or any(step.startswith("(bank)") for step in local.many(harm.steps)) for harm in harms
-        )
+        # "start with your bank" only where a harm named puts the bank first (or nothing precise was named): not for an
+        # ID given away, whose first step is protecting the identity
+        needs_bank = not harms or any(harm.general or _bank_first(local.many(harm.steps)) for harm in harms)
         lines = [self.say(self._texts.urgent_header if needs_bank else self._texts.urgent_header_plain, lang)]
         if harms:
             said = ("; " if lang != "zh" else "；").join(self.text(harm.said, lang) for harm in harms)
@@ -361,3 +360,8 @@ class ReplyWriter:
 
     def acknowledged(self, lang: str) -> str:
         return self.say(self._texts.acknowledged, lang)
+
+
+def _bank_first(steps: Sequence[str]) -> bool:
+    """Whether a harm's own steps start with the call to the bank (a card lent: yes; an ID given away: no)."""
+    return bool(steps) and steps[0].startswith("(bank)")
