@@ -1657,3 +1657,19 @@ def test_the_urgent_header_starts_with_the_bank_only_where_the_bank_comes_first(
     _, (reply,) = talk(dialogue, given)
     header = reply.text.splitlines()[0]
     assert ("bank" in header or "money" in header) == bank_first
+
+
+@pytest.mark.parametrize(
+    ("region", "messages"),
+    [
+        ("us", ["a man from my bank called", "i gave him my card number and the cvv", "do i need a new card"]),
+        ("cn", ["有人冒充客服，我把银行卡号和有效期都给他了", "要不要换卡"]),
+        ("uk", ["do i need a new card"]),
+    ],
+)
+def test_do_i_need_a_new_card_is_answered(engine: Engine, region: str, messages: list[str]) -> None:
+    """Not the verdict again: yes when the card's details went, how, and when not."""
+    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    _, replies = talk(dialogue, *messages)
+    assert replies[-1].intent == "new_card"
+    assert re.search(r"new number|新卡号", replies[-1].text)

@@ -268,7 +268,8 @@ class Dialogue:
         if intent == "new_story":
             return self._new_story(turn, state, message)
         if (intent == "report" and not state.turns) or (
-            intent in ("tell_them", "ashamed", "not_mine") and (not state.turns or state.phase is Phase.IDLE)
+            intent in ("tell_them", "ashamed", "not_mine", "new_card")
+            and (not state.turns or state.phase is Phase.IDLE)
         ):
             # Asked before any story: the region's own channels (an FAQ entry may name another region's); telling the
             # bank, the police or the family is a yes; shame and self-blame get "it is not your fault".
@@ -277,6 +278,8 @@ class Dialogue:
                 text = f"{entry.question}\n{entry.answer}"
             elif intent == "not_mine":
                 text = turn.writer.not_mine(lang)
+            elif intent == "new_card":
+                text = turn.writer.new_card(lang)
             else:
                 text = turn.writer.report(lang) if intent == "report" else turn.writer.tell_them(lang)
             reply = replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent=intent)
@@ -503,6 +506,8 @@ class Dialogue:
             text = writer.tell_them(lang)
         elif intent == "not_mine":
             text = writer.not_mine(lang)
+        elif intent == "new_card":
+            text = writer.new_card(lang)
         elif intent == "should_not":
             text = writer.should_not(story, lang)
         elif intent == "did_right":

@@ -27,6 +27,7 @@ IntentId = Literal[
     "stop_now",
     "recovery",
     "not_mine",
+    "new_card",
     "tell_them",
     "should_not",
     "did_right",
@@ -258,6 +259,7 @@ class Texts(Model):
     # "should I tell my bank / the police / my family?": yes, now, and how
     answer_tell_them: Localised
     answer_not_mine: Localised  # "I didn't make this payment": the bank now, on a number they already have
+    answer_new_card: Localised  # "Do I need a new card?": yes, when its details went
     answer_should_not: Localised
     # "I hung up", "我把他拉黑了", "I called her old number, she never sent it": the right thing, and what next
     answer_did_right: Localised

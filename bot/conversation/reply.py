@@ -258,6 +258,10 @@ class ReplyWriter:
         """ "I didn't make this payment": freeze it with the bank now, on a number they already have."""
         return self.say(self._texts.answer_not_mine, lang)
 
+    def new_card(self, lang: str) -> str:
+        """ "Do I need a new card?": yes, when its details went; cancel it and get a new number."""
+        return self.say(self._texts.answer_new_card, lang)
+
     def tell_them(self, lang: str) -> str:
         """ "Should I tell my bank / the police / my family?": yes, now, and how."""
         return self.say(self._texts.answer_tell_them, lang)
