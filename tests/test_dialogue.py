@@ -771,7 +771,7 @@ def test_the_urgent_path_stays_in_view_for_the_rest_of_the_conversation(dialogue
     state, replies = talk(dialogue, "我已经转了5000", "钱能追回来吗？")
     reply = replies[-1]
     assert reply.kind is ReplyKind.FAQ and reply.urgent
-    assert reply.text.startswith("还没报案的")  # the region's first step (cn: the police)
+    assert reply.text.startswith("现在最要紧的一步：马上向警方报案")  # what went's first step (cn: the police first)
     assert state.phase is Phase.URGENT
 
 
@@ -1673,3 +1673,34 @@ def test_do_i_need_a_new_card_is_answered(engine: Engine, region: str, messages:
     _, replies = talk(dialogue, *messages)
     assert replies[-1].intent == "new_card"
     assert re.search(r"new number|新卡号", replies[-1].text)
+
+
+@pytest.mark.parametrize(
+    ("messages", "first"),
+    [
+        (
+            [
+                "my grandson called from jail and needs bail money",
+                "i bought gift cards and read him the numbers",
+                "is it my fault",
+            ],
+            "gift card",
+        ),
+        (
+            [
+                "he said my computer has a virus",
+                "i installed anydesk and he is still on my laptop",
+                "what is a safe account?",
+            ],
+            "Cut them off",
+        ),
+    ],
+)
+def test_later_replies_keep_the_first_step_for_what_went_in_view(
+    dialogue: Dialogue, messages: list[str], first: str
+) -> None:
+    """Not "call the number on the back of your card" after gift cards went: the card company; after remote access,
+    cutting them off."""
+    _, replies = talk(dialogue, *messages)
+    assert replies[-1].text.startswith("The most important step now:")
+    assert first in replies[-1].text.split("\n")[0]

@@ -346,7 +346,7 @@ class Dialogue:
             turns = self._remember(state.turns, message) if case_open else state.turns
             text = f"{answer.question}\n{answer.answer}"
             if state.phase is Phase.URGENT:
-                text = f"{turn.writer.urgent_reminder(lang)}\n\n{text}"
+                text = f"{turn.writer.urgent_reminder(lang, self._harm_list(state.harms))}\n\n{text}"
             reply = replace(
                 self._plain(ReplyKind.FAQ, text, lang, state),
                 faq=answer,
@@ -528,7 +528,7 @@ class Dialogue:
         else:  # more
             text = writer.more(story, lang)
         if state.phase is Phase.URGENT and intent != "what_now":
-            text = f"{writer.urgent_reminder(lang)}\n\n{text}"
+            text = f"{writer.urgent_reminder(lang, self._harm_list(state.harms))}\n\n{text}"
         return state, self._answer_reply(turn, state, text, intent, story)
 
     def _recovery(
@@ -591,7 +591,7 @@ class Dialogue:
         if prefix:
             text = f"{prefix}\n{text}"
         if state.phase is Phase.URGENT:
-            text = f"{turn.writer.urgent_reminder(lang)}\n\n{text}"
+            text = f"{turn.writer.urgent_reminder(lang, self._harm_list(state.harms))}\n\n{text}"
         asked = turn.writer.text(question.text, lang) if question else None
         if asked:
             text = f"{text}\n\n{asked}"

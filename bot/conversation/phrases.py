@@ -239,6 +239,7 @@ class Texts(Model):
     urgent_do_not_header: Localised
     urgent_do_not: LocalisedList
     urgent_reminder: Localised
+    urgent_reminder_step: Localised  # the same with the first step for what went ({action})
     type_line: Localised
     evidence_header: Localised
     action: Localised

@@ -356,7 +356,12 @@ class ReplyWriter:
                 lines.append(f"- «{text}» — {item.why}")
         return [self.say(self._texts.evidence_header, lang), *lines] if lines else []
 
-    def urgent_reminder(self, lang: str) -> str:
+    def urgent_reminder(self, lang: str, harms: Sequence[Harm] = ()) -> str:
+        """Above each later reply once something has gone: the first step for what went ("call the company that issued
+        the gift card", "cut them off"), or, when nothing precise was named, the police report and the bank call."""
+        steps = self.urgent_steps(harms, lang) if harms else ()
+        if steps:
+            return self.say(self._texts.urgent_reminder_step, lang, action=steps[0])
         return self.say(self._texts.urgent_reminder, lang)
 
     def related(self, lang: str) -> str:
