@@ -39,6 +39,11 @@ def dialogue(engine: Engine, faq: FaqIndex) -> Dialogue:
     return Dialogue(engine, faq, "cn")
 
 
+def in_region(engine: Engine, region: str) -> Dialogue:
+    """A fresh conversation service for one region."""
+    return Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+
+
 def talk(dialogue: Dialogue, *messages: str, lang: str | None = None) -> tuple[SessionState, list[Reply]]:
     state: SessionState | None = None
     replies = []
@@ -534,7 +539,7 @@ def test_what_has_gone_said_in_a_citizens_own_words_is_urgent(
     engine: Engine, region: str, story: str, given: str, harm: str | None
 ) -> None:
     """Mandarin with no subject, Taiwan's ATM steps, Cantonese, and a bare "I gave it to him" after the story."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, story, given)
     assert replies[-1].kind is ReplyKind.URGENT and state.phase is Phase.URGENT
     assert state.harms == ((harm,) if harm else ())
@@ -557,7 +562,7 @@ def test_what_the_scammer_asked_for_or_gave_is_not_taken_for_what_the_citizen_ga
     engine: Engine, region: str, story: str | None, message: str
 ) -> None:
     """A request ("让我提供验证码"), an obligation ("i must"), someone else's deed ("he gave me", "he sent photos")."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, *([story] if story else []), message)
     assert replies[-1].kind is not ReplyKind.URGENT and not state.harms
 
@@ -580,7 +585,7 @@ def test_what_the_scammer_asked_for_or_gave_is_not_taken_for_what_the_citizen_ga
 def test_saying_you_were_scammed_gets_the_urgent_steps_and_is_asked_what_went(
     engine: Engine, region: str, message: str
 ) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, (reply,) = talk(dialogue, message)
     assert reply.kind is ReplyKind.URGENT and state.harms == ("scammed",)
     # Once they say what went, that harm's steps replace the question.
@@ -1128,7 +1133,7 @@ def test_an_identity_number_or_id_photo_given_away_gets_identity_theft_steps(
 ) -> None:
     """Not the card's "block it" nor sextortion's "don't pay": the region's own identity protection where it has one
     (checked on an official page), then the bank, what to watch for, and a police report."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, story, given)
     reply = replies[-1]
     assert reply.kind is ReplyKind.URGENT and state.harms == ("identity",)
@@ -1151,7 +1156,7 @@ def test_an_id_is_told_apart_from_card_details_and_private_photos(
     engine: Engine, region: str, story: str, given: str, harms: tuple[str, ...]
 ) -> None:
     """An ID card's photo is not a private photo; card details and an ID number given together are both named."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, _ = talk(dialogue, story, given)
     assert state.harms == harms
 
@@ -1165,7 +1170,7 @@ def test_private_photos_gone_name_the_regions_own_child_protection_line_where_it
 ) -> None:
     """Take It Down works from anywhere; the UK's Report Remove and the US CyberTipline are added where they apply,
     and no region is told of another's."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     story = "a girl on a video call recorded me" if region != "cn" else "裸聊以后对方说要把视频发给我家人"
     given = "i sent her nudes and now she wants money" if region != "cn" else "我发了几张照片给她"
     state, replies = talk(dialogue, story, given)
@@ -1192,7 +1197,7 @@ def test_a_fake_warrant_with_the_citizens_photo_is_the_scammers_prop_not_private
 ) -> None:
     """The scammer showed a "warrant" with the citizen's photo: nothing of theirs has gone, so no urgent steps for
     private photos (don't pay, Take It Down)."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, story, message)
     assert "photos" not in state.harms and replies[-1].kind is not ReplyKind.URGENT
 
@@ -1214,7 +1219,7 @@ def test_someone_who_says_they_want_to_die_is_answered_with_care_and_a_crisis_li
 ) -> None:
     """Never "I can't tell whether it is a scam": care, the region's 24-hour line, someone near, the emergency number;
     and when money has gone, the urgent steps still follow."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, (reply,) = talk(dialogue, message)
     assert reply.care is not None and reply.text.startswith(reply.care)
     assert line in reply.care
@@ -1233,7 +1238,7 @@ def test_someone_who_says_they_want_to_die_is_answered_with_care_and_a_crisis_li
     ],
 )
 def test_fond_and_joking_words_are_not_taken_for_despair(engine: Engine, message: str) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
+    dialogue = in_region(engine, "cn")
     _, (reply,) = talk(dialogue, message)
     assert reply.care is None
 
@@ -1256,7 +1261,7 @@ def test_should_i_tell_my_bank_the_police_or_family_is_always_a_yes(
     engine: Engine, region: str, story: str | None, question: str
 ) -> None:
     """Never "No. Don't pay...": telling the bank, the police or the family is what helps; before any story too."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, replies = talk(dialogue, *([story] if story else []), question)
     reply = replies[-1]
     assert reply.intent == "tell_them"
@@ -1266,7 +1271,7 @@ def test_should_i_tell_my_bank_the_police_or_family_is_always_a_yes(
 
 @pytest.mark.parametrize("question", ["卡密还能要回来吗", "钱还能要回来吗"])
 def test_asking_to_get_something_back_is_not_told_no(engine: Engine, question: str) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
+    dialogue = in_region(engine, "cn")
     _, replies = talk(dialogue, "对方说我涉嫌洗钱要交保证金，我买了京东卡把卡密发给他了", question)
     assert not replies[-1].text.startswith("不要。") and "\n不要。" not in replies[-1].text
 
@@ -1300,14 +1305,14 @@ def test_card_details_given_to_a_caller_are_not_an_account_lent(
 ) -> None:
     """A card number or a banking password given to a "bank" caller gets the card's steps, never the money mule's
     "lending an account can be a crime"; an account really lent still does; Hong Kong's 點數卡 are gift cards."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, story, given)
     assert state.harms == harms
     assert ("can be a crime" in replies[-1].text) == ("lent_card" in harms)
 
 
 def test_remote_access_is_cut_off_first_and_on_a_computer_too(engine: Engine) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "us", _PHRASES)
+    dialogue = in_region(engine, "us")
     state, replies = talk(
         dialogue, "he said my computer has a virus", "i installed anydesk and gave him my card number"
     )
@@ -1326,13 +1331,13 @@ def test_remote_access_is_cut_off_first_and_on_a_computer_too(engine: Engine) ->
 def test_still_at_the_atm_or_a_collector_coming_again_is_told_to_stop(
     engine: Engine, region: str, story: str, message: str
 ) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, replies = talk(dialogue, story, message)
     assert replies[-1].intent == "stop_now"
 
 
 def test_a_hacked_webcam_email_retold_is_a_bluff_not_private_photos_gone(engine: Engine) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "uk", _PHRASES)
+    dialogue = in_region(engine, "uk")
     state, _ = talk(
         dialogue, "got an email saying they hacked my webcam and recorded me, it has an old password of mine"
     )
@@ -1365,7 +1370,7 @@ def test_a_loss_told_by_a_relative_starts_the_urgent_steps(
     engine: Engine, region: str, messages: list[str], harm: str
 ) -> None:
     """Someone the citizen speaks for ("my dad", "my mum"): their deeds count as the citizen's own."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, *messages)
     assert replies[-1].kind is ReplyKind.URGENT and harm in state.harms
 
@@ -1382,7 +1387,7 @@ def test_in_a_relatives_story_the_scammers_deeds_are_still_the_scammers(
     engine: Engine, region: str, story: str, message: str, harms: tuple[str, ...]
 ) -> None:
     """ "He gave me the sort code" is given to the citizen; "she recorded me" is still private photos held."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, _ = talk(dialogue, story, message)
     assert state.harms == harms
 
@@ -1400,7 +1405,7 @@ def test_in_a_relatives_story_the_scammers_deeds_are_still_the_scammers(
 def test_asked_whether_it_is_a_person_the_bot_says_it_is_a_program(
     engine: Engine, region: str, message: str, kind: ReplyKind
 ) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, (reply,) = talk(dialogue, message)
     assert reply.kind is kind
     if kind is ReplyKind.INTRO:
@@ -1427,7 +1432,7 @@ def test_a_chat_account_taken_over_gets_the_apps_steps_not_the_banks(
 ) -> None:
     """Sign in again with one's own number (WhatsApp logs the other person out), warn the contacts; no "start with
     your bank" when nothing of the bank's went."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, story, given)
     assert state.harms == ("chat_account",)
     first = replies[-1].text.splitlines()[0]
@@ -1455,7 +1460,7 @@ def test_a_second_scam_message_pasted_is_judged_on_its_own(
     engine: Engine, region: str, first: str, second: str, second_type: str
 ) -> None:
     """Not read into the first story (whose type and "don't open the link" would stick): checked alone, and said so."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, first, second)
     assert replies[-1].scam_type == second_type
     assert replies[-1].text.startswith("This looks like a different message")
@@ -1467,7 +1472,7 @@ def test_a_second_scam_message_pasted_is_judged_on_its_own(
     ["then he said i must move my savings to a safe account", "he said he is from the police and i must pay a fine"],
 )
 def test_more_of_the_story_is_never_taken_for_another_message(engine: Engine, follow_up: str) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "uk", _PHRASES)
+    dialogue = in_region(engine, "uk")
     state, replies = talk(dialogue, "a man called saying my bank account was hacked and i need to act now", follow_up)
     assert not replies[-1].text.startswith("This looks like a different message")
     assert len(state.turns) == 2
@@ -1486,7 +1491,7 @@ def test_an_official_fraud_warning_is_explained_not_left_unjudged(
     engine: Engine, region: str, message: str, official: str | None
 ) -> None:
     """ "I can't tell whether it is a scam" helped no one: such a warning usually means they are being scammed now."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, (reply,) = talk(dialogue, message)
     assert reply.intent == "warned" and reply.kind is ReplyKind.ANSWER
     assert official is None or official in reply.text
@@ -1495,7 +1500,7 @@ def test_an_official_fraud_warning_is_explained_not_left_unjudged(
 
 
 def test_a_fake_warning_with_a_link_is_still_judged(engine: Engine) -> None:
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "cn", _PHRASES)
+    dialogue = in_region(engine, "cn")
     _, (reply,) = talk(dialogue, "【12381】您可能正在遭遇诈骗，请点击 http://12381-check.cn 核验身份")
     assert reply.kind is ReplyKind.VERDICT and reply.risk is not None and reply.risk.flagged
 
@@ -1513,7 +1518,7 @@ def test_will_i_get_my_money_back_names_the_regions_own_rules(
 ) -> None:
     """The UK's reimbursement of bank-transfer scams and the US card dispute where they apply; never in another region;
     and "报警了…" asks about the money, not how to report."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, (reply,) = talk(dialogue, question)
     assert reply.faq is not None and reply.faq.id == "after_get_money_back"
     assert expected in reply.text and absent not in reply.text
@@ -1537,7 +1542,7 @@ def test_will_i_get_my_money_back_names_the_regions_own_rules(
 def test_a_recovery_offer_is_named_as_the_second_scam(engine: Engine, region: str, message: str, urgent: bool) -> None:
     """Not the card's "stop the payment" for last year's loss: don't pay the "recoverer"; money just paid to one still
     gets the urgent steps after it."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, (reply,) = talk(dialogue, message)
     assert reply.intent == "recovery"
     assert re.search(r"recovery scam|二次诈骗|二次詐騙", reply.text)
@@ -1568,7 +1573,7 @@ def test_shame_and_a_caller_calling_again_get_their_own_answers(
     engine: Engine, region: str, story: str, message: str, intent: str
 ) -> None:
     """ "It is not your fault" and who to tell; blocking the number: not "no new warning sign, hang up"."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, replies = talk(dialogue, story, message)
     assert replies[-1].intent == intent
 
@@ -1587,7 +1592,7 @@ def test_shame_and_a_caller_calling_again_get_their_own_answers(
 )
 def test_a_charge_they_did_not_make_gets_the_bank_now(engine: Engine, region: str, alert: str, message: str) -> None:
     """A genuine alert and "I didn't buy anything": freeze it with the bank now, on a number they already have."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, replies = talk(dialogue, alert, message)
     assert replies[-1].intent == "not_mine"
     assert re.search(r"back of your card|卡背面", replies[-1].text)
@@ -1622,7 +1627,7 @@ def test_losses_in_everyday_english_start_the_urgent_steps(
     engine: Engine, region: str, story: str, given: str, harm: str
 ) -> None:
     """Indian English's RTGS, Singlish, "a £400 deposit", a prepaid card, a child talked into sending photos."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     state, replies = talk(dialogue, story, given)
     assert replies[-1].kind is ReplyKind.URGENT and harm in state.harms
 
@@ -1630,7 +1635,7 @@ def test_losses_in_everyday_english_start_the_urgent_steps(
 @pytest.mark.parametrize("region", ["hk", "uk", "cn"])
 def test_several_things_gone_get_one_bank_call_and_one_police_report_side_by_side(engine: Engine, region: str) -> None:
     """An ID photo, a code and money at once: the region's first call, then the other, before the rest."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     message = (
         "俾咗身份證相 又講咗驗證碼 仲轉咗兩萬俾佢"
         if region != "uk"
@@ -1653,7 +1658,7 @@ def test_the_urgent_header_starts_with_the_bank_only_where_the_bank_comes_first(
     engine: Engine, given: str, bank_first: bool
 ) -> None:
     """An ID given away starts with protecting the identity, not "if money or a code has gone, start with your bank"."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), "us", _PHRASES)
+    dialogue = in_region(engine, "us")
     _, (reply,) = talk(dialogue, given)
     header = reply.text.splitlines()[0]
     assert ("bank" in header or "money" in header) == bank_first
@@ -1669,7 +1674,7 @@ def test_the_urgent_header_starts_with_the_bank_only_where_the_bank_comes_first(
 )
 def test_do_i_need_a_new_card_is_answered(engine: Engine, region: str, messages: list[str]) -> None:
     """Not the verdict again: yes when the card's details went, how, and when not."""
-    dialogue = Dialogue(engine, FaqIndex(engine.library, engine.normaliser), region, _PHRASES)
+    dialogue = in_region(engine, region)
     _, replies = talk(dialogue, *messages)
     assert replies[-1].intent == "new_card"
     assert re.search(r"new number|新卡号", replies[-1].text)

@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 from bot.conversation.faq import FaqAnswer, FaqIndex, FaqResult, TypeNames, scam_type_entries
 from bot.conversation.harms import CLAUSE_BREAK, ActReader, clause_text, clauses
 from bot.conversation.phrases import Harm, Phrases, Question, load_phrases
-from bot.conversation.reply import NO_ADVICE, Reply, ReplyKind, ReplyWriter, Topic
+from bot.conversation.reply import NO_ADVICE, FixedText, Reply, ReplyKind, ReplyWriter, Topic
 from bot.conversation.small_talk import SmallTalk
 from bot.conversation.triggers import Markers, Triggers
 from bot.engine.normalise import NormalisedText
@@ -62,6 +62,12 @@ _FOLLOW_UP_CHARS = 60
 # with that rebuttal's truth.
 _REBUTTAL_MATCH = 62
 _PUNCTUATION = re.compile(r"[\W_]+")
+# Intents answered by one of dialogue.yaml's texts as it is, with or without a story.
+_FIXED_ANSWERS: dict[str, FixedText] = {
+    "tell_them": "answer_tell_them",
+    "not_mine": "answer_not_mine",
+    "new_card": "answer_new_card",
+}
 # A message this long or longer can be another scam message pasted into an open case (shorter ones continue the story).
 _ANOTHER_MESSAGE_CHARS = 30
 # An FAQ entry about another topic answers a question naming a scam only from this score (FaqIndex's weighted F1).
@@ -214,7 +220,7 @@ class Dialogue:
         if reply.kind is ReplyKind.TOO_LONG or not self._distress or not self._distress.search(self._fold(message)):
             return state, reply
         turn = self._turn(reply.lang, state.region or self._engine.library.regions.default, state.script)
-        care = turn.writer.distress(reply.lang)
+        care = turn.writer.fixed("distress", reply.lang)
         if reply.kind in (ReplyKind.CANT_TELL, ReplyKind.INTRO, ReplyKind.THANKS):
             return state, replace(self._plain(ReplyKind.ANSWER, care, reply.lang, state), intent="distress", care=care)
         return state, replace(reply, text=f"{care}\n\n{reply.text}", care=care)
@@ -267,21 +273,13 @@ class Dialogue:
         intent = self._intent(folded)
         if intent == "new_story":
             return self._new_story(turn, state, message)
+        standalone = self._standalone(turn, intent) if intent is not None else None
         if (intent == "report" and not state.turns) or (
-            intent in ("tell_them", "ashamed", "not_mine", "new_card")
-            and (not state.turns or state.phase is Phase.IDLE)
+            standalone is not None and (not state.turns or state.phase is Phase.IDLE)
         ):
             # Asked before any story: the region's own channels (an FAQ entry may name another region's); telling the
             # bank, the police or the family is a yes; shame and self-blame get "it is not your fault".
-            if intent == "ashamed":
-                entry = self._faq.render(self._intent_faq["ashamed"], lang, turn.region)
-                text = f"{entry.question}\n{entry.answer}"
-            elif intent == "not_mine":
-                text = turn.writer.not_mine(lang)
-            elif intent == "new_card":
-                text = turn.writer.new_card(lang)
-            else:
-                text = turn.writer.report(lang) if intent == "report" else turn.writer.tell_them(lang)
+            text = standalone if standalone is not None else turn.writer.report(lang)
             reply = replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent=intent)
             return self._settled(state), reply
         if intent is not None and state.turns and state.phase is not Phase.IDLE:
@@ -361,7 +359,7 @@ class Dialogue:
             # "hi mum, new number"): judged on its own, not read into the first story.
             fresh = SessionState(phase=Phase.IDLE, lang=state.lang, region=state.region, script=state.script)
             fresh_state, reply = self._assess(turn, fresh, message, intent, folded)
-            return fresh_state, replace(reply, text=f"{turn.writer.another_message(lang)}\n{reply.text}")
+            return fresh_state, replace(reply, text=f"{turn.writer.fixed('another_message', lang)}\n{reply.text}")
         turns = self._remember(state.turns, message)
         story, told = self._story(turn, turns, state.confirmed)
         current = _latest(story, turns)
@@ -372,7 +370,7 @@ class Dialogue:
         if not story.risk.flagged and self._official_warning and self._official_warning.search(folded):
             # "【12381】您可能正在遭遇电信网络诈骗": a warning meant for them, not a scam to judge
             # (kept out of the story: its warning words would read what follows as a reminder, not as the scam)
-            text = turn.writer.official_warning(lang)
+            text = turn.writer.fixed("official_warning", lang)
             reply = replace(self._plain(ReplyKind.ANSWER, text, lang, state), intent="warned")
             return replace(state, phase=state.phase if case_open else Phase.IDLE, pending=None), reply
         if story.risk is Risk.NONE:
@@ -502,12 +500,8 @@ class Dialogue:
         if intent in self._intent_faq:
             answer = self._faq.render(self._intent_faq[intent], lang, turn.region)
             text = f"{answer.question}\n{answer.answer}"
-        elif intent == "tell_them":
-            text = writer.tell_them(lang)
-        elif intent == "not_mine":
-            text = writer.not_mine(lang)
-        elif intent == "new_card":
-            text = writer.new_card(lang)
+        elif (standalone := self._standalone(turn, intent)) is not None:
+            text = standalone
         elif intent == "should_not":
             text = writer.should_not(story, lang)
         elif intent == "did_right":
@@ -546,6 +540,14 @@ class Dialogue:
             return state, replace(urgent, text=f"{text}\n\n{urgent.text}", intent="recovery")
         state = replace(state, turns=turns, phase=Phase.ASSESSING, pending=None)
         return state, replace(self._plain(ReplyKind.FAQ, text, lang, state), intent="recovery", faq=answer)
+
+    def _standalone(self, turn: _Turn, intent: str) -> str | None:
+        """The answer to an intent that needs no story (a fixed text, or shame's FAQ entry), else None."""
+        if intent == "ashamed":
+            entry = self._faq.render(self._intent_faq["ashamed"], turn.lang, turn.region)
+            return f"{entry.question}\n{entry.answer}"
+        name = _FIXED_ANSWERS.get(intent)
+        return turn.writer.fixed(name, turn.lang) if name is not None else None
 
     def _answer_reply(self, turn: _Turn, state: SessionState, text: str, intent: str, story: Verdict) -> Reply:
         """An answer about the story: the text, the intent it answers and the story's scam."""
@@ -771,9 +773,8 @@ class Dialogue:
 
     def _speaks_for_someone(self, state: SessionState, folded: str) -> bool:
         """The story (its turns so far, or this message) is about someone the citizen speaks for ("my dad")."""
-        return self._acts.speaks_for_someone(folded) or any(
-            self._acts.speaks_for_someone(self._fold(turn)) for turn in state.turns
-        )
+        told = self._fold("\n".join(state.turns)) if state.turns else ""
+        return self._acts.speaks_for_someone(folded) or self._acts.speaks_for_someone(told)
 
     def _given(self, folded: str, said: str, for_someone: bool = False) -> tuple[str, ...]:
         """What the message (`folded`: as the engine folds it) says has already been given away (harm ids, in

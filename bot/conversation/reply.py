@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from bot.conversation.faq import FaqAnswer
 from bot.conversation.phrases import Harm, Phrases
@@ -68,6 +69,10 @@ class Reply:
 
 
 NO_ADVICE = Advice((), ())
+# The texts `Writer.fixed` says as they are (dialogue.yaml `texts`).
+FixedText = Literal[
+    "distress", "official_warning", "another_message", "answer_tell_them", "answer_not_mine", "answer_new_card"
+]
 
 
 class RegionTexts:
@@ -238,33 +243,14 @@ class ReplyWriter:
             lines.append(self.say(self._texts.type_line, lang, name=name))
         return "\n".join(line for line in lines if line)
 
-    def official_warning(self, lang: str) -> str:
-        """An official fraud warning the citizen received: what it usually means and what to do now."""
-        return self.say(self._texts.official_warning, lang)
-
-    def another_message(self, lang: str) -> str:
-        """Before the verdict on a second message pasted into an open case: it is judged on its own."""
-        return self.say(self._texts.another_message, lang)
-
-    def distress(self, lang: str) -> str:
-        """For someone who says they want to die: care, the region's crisis line, someone near, the emergency number."""
-        return self.say(self._texts.distress, lang)
+    def fixed(self, name: FixedText, lang: str) -> str:
+        """One of dialogue.yaml's texts said as it is, with the region's facts: the care text, an official warning
+        explained, "yes, tell your bank", "this is another message"..."""
+        return self.say(getattr(self._texts, name), lang)
 
     def stop_now_prefix(self, lang: str) -> str:
         """The stop text alone, before a first message's verdict."""
         return self.say(self._texts.answer_stop_now, lang)
-
-    def not_mine(self, lang: str) -> str:
-        """ "I didn't make this payment": freeze it with the bank now, on a number they already have."""
-        return self.say(self._texts.answer_not_mine, lang)
-
-    def new_card(self, lang: str) -> str:
-        """ "Do I need a new card?": yes, when its details went; cancel it and get a new number."""
-        return self.say(self._texts.answer_new_card, lang)
-
-    def tell_them(self, lang: str) -> str:
-        """ "Should I tell my bank / the police / my family?": yes, now, and how."""
-        return self.say(self._texts.answer_tell_them, lang)
 
     def should_not(self, verdict: Verdict, lang: str) -> str:
         """ "Should I pay / give the code / call their number?": no, why, then the story's first step."""
