@@ -33,7 +33,8 @@ REGION = {
 }
 HARMS = {
     "money": {"paid", "gift_cards", "crypto_sent", "cash_sent", "transfer_service"},  # however it went
-    "code": {"code"},
+    # a chat app's code passed on and the account taken has a harm of its own (thirty-second session)
+    "code": {"code", "chat_account"},
     # an identity number or an ID's photo has a harm of its own (thirty-second session); the helpers filed it under
     # card details and photos
     "card_or_password": {"card_data", "identity"},
